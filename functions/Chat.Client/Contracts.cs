@@ -1,0 +1,75 @@
+namespace Chat.Client;
+
+using System.Text.Json;
+
+public sealed record Tokens(string UserId, string AccessToken, string RefreshToken, int ExpiresIn);
+
+public sealed record RegisterResult(string PhoneNumber, int ExpiresIn);
+
+public sealed record User(string UserId, string? PhoneNumber, string DisplayName, string? About, string? AvatarUrl, bool Online, DateTimeOffset? LastSeen);
+
+public sealed record Member(string UserId, string Role, DateTimeOffset JoinedAt);
+
+public sealed record Media(string MediaId, string FileName, string ContentType, long SizeBytes, string Url, string? ThumbnailUrl);
+
+public sealed record Message(
+    string ChatId,
+    long Seq,
+    string MessageId,
+    string ClientMessageId,
+    string SenderId,
+    string Type,
+    string? Text,
+    Media? Media,
+    long? ReplyToSeq,
+    DateTimeOffset SentAt,
+    string Status,
+    bool? Deleted);
+
+public sealed record ChatInfo(
+    string ChatId,
+    string Type,
+    string? Name,
+    string? Description,
+    IReadOnlyList<Member> Members,
+    Message? LastMessage,
+    long LastSeq,
+    long? ReadSeq,
+    long? UnreadCount,
+    DateTimeOffset CreatedAt);
+
+public sealed record ChatList(IReadOnlyList<ChatInfo> Chats, string? NextCursor);
+
+public sealed record MessagePage(IReadOnlyList<Message> Messages, bool HasMore);
+
+public sealed record MemberReceipt(string UserId, DateTimeOffset? DeliveredAt, DateTimeOffset? ReadAt);
+
+public sealed record Invite(string InviteCode);
+
+public sealed record SendMessage(string ClientMessageId, string Type, string? Text = null, string? MediaId = null, long? ReplyToSeq = null);
+
+public sealed record ProfileUpdate(string? DisplayName = null, string? About = null, string? AvatarMediaId = null, string? LastSeenVisibility = null);
+
+public sealed record ReceivedSms(string PhoneNumber, string Text, DateTimeOffset At);
+
+public sealed record Health(string Status, IReadOnlyDictionary<string, string>? Checks);
+
+/// <summary>The problem details of a failed call (API.md, Errors).</summary>
+public sealed record Problem(string Type, string Title, int Status, string Detail, string TraceId, IReadOnlyDictionary<string, string[]>? Errors);
+
+/// <summary>A call answered with an error status; <see cref="Problem"/> holds the body when it was problem+json.</summary>
+public sealed class ChatApiException(int status, Problem? problem, string? contentType, TimeSpan? retryAfter, string rawBody)
+    : Exception($"HTTP {status}: {problem?.Detail ?? rawBody}")
+{
+    public int Status { get; } = status;
+
+    public Problem? Problem { get; } = problem;
+
+    public string? ContentType { get; } = contentType;
+
+    public TimeSpan? RetryAfter { get; } = retryAfter;
+
+    public string RawBody { get; } = rawBody;
+
+    internal static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+}

@@ -1,0 +1,92 @@
+namespace Chat.Core.Accounts;
+
+public static class LastSeenVisibility
+{
+    public const string Everyone = "everyone";
+    public const string Nobody = "nobody";
+}
+
+/// <summary>A verified account, stored in the user's own partition.</summary>
+public sealed record UserAccount
+{
+    public required string UserId { get; init; }
+
+    public required string PhoneNumber { get; init; }
+
+    public required string DisplayName { get; init; }
+
+    public string? About { get; init; }
+
+    public string? AvatarMediaId { get; init; }
+
+    public string LastSeenVisibility { get; init; } = Accounts.LastSeenVisibility.Everyone;
+
+    public required string PasswordHash { get; init; }
+
+    public required DateTimeOffset CreatedAt { get; init; }
+}
+
+/// <summary>A registration waiting for its SMS code; keyed by phone number.</summary>
+public sealed record PendingRegistration
+{
+    public required string PhoneNumber { get; init; }
+
+    public required string DisplayName { get; init; }
+
+    public required string PasswordHash { get; init; }
+
+    public required string CodeHash { get; init; }
+
+    public required DateTimeOffset ExpiresAt { get; init; }
+
+    public int Attempts { get; init; }
+}
+
+/// <summary>
+/// A login session: a chain of refresh tokens. Token <c>n</c> is valid while <see cref="Generation"/>
+/// is <c>n</c>; token <c>n-1</c> is honoured for the retry window after <see cref="RotatedAt"/>.
+/// </summary>
+public sealed record SessionRecord
+{
+    public required string UserId { get; init; }
+
+    public required string SessionId { get; init; }
+
+    public required long Generation { get; init; }
+
+    public required DateTimeOffset RotatedAt { get; init; }
+
+    public required DateTimeOffset CreatedAt { get; init; }
+
+    public bool Revoked { get; init; }
+}
+
+/// <summary>What a refresh token says once its signature checked out.</summary>
+public sealed record RefreshTokenClaims(string UserId, string SessionId, long Generation);
+
+public sealed record IssuedTokens(string UserId, string AccessToken, string RefreshToken, int ExpiresIn);
+
+public sealed record UserView(
+    string UserId,
+    string? PhoneNumber,
+    string DisplayName,
+    string? About,
+    string? AvatarUrl,
+    bool Online,
+    DateTimeOffset? LastSeen);
+
+public sealed record RegisterRequest(string? PhoneNumber, string? DisplayName, string? Password);
+
+public sealed record RegisterAccepted(string PhoneNumber, int ExpiresIn);
+
+public sealed record VerifyRequest(string? PhoneNumber, string? Code);
+
+public sealed record LoginRequest(string? PhoneNumber, string? Password);
+
+public sealed record RefreshRequest(string? RefreshToken);
+
+public sealed record LogoutRequest(string? RefreshToken, string? InstallationId);
+
+public sealed record UpdateProfileRequest(string? DisplayName, string? About, string? AvatarMediaId, string? LastSeenVisibility);
+
+public sealed record LookupRequest(IReadOnlyList<string?>? PhoneNumbers);

@@ -1,0 +1,81 @@
+namespace Chat.Core.Accounts;
+
+using Chat.Core.Common;
+using Chat.Core.Errors;
+using Chat.Core.Ports;
+using Microsoft.Extensions.Options;
+
+/// <summary>Profiles: read, update, contact lookup by phone number.</summary>
+public sealed class UserService(IUserStore users, IDirectoryStore directory, IRateLimiter limiter, IOptions<LimitsOptions> limits)
+{
+    /// <summary>Cost: 1 point read.</summary>
+    public async Task<UserView> GetMeAsync(string callerId, CancellationToken ct) =>
+        UserViews.Self(await LoadAsync(callerId, ct));
+
+    /// <summary>Cost: 1 point read, 1 replace (retried on a concurrent change).</summary>
+    public async Task<UserView> UpdateMeAsync(string callerId, UpdateProfileRequest request, CancellationToken ct)
+    {
+        new Validator()
+            .Length("displayName", request.DisplayName?.Trim(), 1, 64, required: false)
+            .Length("about", request.About, 0, 140, required: false)
+            .When(request.AvatarMediaId is not null && !Ids.IsWellFormed(request.AvatarMediaId), "avatarMediaId", "is not a media id.")
+            .When(
+                request.LastSeenVisibility is not null and not (LastSeenVisibility.Everyone or LastSeenVisibility.Nobody),
+                "lastSeenVisibility",
+                "must be \"everyone\" or \"nobody\".")
+            .ThrowIfInvalid();
+
+        for (var attempt = 0; attempt < 5; attempt++)
+        {
+            var stored = await users.GetAsync(callerId, ct) ?? throw ChatErrors.Unauthorized("The account no longer exists.");
+            var updated = stored.Value with
+            {
+                DisplayName = request.DisplayName?.Trim() ?? stored.Value.DisplayName,
+                About = request.About ?? stored.Value.About,
+                AvatarMediaId = request.AvatarMediaId ?? stored.Value.AvatarMediaId,
+                LastSeenVisibility = request.LastSeenVisibility ?? stored.Value.LastSeenVisibility,
+            };
+            if (await users.TryReplaceAsync(updated, stored.ETag, ct))
+            {
+                return UserViews.Self(updated);
+            }
+        }
+
+        throw ChatErrors.Unavailable("user store", TimeSpan.FromSeconds(1));
+    }
+
+    /// <summary>Another user's profile, without the phone number. Cost: 1 point read.</summary>
+    public async Task<UserView> GetAsync(string callerId, string userId, CancellationToken ct)
+    {
+        if (!Ids.IsWellFormed(userId))
+        {
+            throw ChatErrors.NotFound("user");
+        }
+
+        var user = await users.GetAsync(userId, ct) ?? throw ChatErrors.NotFound("user");
+        return userId == callerId ? UserViews.Self(user.Value) : UserViews.Public(user.Value, online: false, lastSeen: null);
+    }
+
+    /// <summary>Finds the registered numbers among up to 1,000. Cost: one point read per number
+    /// (parallel) plus one per match; ~1 RU each.</summary>
+    public async Task<IReadOnlyList<UserView>> LookupAsync(string callerId, LookupRequest request, CancellationToken ct)
+    {
+        var max = limits.Value.LookupMaxNumbers;
+        var v = new Validator().Required("phoneNumbers", request.PhoneNumbers);
+        if (request.PhoneNumbers is { } numbers)
+        {
+            v.When(numbers.Count > max, "phoneNumbers", $"must hold at most {max} numbers.")
+             .When(numbers.Any(n => !PhoneNumbers.IsE164(n)), "phoneNumbers", "must all be E.164 numbers.");
+        }
+
+        v.ThrowIfInvalid();
+        limiter.Acquire(limits.Value.Lookups, callerId);
+
+        var found = await directory.FindUserIdsByPhoneAsync(request.PhoneNumbers!.Select(n => n!).Distinct(StringComparer.Ordinal).ToArray(), ct);
+        var accounts = await users.GetManyAsync(found.Values.ToArray(), ct);
+        return accounts.Select(a => UserViews.Public(a, online: false, lastSeen: null, withPhone: true)).ToArray();
+    }
+
+    private async Task<UserAccount> LoadAsync(string userId, CancellationToken ct) =>
+        (await users.GetAsync(userId, ct))?.Value ?? throw ChatErrors.Unauthorized("The account no longer exists.");
+}

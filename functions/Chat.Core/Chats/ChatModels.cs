@@ -1,0 +1,92 @@
+namespace Chat.Core.Chats;
+
+using Chat.Core.Messages;
+
+public static class ChatTypes
+{
+    public const string Direct = "direct";
+    public const string Group = "group";
+}
+
+public static class Roles
+{
+    public const string Admin = "admin";
+    public const string Member = "member";
+}
+
+/// <summary>A current member. <see cref="JoinedAfterSeq"/> is the chat's last seq when they joined:
+/// they see (and are counted for) messages above it.</summary>
+public sealed record ChatMember
+{
+    public required string UserId { get; init; }
+
+    public required string Role { get; init; }
+
+    public required DateTimeOffset JoinedAt { get; init; }
+
+    public long JoinedAfterSeq { get; init; }
+
+    /// <summary>The member's last own message: sending implies having read what came before.</summary>
+    public long LastSentSeq { get; init; }
+}
+
+/// <summary>A former membership, kept so receipts count exactly the members a message was sent to.</summary>
+public sealed record PastMember(string UserId, long JoinedAfterSeq, long LeftAtSeq);
+
+/// <summary>The chat document: metadata, members and the newest message, one item in the chat's partition.</summary>
+public sealed record ChatRecord
+{
+    public required string ChatId { get; init; }
+
+    public required string Type { get; init; }
+
+    public string? Name { get; init; }
+
+    public string? Description { get; init; }
+
+    public required IReadOnlyList<ChatMember> Members { get; init; }
+
+    public IReadOnlyList<PastMember> PastMembers { get; init; } = [];
+
+    public long LastSeq { get; init; }
+
+    public MessageRecord? LastMessage { get; init; }
+
+    public required DateTimeOffset CreatedAt { get; init; }
+
+    public required DateTimeOffset LastActivityAt { get; init; }
+
+    public string? InviteCode { get; init; }
+
+    public ChatMember? Member(string userId) => Members.FirstOrDefault(m => m.UserId == userId);
+
+    public bool IsAdmin(string userId) => Member(userId)?.Role == Roles.Admin;
+}
+
+public sealed record MemberView(string UserId, string Role, DateTimeOffset JoinedAt);
+
+public sealed record ChatView(
+    string ChatId,
+    string Type,
+    string? Name,
+    string? Description,
+    IReadOnlyList<MemberView> Members,
+    MessageView? LastMessage,
+    long LastSeq,
+    long? ReadSeq,
+    long? UnreadCount,
+    DateTimeOffset CreatedAt);
+
+public sealed record ChatPage(IReadOnlyList<ChatView> Chats, string? NextCursor);
+
+public sealed record OpenDirectRequest(string? UserId);
+
+public sealed record CreateGroupRequest(string? Name, IReadOnlyList<string?>? MemberIds);
+
+public sealed record UpdateGroupRequest(string? Name, string? Description);
+
+public sealed record AddMembersRequest(IReadOnlyList<string?>? UserIds);
+
+public sealed record JoinGroupRequest(string? InviteCode);
+
+public sealed record InviteView(string InviteCode);

@@ -1,0 +1,368 @@
+namespace Chat.Core.Chats;
+
+using System.Security.Cryptography;
+using Chat.Core.Common;
+using Chat.Core.Errors;
+using Chat.Core.Messages;
+using Chat.Core.Ports;
+using Microsoft.Extensions.Options;
+
+/// <summary>Direct chats, groups and their membership. Every rule about who may do what lives here.</summary>
+public sealed class ChatService(
+    IChatStore chats,
+    IMessageStore messages,
+    IReceiptStore receipts,
+    IUserStore users,
+    IDirectoryStore directory,
+    IRateLimiter limiter,
+    IOptions<LimitsOptions> limits,
+    TimeProvider time)
+{
+    private const int MaxConcurrencyRetries = 10;
+
+    private int MaxMembers => limits.Value.MaxGroupMembers;
+
+    /// <summary>Opens (or finds) the direct chat of two users. Cost: 1 point read of the other user,
+    /// 1 create of the chat (or 1 read when it exists) and 2 upserts of the users' chat index.</summary>
+    public async Task<(ChatView Chat, bool Created)> OpenDirectAsync(string callerId, OpenDirectRequest request, CancellationToken ct)
+    {
+        new Validator().Required("userId", request.UserId)
+            .When(request.UserId == callerId, "userId", "must be another user.")
+            .ThrowIfInvalid();
+        if (!Ids.IsWellFormed(request.UserId) || await users.GetAsync(request.UserId!, ct) is null)
+        {
+            throw ChatErrors.NotFound("user");
+        }
+
+        var now = time.GetUtcNow();
+        var chatId = Ids.DirectChatId(callerId, request.UserId!);
+        var chat = new ChatRecord
+        {
+            ChatId = chatId,
+            Type = ChatTypes.Direct,
+            Members =
+            [
+                new ChatMember { UserId = callerId, Role = Roles.Member, JoinedAt = now },
+                new ChatMember { UserId = request.UserId!, Role = Roles.Member, JoinedAt = now },
+            ],
+            CreatedAt = now,
+            LastActivityAt = now,
+        };
+
+        // The index entries first: a chat is only ever listed once it exists, so a failure here
+        // leaves nothing visible, and a retry completes the open.
+        await Task.WhenAll(users.AddChatAsync(callerId, chatId, ct), users.AddChatAsync(request.UserId!, chatId, ct));
+        var created = await chats.TryCreateAsync(chat, ct);
+        if (!created)
+        {
+            chat = (await chats.GetAsync(chatId, ct))?.Value ?? throw ChatErrors.Unavailable("chat store", TimeSpan.FromSeconds(1));
+        }
+
+        return (await ViewAsync(chat, callerId, ct), created);
+    }
+
+    /// <summary>Cost: 1 point read per member (existence), 1 upsert per member (chat index), 1 create.</summary>
+    public async Task<ChatView> CreateGroupAsync(string callerId, CreateGroupRequest request, CancellationToken ct)
+    {
+        var v = new Validator().Length("name", request.Name?.Trim(), 1, 100).Required("memberIds", request.MemberIds);
+        v.When(request.MemberIds?.Any(id => !Ids.IsWellFormed(id)) == true, "memberIds", "must be user ids.");
+        v.ThrowIfInvalid();
+
+        var memberIds = request.MemberIds!.Select(id => id!).Where(id => id != callerId).Distinct(StringComparer.Ordinal).ToArray();
+        if (memberIds.Length + 1 > MaxMembers)
+        {
+            throw ChatErrors.Policy($"A group has at most {MaxMembers} members.");
+        }
+
+        await EnsureUsersExistAsync(memberIds, ct);
+        var now = time.GetUtcNow();
+        var chat = new ChatRecord
+        {
+            ChatId = Ids.NewGroupId(),
+            Type = ChatTypes.Group,
+            Name = request.Name!.Trim(),
+            Members = memberIds.Select(id => new ChatMember { UserId = id, Role = Roles.Member, JoinedAt = now })
+                .Prepend(new ChatMember { UserId = callerId, Role = Roles.Admin, JoinedAt = now }).ToArray(),
+            CreatedAt = now,
+            LastActivityAt = now,
+        };
+
+        await Task.WhenAll(chat.Members.Select(m => users.AddChatAsync(m.UserId, chat.ChatId, ct)));
+        await chats.TryCreateAsync(chat, ct);
+        return ChatViews.ToView(chat, callerId, new Dictionary<string, ReceiptState>());
+    }
+
+    /// <summary>Cost: 1 point read of the chat and 1 single-partition query of receipt states.</summary>
+    public async Task<ChatView> GetAsync(string callerId, string chatId, CancellationToken ct) =>
+        await ViewAsync(await LoadVisibleAsync(callerId, chatId, ct), callerId, ct);
+
+    /// <summary>The caller's chats, most recent activity first. Cost: 1 single-partition query of the
+    /// caller's chat index, then per chat 1 point read and 1 receipt-state query, in parallel.</summary>
+    public async Task<ChatPage> ListAsync(string callerId, int? limit, string? cursor, CancellationToken ct)
+    {
+        new Validator().Range("limit", limit, 1, 200).ThrowIfInvalid();
+        var take = limit ?? 100;
+        var after = ChatCursor.Parse(cursor);
+
+        var ids = await users.ListChatIdsAsync(callerId, ct);
+        using var gate = new SemaphoreSlim(16);
+        var loaded = await Task.WhenAll(ids.Select(async id =>
+        {
+            await gate.WaitAsync(ct);
+            try
+            {
+                return (await chats.GetAsync(id, ct))?.Value;
+            }
+            finally
+            {
+                gate.Release();
+            }
+        }));
+
+        var ordered = loaded.OfType<ChatRecord>()
+            .Where(c => c.Member(callerId) is not null)
+            .OrderByDescending(c => c.LastActivityAt).ThenBy(c => c.ChatId, StringComparer.Ordinal)
+            .Where(c => after is null || ChatCursor.IsAfter(c, after))
+            .Take(take + 1)
+            .ToArray();
+        var page = ordered.Take(take).ToArray();
+        var views = await Task.WhenAll(page.Select(c => ViewAsync(c, callerId, ct)));
+        var next = ordered.Length > take ? ChatCursor.Format(page[^1]) : null;
+        return new ChatPage(views, next);
+    }
+
+    /// <summary>Cost: 1 read and 1 replace of the chat document.</summary>
+    public async Task<ChatView> UpdateGroupAsync(string callerId, string chatId, UpdateGroupRequest request, CancellationToken ct)
+    {
+        new Validator()
+            .Length("name", request.Name?.Trim(), 1, 100, required: false)
+            .Length("description", request.Description, 0, 512, required: false)
+            .ThrowIfInvalid();
+        var chat = await MutateGroupAsync(callerId, chatId, requireAdmin: true, c => c with
+        {
+            Name = request.Name?.Trim() ?? c.Name,
+            Description = request.Description ?? c.Description,
+        }, ct);
+        return await ViewAsync(chat, callerId, ct);
+    }
+
+    /// <summary>Cost: 1 point read per new member, 1 seq query, 1 read and 1 replace of the chat,
+    /// 1 upsert per new member.</summary>
+    public async Task<ChatView> AddMembersAsync(string callerId, string chatId, AddMembersRequest request, CancellationToken ct)
+    {
+        new Validator().Required("userIds", request.UserIds)
+            .When(request.UserIds is { Count: 0 }, "userIds", "must name at least one user.")
+            .When(request.UserIds?.Any(id => !Ids.IsWellFormed(id)) == true, "userIds", "must be user ids.")
+            .ThrowIfInvalid();
+        var adding = request.UserIds!.Select(id => id!).Distinct(StringComparer.Ordinal).ToArray();
+
+        await LoadGroupAsync(callerId, chatId, requireAdmin: true, ct);
+        await EnsureUsersExistAsync(adding, ct);
+        var lastSeq = await messages.GetLastSeqAsync(chatId, ct);
+        var now = time.GetUtcNow();
+        var chat = await MutateGroupAsync(callerId, chatId, requireAdmin: true, c => AddMembers(c, adding, lastSeq, now), ct);
+        await Task.WhenAll(adding.Select(id => users.AddChatAsync(id, chatId, ct)));
+        return await ViewAsync(chat, callerId, ct);
+    }
+
+    /// <summary>An admin removes a member, or a member removes themself (leaving).</summary>
+    public async Task RemoveMemberAsync(string callerId, string chatId, string userId, CancellationToken ct)
+    {
+        var chat = await LoadGroupAsync(callerId, chatId, requireAdmin: false, ct);
+        if (userId != callerId && !chat.IsAdmin(callerId))
+        {
+            throw ChatErrors.Forbidden("Only a group admin can remove other members.");
+        }
+
+        if (chat.Member(userId) is null)
+        {
+            throw ChatErrors.NotFound("member");
+        }
+
+        var lastSeq = await messages.GetLastSeqAsync(chatId, ct);
+        await MutateGroupAsync(callerId, chatId, requireAdmin: userId != callerId, c => RemoveMember(c, userId, lastSeq), ct);
+        await users.RemoveChatAsync(userId, chatId, ct);
+    }
+
+    public Task LeaveAsync(string callerId, string chatId, CancellationToken ct) => RemoveMemberAsync(callerId, chatId, callerId, ct);
+
+    public async Task<ChatView> PromoteAdminAsync(string callerId, string chatId, string userId, CancellationToken ct)
+    {
+        var chat = await MutateGroupAsync(callerId, chatId, requireAdmin: true, c =>
+        {
+            if (c.Member(userId) is null)
+            {
+                throw ChatErrors.NotFound("member");
+            }
+
+            return c with { Members = c.Members.Select(m => m.UserId == userId ? m with { Role = Roles.Admin } : m).ToArray() };
+        }, ct);
+        return await ViewAsync(chat, callerId, ct);
+    }
+
+    /// <summary>A new invite code; the previous one stops working. Cost: 1 read + 1 replace of the chat,
+    /// 1 upsert and 1 delete in the directory.</summary>
+    public async Task<InviteView> CreateInviteAsync(string callerId, string chatId, CancellationToken ct)
+    {
+        var code = Convert.ToBase64String(RandomNumberGenerator.GetBytes(12)).Replace('+', '-').Replace('/', '_');
+        string? previous = null;
+        await directory.SetInviteAsync(code, chatId, ct);
+        await MutateGroupAsync(callerId, chatId, requireAdmin: true, c =>
+        {
+            previous = c.InviteCode;
+            return c with { InviteCode = code };
+        }, ct);
+        if (previous is not null)
+        {
+            await directory.DeleteInviteAsync(previous, ct);
+        }
+
+        return new InviteView(code);
+    }
+
+    /// <summary>Joins by invite code. Cost: 1 directory read, 1 seq query, 1 read + 1 replace of the chat, 1 upsert.</summary>
+    public async Task<ChatView> JoinAsync(string callerId, JoinGroupRequest request, CancellationToken ct)
+    {
+        new Validator().Length("inviteCode", request.InviteCode, 1, 64).ThrowIfInvalid();
+        limiter.Acquire(limits.Value.GroupJoins, callerId);
+        var chatId = await directory.FindInviteAsync(request.InviteCode!, ct) ?? throw ChatErrors.NotFound("invite code");
+        var current = await chats.GetAsync(chatId, ct);
+        if (current is null || current.Value.InviteCode != request.InviteCode)
+        {
+            throw ChatErrors.NotFound("invite code");
+        }
+
+        if (current.Value.Member(callerId) is not null)
+        {
+            return await ViewAsync(current.Value, callerId, ct);
+        }
+
+        var lastSeq = await messages.GetLastSeqAsync(chatId, ct);
+        var now = time.GetUtcNow();
+        var chat = await MutateAsync(chatId, c =>
+        {
+            if (c.InviteCode != request.InviteCode)
+            {
+                throw ChatErrors.NotFound("invite code");
+            }
+
+            return c.Member(callerId) is null ? AddMembers(c, [callerId], lastSeq, now) : c;
+        }, ct);
+        await users.AddChatAsync(callerId, chatId, ct);
+        return await ViewAsync(chat, callerId, ct);
+    }
+
+    /// <summary>Loads a chat the caller belongs to; 404 otherwise, so chats cannot be probed.</summary>
+    public async Task<ChatRecord> LoadVisibleAsync(string callerId, string chatId, CancellationToken ct)
+    {
+        if (!Ids.IsWellFormed(chatId))
+        {
+            throw ChatErrors.ChatNotFound();
+        }
+
+        var chat = await chats.GetAsync(chatId, ct);
+        return chat is not null && chat.Value.Member(callerId) is not null ? chat.Value : throw ChatErrors.ChatNotFound();
+    }
+
+    /// <summary>Applies a change to the chat document with optimistic concurrency, retrying on conflicts.</summary>
+    public async Task<ChatRecord> MutateAsync(string chatId, Func<ChatRecord, ChatRecord> change, CancellationToken ct)
+    {
+        for (var attempt = 0; attempt < MaxConcurrencyRetries; attempt++)
+        {
+            var stored = await chats.GetAsync(chatId, ct) ?? throw ChatErrors.ChatNotFound();
+            var changed = change(stored.Value);
+            if (ReferenceEquals(changed, stored.Value) || await chats.TryReplaceAsync(changed, stored.ETag, ct))
+            {
+                return changed;
+            }
+        }
+
+        throw ChatErrors.Unavailable("chat store (contention)", TimeSpan.FromSeconds(1));
+    }
+
+    private ChatRecord AddMembers(ChatRecord chat, IReadOnlyCollection<string> userIds, long lastSeq, DateTimeOffset now)
+    {
+        var added = userIds.Where(id => chat.Member(id) is null)
+            .Select(id => new ChatMember { UserId = id, Role = Roles.Member, JoinedAt = now, JoinedAfterSeq = lastSeq, LastSentSeq = 0 })
+            .ToArray();
+        if (chat.Members.Count + added.Length > MaxMembers)
+        {
+            throw ChatErrors.Policy($"A group has at most {MaxMembers} members.");
+        }
+
+        return added.Length == 0 ? chat : chat with { Members = [.. chat.Members, .. added] };
+    }
+
+    private static ChatRecord RemoveMember(ChatRecord chat, string userId, long lastSeq)
+    {
+        var leaving = chat.Member(userId);
+        if (leaving is null)
+        {
+            return chat;
+        }
+
+        var remaining = chat.Members.Where(m => m.UserId != userId).ToList();
+        if (leaving.Role == Roles.Admin && remaining.Count > 0 && remaining.All(m => m.Role != Roles.Admin))
+        {
+            // The last admin left: the longest-standing member takes over.
+            var heir = remaining.OrderBy(m => m.JoinedAt).ThenBy(m => m.JoinedAfterSeq).First();
+            remaining[remaining.IndexOf(heir)] = heir with { Role = Roles.Admin };
+        }
+
+        // Past memberships stay bounded; a message older than the oldest kept one just counts fewer members.
+        var past = chat.PastMembers.Append(new PastMember(userId, leaving.JoinedAfterSeq, lastSeq)).TakeLast(200).ToArray();
+        return chat with { Members = remaining, PastMembers = past };
+    }
+
+    private async Task<ChatRecord> LoadGroupAsync(string callerId, string chatId, bool requireAdmin, CancellationToken ct)
+    {
+        var chat = await LoadVisibleAsync(callerId, chatId, ct);
+        CheckGroup(chat, callerId, requireAdmin);
+        return chat;
+    }
+
+    private Task<ChatRecord> MutateGroupAsync(string callerId, string chatId, bool requireAdmin, Func<ChatRecord, ChatRecord> change, CancellationToken ct)
+    {
+        if (!Ids.IsWellFormed(chatId))
+        {
+            throw ChatErrors.ChatNotFound();
+        }
+
+        return MutateAsync(chatId, c =>
+        {
+            if (c.Member(callerId) is null)
+            {
+                throw ChatErrors.ChatNotFound();
+            }
+
+            CheckGroup(c, callerId, requireAdmin);
+            return change(c);
+        }, ct);
+    }
+
+    private static void CheckGroup(ChatRecord chat, string callerId, bool requireAdmin)
+    {
+        if (chat.Type != ChatTypes.Group)
+        {
+            throw ChatErrors.NotFound("group");
+        }
+
+        if (requireAdmin && !chat.IsAdmin(callerId))
+        {
+            throw ChatErrors.Forbidden("Only a group admin can do this.");
+        }
+    }
+
+    private async Task EnsureUsersExistAsync(IReadOnlyCollection<string> userIds, CancellationToken ct)
+    {
+        var found = await users.GetManyAsync(userIds, ct);
+        var missing = userIds.Except(found.Select(u => u.UserId), StringComparer.Ordinal).ToArray();
+        if (missing.Length > 0)
+        {
+            throw ChatErrors.NotFound("user " + missing[0]);
+        }
+    }
+
+    private async Task<ChatView> ViewAsync(ChatRecord chat, string callerId, CancellationToken ct) =>
+        ChatViews.ToView(chat, callerId, MessageViews.ByUser(await receipts.ListAsync(chat.ChatId, ct)));
+}

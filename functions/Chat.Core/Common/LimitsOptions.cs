@@ -1,0 +1,43 @@
+namespace Chat.Core.Common;
+
+using System.ComponentModel.DataAnnotations;
+
+/// <summary>The limits of API.md's Limits table; every one is configurable under <c>Limits</c>.</summary>
+public sealed class LimitsOptions
+{
+    public const string Section = "Limits";
+
+    [Range(1, int.MaxValue)] public int AuthRequestsPerMinutePerIp { get; set; } = 600;
+
+    [Range(1, 1000)] public int FailedLoginsPerWindow { get; set; } = 5;
+
+    public TimeSpan FailedLoginWindow { get; set; } = TimeSpan.FromMinutes(15);
+
+    public TimeSpan VerificationCodeLifetime { get; set; } = TimeSpan.FromMinutes(10);
+
+    [Range(1, 100)] public int VerificationAttempts { get; set; } = 5;
+
+    [Range(1, int.MaxValue)] public int LookupsPerMinute { get; set; } = 20;
+
+    [Range(1, 10_000)] public int LookupMaxNumbers { get; set; } = 1000;
+
+    [Range(1, int.MaxValue)] public int MessagesPerWindow { get; set; } = 50;
+
+    public TimeSpan MessageWindow { get; set; } = TimeSpan.FromSeconds(10);
+
+    [Range(1, int.MaxValue)] public int GroupJoinsPerMinute { get; set; } = 20;
+
+    [Range(2, 100)] public int MaxGroupMembers { get; set; } = 100;
+
+    [Range(1, 65_536)] public int MaxTextLength { get; set; } = 4096;
+
+    public RateLimit AuthPerIp => new("auth", AuthRequestsPerMinutePerIp, TimeSpan.FromMinutes(1));
+
+    public RateLimit FailedLogins => new("login-failures", FailedLoginsPerWindow, FailedLoginWindow);
+
+    public RateLimit Lookups => new("lookup", LookupsPerMinute, TimeSpan.FromMinutes(1));
+
+    public RateLimit Messages => new("send", MessagesPerWindow, MessageWindow);
+
+    public RateLimit GroupJoins => new("join", GroupJoinsPerMinute, TimeSpan.FromMinutes(1));
+}

@@ -1,0 +1,89 @@
+namespace Chat.Core.Messages;
+
+public static class MessageTypes
+{
+    public const string Text = "text";
+    public static readonly IReadOnlySet<string> All = new HashSet<string>(StringComparer.Ordinal) { "text", "image", "video", "audio", "file" };
+}
+
+public static class ReceiptTypes
+{
+    public const string Delivered = "delivered";
+    public const string Read = "read";
+}
+
+public static class MessageStatus
+{
+    public const string Sent = "sent";
+    public const string Delivered = "delivered";
+    public const string Read = "read";
+}
+
+public sealed record MediaRef(string MediaId, string FileName, string ContentType, long SizeBytes);
+
+/// <summary>A stored message; its store id is derived from <see cref="Seq"/>, which makes claiming
+/// a seq and writing the message one write.</summary>
+public sealed record MessageRecord
+{
+    public required string ChatId { get; init; }
+
+    public required long Seq { get; init; }
+
+    public required string MessageId { get; init; }
+
+    public required string ClientMessageId { get; init; }
+
+    public required string SenderId { get; init; }
+
+    public required string Type { get; init; }
+
+    public string? Text { get; init; }
+
+    public MediaRef? Media { get; init; }
+
+    public long? ReplyToSeq { get; init; }
+
+    public required DateTimeOffset SentAt { get; init; }
+
+    public bool Deleted { get; init; }
+}
+
+/// <summary>Claims a (sender, clientMessageId) pair in a chat before the message is written, so two
+/// concurrent sends of the same message store it once.</summary>
+public sealed record SendKey(string ChatId, string SenderId, string ClientMessageId, DateTimeOffset ClaimedAt);
+
+/// <summary>A member's cumulative receipt positions in one chat (a small item per member).</summary>
+public sealed record ReceiptState(string UserId, long DeliveredSeq, long ReadSeq, DateTimeOffset UpdatedAt);
+
+/// <summary>One forward move of a receipt: it covers the seqs in (FromSeq, UpToSeq], first at <see cref="At"/>.</summary>
+public sealed record ReceiptAdvance(string UserId, string Type, long FromSeq, long UpToSeq, DateTimeOffset At);
+
+public sealed record MediaView(string MediaId, string FileName, string ContentType, long SizeBytes, string Url, string? ThumbnailUrl);
+
+public sealed record MessageView(
+    string ChatId,
+    long Seq,
+    string MessageId,
+    string ClientMessageId,
+    string SenderId,
+    string Type,
+    string? Text,
+    MediaView? Media,
+    long? ReplyToSeq,
+    DateTimeOffset SentAt,
+    string Status,
+    bool? Deleted);
+
+public sealed record MessagePage(IReadOnlyList<MessageView> Messages, bool HasMore);
+
+public sealed record StoredPage(IReadOnlyList<MessageRecord> Messages, bool HasMore);
+
+public sealed record SendMessageRequest(string? ClientMessageId, string? Type, string? Text, string? MediaId, long? ReplyToSeq);
+
+public sealed record SendResult(MessageView Message, bool Created);
+
+public sealed record ReceiptRequest(string? Type, long? UpToSeq);
+
+public sealed record MemberReceiptView(string UserId, DateTimeOffset? DeliveredAt, DateTimeOffset? ReadAt);
+
+public sealed record HistoryQuery(long? BeforeSeq, long? AfterSeq, int? Limit);

@@ -1,0 +1,297 @@
+namespace Chat.Core.Messages;
+
+using Chat.Core.Chats;
+using Chat.Core.Common;
+using Chat.Core.Errors;
+using Chat.Core.Ports;
+using Microsoft.Extensions.Options;
+
+/// <summary>Sending, history, deletion and receipts.</summary>
+public sealed class MessageService(
+    ChatService chatService,
+    IMessageStore messages,
+    IReceiptStore receipts,
+    IRateLimiter limiter,
+    IOptions<LimitsOptions> limits,
+    TimeProvider time)
+{
+    /// <summary>A send key older than this whose message never appeared was abandoned (a crashed send).</summary>
+    public static readonly TimeSpan SendKeyLease = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// Sends a message. Cost, O(1) in group size: 1 point read (chat), 1 create (send key),
+    /// 1 create per seq tried (usually 1), 1 replace of the chat document (last message).
+    /// A resend of the same clientMessageId: 1 read, 1 failed create, 1 single-partition query.
+    /// </summary>
+    public async Task<SendResult> SendAsync(string callerId, string chatId, SendMessageRequest request, CancellationToken ct)
+    {
+        Validate(request);
+        var chat = await chatService.LoadVisibleAsync(callerId, chatId, ct);
+        limiter.Acquire(limits.Value.Messages, callerId);
+        if (request.ReplyToSeq is { } reply && (reply < 1 || reply > Math.Max(chat.LastSeq, await LastSeqIfStaleAsync(chat, reply, ct))))
+        {
+            throw ChatErrors.Invalid("replyToSeq", "does not name a message of this chat.");
+        }
+
+        var now = time.GetUtcNow();
+        var key = new SendKey(chatId, callerId, request.ClientMessageId!, now);
+        if (!await messages.TryClaimSendKeyAsync(key, ct))
+        {
+            var existing = await ResolveDuplicateAsync(key, ct);
+            if (existing is not null)
+            {
+                var current = await chatService.MutateAsync(chatId, c => WithLastMessage(c, existing), ct);
+                return new SendResult(MessageViews.ToView(existing, MessageViews.Status(current, existing, await StatesAsync(chatId, ct))), false);
+            }
+        }
+
+        var message = new MessageRecord
+        {
+            ChatId = chatId,
+            Seq = chat.LastSeq + 1,
+            MessageId = Ids.NewId(),
+            ClientMessageId = request.ClientMessageId!,
+            SenderId = callerId,
+            Type = request.Type!,
+            Text = request.Text,
+            ReplyToSeq = request.ReplyToSeq,
+            SentAt = now,
+        };
+
+        message = await ClaimSeqAsync(message, ct);
+        var updated = await chatService.MutateAsync(chatId, c => WithLastMessage(c, message), ct);
+        return new SendResult(MessageViews.ToView(message, MessageViews.Status(updated, message, new Dictionary<string, ReceiptState>())), true);
+    }
+
+    /// <summary>A page of history from the caller's join on. Cost: 1 point read (chat),
+    /// 1 single-partition query (messages), 1 single-partition query (receipt states).</summary>
+    public async Task<MessagePage> HistoryAsync(string callerId, string chatId, HistoryQuery query, CancellationToken ct)
+    {
+        new Validator()
+            .Range("limit", query.Limit, 1, 100)
+            .Range("beforeSeq", query.BeforeSeq, 1, long.MaxValue)
+            .Range("afterSeq", query.AfterSeq, 0, long.MaxValue)
+            .When(query.BeforeSeq is not null && query.AfterSeq is not null, "afterSeq", "cannot be combined with beforeSeq.")
+            .ThrowIfInvalid();
+        var chat = await chatService.LoadVisibleAsync(callerId, chatId, ct);
+        var floor = chat.Member(callerId)!.JoinedAfterSeq;
+        var pageTask = messages.GetPageAsync(chatId, floor, query.BeforeSeq, query.AfterSeq, query.Limit ?? 50, ct);
+        var statesTask = StatesAsync(chatId, ct);
+        var page = await pageTask;
+        var states = await statesTask;
+        return new MessagePage(page.Messages.Select(m => MessageViews.ToView(m, MessageViews.Status(chat, m, states))).ToArray(), page.HasMore);
+    }
+
+    /// <summary>Deletes for everyone (sender, or a group admin). Cost: 1 read of the chat and the
+    /// message, 1 replace of the message, and 1 replace of the chat when it was the last message.</summary>
+    public async Task<MessageRecord> DeleteAsync(string callerId, string chatId, long seq, CancellationToken ct)
+    {
+        var chat = await chatService.LoadVisibleAsync(callerId, chatId, ct);
+        var message = await messages.GetAsync(chatId, seq, ct);
+        if (message is null || seq <= chat.Member(callerId)!.JoinedAfterSeq)
+        {
+            throw ChatErrors.NotFound("message");
+        }
+
+        if (message.SenderId != callerId && !(chat.Type == ChatTypes.Group && chat.IsAdmin(callerId)))
+        {
+            throw ChatErrors.Forbidden("Only the sender or a group admin can delete a message.");
+        }
+
+        if (message.Deleted)
+        {
+            return message;
+        }
+
+        var deleted = message with { Deleted = true, Text = null, Media = null, ReplyToSeq = null };
+        await messages.ReplaceAsync(deleted, ct);
+        if (chat.LastMessage?.Seq == seq)
+        {
+            await chatService.MutateAsync(chatId, c => c.LastMessage?.Seq == seq ? c with { LastMessage = deleted } : c, ct);
+        }
+
+        return deleted;
+    }
+
+    /// <summary>Moves the caller's receipt forward. Cost: 1 point read (chat), 1 point read and
+    /// 1 write of the member's small receipt item, 1 create per advanced type (~10 RU all told);
+    /// nothing when it does not move.</summary>
+    public async Task<ReceiptAdvance[]> ReceiptAsync(string callerId, string chatId, ReceiptRequest request, CancellationToken ct)
+    {
+        new Validator()
+            .When(request.Type is not (ReceiptTypes.Delivered or ReceiptTypes.Read), "type", "must be \"delivered\" or \"read\".")
+            .Required("upToSeq", request.UpToSeq)
+            .Range("upToSeq", request.UpToSeq, 0, long.MaxValue)
+            .ThrowIfInvalid();
+        var chat = await chatService.LoadVisibleAsync(callerId, chatId, ct);
+        var upTo = Math.Min(request.UpToSeq!.Value, Math.Max(chat.LastSeq, await LastSeqIfStaleAsync(chat, request.UpToSeq.Value, ct)));
+
+        for (var attempt = 0; attempt < 10; attempt++)
+        {
+            var stored = await receipts.GetAsync(chatId, callerId, ct);
+            var state = stored?.Value ?? new ReceiptState(callerId, 0, 0, time.GetUtcNow());
+            var now = time.GetUtcNow();
+            var delivered = Math.Max(state.DeliveredSeq, upTo);
+            var read = request.Type == ReceiptTypes.Read ? Math.Max(state.ReadSeq, upTo) : state.ReadSeq;
+            if (delivered == state.DeliveredSeq && read == state.ReadSeq)
+            {
+                return [];
+            }
+
+            var next = new ReceiptState(callerId, delivered, read, now);
+            if (!await receipts.TrySaveAsync(chatId, next, stored?.ETag, ct))
+            {
+                continue;
+            }
+
+            var advances = new List<ReceiptAdvance>();
+            if (delivered > state.DeliveredSeq)
+            {
+                advances.Add(new ReceiptAdvance(callerId, ReceiptTypes.Delivered, state.DeliveredSeq, delivered, now));
+            }
+
+            if (read > state.ReadSeq)
+            {
+                advances.Add(new ReceiptAdvance(callerId, ReceiptTypes.Read, state.ReadSeq, read, now));
+            }
+
+            await Task.WhenAll(advances.Select(a => receipts.AddAdvanceAsync(chatId, a, ct)));
+            return advances.ToArray();
+        }
+
+        throw ChatErrors.Unavailable("receipt store (contention)", TimeSpan.FromSeconds(1));
+    }
+
+    /// <summary>Who received and read one of the caller's messages. Cost: 1 point read (chat),
+    /// 1 point read (message), 1 single-partition query (advances covering it).</summary>
+    public async Task<IReadOnlyList<MemberReceiptView>> ReceiptsOfAsync(string callerId, string chatId, long seq, CancellationToken ct)
+    {
+        var chat = await chatService.LoadVisibleAsync(callerId, chatId, ct);
+        var message = await messages.GetAsync(chatId, seq, ct);
+        if (message is null || seq <= chat.Member(callerId)!.JoinedAfterSeq)
+        {
+            throw ChatErrors.NotFound("message");
+        }
+
+        if (message.SenderId != callerId)
+        {
+            throw ChatErrors.Forbidden("Only the sender can see a message's receipts.");
+        }
+
+        var advances = await receipts.ListCoveringAsync(chatId, seq, ct);
+        DateTimeOffset? At(string userId, string type) =>
+            advances.Where(a => a.UserId == userId && a.Type == type).Select(a => (DateTimeOffset?)a.At).Min();
+        return MessageViews.CountedMembers(chat, message)
+            .Select(id =>
+            {
+                var read = At(id, ReceiptTypes.Read);
+                var delivered = At(id, ReceiptTypes.Delivered) ?? read;
+                return new MemberReceiptView(id, delivered, read);
+            })
+            .ToArray();
+    }
+
+    /// <summary>Checks that the caller may signal typing in the chat. Cost: 1 point read.</summary>
+    public async Task<ChatRecord> TypingAsync(string callerId, string chatId, CancellationToken ct) =>
+        await chatService.LoadVisibleAsync(callerId, chatId, ct);
+
+    private void Validate(SendMessageRequest request)
+    {
+        var v = new Validator()
+            .Length("clientMessageId", request.ClientMessageId, 1, 64)
+            .When(request.Type is null || !MessageTypes.All.Contains(request.Type), "type", "must be text, image, video, audio or file.")
+            .Length("text", request.Text, 0, limits.Value.MaxTextLength, required: false)
+            .Range("replyToSeq", request.ReplyToSeq, 1, long.MaxValue);
+        if (request.Type == MessageTypes.Text)
+        {
+            v.When(string.IsNullOrWhiteSpace(request.Text), "text", "is required for a text message.")
+             .When(request.MediaId is not null, "mediaId", "is not allowed on a text message.");
+        }
+        else if (request.Type is not null && MessageTypes.All.Contains(request.Type))
+        {
+            v.Required("mediaId", request.MediaId);
+            if (request.MediaId is not null)
+            {
+                v.Add("mediaId", "does not name uploaded media.");
+            }
+        }
+
+        v.ThrowIfInvalid();
+    }
+
+    /// <summary>Claims the next free seq by creating the message under an id derived from it: the
+    /// store refuses a second item with that id, so exactly one writer wins each seq, seqs have no
+    /// gaps, and a message is visible exactly when its seq is taken.</summary>
+    private async Task<MessageRecord> ClaimSeqAsync(MessageRecord message, CancellationToken ct)
+    {
+        for (var attempt = 0; attempt < 200; attempt++)
+        {
+            if (await messages.TryCreateAsync(message, ct))
+            {
+                return message;
+            }
+
+            // Lost the race for this seq; after a few misses the chat document's hint is stale.
+            var next = attempt >= 2 ? await messages.GetLastSeqAsync(message.ChatId, ct) + 1 : message.Seq + 1;
+            message = message with { Seq = Math.Max(next, message.Seq + 1) };
+        }
+
+        throw ChatErrors.Unavailable("message store (contention)", TimeSpan.FromSeconds(1));
+    }
+
+    /// <summary>The send key was claimed before: find the stored message, wait for an in-flight send,
+    /// or take over a send that died between the key and the message.</summary>
+    private async Task<MessageRecord?> ResolveDuplicateAsync(SendKey key, CancellationToken ct)
+    {
+        for (var attempt = 0; attempt < 20; attempt++)
+        {
+            var stored = await messages.FindByClientIdAsync(key.ChatId, key.SenderId, key.ClientMessageId, ct);
+            if (stored is not null)
+            {
+                return stored;
+            }
+
+            var claim = await messages.GetSendKeyAsync(key.ChatId, key.SenderId, key.ClientMessageId, ct);
+            if (claim is null || time.GetUtcNow() - claim.Value.ClaimedAt > SendKeyLease)
+            {
+                var taken = claim is null
+                    ? await messages.TryClaimSendKeyAsync(key, ct)
+                    : await messages.TryReplaceSendKeyAsync(key with { ClaimedAt = time.GetUtcNow() }, claim.ETag, ct);
+                if (taken)
+                {
+                    return await messages.FindByClientIdAsync(key.ChatId, key.SenderId, key.ClientMessageId, ct);
+                }
+            }
+
+            await Task.Delay(TimeSpan.FromMilliseconds(100), ct);
+        }
+
+        throw ChatErrors.Unavailable("message store (a send with this clientMessageId is in progress)", TimeSpan.FromSeconds(1));
+    }
+
+    private static ChatRecord WithLastMessage(ChatRecord chat, MessageRecord message)
+    {
+        var sender = chat.Member(message.SenderId);
+        var newer = message.Seq > chat.LastSeq;
+        var senderBehind = sender is not null && sender.LastSentSeq < message.Seq;
+        if (!newer && !senderBehind)
+        {
+            return chat;
+        }
+
+        return chat with
+        {
+            LastSeq = Math.Max(chat.LastSeq, message.Seq),
+            LastMessage = newer ? message : chat.LastMessage,
+            LastActivityAt = newer && message.SentAt > chat.LastActivityAt ? message.SentAt : chat.LastActivityAt,
+            Members = senderBehind ? chat.Members.Select(m => m.UserId == message.SenderId ? m with { LastSentSeq = message.Seq } : m).ToArray() : chat.Members,
+        };
+    }
+
+    /// <summary>The chat document's last seq can lag a send in flight; ask the messages only when it matters.</summary>
+    private async Task<long> LastSeqIfStaleAsync(ChatRecord chat, long wanted, CancellationToken ct) =>
+        wanted > chat.LastSeq ? await messages.GetLastSeqAsync(chat.ChatId, ct) : chat.LastSeq;
+
+    private async Task<IReadOnlyDictionary<string, ReceiptState>> StatesAsync(string chatId, CancellationToken ct) =>
+        MessageViews.ByUser(await receipts.ListAsync(chatId, ct));
+}

@@ -1,0 +1,51 @@
+namespace Chat.Core.Messages;
+
+using Chat.Core.Chats;
+
+/// <summary>Turns stored messages into what the API shows, with the sender's receipt status.</summary>
+public static class MessageViews
+{
+    /// <summary>The members a message counts for receipts: members when it was sent, less its sender.</summary>
+    public static IEnumerable<string> CountedMembers(ChatRecord chat, MessageRecord message) =>
+        chat.Members.Where(m => m.JoinedAfterSeq < message.Seq).Select(m => m.UserId)
+            .Concat(chat.PastMembers.Where(p => p.JoinedAfterSeq < message.Seq && message.Seq <= p.LeftAtSeq).Select(p => p.UserId))
+            .Where(id => id != message.SenderId)
+            .Distinct(StringComparer.Ordinal);
+
+    public static string Status(ChatRecord chat, MessageRecord message, IReadOnlyDictionary<string, ReceiptState> states)
+    {
+        var counted = CountedMembers(chat, message).ToArray();
+        if (counted.Length == 0)
+        {
+            return MessageStatus.Sent;
+        }
+
+        long Min(Func<ReceiptState, long> pick) => counted.Min(id => states.TryGetValue(id, out var s) ? pick(s) : 0);
+        if (Min(s => s.ReadSeq) >= message.Seq)
+        {
+            return MessageStatus.Read;
+        }
+
+        return Min(s => s.DeliveredSeq) >= message.Seq ? MessageStatus.Delivered : MessageStatus.Sent;
+    }
+
+    public static MessageView ToView(MessageRecord m, string status) => new(
+        m.ChatId,
+        m.Seq,
+        m.MessageId,
+        m.ClientMessageId,
+        m.SenderId,
+        m.Type,
+        m.Deleted ? null : m.Text,
+        m.Deleted || m.Media is null ? null : ToView(m.Media),
+        m.Deleted ? null : m.ReplyToSeq,
+        m.SentAt,
+        status,
+        m.Deleted ? true : null);
+
+    public static MediaView ToView(MediaRef media) =>
+        new(media.MediaId, media.FileName, media.ContentType, media.SizeBytes, "/api/media/" + media.MediaId, null);
+
+    public static IReadOnlyDictionary<string, ReceiptState> ByUser(IEnumerable<ReceiptState> states) =>
+        states.ToDictionary(s => s.UserId, StringComparer.Ordinal);
+}

@@ -1,0 +1,55 @@
+namespace Chat.Functions.Auth;
+
+using Chat.Core.Errors;
+using Microsoft.Extensions.Options;
+using Microsoft.IdentityModel.JsonWebTokens;
+using Microsoft.IdentityModel.Tokens;
+
+/// <summary>Validates bearer tokens strictly: signature against any configured key (by kid),
+/// issuer, audience, lifetime and algorithm.</summary>
+public sealed class AccessTokenValidator(IOptions<AuthOptions> options, TimeProvider time)
+{
+    private readonly JsonWebTokenHandler handler = new();
+
+    public TokenValidationParameters Parameters
+    {
+        get
+        {
+            var auth = options.Value;
+            return new TokenValidationParameters
+            {
+                ValidIssuer = auth.Issuer,
+                ValidAudience = auth.Audience,
+                IssuerSigningKeys = auth.SigningKeys.Select(k => new SymmetricSecurityKey(Convert.FromBase64String(k.Key)) { KeyId = k.Id }).ToArray(),
+                ValidAlgorithms = [SecurityAlgorithms.HmacSha256],
+                ValidateIssuer = true,
+                ValidateAudience = true,
+                ValidateLifetime = true,
+                ValidateIssuerSigningKey = true,
+                RequireExpirationTime = true,
+                RequireSignedTokens = true,
+                ClockSkew = TimeSpan.FromSeconds(30),
+                LifetimeValidator = (notBefore, expires, _, p) =>
+                {
+                    var now = time.GetUtcNow().UtcDateTime;
+                    return expires is { } e && now <= e + p.ClockSkew && (notBefore is null || now >= notBefore.Value - p.ClockSkew);
+                },
+            };
+        }
+    }
+
+    /// <summary>Returns the user id of a valid <c>Bearer</c> header; 401 otherwise.</summary>
+    public async Task<string> ValidateAsync(string authorizationHeader)
+    {
+        const string prefix = "Bearer ";
+        if (!authorizationHeader.StartsWith(prefix, StringComparison.OrdinalIgnoreCase))
+        {
+            throw ChatErrors.Unauthorized();
+        }
+
+        var result = await handler.ValidateTokenAsync(authorizationHeader[prefix.Length..].Trim(), Parameters);
+        return result.IsValid && result.ClaimsIdentity.FindFirst(JwtRegisteredClaimNames.Sub)?.Value is { Length: > 0 } userId
+            ? userId
+            : throw ChatErrors.Unauthorized("The access token is invalid or expired.");
+    }
+}

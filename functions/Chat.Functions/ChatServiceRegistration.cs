@@ -1,0 +1,54 @@
+namespace Chat.Functions;
+
+using Azure.Core;
+using Azure.Identity;
+using Chat.Core.Accounts;
+using Chat.Core.Chats;
+using Chat.Core.Common;
+using Chat.Core.Messages;
+using Chat.Core.Ports;
+using Chat.Functions.Auth;
+using Chat.Functions.Cosmos;
+using Chat.Functions.Http;
+using Chat.Functions.Sms;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+
+/// <summary>The one set of registrations both hosts use.</summary>
+public static class ChatServiceRegistration
+{
+    public static IServiceCollection AddChatBackend(this IServiceCollection services)
+    {
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton<TokenCredential>(_ => new DefaultAzureCredential());
+
+        services.AddOptions<AuthOptions>().BindConfiguration(AuthOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<CosmosOptions>().BindConfiguration(CosmosOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<SmsOptions>().BindConfiguration(SmsOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<LimitsOptions>().BindConfiguration(LimitsOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+
+        services.AddSingleton<CosmosDatabase>();
+        services.AddSingleton<IChatStore, CosmosChatStore>();
+        services.AddSingleton<IMessageStore, CosmosMessageStore>();
+        services.AddSingleton<IReceiptStore, CosmosReceiptStore>();
+        services.AddSingleton<IUserStore, CosmosUserStore>();
+        services.AddSingleton<IDirectoryStore, CosmosDirectoryStore>();
+
+        services.AddHttpClient<ISmsSender, AcsSmsSender>();
+        services.AddSingleton<ITokenService, TokenService>();
+        services.AddSingleton<AccessTokenValidator>();
+        services.AddSingleton<IRateLimiter, InMemoryRateLimiter>();
+        services.AddSingleton<IPasswordHasher<UserAccount>, PasswordHasher<UserAccount>>();
+
+        services.AddSingleton<AccountService>();
+        services.AddSingleton<UserService>();
+        services.AddSingleton<ChatService>();
+        services.AddSingleton<MessageService>();
+
+        services.AddSingleton<ChatHttpPipeline>();
+        services.Configure<Microsoft.AspNetCore.Mvc.JsonOptions>(o => ChatJson.Configure(o.JsonSerializerOptions));
+        services.AddHostedService<CosmosInitializer>();
+        return services;
+    }
+}

@@ -1,0 +1,65 @@
+namespace Chat.Functions.Cosmos;
+
+/// <summary>Container names, partition keys and item ids: the data model in one place.</summary>
+public static class CosmosModel
+{
+    /// <summary>Partitioned by <c>/chatId</c>: the chat document, messages, send keys, receipts.</summary>
+    public const string Chats = "chats";
+
+    /// <summary>Partitioned by <c>/userId</c>: profile, chat index, sessions.</summary>
+    public const string Users = "users";
+
+    /// <summary>Partitioned by <c>/id</c>: phone numbers, pending registrations, invite codes.</summary>
+    public const string Directory = "directory";
+
+    public const string ChatDocId = "chat";
+    public const string ProfileId = "profile";
+
+    /// <summary>Fixed width, so ids sort like seqs.</summary>
+    public static string MessageId(long seq) => "m:" + seq.ToString("D12", System.Globalization.CultureInfo.InvariantCulture);
+
+    public static string SendKeyId(string senderId, string clientMessageId) =>
+        "k:" + Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(senderId + "\n" + clientMessageId)));
+
+    public static string ReceiptStateId(string userId) => "r:" + userId;
+
+    public static string ReceiptAdvanceId(string userId, string type, long upToSeq) => $"ra:{userId}:{type}:{upToSeq}";
+
+    public static string ChatIndexId(string chatId) => "chat:" + chatId;
+
+    public static string SessionId(string sessionId) => "session:" + sessionId;
+
+    public static string PhoneId(string phone) => "phone:" + phone;
+
+    public static string RegistrationId(string phone) => "reg:" + phone;
+
+    public static string InviteId(string code) => "invite:" + code;
+}
+
+public static class Kinds
+{
+    public const string Chat = "chat";
+    public const string Message = "message";
+    public const string SendKey = "sendKey";
+    public const string ReceiptState = "receipt";
+    public const string ReceiptAdvance = "receiptAdvance";
+    public const string Profile = "profile";
+    public const string ChatIndex = "chatIndex";
+    public const string Session = "session";
+    public const string Phone = "phone";
+    public const string Registration = "registration";
+    public const string Invite = "invite";
+}
+
+/// <summary>An item of the chats container: the domain record under <c>data</c>.</summary>
+public sealed record ChatItem<T>(string Id, string ChatId, string Kind, T Data);
+
+/// <summary>An item of the users container.</summary>
+public sealed record UserItem<T>(string Id, string UserId, string Kind, T Data);
+
+/// <summary>An item of the directory container; <c>ttl</c> lets real Cosmos DB expire pending ones.</summary>
+public sealed record DirectoryItem<T>(string Id, string Kind, T Data, int? Ttl = null);
+
+public sealed record UserRef(string UserId);
+
+public sealed record ChatRef(string ChatId);

@@ -1,0 +1,84 @@
+namespace Chat.Functions.Cosmos;
+
+using System.Net;
+using Chat.Core.Common;
+using Microsoft.Azure.Cosmos;
+
+/// <summary>The few item operations the stores use, with the status codes that carry meaning
+/// (404 missing, 409 id taken, 412 changed) turned into return values.</summary>
+public static class CosmosOperations
+{
+    public static async Task<Versioned<T>?> ReadAsync<TItem, T>(this CosmosDatabase db, Container container, string id, string partitionKey, Func<TItem, T> data, CancellationToken ct)
+    {
+        try
+        {
+            var response = await db.RunAsync(token => container.ReadItemAsync<TItem>(id, new PartitionKey(partitionKey), cancellationToken: token), ct);
+            return new Versioned<T>(data(response.Resource), response.ETag);
+        }
+        catch (CosmosException e) when (e.StatusCode == HttpStatusCode.NotFound)
+        {
+            return null;
+        }
+    }
+
+    public static async Task<bool> TryCreateAsync<TItem>(this CosmosDatabase db, Container container, TItem item, string partitionKey, CancellationToken ct)
+    {
+        try
+        {
+            await db.RunAsync(token => container.CreateItemAsync(item, new PartitionKey(partitionKey), cancellationToken: token), ct);
+            return true;
+        }
+        catch (CosmosException e) when (e.StatusCode == HttpStatusCode.Conflict)
+        {
+            return false;
+        }
+    }
+
+    public static async Task<bool> TryReplaceAsync<TItem>(this CosmosDatabase db, Container container, TItem item, string id, string partitionKey, string? etag, CancellationToken ct)
+    {
+        try
+        {
+            await db.RunAsync(
+                token => container.ReplaceItemAsync(item, id, new PartitionKey(partitionKey), new ItemRequestOptions { IfMatchEtag = etag }, token),
+                ct);
+            return true;
+        }
+        catch (CosmosException e) when (e.StatusCode is HttpStatusCode.PreconditionFailed or HttpStatusCode.NotFound)
+        {
+            return false;
+        }
+    }
+
+    public static Task UpsertAsync<TItem>(this CosmosDatabase db, Container container, TItem item, string partitionKey, CancellationToken ct) =>
+        db.RunAsync(token => container.UpsertItemAsync(item, new PartitionKey(partitionKey), cancellationToken: token), ct);
+
+    public static async Task DeleteAsync(this CosmosDatabase db, Container container, string id, string partitionKey, CancellationToken ct)
+    {
+        try
+        {
+            await db.RunAsync(token => container.DeleteItemAsync<object>(id, new PartitionKey(partitionKey), cancellationToken: token), ct);
+        }
+        catch (CosmosException e) when (e.StatusCode == HttpStatusCode.NotFound)
+        {
+            // already gone
+        }
+    }
+
+    /// <summary>A query inside one partition, all pages.</summary>
+    public static Task<List<T>> QueryAsync<T>(this CosmosDatabase db, Container container, QueryDefinition query, string partitionKey, CancellationToken ct, int? maxItems = null) =>
+        db.RunAsync(
+            async token =>
+            {
+                var results = new List<T>();
+                using var iterator = container.GetItemQueryIterator<T>(
+                    query,
+                    requestOptions: new QueryRequestOptions { PartitionKey = new PartitionKey(partitionKey), MaxItemCount = maxItems ?? 1000 });
+                while (iterator.HasMoreResults)
+                {
+                    results.AddRange(await iterator.ReadNextAsync(token));
+                }
+
+                return results;
+            },
+            ct);
+}

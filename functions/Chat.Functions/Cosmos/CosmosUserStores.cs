@@ -1,0 +1,148 @@
+namespace Chat.Functions.Cosmos;
+
+using Chat.Core.Accounts;
+using Chat.Core.Common;
+using Chat.Core.Ports;
+using Microsoft.Azure.Cosmos;
+
+/// <summary>Per-user items in the user's partition.</summary>
+public sealed class CosmosUserStore(CosmosDatabase db) : IUserStore
+{
+    private const int ParallelReads = 32;
+
+    public Task<Versioned<UserAccount>?> GetAsync(string userId, CancellationToken ct) =>
+        db.ReadAsync<UserItem<UserAccount>, UserAccount>(db.Users, CosmosModel.ProfileId, userId, i => i.Data, ct);
+
+    /// <summary>Parallel point reads (~1 RU each); cheaper than a cross-partition query.</summary>
+    public async Task<IReadOnlyList<UserAccount>> GetManyAsync(IReadOnlyCollection<string> userIds, CancellationToken ct)
+    {
+        var found = await ParallelAsync(userIds, id => GetAsync(id, ct), ct);
+        return found.OfType<Versioned<UserAccount>>().Select(v => v.Value).ToArray();
+    }
+
+    public Task<bool> TryCreateAsync(UserAccount user, CancellationToken ct) =>
+        db.TryCreateAsync(db.Users, Item(user), user.UserId, ct);
+
+    public Task<bool> TryReplaceAsync(UserAccount user, string etag, CancellationToken ct) =>
+        db.TryReplaceAsync(db.Users, Item(user), CosmosModel.ProfileId, user.UserId, etag, ct);
+
+    public Task DeleteAsync(string userId, CancellationToken ct) => db.DeleteAsync(db.Users, CosmosModel.ProfileId, userId, ct);
+
+    public Task AddChatAsync(string userId, string chatId, CancellationToken ct) =>
+        db.UpsertAsync(db.Users, new UserItem<ChatRef>(CosmosModel.ChatIndexId(chatId), userId, Kinds.ChatIndex, new ChatRef(chatId)), userId, ct);
+
+    public Task RemoveChatAsync(string userId, string chatId, CancellationToken ct) =>
+        db.DeleteAsync(db.Users, CosmosModel.ChatIndexId(chatId), userId, ct);
+
+    public async Task<IReadOnlyList<string>> ListChatIdsAsync(string userId, CancellationToken ct)
+    {
+        var query = new QueryDefinition("SELECT VALUE c.data.chatId FROM c WHERE c.userId = @userId AND c.kind = @kind")
+            .WithParameter("@userId", userId).WithParameter("@kind", Kinds.ChatIndex);
+        return await db.QueryAsync<string>(db.Users, query, userId, ct);
+    }
+
+    public Task CreateSessionAsync(SessionRecord session, CancellationToken ct) =>
+        db.TryCreateAsync(db.Users, Item(session), session.UserId, ct);
+
+    public Task<Versioned<SessionRecord>?> GetSessionAsync(string userId, string sessionId, CancellationToken ct) =>
+        Ids.IsWellFormed(userId) && Ids.IsWellFormed(sessionId)
+            ? db.ReadAsync<UserItem<SessionRecord>, SessionRecord>(db.Users, CosmosModel.SessionId(sessionId), userId, i => i.Data, ct)
+            : Task.FromResult<Versioned<SessionRecord>?>(null);
+
+    public Task<bool> TryReplaceSessionAsync(SessionRecord session, string etag, CancellationToken ct) =>
+        db.TryReplaceAsync(db.Users, Item(session), CosmosModel.SessionId(session.SessionId), session.UserId, etag, ct);
+
+    internal static async Task<TResult[]> ParallelAsync<TIn, TResult>(IEnumerable<TIn> inputs, Func<TIn, Task<TResult>> call, CancellationToken ct)
+    {
+        using var gate = new SemaphoreSlim(ParallelReads);
+        return await Task.WhenAll(inputs.Select(async input =>
+        {
+            await gate.WaitAsync(ct);
+            try
+            {
+                return await call(input);
+            }
+            finally
+            {
+                gate.Release();
+            }
+        }));
+    }
+
+    private static UserItem<UserAccount> Item(UserAccount user) => new(CosmosModel.ProfileId, user.UserId, Kinds.Profile, user);
+
+    private static UserItem<SessionRecord> Item(SessionRecord s) => new(CosmosModel.SessionId(s.SessionId), s.UserId, Kinds.Session, s);
+}
+
+/// <summary>Global keys, each its own partition (<c>/id</c>): every lookup is a point read.</summary>
+public sealed class CosmosDirectoryStore(CosmosDatabase db, TimeProvider time) : IDirectoryStore
+{
+    public async Task<string?> FindUserIdByPhoneAsync(string phoneNumber, CancellationToken ct)
+    {
+        var id = CosmosModel.PhoneId(phoneNumber);
+        return (await db.ReadAsync<DirectoryItem<UserRef>, UserRef>(db.Directory, id, id, i => i.Data, ct))?.Value.UserId;
+    }
+
+    public async Task<IReadOnlyDictionary<string, string>> FindUserIdsByPhoneAsync(IReadOnlyCollection<string> phoneNumbers, CancellationToken ct)
+    {
+        var found = await CosmosUserStore.ParallelAsync(phoneNumbers, async n => (Number: n, UserId: await FindUserIdByPhoneAsync(n, ct)), ct);
+        return found.Where(f => f.UserId is not null).ToDictionary(f => f.Number, f => f.UserId!, StringComparer.Ordinal);
+    }
+
+    public Task<bool> TryClaimPhoneAsync(string phoneNumber, string userId, CancellationToken ct)
+    {
+        var id = CosmosModel.PhoneId(phoneNumber);
+        return db.TryCreateAsync(db.Directory, new DirectoryItem<UserRef>(id, Kinds.Phone, new UserRef(userId)), id, ct);
+    }
+
+    public Task<Versioned<PendingRegistration>?> GetRegistrationAsync(string phoneNumber, CancellationToken ct)
+    {
+        var id = CosmosModel.RegistrationId(phoneNumber);
+        return db.ReadAsync<DirectoryItem<PendingRegistration>, PendingRegistration>(db.Directory, id, id, i => i.Data, ct);
+    }
+
+    public Task UpsertRegistrationAsync(PendingRegistration registration, CancellationToken ct) =>
+        db.UpsertAsync(db.Directory, Item(registration), CosmosModel.RegistrationId(registration.PhoneNumber), ct);
+
+    public Task<bool> TryReplaceRegistrationAsync(PendingRegistration registration, string etag, CancellationToken ct)
+    {
+        var id = CosmosModel.RegistrationId(registration.PhoneNumber);
+        return db.TryReplaceAsync(db.Directory, Item(registration), id, id, etag, ct);
+    }
+
+    public Task DeleteRegistrationAsync(string phoneNumber, CancellationToken ct)
+    {
+        var id = CosmosModel.RegistrationId(phoneNumber);
+        return db.DeleteAsync(db.Directory, id, id, ct);
+    }
+
+    public Task SetInviteAsync(string inviteCode, string chatId, CancellationToken ct)
+    {
+        var id = CosmosModel.InviteId(inviteCode);
+        return db.UpsertAsync(db.Directory, new DirectoryItem<ChatRef>(id, Kinds.Invite, new ChatRef(chatId)), id, ct);
+    }
+
+    public async Task<string?> FindInviteAsync(string inviteCode, CancellationToken ct)
+    {
+        if (!Ids.IsWellFormed(inviteCode))
+        {
+            return null;
+        }
+
+        var id = CosmosModel.InviteId(inviteCode);
+        return (await db.ReadAsync<DirectoryItem<ChatRef>, ChatRef>(db.Directory, id, id, i => i.Data, ct))?.Value.ChatId;
+    }
+
+    public Task DeleteInviteAsync(string inviteCode, CancellationToken ct)
+    {
+        var id = CosmosModel.InviteId(inviteCode);
+        return db.DeleteAsync(db.Directory, id, id, ct);
+    }
+
+    private DirectoryItem<PendingRegistration> Item(PendingRegistration r)
+    {
+        // Real Cosmos DB drops an expired registration by itself (the emulator keeps it; the code checks ExpiresAt).
+        var ttl = (int)Math.Max(60, (r.ExpiresAt - time.GetUtcNow()).TotalSeconds + 60);
+        return new DirectoryItem<PendingRegistration>(CosmosModel.RegistrationId(r.PhoneNumber), Kinds.Registration, r, ttl);
+    }
+}

@@ -1,0 +1,48 @@
+namespace Chat.Functions.Http;
+
+using Chat.Core.Errors;
+using Chat.Functions.Auth;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+
+/// <summary>
+/// What runs around every HTTP function in both hosts: caller authentication from the function's
+/// own attributes, and the mapping of failures to problem+json.
+/// </summary>
+public sealed partial class ChatHttpPipeline(AccessTokenValidator tokens, ILogger<ChatHttpPipeline> logger)
+{
+    public async Task InvokeAsync(HttpContext context, HttpFunction function, string clientIp, Func<Task> next)
+    {
+        try
+        {
+            HttpRequestExtensions.SetClientIp(context, clientIp);
+            if (!function.IsPublic)
+            {
+                var userId = await tokens.ValidateAsync(context.Request.Headers.Authorization.ToString());
+                HttpRequestExtensions.SetCaller(context, userId);
+            }
+
+            await next();
+        }
+        catch (Exception e) when (!context.Response.HasStarted && !(e is OperationCanceledException && context.RequestAborted.IsCancellationRequested))
+        {
+            var error = ProblemMapping.Classify(e, context.RequestAborted);
+            if (error is null)
+            {
+                LogUnhandled(logger, e, function.Name);
+            }
+            else if (error.Kind == ErrorKind.Unavailable)
+            {
+                LogUnavailable(logger, e, function.Name);
+            }
+
+            await ProblemMapping.WriteAsync(context, error);
+        }
+    }
+
+    [LoggerMessage(EventId = 1, Level = LogLevel.Error, Message = "Function {FunctionName} failed")]
+    private static partial void LogUnhandled(ILogger logger, Exception exception, string functionName);
+
+    [LoggerMessage(EventId = 2, Level = LogLevel.Warning, Message = "Function {FunctionName} answered 503: a backing service is unavailable")]
+    private static partial void LogUnavailable(ILogger logger, Exception exception, string functionName);
+}

@@ -1,0 +1,60 @@
+namespace Chat.Functions.Http;
+
+using System.Globalization;
+using System.Text.Json;
+using Chat.Core.Errors;
+using Microsoft.AspNetCore.Http;
+
+public static class HttpRequestExtensions
+{
+    private const string CallerKey = "chat.caller";
+    private const string ClientIpKey = "chat.client-ip";
+
+    /// <summary>The authenticated user, set by <see cref="ChatHttpPipeline"/> before the trigger runs.</summary>
+    public static string CallerId(this HttpRequest request) =>
+        request.HttpContext.Items[CallerKey] as string ?? throw ChatErrors.Unauthorized();
+
+    public static string ClientIp(this HttpRequest request) =>
+        request.HttpContext.Items[ClientIpKey] as string ?? request.HttpContext.Connection.RemoteIpAddress?.ToString() ?? "unknown";
+
+    public static CancellationToken Aborted(this HttpRequest request) => request.HttpContext.RequestAborted;
+
+    /// <summary>Reads the JSON body; malformed JSON or a wrongly typed field is a 400 naming the field.</summary>
+    public static async Task<T> ReadBodyAsync<T>(this HttpRequest request)
+        where T : class
+    {
+        try
+        {
+            var body = await JsonSerializer.DeserializeAsync<T>(request.Body, ChatJson.Options, request.HttpContext.RequestAborted);
+            return body ?? throw ChatErrors.MalformedJson("A JSON object is required.");
+        }
+        catch (JsonException e)
+        {
+            var field = e.Path is { Length: > 2 } path ? path.TrimStart('$', '.').Split('[')[0] : "body";
+            throw ChatErrors.Validation(new Dictionary<string, string[]>
+            {
+                [field.Length == 0 ? "body" : field] = [e.Path is null or "$" ? "The body is not valid JSON." : "has the wrong type or is malformed."],
+            });
+        }
+    }
+
+    public static long? QueryLong(this HttpRequest request, string name)
+    {
+        var raw = request.Query[name].ToString();
+        if (raw.Length == 0)
+        {
+            return null;
+        }
+
+        return long.TryParse(raw, NumberStyles.None, CultureInfo.InvariantCulture, out var value)
+            ? value
+            : throw ChatErrors.Invalid(name, "must be a whole number.");
+    }
+
+    public static int? QueryInt(this HttpRequest request, string name) =>
+        request.QueryLong(name) is { } value ? (int)Math.Clamp(value, int.MinValue, int.MaxValue) : null;
+
+    internal static void SetCaller(HttpContext context, string userId) => context.Items[CallerKey] = userId;
+
+    internal static void SetClientIp(HttpContext context, string ip) => context.Items[ClientIpKey] = ip;
+}

@@ -1,0 +1,25 @@
+namespace Chat.Functions.Triggers;
+
+using Chat.Core.Chats;
+using Chat.Functions.Http;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.Azure.Functions.Worker;
+
+public sealed class ChatFunctions(ChatService chats)
+{
+    [Function(nameof(ListChats))]
+    public async Task<IActionResult> ListChats([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "chats")] HttpRequest req) =>
+        new OkObjectResult(await chats.ListAsync(req.CallerId(), req.QueryInt("limit"), req.Query["cursor"].ToString(), req.Aborted()));
+
+    [Function(nameof(OpenDirectChat))]
+    public async Task<IActionResult> OpenDirectChat([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "chats/direct")] HttpRequest req)
+    {
+        var (chat, created) = await chats.OpenDirectAsync(req.CallerId(), await req.ReadBodyAsync<OpenDirectRequest>(), req.Aborted());
+        return new ObjectResult(chat) { StatusCode = created ? StatusCodes.Status201Created : StatusCodes.Status200OK };
+    }
+
+    [Function(nameof(GetChat))]
+    public async Task<IActionResult> GetChat([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "chats/{chatId}")] HttpRequest req, string chatId) =>
+        new OkObjectResult(await chats.GetAsync(req.CallerId(), chatId, req.Aborted()));
+}

@@ -1,0 +1,49 @@
+namespace Chat.Functions.Triggers;
+
+using Chat.Core.Messages;
+using Chat.Functions.Http;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.Azure.Functions.Worker;
+
+public sealed class MessageFunctions(MessageService messages)
+{
+    [Function(nameof(SendMessage))]
+    public async Task<IActionResult> SendMessage([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "chats/{chatId}/messages")] HttpRequest req, string chatId)
+    {
+        var result = await messages.SendAsync(req.CallerId(), chatId, await req.ReadBodyAsync<SendMessageRequest>(), req.Aborted());
+        return new ObjectResult(result.Message) { StatusCode = result.Created ? StatusCodes.Status201Created : StatusCodes.Status200OK };
+    }
+
+    [Function(nameof(GetMessages))]
+    public async Task<IActionResult> GetMessages([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "chats/{chatId}/messages")] HttpRequest req, string chatId) =>
+        new OkObjectResult(await messages.HistoryAsync(
+            req.CallerId(), chatId, new HistoryQuery(req.QueryLong("beforeSeq"), req.QueryLong("afterSeq"), req.QueryInt("limit")), req.Aborted()));
+
+    [Function(nameof(DeleteMessage))]
+    public async Task<IActionResult> DeleteMessage(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "delete", Route = "chats/{chatId}/messages/{seq:long}")] HttpRequest req, string chatId, long seq)
+    {
+        await messages.DeleteAsync(req.CallerId(), chatId, seq, req.Aborted());
+        return new NoContentResult();
+    }
+
+    [Function(nameof(PostReceipt))]
+    public async Task<IActionResult> PostReceipt([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "chats/{chatId}/receipts")] HttpRequest req, string chatId)
+    {
+        await messages.ReceiptAsync(req.CallerId(), chatId, await req.ReadBodyAsync<ReceiptRequest>(), req.Aborted());
+        return new NoContentResult();
+    }
+
+    [Function(nameof(GetMessageReceipts))]
+    public async Task<IActionResult> GetMessageReceipts(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "chats/{chatId}/messages/{seq:long}/receipts")] HttpRequest req, string chatId, long seq) =>
+        new OkObjectResult(await messages.ReceiptsOfAsync(req.CallerId(), chatId, seq, req.Aborted()));
+
+    [Function(nameof(Typing))]
+    public async Task<IActionResult> Typing([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "chats/{chatId}/typing")] HttpRequest req, string chatId)
+    {
+        await messages.TypingAsync(req.CallerId(), chatId, req.Aborted());
+        return new NoContentResult();
+    }
+}

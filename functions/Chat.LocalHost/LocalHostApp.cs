@@ -1,0 +1,55 @@
+namespace Chat.LocalHost;
+
+using Chat.Functions;
+using Chat.Functions.Http;
+
+/// <summary>The local host: Chat.Functions' triggers on their own routes, plus the local stand-ins.</summary>
+public static class LocalHostApp
+{
+    public const string DefaultUrl = "http://127.0.0.1:7071";
+
+    public static WebApplication Build(string[] args, IDictionary<string, string?>? overrides = null, Action<IServiceCollection>? configureServices = null)
+    {
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = RepositoryLayout.Root });
+        var settings = new ConfigurationBuilder().AddLocalSettings().Build();
+        builder.Configuration.AddConfiguration(settings);
+        builder.Configuration.AddEnvironmentVariables();
+        builder.Configuration.AddCommandLine(args);
+        if (overrides is not null)
+        {
+            builder.Configuration.AddInMemoryCollection(overrides);
+        }
+
+        if (string.IsNullOrEmpty(builder.Configuration["urls"]) && string.IsNullOrEmpty(builder.Configuration["ASPNETCORE_URLS"]))
+        {
+            builder.WebHost.UseUrls(DefaultUrl);
+        }
+
+        builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+        builder.Services.AddOptions<EmulatorOptions>().BindConfiguration(EmulatorOptions.Section);
+
+        configureServices?.Invoke(builder.Services);
+
+        // The emulators must be up before anything else starts (the Cosmos initializer first of all).
+        builder.Services.AddHostedService<LocalEmulators>();
+        builder.Services.AddChatBackend();
+        builder.Services.AddMvcCore();
+        builder.Services.AddSingleton<LocalSmsSink>();
+        builder.Services.AddCors(cors => cors.AddDefaultPolicy(policy => policy
+            .SetIsOriginAllowed(IsLocalOrigin)
+            .AllowAnyHeader()
+            .AllowAnyMethod()
+            .WithExposedHeaders("Retry-After", "Location")));
+
+        var app = builder.Build();
+        app.UseCors();
+        app.MapChatFunctions();
+        app.MapPost("/sms", (HttpContext context, LocalSmsSink sink) => sink.ReceiveAsync(context));
+        app.MapGet("/_local/sms", (string? phoneNumber, LocalSmsSink sink) => Results.Json(sink.For(phoneNumber), ChatJson.Options));
+        return app;
+    }
+
+    /// <summary>Any http://localhost:* or http://127.0.0.1:* page may call the API (API.md).</summary>
+    public static bool IsLocalOrigin(string origin) =>
+        Uri.TryCreate(origin, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https" && uri.Host is "localhost" or "127.0.0.1";
+}

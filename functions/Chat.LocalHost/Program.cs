@@ -1,0 +1,3 @@
+using Chat.LocalHost;
+
+await LocalHostApp.Build(args).RunAsync();

@@ -1,0 +1,102 @@
+namespace Chat.IntegrationTests.Infrastructure;
+
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using Chat.LocalHost;
+
+/// <summary>Free loopback ports, and the emulators started on them for one test run.</summary>
+public static class Ports
+{
+    public static int Free()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}
+
+/// <summary>A Cosmos emulator (behind the project's compatibility proxy) on its own port.</summary>
+public sealed class CosmosEmulator : IAsyncDisposable
+{
+    public const string Key = "C2y6yDjf5/R+ob0N8A7Cgv30VRDJIWEHLM+4QDU5DE2nQ9nDuVTqobD4b8mGGyPMbIZnqyMsEcaGQy67XIw/Jw==";
+
+    private Process? process;
+
+    private CosmosEmulator(int port) => Port = port;
+
+    public int Port { get; }
+
+    public Uri Endpoint => new($"http://127.0.0.1:{Port}/");
+
+    public string ConnectionString => $"AccountEndpoint={Endpoint};AccountKey={Key};";
+
+    public static async Task<CosmosEmulator> StartAsync(int? port = null)
+    {
+        var emulator = new CosmosEmulator(port ?? Ports.Free());
+        await emulator.RestartAsync();
+        return emulator;
+    }
+
+    public async Task RestartAsync()
+    {
+        process = await EmulatorCommands.StartAsync(
+            ["cosmos-emulator.mjs", "--port", Port.ToString(System.Globalization.CultureInfo.InvariantCulture)],
+            Endpoint,
+            TimeSpan.FromSeconds(60),
+            CancellationToken.None);
+    }
+
+    /// <summary>Kills the emulator, as an outage would.</summary>
+    public void Kill()
+    {
+        if (process is not null)
+        {
+            EmulatorCommands.Stop(process);
+            process = null;
+        }
+    }
+
+    public ValueTask DisposeAsync()
+    {
+        Kill();
+        return ValueTask.CompletedTask;
+    }
+}
+
+/// <summary>Azurite (blobs, queues) on free ports.</summary>
+public sealed class Azurite : IAsyncDisposable
+{
+    private const string AccountKey = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
+
+    private readonly Process process;
+
+    private Azurite(Process process, int blobPort, int queuePort)
+    {
+        this.process = process;
+        BlobPort = blobPort;
+        QueuePort = queuePort;
+    }
+
+    public int BlobPort { get; }
+
+    public int QueuePort { get; }
+
+    public string ConnectionString =>
+        $"DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey={AccountKey};" +
+        $"BlobEndpoint=http://127.0.0.1:{BlobPort}/devstoreaccount1;QueueEndpoint=http://127.0.0.1:{QueuePort}/devstoreaccount1;";
+
+    public static async Task<Azurite> StartAsync()
+    {
+        int blob = Ports.Free(), queue = Ports.Free(), table = Ports.Free();
+        var process = await EmulatorCommands.StartAsync(EmulatorCommands.Azurite(blob, queue, table), new Uri($"http://127.0.0.1:{blob}"), TimeSpan.FromSeconds(60), CancellationToken.None);
+        await LocalEmulators.IsOpenAsync(new Uri($"http://127.0.0.1:{queue}"), CancellationToken.None);
+        return new Azurite(process, blob, queue);
+    }
+
+    public ValueTask DisposeAsync()
+    {
+        EmulatorCommands.Stop(process);
+        return ValueTask.CompletedTask;
+    }
+}

@@ -1,0 +1,491 @@
+#!/usr/bin/env node
+// Local Cosmos DB (NoSQL API) stand-in for tests and local runs.
+//
+// Runs @vercel/cosmosdb-server in-process (plain HTTP, in memory, on an
+// ephemeral 127.0.0.1 port) and puts a small HTTP proxy in front of it that
+// closes the gaps which keep the .NET SDK (Microsoft.Azure.Cosmos, Gateway
+// mode) from working against it. See tools/README.md.
+//
+// Usage: node tools/cosmos-emulator.mjs [--port 8081] [--host 127.0.0.1] [--verbose]
+// Prints "cosmos-emulator listening on http://HOST:PORT" when ready.
+
+import http from "node:http";
+import https from "node:https";
+import { createRequire } from "node:module";
+import { randomUUID } from "node:crypto";
+
+const require = createRequire(import.meta.url);
+
+// ---------------------------------------------------------------- arguments
+function parseArgs(argv) {
+  const opts = { port: 8081, host: "127.0.0.1", verbose: false };
+  for (let i = 0; i < argv.length; i += 1) {
+    const a = argv[i];
+    const value = () => {
+      const v = argv[i + 1];
+      if (v === undefined) usage(`missing value for ${a}`);
+      i += 1;
+      return v;
+    };
+    if (a === "--port" || a === "-p") opts.port = Number.parseInt(value(), 10);
+    else if (a.startsWith("--port=")) opts.port = Number.parseInt(a.slice(7), 10);
+    else if (a === "--host") opts.host = value();
+    else if (a.startsWith("--host=")) opts.host = a.slice(7);
+    else if (a === "--verbose" || a === "-v") opts.verbose = true;
+    else if (a === "--help" || a === "-h") usage();
+    else usage(`unknown argument: ${a}`);
+  }
+  if (!Number.isInteger(opts.port) || opts.port < 0 || opts.port > 65535) usage("bad --port");
+  return opts;
+}
+
+function usage(error) {
+  const text = "usage: node tools/cosmos-emulator.mjs [--port 8081] [--host 127.0.0.1] [--verbose]\n";
+  if (error) {
+    process.stderr.write(`cosmos-emulator: ${error}\n${text}`);
+    process.exit(2);
+  }
+  process.stdout.write(text);
+  process.exit(0);
+}
+
+const opts = parseArgs(process.argv.slice(2));
+const log = opts.verbose
+  ? (msg) => process.stderr.write(`[cosmos-emulator] ${msg}\n`)
+  : () => {};
+
+// The backend console.error()s a stack trace for every request it answers
+// with 500 (e.g. every point read of a missing item). Keep quiet by default.
+const backendConsoleError = console.error;
+console.error = opts.verbose ? backendConsoleError : () => {};
+
+// ------------------------------------------------------------------ backend
+const cosmos = require("@vercel/cosmosdb-server");
+const Documents = require("@vercel/cosmosdb-server/lib/account/documents.js").default;
+
+// Partition-scoped queries: the backend ignores the x-ms-documentdb-partitionkey
+// header on queries (it searches every partition, or answers 400 "missing
+// partition keys" when the WHERE clause does not name the partition key).
+// The proxy hands the requested partition key down in a private body field,
+// and this wrapper runs the query over that partition's documents only.
+// Query execution in the backend is synchronous, so swapping _data is safe.
+const PK_FIELD = "__emulatorPartitionKey";
+const origQuery = Documents.prototype.query;
+Documents.prototype.query = function queryInPartition(params, options) {
+  if (!params || !Object.prototype.hasOwnProperty.call(params, PK_FIELD)) {
+    return queryWithClauses.call(this, params, options);
+  }
+  const wanted = params[PK_FIELD];
+  const all = this._data;
+  const subset = new Map();
+  for (const [rid, item] of all) {
+    const doc = item.read();
+    if (samePartitionKey(this._getPartition(doc), wanted)) subset.set(rid, item);
+  }
+  this._data = subset;
+  try {
+    return queryWithClauses.call(this, params, options);
+  } finally {
+    this._data = all;
+  }
+};
+
+// The backend's SQL engine (@zeit/cosmosdb-query) has no DISTINCT and no
+// OFFSET/LIMIT. The SDK sends in-partition queries to the server as they are
+// (it does not apply these clauses itself), so emulate them here: strip the
+// clause, run the rest, then dedupe / skip / take and page the result with a
+// continuation token of our own ({"emulatorSkip": n}).
+const DISTINCT_RE = /^(\s*SELECT\s+)DISTINCT\s+/i;
+const TOP_RE = /^(\s*SELECT\s+)TOP\s+(\d+|@\w+)\s+/i;
+const OFFSET_LIMIT_RE = /\s+OFFSET\s+(\d+|@\w+)\s+LIMIT\s+(\d+|@\w+)\s*;?\s*$/i;
+
+function queryWithClauses(params, options) {
+  const sql = params && typeof params.query === "string" ? params.query : null;
+  if (!sql) return origQuery.call(this, params, options);
+  let rest = sql;
+  let distinct = false;
+  let top = null;
+  let offset = null;
+  let limit = null;
+  const paramValue = (token) => {
+    if (/^\d+$/.test(token)) return Number(token);
+    const p = (params.parameters || []).find((x) => x && x.name === token);
+    const v = p ? p.value : undefined;
+    if (!Number.isInteger(v) || v < 0) {
+      const err = new Error(`Invalid value for ${token} in OFFSET/LIMIT/TOP: expected a non-negative integer.`);
+      err.badRequest = true;
+      throw err;
+    }
+    return v;
+  };
+  const ol = OFFSET_LIMIT_RE.exec(rest);
+  if (ol) {
+    offset = paramValue(ol[1]);
+    limit = paramValue(ol[2]);
+    rest = rest.slice(0, ol.index);
+  }
+  if (DISTINCT_RE.test(rest)) {
+    distinct = true;
+    rest = rest.replace(DISTINCT_RE, "$1");
+    const t = TOP_RE.exec(rest);
+    if (t) {
+      top = paramValue(t[2]);
+      rest = rest.replace(TOP_RE, "$1");
+    }
+  }
+  if (!distinct && offset === null) return origQuery.call(this, params, options);
+
+  const full = origQuery.call(this, { ...params, query: rest }, {});
+  if (!full) return full;
+  let items = full.result;
+  if (distinct) {
+    const seen = new Set();
+    items = items.filter((x) => {
+      const k = canonicalJson(x);
+      if (seen.has(k)) return false;
+      seen.add(k);
+      return true;
+    });
+  }
+  if (offset !== null) items = items.slice(offset, offset + limit);
+  if (top !== null) items = items.slice(0, top);
+
+  const { maxItemCount, continuation } = options || {};
+  const start = continuation && Number.isInteger(continuation.emulatorSkip) ? continuation.emulatorSkip : 0;
+  const size = Number.isInteger(maxItemCount) && maxItemCount > 0 ? maxItemCount : items.length;
+  const page = items.slice(start, start + size);
+  const next = start + page.length;
+  return { result: page, continuation: next < items.length ? { emulatorSkip: next } : undefined };
+}
+
+function canonicalJson(value) {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(",")}]`;
+  if (value && typeof value === "object") {
+    return `{${Object.keys(value).sort().map((k) => `${JSON.stringify(k)}:${canonicalJson(value[k])}`).join(",")}}`;
+  }
+  return value === undefined ? "undefined" : JSON.stringify(value);
+}
+
+function samePartitionKey(actual, wanted) {
+  // wanted === undefined stands for PartitionKey.None (header "[{}]").
+  if (wanted === undefined) return actual === undefined;
+  if (actual === undefined) return false;
+  return JSON.stringify(actual) === JSON.stringify(wanted);
+}
+
+const backendIsTls = typeof cosmos.createHttpServer !== "function";
+const backend = backendIsTls
+  ? cosmos.createHttpsServer({ keepAlive: true })
+  : cosmos.createHttpServer({ keepAlive: true });
+const backendTransport = backendIsTls ? https : http;
+const backendAgent = new backendTransport.Agent({
+  keepAlive: true,
+  maxSockets: 64,
+  maxFreeSockets: 16,
+  ...(backendIsTls ? { rejectUnauthorized: false } : {}),
+});
+let backendPort = 0;
+
+// -------------------------------------------------------------------- proxy
+const HOP_BY_HOP = new Set([
+  "connection",
+  "keep-alive",
+  "proxy-connection",
+  "transfer-encoding",
+  "upgrade",
+  "te",
+  "trailer",
+  "content-length",
+]);
+
+const DOC_PATH = /^\/*dbs\/[^/]+\/colls\/[^/]+\/docs\/[^/]+\/?$/;
+const DOCS_PATH = /^\/*dbs\/[^/]+\/colls\/[^/]+\/docs\/?$/;
+
+const STATUS_CODES = {
+  400: "BadRequest",
+  401: "Unauthorized",
+  403: "Forbidden",
+  404: "NotFound",
+  405: "MethodNotAllowed",
+  409: "Conflict",
+  412: "PreconditionFailed",
+  413: "RequestEntityTooLarge",
+  429: "TooManyRequests",
+  500: "InternalServerError",
+};
+
+function isTrue(value) {
+  if (Array.isArray(value)) return value.some(isTrue);
+  return typeof value === "string" && value.toLowerCase() === "true";
+}
+
+function isQuery(req) {
+  return (
+    req.method === "POST" &&
+    (isTrue(req.headers["x-ms-documentdb-isquery"]) ||
+      String(req.headers["content-type"] || "").startsWith("application/query+json"))
+  );
+}
+
+function readBody(stream) {
+  return new Promise((resolve, reject) => {
+    const chunks = [];
+    stream.on("data", (c) => chunks.push(c));
+    stream.on("end", () => resolve(Buffer.concat(chunks)));
+    stream.on("error", reject);
+  });
+}
+
+function send(res, status, headers, body) {
+  const payload = Buffer.isBuffer(body) ? body : Buffer.from(body ?? "");
+  const out = {
+    "x-ms-activity-id": randomUUID(),
+    "x-ms-request-charge": "1",
+    ...headers,
+    "content-length": String(payload.length),
+  };
+  if (status === 204 || status === 304) {
+    delete out["content-length"];
+    res.writeHead(status, out);
+    res.end();
+    return;
+  }
+  res.writeHead(status, out);
+  res.end(payload);
+}
+
+function sendJson(res, status, obj, headers = {}) {
+  send(res, status, { "content-type": "application/json", ...headers }, JSON.stringify(obj));
+}
+
+// A "run it as is" query plan. The backend holds one partition key range and
+// evaluates ORDER BY / TOP / OFFSET LIMIT / aggregates / DISTINCT itself, so
+// the SDK must not post-process anything.
+function queryPlan() {
+  return {
+    partitionedQueryExecutionInfoVersion: 2,
+    queryInfo: {
+      distinctType: "None",
+      top: null,
+      offset: null,
+      limit: null,
+      orderBy: [],
+      orderByExpressions: [],
+      groupByExpressions: [],
+      groupByAliases: [],
+      aggregates: [],
+      groupByAliasToAggregateType: {},
+      rewrittenQuery: "",
+      hasSelectValue: false,
+      dCountInfo: null,
+      hasNonStreamingOrderBy: false,
+    },
+    queryRanges: [{ min: "", max: "FF", isMinInclusive: true, isMaxInclusive: false }],
+  };
+}
+
+// Parse the x-ms-documentdb-partitionkey header: '["a"]' -> { value: "a" },
+// '[{}]' (PartitionKey.None) -> { value: undefined }; anything else -> null.
+function parsePartitionKeyHeader(raw) {
+  if (typeof raw !== "string" || raw === "") return null;
+  let parsed;
+  try {
+    parsed = JSON.parse(raw);
+  } catch {
+    return null;
+  }
+  if (!Array.isArray(parsed) || parsed.length !== 1) return null;
+  const [v] = parsed;
+  if (v !== null && typeof v === "object") {
+    return Object.keys(v).length === 0 ? { value: undefined } : null;
+  }
+  return { value: v };
+}
+
+function forward(req, headers, body) {
+  return new Promise((resolve, reject) => {
+    const breq = backendTransport.request(
+      {
+        host: "127.0.0.1",
+        port: backendPort,
+        method: req.method,
+        path: req.url,
+        headers: { ...headers, "content-length": String(body.length) },
+        agent: backendAgent,
+      },
+      (bres) => {
+        readBody(bres).then(
+          (buf) => resolve({ status: bres.statusCode, headers: bres.headers, body: buf }),
+          reject,
+        );
+      },
+    );
+    breq.on("error", reject);
+    breq.end(body);
+  });
+}
+
+async function handle(req, res) {
+  const started = process.hrtime.bigint();
+  const path = (req.url || "/").split("?")[0];
+  const body = await readBody(req);
+
+  // (b) Query plan requests: answer them here.
+  if (isTrue(req.headers["x-ms-cosmos-is-query-plan-request"])) {
+    sendJson(res, 200, queryPlan(), { "x-ms-request-charge": "0" });
+    log(`${req.method} ${req.url} -> 200 (query plan) ${body.toString()}`);
+    return;
+  }
+
+  const headers = {};
+  for (const [k, v] of Object.entries(req.headers)) {
+    if (!HOP_BY_HOP.has(k)) headers[k] = v;
+  }
+
+  let fwdBody = body;
+  const query = isQuery(req) && DOCS_PATH.test(path);
+  if (query) {
+    // Scope the query to the partition named by the request (if any).
+    const pk = parsePartitionKeyHeader(req.headers["x-ms-documentdb-partitionkey"]);
+    if (pk) {
+      try {
+        const json = JSON.parse(body.toString() || "{}");
+        json[PK_FIELD] = pk.value;
+        fwdBody = Buffer.from(JSON.stringify(json));
+        headers["x-ms-documentdb-query-enablecrosspartition"] = "True";
+      } catch {
+        /* leave malformed bodies to the backend */
+      }
+    }
+  }
+
+  const b = await forward(req, headers, fwdBody);
+  let status = b.status;
+  const outHeaders = {};
+  for (const [k, v] of Object.entries(b.headers)) {
+    if (!HOP_BY_HOP.has(k)) outHeaders[k] = v;
+  }
+  // The backend writes https://<Host>/... here; we are plain http.
+  if (typeof outHeaders["content-location"] === "string") {
+    outHeaders["content-location"] = outHeaders["content-location"].replace(/^https:/, "http:");
+  }
+  let outBody = b.body;
+  let parsed;
+  const parse = () => {
+    if (parsed === undefined) {
+      try {
+        parsed = JSON.parse(b.body.toString() || "null");
+      } catch {
+        parsed = null;
+      }
+    }
+    return parsed;
+  };
+
+  // (a) Point read of a missing item: the backend throws and answers 500.
+  if (req.method === "GET" && status === 500 && DOC_PATH.test(path)) {
+    const msg = (parse() && parse().message) || "";
+    if (/^Failed to parse/.test(msg)) {
+      status = 400;
+      outBody = Buffer.from(JSON.stringify({ code: "BadRequest", message: msg }));
+    } else {
+      status = 404;
+      outBody = Buffer.from(
+        JSON.stringify({
+          code: "NotFound",
+          message: "Entity with the specified id does not exist in the system.",
+        }),
+      );
+    }
+    outHeaders["content-type"] = "application/json";
+  } else if (status >= 400 && status < 500) {
+    // Cosmos-style error bodies: { code, message } (backend often sends {}).
+    const p = parse();
+    if (p && typeof p === "object" && !Array.isArray(p) && !p.code) {
+      p.code = STATUS_CODES[status] || "BadRequest";
+      if (!p.message) p.message = p.code === "NotFound"
+        ? "Resource Not Found."
+        : `Request failed with status ${status}.`;
+      outBody = Buffer.from(JSON.stringify(p));
+    }
+  }
+  if (status === 404 && outHeaders["x-ms-substatus"] === undefined) {
+    outHeaders["x-ms-substatus"] = "0";
+  }
+
+  // (c) Query answers: the SDK must not try to distribute/re-plan.
+  if (query && status === 200) {
+    outHeaders["x-ms-cosmos-query-requiresdistribution"] = "false";
+  }
+
+  // Account document: advertise this proxy, not the internal backend.
+  if (req.method === "GET" && /^\/*$/.test(path) && status === 200) {
+    const p = parse();
+    if (p && typeof p === "object") {
+      const self = `http://${req.headers.host || `${opts.host}:${opts.port}`}/`;
+      for (const key of ["writableLocations", "readableLocations"]) {
+        if (Array.isArray(p[key])) for (const loc of p[key]) loc.databaseAccountEndpoint = self;
+      }
+      outBody = Buffer.from(JSON.stringify(p));
+    }
+  }
+
+  send(res, status, outHeaders, outBody);
+  if (opts.verbose) {
+    const ms = Number(process.hrtime.bigint() - started) / 1e6;
+    const extra = query ? ` pk=${req.headers["x-ms-documentdb-partitionkey"] ?? "-"} ${body.toString()}` : "";
+    log(`${req.method} ${req.url} -> ${status}${b.status !== status ? ` (backend ${b.status})` : ""} ${ms.toFixed(1)}ms${extra}`);
+  }
+}
+
+const proxy = http.createServer({ keepAlive: true }, (req, res) => {
+  handle(req, res).catch((err) => {
+    log(`proxy error on ${req.method} ${req.url}: ${err && err.stack ? err.stack : err}`);
+    if (!res.headersSent) {
+      sendJson(res, 503, { code: "ServiceUnavailable", message: `emulator proxy error: ${err && err.message}` });
+    } else {
+      res.destroy();
+    }
+  });
+});
+// (h) Keep client connections open; outlive the .NET pool's 1 min idle timeout
+// so that the client, not the server, is the side that closes idle sockets.
+proxy.keepAliveTimeout = 120_000;
+proxy.headersTimeout = 125_000;
+proxy.requestTimeout = 0;
+
+// ---------------------------------------------------------------- lifecycle
+let shuttingDown = false;
+function shutdown(signal) {
+  if (shuttingDown) return;
+  shuttingDown = true;
+  log(`${signal}: shutting down`);
+  const force = setTimeout(() => process.exit(0), 2000);
+  force.unref();
+  proxy.close();
+  proxy.closeAllConnections?.();
+  backend.close();
+  backend.closeAllConnections?.();
+  backendAgent.destroy();
+  process.exitCode = 0;
+}
+process.on("SIGTERM", () => shutdown("SIGTERM"));
+process.on("SIGINT", () => shutdown("SIGINT"));
+
+function fail(what, err) {
+  process.stderr.write(`cosmos-emulator: ${what}: ${err && err.message ? err.message : err}\n`);
+  process.exit(1);
+}
+
+backend.on("error", (err) => fail("backend", err));
+proxy.on("error", (err) => fail(`cannot listen on ${opts.host}:${opts.port}`, err));
+
+backend.listen(0, "127.0.0.1", () => {
+  backendPort = backend.address().port;
+  log(`backend (cosmosdb-server, ${backendIsTls ? "https" : "http"}) on 127.0.0.1:${backendPort}`);
+  proxy.listen(opts.port, opts.host, () => {
+    const { port } = proxy.address();
+    const host = opts.host.includes(":") ? `[${opts.host}]` : opts.host;
+    process.stdout.write(`cosmos-emulator listening on http://${host}:${port}\n`);
+  });
+});
