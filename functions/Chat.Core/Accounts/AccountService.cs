@@ -71,24 +71,7 @@ public sealed class AccountService(
             .ThrowIfInvalid();
         var phone = request.PhoneNumber!;
 
-        var pending = await directory.GetRegistrationAsync(phone, ct);
-        if (pending is null || pending.Value.ExpiresAt <= time.GetUtcNow())
-        {
-            throw ChatErrors.Invalid("code", "The code has expired or was never sent; register again.");
-        }
-
-        var registration = pending.Value;
-        if (registration.Attempts >= Limits.VerificationAttempts)
-        {
-            throw ChatErrors.Invalid("code", "Too many wrong codes; register again to get a new one.");
-        }
-
-        if (!CryptographicOperations.FixedTimeEquals(Encoding.ASCII.GetBytes(HashCode(phone, request.Code!)), Encoding.ASCII.GetBytes(registration.CodeHash)))
-        {
-            // A concurrent wrong guess may win the race; either way the attempt is counted once.
-            await directory.TryReplaceRegistrationAsync(registration with { Attempts = registration.Attempts + 1 }, pending.ETag, ct);
-            throw ChatErrors.Invalid("code", "The code is wrong.");
-        }
+        var registration = await CheckCodeAsync(phone, request.Code!, ct);
 
         var account = new UserAccount
         {
@@ -155,7 +138,7 @@ public sealed class AccountService(
         new Validator().Required("refreshToken", request.RefreshToken).ThrowIfInvalid();
         var claims = tokens.ReadRefreshToken(request.RefreshToken!) ?? throw ChatErrors.Unauthorized("The refresh token is not valid.");
 
-        for (var attempt = 0; attempt < 5; attempt++)
+        for (var attempt = 0; attempt < 10; attempt++)
         {
             var stored = await users.GetSessionAsync(claims.UserId, claims.SessionId, ct);
             if (stored is null || stored.Value.Revoked)
@@ -181,9 +164,12 @@ public sealed class AccountService(
                 return tokens.Issue(session.UserId, session.SessionId, session.Generation, session.RotatedAt);
             }
 
-            // An old token used again: it may have been stolen, so the whole session ends.
-            await users.TryReplaceSessionAsync(session with { Revoked = true }, stored.ETag, ct);
-            throw ChatErrors.Unauthorized("The refresh token was already used; the session is revoked.");
+            // An old token used again: it may have been stolen, so the whole session ends
+            // (a concurrent rotation makes the write fail: re-read and revoke again).
+            if (await users.TryReplaceSessionAsync(session with { Revoked = true }, stored.ETag, ct))
+            {
+                throw ChatErrors.Unauthorized("The refresh token was already used; the session is revoked.");
+            }
         }
 
         throw ChatErrors.Unavailable("session store", TimeSpan.FromSeconds(1));
@@ -210,6 +196,39 @@ public sealed class AccountService(
         var revoked = stored.Value with { Revoked = true };
         await users.TryReplaceSessionAsync(revoked, stored.ETag, ct);
         return revoked;
+    }
+
+    /// <summary>Returns the registration when the code is right; counts every wrong guess, even
+    /// concurrent ones (each retries its increment until it lands), so five tries are five.</summary>
+    private async Task<PendingRegistration> CheckCodeAsync(string phone, string code, CancellationToken ct)
+    {
+        var expected = Encoding.ASCII.GetBytes(HashCode(phone, code));
+        for (var attempt = 0; attempt < 20; attempt++)
+        {
+            var pending = await directory.GetRegistrationAsync(phone, ct);
+            if (pending is null || pending.Value.ExpiresAt <= time.GetUtcNow())
+            {
+                throw ChatErrors.Invalid("code", "The code has expired or was never sent; register again.");
+            }
+
+            var registration = pending.Value;
+            if (registration.Attempts >= Limits.VerificationAttempts)
+            {
+                throw ChatErrors.Invalid("code", "Too many wrong codes; register again to get a new one.");
+            }
+
+            if (CryptographicOperations.FixedTimeEquals(expected, Encoding.ASCII.GetBytes(registration.CodeHash)))
+            {
+                return registration;
+            }
+
+            if (await directory.TryReplaceRegistrationAsync(registration with { Attempts = registration.Attempts + 1 }, pending.ETag, ct))
+            {
+                throw ChatErrors.Invalid("code", "The code is wrong.");
+            }
+        }
+
+        throw ChatErrors.Unavailable("registration store (contention)", TimeSpan.FromSeconds(1));
     }
 
     private static string HashCode(string phone, string code) =>

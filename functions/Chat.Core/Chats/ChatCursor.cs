@@ -24,7 +24,7 @@ public static class ChatCursor
             var parts = Encoding.UTF8.GetString(Convert.FromBase64String(cursor)).Split('|', 2);
             return new Position(new DateTimeOffset(long.Parse(parts[0], CultureInfo.InvariantCulture), TimeSpan.Zero), parts[1]);
         }
-        catch (Exception e) when (e is FormatException or IndexOutOfRangeException or ArgumentOutOfRangeException)
+        catch (Exception e) when (e is FormatException or IndexOutOfRangeException or ArgumentOutOfRangeException or OverflowException)
         {
             throw ChatErrors.Invalid("cursor", "is not a cursor this API returned.");
         }

@@ -204,6 +204,7 @@ public sealed class ChatService(
     /// 1 upsert and 1 delete in the directory.</summary>
     public async Task<InviteView> CreateInviteAsync(string callerId, string chatId, CancellationToken ct)
     {
+        await LoadGroupAsync(callerId, chatId, requireAdmin: true, ct);
         var code = Convert.ToBase64String(RandomNumberGenerator.GetBytes(12)).Replace('+', '-').Replace('/', '_');
         string? previous = null;
         await directory.SetInviteAsync(code, chatId, ct);

@@ -22,6 +22,6 @@ public static partial class Ids
     /// <summary>Ids that clients send back to us must be safe to use as store keys.</summary>
     public static bool IsWellFormed(string? id) => id is { Length: > 0 and <= 64 } && SafeId().IsMatch(id);
 
-    [GeneratedRegex("^[A-Za-z0-9_-]+$")]
+    [GeneratedRegex(@"^[A-Za-z0-9_-]+\z")]
     private static partial Regex SafeId();
 }

@@ -30,12 +30,12 @@ public sealed class InMemoryRateLimiter(TimeProvider time) : IRateLimiter
 
     public void Acquire(RateLimit limit, string key)
     {
-        var window = Current(limit, key);
+        var (window, now) = Current(limit, key);
         lock (window)
         {
             if (window.Count >= limit.Permits)
             {
-                throw ChatErrors.RateLimited(RetryAfter(window));
+                throw ChatErrors.RateLimited(RetryAfter(window, now));
             }
 
             window.Count++;
@@ -44,26 +44,26 @@ public sealed class InMemoryRateLimiter(TimeProvider time) : IRateLimiter
 
     public void ThrowIfExhausted(RateLimit limit, string key)
     {
-        var window = Current(limit, key);
+        var (window, now) = Current(limit, key);
         lock (window)
         {
             if (window.Count >= limit.Permits)
             {
-                throw ChatErrors.RateLimited(RetryAfter(window));
+                throw ChatErrors.RateLimited(RetryAfter(window, now));
             }
         }
     }
 
     public void Record(RateLimit limit, string key)
     {
-        var window = Current(limit, key);
+        var (window, _) = Current(limit, key);
         lock (window)
         {
             window.Count++;
         }
     }
 
-    private Window Current(RateLimit limit, string key)
+    private (Window Window, DateTimeOffset Now) Current(RateLimit limit, string key)
     {
         var now = time.GetUtcNow();
         if (Interlocked.Increment(ref operations) % 4096 == 0)
@@ -75,13 +75,12 @@ public sealed class InMemoryRateLimiter(TimeProvider time) : IRateLimiter
             limit.Name + "|" + key,
             _ => new Window(now + limit.Window),
             (_, existing) => existing.EndsAt <= now ? new Window(now + limit.Window) : existing);
-        window.Now = now;
-        return window;
+        return (window, now);
     }
 
-    private static TimeSpan RetryAfter(Window window)
+    private static TimeSpan RetryAfter(Window window, DateTimeOffset now)
     {
-        var left = window.EndsAt - window.Now;
+        var left = window.EndsAt - now;
         return left < TimeSpan.FromSeconds(1) ? TimeSpan.FromSeconds(1) : left;
     }
 
@@ -101,7 +100,5 @@ public sealed class InMemoryRateLimiter(TimeProvider time) : IRateLimiter
         public DateTimeOffset EndsAt { get; } = endsAt;
 
         public int Count { get; set; }
-
-        public DateTimeOffset Now { get; set; }
     }
 }

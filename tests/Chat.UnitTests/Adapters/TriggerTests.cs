@@ -1,0 +1,186 @@
+namespace Chat.UnitTests.Adapters;
+
+using System.Text;
+using System.Text.Json;
+using Chat.Core.Accounts;
+using Chat.Core.Messages;
+using Chat.Functions.Auth;
+using Chat.Functions.Http;
+using Chat.Functions.Triggers;
+using Chat.UnitTests.TestData;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.Extensions.Logging.Abstractions;
+using Moq;
+
+/// <summary>Triggers run through <see cref="ChatHttpPipeline"/> as the hosts run them, on an in-memory HttpContext.</summary>
+public sealed class TriggerTests
+{
+    private const string ClientIp = "203.0.113.9";
+
+    [Fact]
+    public async Task Register_PublicRoute_RunsWithoutAToken_And202()
+    {
+        var h = new AccountHarness();
+        var context = Request("""{"phoneNumber":"+14155550100","displayName":"Ann","password":"password1"}""");
+        var functions = new AuthFunctions(h.Service);
+
+        var result = await RunAsync(context, nameof(AuthFunctions.Register), TestClock.New(), () => functions.Register(context.Request));
+
+        var accepted = Assert.IsType<ObjectResult>(result);
+        Assert.Equal(202, accepted.StatusCode);
+        Assert.Equal(new RegisterAccepted("+14155550100", 600), accepted.Value);
+        Assert.Single(h.SentSms);
+    }
+
+    [Fact]
+    public async Task Register_MalformedJson_Is400ProblemNamingTheBody()
+    {
+        var h = new AccountHarness();
+        var context = Request("{not json");
+        var functions = new AuthFunctions(h.Service);
+
+        var result = await RunAsync(context, nameof(AuthFunctions.Register), TestClock.New(), () => functions.Register(context.Request));
+
+        Assert.Null(result);
+        Assert.Equal(400, context.Response.StatusCode);
+        using var problem = Problem(context);
+        Assert.True(problem.RootElement.GetProperty("errors").TryGetProperty("body", out _));
+    }
+
+    [Fact]
+    public async Task Register_WrongFieldType_Is400NamingTheField()
+    {
+        var h = new AccountHarness();
+        var context = Request("""{"phoneNumber":14155550100,"displayName":"Ann","password":"password1"}""");
+        var functions = new AuthFunctions(h.Service);
+
+        await RunAsync(context, nameof(AuthFunctions.Register), TestClock.New(), () => functions.Register(context.Request));
+
+        Assert.Equal(400, context.Response.StatusCode);
+        using var problem = Problem(context);
+        Assert.True(problem.RootElement.GetProperty("errors").TryGetProperty("phoneNumber", out _));
+    }
+
+    [Fact]
+    public async Task Logout_WithoutAToken_Is401_AndTheTriggerDoesNotRun()
+    {
+        var h = new AccountHarness();
+        var context = Request("""{"refreshToken":"x"}""");
+        var functions = new AuthFunctions(h.Service);
+        var ran = false;
+
+        await RunAsync(context, nameof(AuthFunctions.Logout), TestClock.New(), () =>
+        {
+            ran = true;
+            return functions.Logout(context.Request);
+        });
+
+        Assert.False(ran);
+        Assert.Equal(401, context.Response.StatusCode);
+        Assert.Equal("application/problem+json", context.Response.ContentType);
+    }
+
+    [Fact]
+    public async Task SendMessage_WithAValidToken_Is201_ThenTheSameClientMessageIdIs200()
+    {
+        var h = new ChatHarness();
+        var chat = h.Store(ChatBuilder.Direct("alice", "bob").Build());
+        h.AcceptWrites();
+        var functions = new MessageFunctions(h.MessageService);
+        var token = "Bearer " + TestAuth.Tokens(h.Time).Issue("alice", "s1", 1, h.Time.GetUtcNow()).AccessToken;
+        const string body = """{"clientMessageId":"c-1","type":"text","text":"hi"}""";
+
+        var first = Request(body, token);
+        var created = await RunAsync(first, nameof(MessageFunctions.SendMessage), h.Time, () => functions.SendMessage(first.Request, chat.ChatId));
+        var sent = Assert.IsType<MessageView>(Assert.IsType<ObjectResult>(created).Value);
+        h.Messages.Setup(m => m.TryClaimSendKeyAsync(It.IsAny<SendKey>(), It.IsAny<CancellationToken>())).ReturnsAsync(false);
+        h.Messages.Setup(m => m.FindByClientIdAsync(chat.ChatId, "alice", "c-1", It.IsAny<CancellationToken>()))
+            .ReturnsAsync(h.Stored(chat.ChatId).LastMessage);
+        var second = Request(body, token);
+        var again = await RunAsync(second, nameof(MessageFunctions.SendMessage), h.Time, () => functions.SendMessage(second.Request, chat.ChatId));
+
+        Assert.Equal(201, ((ObjectResult)created!).StatusCode);
+        Assert.Equal("alice", sent.SenderId);
+        Assert.Equal(1, sent.Seq);
+        Assert.Equal(200, Assert.IsType<ObjectResult>(again).StatusCode);
+        Assert.Equal(sent.MessageId, ((MessageView)((ObjectResult)again!).Value!).MessageId);
+    }
+
+    [Fact]
+    public async Task SendMessage_ToAChatOfOthers_Is404Problem()
+    {
+        var h = new ChatHarness();
+        var chat = h.Store(ChatBuilder.Direct("bob", "carol").Build());
+        h.AcceptWrites();
+        var functions = new MessageFunctions(h.MessageService);
+        var context = Request("""{"clientMessageId":"c-1","type":"text","text":"hi"}""", "Bearer " + TestAuth.Tokens(h.Time).Issue("alice", "s1", 1, h.Time.GetUtcNow()).AccessToken);
+
+        await RunAsync(context, nameof(MessageFunctions.SendMessage), h.Time, () => functions.SendMessage(context.Request, chat.ChatId));
+
+        Assert.Equal(404, context.Response.StatusCode);
+        using var problem = Problem(context);
+        Assert.Equal(404, problem.RootElement.GetProperty("status").GetInt32());
+    }
+
+    [Fact]
+    public async Task OpenDirectChat_NewIs201_ExistingIs200()
+    {
+        var h = new ChatHarness();
+        var functions = new ChatFunctions(h.ChatService);
+        var token = "Bearer " + TestAuth.Tokens(h.Time).Issue("alice", "s1", 1, h.Time.GetUtcNow()).AccessToken;
+
+        var first = Request("""{"userId":"bob"}""", token);
+        var created = await RunAsync(first, nameof(ChatFunctions.OpenDirectChat), h.Time, () => functions.OpenDirectChat(first.Request));
+        var second = Request("""{"userId":"bob"}""", token);
+        var existing = await RunAsync(second, nameof(ChatFunctions.OpenDirectChat), h.Time, () => functions.OpenDirectChat(second.Request));
+
+        Assert.Equal(201, Assert.IsType<ObjectResult>(created).StatusCode);
+        Assert.Equal(200, Assert.IsType<ObjectResult>(existing).StatusCode);
+    }
+
+    [Fact]
+    public async Task LeaveGroup_Is204()
+    {
+        var h = new ChatHarness();
+        var chat = h.Store(ChatBuilder.Group().WithAdmin("alice").WithMember("bob").Build());
+        var functions = new GroupFunctions(h.ChatService);
+        var context = Request(string.Empty, "Bearer " + TestAuth.Tokens(h.Time).Issue("bob", "s1", 1, h.Time.GetUtcNow()).AccessToken);
+
+        var result = await RunAsync(context, nameof(GroupFunctions.LeaveGroup), h.Time, () => functions.LeaveGroup(context.Request, chat.ChatId));
+
+        Assert.IsType<NoContentResult>(result);
+        Assert.Null(h.Stored(chat.ChatId).Member("bob"));
+    }
+
+    private static DefaultHttpContext Request(string body, string? authorization = null)
+    {
+        var context = new DefaultHttpContext();
+        context.Request.Method = "POST";
+        context.Request.ContentType = "application/json";
+        context.Request.Body = new MemoryStream(Encoding.UTF8.GetBytes(body));
+        context.Response.Body = new MemoryStream();
+        if (authorization is not null)
+        {
+            context.Request.Headers.Authorization = authorization;
+        }
+
+        return context;
+    }
+
+    /// <summary>Runs the trigger as the hosts do; the result is null when the pipeline answered with a problem.</summary>
+    private static async Task<IActionResult?> RunAsync(HttpContext context, string functionName, TimeProvider time, Func<Task<IActionResult>> trigger)
+    {
+        var pipeline = new ChatHttpPipeline(TestAuth.Validator(time), NullLogger<ChatHttpPipeline>.Instance);
+        var function = HttpFunctionCatalog.Find(functionName) ?? throw new InvalidOperationException("unknown function " + functionName);
+        IActionResult? result = null;
+        await pipeline.InvokeAsync(context, function, ClientIp, async () => result = await trigger());
+        return result;
+    }
+
+    private static JsonDocument Problem(HttpContext context)
+    {
+        context.Response.Body.Position = 0;
+        return JsonDocument.Parse(context.Response.Body);
+    }
+}

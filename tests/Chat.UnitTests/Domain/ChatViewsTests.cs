@@ -1,0 +1,111 @@
+namespace Chat.UnitTests.Domain;
+
+using Chat.Core.Chats;
+using Chat.Core.Messages;
+using Chat.UnitTests.TestData;
+
+public sealed class ChatViewsTests
+{
+    private static readonly Dictionary<string, ReceiptState> NoReceipts = new(StringComparer.Ordinal);
+
+    [Fact]
+    public void ToView_NoReceipt_ReadSeqZero_AllUnread()
+    {
+        var chat = ChatBuilder.Direct("alice", "bob").WithLastSeq(4).Build();
+
+        var view = ChatViews.ToView(chat, "bob", NoReceipts);
+
+        Assert.Equal(0, view.ReadSeq);
+        Assert.Equal(4, view.UnreadCount);
+    }
+
+    [Fact]
+    public void ToView_UnreadCount_CountsAboveReadSeq()
+    {
+        var chat = ChatBuilder.Direct("alice", "bob").WithLastSeq(10).Build();
+
+        var view = ChatViews.ToView(chat, "bob", new Dictionary<string, ReceiptState> { ["bob"] = MessageBuilder.Receipt("bob", 8, 6) });
+
+        Assert.Equal(6, view.ReadSeq);
+        Assert.Equal(4, view.UnreadCount);
+    }
+
+    [Fact]
+    public void ToView_OwnMessageImpliesReadBeforeIt()
+    {
+        var chat = ChatBuilder.Group().WithAdmin("alice").WithMember("bob", lastSentSeq: 7).WithLastSeq(10).Build();
+
+        var view = ChatViews.ToView(chat, "bob", new Dictionary<string, ReceiptState> { ["bob"] = MessageBuilder.Receipt("bob", 2, 2) });
+
+        Assert.Equal(2, view.ReadSeq);
+        Assert.Equal(3, view.UnreadCount);
+    }
+
+    [Fact]
+    public void ToView_MessagesBeforeTheJoin_AreNotUnread()
+    {
+        var chat = ChatBuilder.Group().WithAdmin("alice").WithMember("bob", joinedAfterSeq: 8).WithLastSeq(10).Build();
+
+        Assert.Equal(2, ChatViews.ToView(chat, "bob", NoReceipts).UnreadCount);
+    }
+
+    [Fact]
+    public void ToView_LastMessageBeforeTheViewersJoin_IsHidden()
+    {
+        var chat = ChatBuilder.Group().WithAdmin("alice").WithMember("bob", joinedAfterSeq: 5)
+            .WithLastMessage(MessageBuilder.Text("g_group1", 5, "alice")).Build();
+
+        Assert.Null(ChatViews.ToView(chat, "bob", NoReceipts).LastMessage);
+        Assert.NotNull(ChatViews.ToView(chat, "alice", NoReceipts).LastMessage);
+    }
+
+    [Fact]
+    public void ToView_LastMessageAfterTheViewersJoin_IsShownWithStatus()
+    {
+        var chat = ChatBuilder.Group().WithAdmin("alice").WithMember("bob", joinedAfterSeq: 5)
+            .WithLastMessage(MessageBuilder.Text("g_group1", 6, "alice")).Build();
+
+        var view = ChatViews.ToView(chat, "alice", new Dictionary<string, ReceiptState> { ["bob"] = MessageBuilder.Receipt("bob", 6, 0) });
+
+        Assert.Equal(6, view.LastMessage!.Seq);
+        Assert.Equal(MessageStatus.Delivered, view.LastMessage.Status);
+    }
+
+    [Fact]
+    public void ToView_WithoutViewer_HasNoReadState_ButShowsLastMessage()
+    {
+        var chat = ChatBuilder.Group().WithAdmin("alice").WithMember("bob", joinedAfterSeq: 5)
+            .WithLastMessage(MessageBuilder.Text("g_group1", 5, "alice")).Build();
+
+        var view = ChatViews.ToView(chat, null, NoReceipts);
+
+        Assert.Null(view.ReadSeq);
+        Assert.Null(view.UnreadCount);
+        Assert.NotNull(view.LastMessage);
+    }
+
+    [Fact]
+    public void ToView_NonMemberViewer_HasNoReadState()
+    {
+        var chat = ChatBuilder.Direct("alice", "bob").WithLastSeq(3).Build();
+
+        var view = ChatViews.ToView(chat, "mallory", NoReceipts);
+
+        Assert.Null(view.ReadSeq);
+        Assert.Null(view.UnreadCount);
+    }
+
+    [Fact]
+    public void ToView_ListsMembersWithRoles()
+    {
+        var chat = ChatBuilder.Group().WithAdmin("alice").WithMember("bob").Build();
+
+        var view = ChatViews.ToView(chat, "alice", NoReceipts);
+
+        Assert.Equal(
+            [new MemberView("alice", Roles.Admin, TestClock.Start), new MemberView("bob", Roles.Member, TestClock.Start)],
+            view.Members);
+        Assert.Equal(ChatTypes.Group, view.Type);
+        Assert.Equal("Friends", view.Name);
+    }
+}

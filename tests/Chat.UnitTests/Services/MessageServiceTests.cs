@@ -1,0 +1,361 @@
+namespace Chat.UnitTests.Services;
+
+using Chat.Core.Chats;
+using Chat.Core.Common;
+using Chat.Core.Errors;
+using Chat.Core.Messages;
+using Chat.UnitTests.TestData;
+using Moq;
+
+public sealed class MessageServiceTests
+{
+    private static readonly CancellationToken None = CancellationToken.None;
+
+    private readonly ChatHarness h = new();
+
+    private MessageService Service => h.MessageService;
+
+    [Fact]
+    public async Task Send_NewMessage_TakesTheNextSeq_AndBecomesTheLastMessage()
+    {
+        var chat = h.Store(ChatBuilder.Direct("alice", "bob").WithLastSeq(3).Build());
+        h.AcceptWrites();
+        h.Time.Advance(TimeSpan.FromMinutes(30));
+
+        var result = await Service.SendAsync("alice", chat.ChatId, MessageBuilder.TextRequest("hi"), None);
+
+        Assert.True(result.Created);
+        Assert.Equal(4, result.Message.Seq);
+        Assert.Equal("hi", result.Message.Text);
+        Assert.Equal(MessageStatus.Sent, result.Message.Status);
+        var stored = h.Stored(chat.ChatId);
+        Assert.Equal(4, stored.LastSeq);
+        Assert.Equal(result.Message.MessageId, stored.LastMessage!.MessageId);
+        Assert.Equal(4, stored.Member("alice")!.LastSentSeq);
+        Assert.Equal(h.Time.GetUtcNow(), stored.LastActivityAt);
+    }
+
+    [Fact]
+    public async Task Send_ToAChatTheCallerIsNotIn_Is404_AndWritesNothing()
+    {
+        var chat = h.Store(ChatBuilder.Direct("alice", "bob").Build());
+        h.AcceptWrites();
+
+        var error = await Assert.ThrowsAsync<ChatException>(() => Service.SendAsync("mallory", chat.ChatId, MessageBuilder.TextRequest(), None));
+
+        Assert.Equal(404, error.Status);
+        h.Messages.Verify(m => m.TryClaimSendKeyAsync(It.IsAny<SendKey>(), It.IsAny<CancellationToken>()), Times.Never);
+        h.Messages.Verify(m => m.TryCreateAsync(It.IsAny<MessageRecord>(), It.IsAny<CancellationToken>()), Times.Never);
+        h.Chats.Verify(c => c.TryReplaceAsync(It.IsAny<ChatRecord>(), It.IsAny<string>(), It.IsAny<CancellationToken>()), Times.Never);
+    }
+
+    [Theory]
+    [InlineData(null)]
+    [InlineData("")]
+    [InlineData("   ")]
+    public async Task Send_TextMessageWithoutText_Is400(string? text)
+    {
+        var chat = h.Store(ChatBuilder.Direct("alice", "bob").Build());
+
+        var error = await Assert.ThrowsAsync<ChatException>(
+            () => Service.SendAsync("alice", chat.ChatId, new SendMessageRequest("c1", MessageTypes.Text, text, null, null), None));
+
+        Assert.True(error.Errors!.ContainsKey("text"));
+    }
+
+    [Fact]
+    public async Task Send_TextOf4096_IsAccepted_4097_Is400()
+    {
+        var chat = h.Store(ChatBuilder.Direct("alice", "bob").Build());
+        h.AcceptWrites();
+
+        await Service.SendAsync("alice", chat.ChatId, MessageBuilder.TextRequest(new string('x', 4096), "c1"), None);
+        var error = await Assert.ThrowsAsync<ChatException>(
+            () => Service.SendAsync("alice", chat.ChatId, MessageBuilder.TextRequest(new string('x', 4097), "c2"), None));
+
+        Assert.Equal(400, error.Status);
+        Assert.True(error.Errors!.ContainsKey("text"));
+    }
+
+    [Theory]
+    [InlineData(null, "text", "clientMessageId")]
+    [InlineData("c1", "sticker", "type")]
+    [InlineData("c1", null, "type")]
+    public async Task Send_BadFields_Are400(string? clientMessageId, string? type, string field)
+    {
+        var chat = h.Store(ChatBuilder.Direct("alice", "bob").Build());
+
+        var error = await Assert.ThrowsAsync<ChatException>(
+            () => Service.SendAsync("alice", chat.ChatId, new SendMessageRequest(clientMessageId, type, "hi", null, null), None));
+
+        Assert.True(error.Errors!.ContainsKey(field));
+    }
+
+    [Fact]
+    public async Task Send_ClientMessageIdLongerThan64_Is400()
+    {
+        var chat = h.Store(ChatBuilder.Direct("alice", "bob").Build());
+
+        var error = await Assert.ThrowsAsync<ChatException>(
+            () => Service.SendAsync("alice", chat.ChatId, MessageBuilder.TextRequest("hi", new string('c', 65)), None));
+
+        Assert.True(error.Errors!.ContainsKey("clientMessageId"));
+    }
+
+    [Fact]
+    public async Task Send_ReplyToAFutureSeq_Is400()
+    {
+        var chat = h.Store(ChatBuilder.Direct("alice", "bob").WithLastSeq(3).Build());
+        h.AcceptWrites();
+
+        var error = await Assert.ThrowsAsync<ChatException>(
+            () => Service.SendAsync("alice", chat.ChatId, new SendMessageRequest("c1", MessageTypes.Text, "hi", null, 9), None));
+
+        Assert.True(error.Errors!.ContainsKey("replyToSeq"));
+    }
+
+    [Fact]
+    public async Task Send_SeqTaken_RetriesWithTheNextSeq()
+    {
+        var chat = h.Store(ChatBuilder.Direct("alice", "bob").WithLastSeq(3).Build());
+        h.Messages.Setup(m => m.TryClaimSendKeyAsync(It.IsAny<SendKey>(), It.IsAny<CancellationToken>())).ReturnsAsync(true);
+        var tried = new List<long>();
+        h.Messages.Setup(m => m.TryCreateAsync(It.IsAny<MessageRecord>(), It.IsAny<CancellationToken>()))
+            .Callback((MessageRecord m, CancellationToken _) => tried.Add(m.Seq))
+            .ReturnsAsync((MessageRecord m, CancellationToken _) => m.Seq == 5);
+
+        var result = await Service.SendAsync("alice", chat.ChatId, MessageBuilder.TextRequest(), None);
+
+        Assert.Equal([4L, 5L], tried);
+        Assert.Equal(5, result.Message.Seq);
+        Assert.Equal(5, h.Stored(chat.ChatId).LastSeq);
+    }
+
+    [Fact]
+    public async Task Send_SameClientMessageId_ReturnsStoredMessage()
+    {
+        var original = MessageBuilder.Text("g_group1", 3, "alice", "first", clientMessageId: "client-1");
+        var chat = h.Store(ChatBuilder.Group().WithAdmin("bob").WithMember("alice", lastSentSeq: 3).WithLastMessage(original).Build());
+        h.Messages.Setup(m => m.TryClaimSendKeyAsync(It.IsAny<SendKey>(), It.IsAny<CancellationToken>())).ReturnsAsync(false);
+        h.Messages.Setup(m => m.FindByClientIdAsync(chat.ChatId, "alice", "client-1", It.IsAny<CancellationToken>())).ReturnsAsync(original);
+
+        var result = await Service.SendAsync("alice", chat.ChatId, MessageBuilder.TextRequest("first again", "client-1"), None);
+
+        Assert.False(result.Created);
+        Assert.Equal(3, result.Message.Seq);
+        Assert.Equal("first", result.Message.Text);
+        Assert.Equal(original.MessageId, result.Message.MessageId);
+        h.Messages.Verify(m => m.TryCreateAsync(It.IsAny<MessageRecord>(), It.IsAny<CancellationToken>()), Times.Never);
+        h.Chats.Verify(c => c.TryReplaceAsync(It.IsAny<ChatRecord>(), It.IsAny<string>(), It.IsAny<CancellationToken>()), Times.Never);
+    }
+
+    [Fact]
+    public async Task Send_SameClientMessageIdAfterAnInterruptedSend_CompletesTheChatDocument()
+    {
+        var chat = h.Store(ChatBuilder.Direct("alice", "bob").WithLastSeq(2).Build());
+        var stored = MessageBuilder.Text(chat.ChatId, 3, "alice", clientMessageId: "client-1");
+        h.Messages.Setup(m => m.TryClaimSendKeyAsync(It.IsAny<SendKey>(), It.IsAny<CancellationToken>())).ReturnsAsync(false);
+        h.Messages.Setup(m => m.FindByClientIdAsync(chat.ChatId, "alice", "client-1", It.IsAny<CancellationToken>())).ReturnsAsync(stored);
+
+        var result = await Service.SendAsync("alice", chat.ChatId, MessageBuilder.TextRequest("hello", "client-1"), None);
+
+        Assert.False(result.Created);
+        Assert.Equal(3, h.Stored(chat.ChatId).LastSeq);
+        Assert.Equal(stored.MessageId, h.Stored(chat.ChatId).LastMessage!.MessageId);
+    }
+
+    [Fact]
+    public async Task Send_PastTheMessageRate_Is429()
+    {
+        var chat = h.Store(ChatBuilder.Direct("alice", "bob").Build());
+        h.AcceptWrites();
+        h.Limits.MessagesPerWindow = 2;
+
+        await Service.SendAsync("alice", chat.ChatId, MessageBuilder.TextRequest("1", "c1"), None);
+        await Service.SendAsync("alice", chat.ChatId, MessageBuilder.TextRequest("2", "c2"), None);
+        var error = await Assert.ThrowsAsync<ChatException>(() => Service.SendAsync("alice", chat.ChatId, MessageBuilder.TextRequest("3", "c3"), None));
+
+        Assert.Equal(429, error.Status);
+    }
+
+    [Fact]
+    public async Task Receipt_LowerUpToSeqAfterAHigherOne_WritesNothing()
+    {
+        var chat = h.Store(ChatBuilder.Direct("alice", "bob").WithLastSeq(6).Build());
+        h.Receipts.Setup(r => r.GetAsync(chat.ChatId, "bob", It.IsAny<CancellationToken>()))
+            .ReturnsAsync(new Versioned<ReceiptState>(MessageBuilder.Receipt("bob", 5, 5), "r1"));
+
+        var read = await Service.ReceiptAsync("bob", chat.ChatId, new ReceiptRequest(ReceiptTypes.Read, 3), None);
+        var delivered = await Service.ReceiptAsync("bob", chat.ChatId, new ReceiptRequest(ReceiptTypes.Delivered, 5), None);
+
+        Assert.Empty(read);
+        Assert.Empty(delivered);
+        h.Receipts.Verify(r => r.TrySaveAsync(It.IsAny<string>(), It.IsAny<ReceiptState>(), It.IsAny<string?>(), It.IsAny<CancellationToken>()), Times.Never);
+        h.Receipts.Verify(r => r.AddAdvanceAsync(It.IsAny<string>(), It.IsAny<ReceiptAdvance>(), It.IsAny<CancellationToken>()), Times.Never);
+    }
+
+    [Fact]
+    public async Task Receipt_UpToSeqPastLastSeq_IsClampedToLastSeq()
+    {
+        var chat = h.Store(ChatBuilder.Direct("alice", "bob").WithLastSeq(5).Build());
+        h.Receipts.Setup(r => r.TrySaveAsync(chat.ChatId, It.IsAny<ReceiptState>(), null, It.IsAny<CancellationToken>())).ReturnsAsync(true);
+
+        var advances = await Service.ReceiptAsync("bob", chat.ChatId, new ReceiptRequest(ReceiptTypes.Delivered, 100), None);
+
+        var advance = Assert.Single(advances);
+        Assert.Equal((ReceiptTypes.Delivered, 0L, 5L), (advance.Type, advance.FromSeq, advance.UpToSeq));
+        h.Receipts.Verify(r => r.TrySaveAsync(chat.ChatId, It.Is<ReceiptState>(s => s.DeliveredSeq == 5 && s.ReadSeq == 0), null, It.IsAny<CancellationToken>()), Times.Once);
+    }
+
+    [Fact]
+    public async Task Receipt_Read_ImpliesDelivered()
+    {
+        var chat = h.Store(ChatBuilder.Direct("alice", "bob").WithLastSeq(5).Build());
+        h.Receipts.Setup(r => r.GetAsync(chat.ChatId, "bob", It.IsAny<CancellationToken>()))
+            .ReturnsAsync(new Versioned<ReceiptState>(MessageBuilder.Receipt("bob", 1, 0), "r1"));
+        h.Receipts.Setup(r => r.TrySaveAsync(chat.ChatId, It.IsAny<ReceiptState>(), "r1", It.IsAny<CancellationToken>())).ReturnsAsync(true);
+
+        var advances = await Service.ReceiptAsync("bob", chat.ChatId, new ReceiptRequest(ReceiptTypes.Read, 3), None);
+
+        Assert.Equal(
+            [(ReceiptTypes.Delivered, 1L, 3L), (ReceiptTypes.Read, 0L, 3L)],
+            advances.Select(a => (a.Type, a.FromSeq, a.UpToSeq)));
+        h.Receipts.Verify(r => r.TrySaveAsync(chat.ChatId, It.Is<ReceiptState>(s => s.DeliveredSeq == 3 && s.ReadSeq == 3), "r1", It.IsAny<CancellationToken>()), Times.Once);
+        h.Receipts.Verify(r => r.AddAdvanceAsync(chat.ChatId, It.Is<ReceiptAdvance>(a => a.Type == ReceiptTypes.Delivered && a.UpToSeq == 3), It.IsAny<CancellationToken>()), Times.Once);
+        h.Receipts.Verify(r => r.AddAdvanceAsync(chat.ChatId, It.Is<ReceiptAdvance>(a => a.Type == ReceiptTypes.Read && a.UpToSeq == 3), It.IsAny<CancellationToken>()), Times.Once);
+    }
+
+    [Fact]
+    public async Task Receipt_ConcurrentChange_RetriesOnTheFreshState()
+    {
+        var chat = h.Store(ChatBuilder.Direct("alice", "bob").WithLastSeq(5).Build());
+        h.Receipts.SetupSequence(r => r.GetAsync(chat.ChatId, "bob", It.IsAny<CancellationToken>()))
+            .ReturnsAsync((Versioned<ReceiptState>?)null)
+            .ReturnsAsync(new Versioned<ReceiptState>(MessageBuilder.Receipt("bob", 2, 0), "r2"));
+        h.Receipts.Setup(r => r.TrySaveAsync(chat.ChatId, It.IsAny<ReceiptState>(), null, It.IsAny<CancellationToken>())).ReturnsAsync(false);
+        h.Receipts.Setup(r => r.TrySaveAsync(chat.ChatId, It.IsAny<ReceiptState>(), "r2", It.IsAny<CancellationToken>())).ReturnsAsync(true);
+
+        var advances = await Service.ReceiptAsync("bob", chat.ChatId, new ReceiptRequest(ReceiptTypes.Delivered, 4), None);
+
+        Assert.Equal((2L, 4L), (Assert.Single(advances).FromSeq, advances[0].UpToSeq));
+    }
+
+    [Theory]
+    [InlineData("seen", 1L, "type")]
+    [InlineData(null, 1L, "type")]
+    [InlineData("read", null, "upToSeq")]
+    [InlineData("read", -1L, "upToSeq")]
+    public async Task Receipt_BadFields_Are400(string? type, long? upToSeq, string field)
+    {
+        var chat = h.Store(ChatBuilder.Direct("alice", "bob").Build());
+
+        var error = await Assert.ThrowsAsync<ChatException>(() => Service.ReceiptAsync("bob", chat.ChatId, new ReceiptRequest(type, upToSeq), None));
+
+        Assert.True(error.Errors!.ContainsKey(field));
+    }
+
+    [Fact]
+    public async Task ReceiptsOf_ByANonSender_Is403()
+    {
+        var chat = h.Store(ChatBuilder.Group().WithAdmin("alice").WithMember("bob").WithLastSeq(3).Build());
+        h.Messages.Setup(m => m.GetAsync(chat.ChatId, 3, It.IsAny<CancellationToken>())).ReturnsAsync(MessageBuilder.Text(chat.ChatId, 3, "bob"));
+
+        var error = await Assert.ThrowsAsync<ChatException>(() => Service.ReceiptsOfAsync("alice", chat.ChatId, 3, None));
+
+        Assert.Equal(403, error.Status);
+    }
+
+    [Fact]
+    public async Task ReceiptsOf_BySender_ListsEachCountedMemberWithFirstTimes()
+    {
+        var chat = h.Store(ChatBuilder.Group().WithAdmin("alice").WithMember("bob").WithMember("carol").WithMember("late", joinedAfterSeq: 3).WithLastSeq(4).Build());
+        h.Messages.Setup(m => m.GetAsync(chat.ChatId, 3, It.IsAny<CancellationToken>())).ReturnsAsync(MessageBuilder.Text(chat.ChatId, 3, "alice"));
+        var t1 = TestClock.Start.AddMinutes(1);
+        var t2 = TestClock.Start.AddMinutes(2);
+        h.Receipts.Setup(r => r.ListCoveringAsync(chat.ChatId, 3, It.IsAny<CancellationToken>())).ReturnsAsync(
+        [
+            new ReceiptAdvance("bob", ReceiptTypes.Delivered, 0, 3, t1),
+            new ReceiptAdvance("bob", ReceiptTypes.Read, 0, 4, t2),
+            new ReceiptAdvance("carol", ReceiptTypes.Read, 2, 3, t2),
+        ]);
+
+        var receipts = await Service.ReceiptsOfAsync("alice", chat.ChatId, 3, None);
+
+        Assert.Equal(
+            [new MemberReceiptView("bob", t1, t2), new MemberReceiptView("carol", t2, t2)],
+            receipts.OrderBy(r => r.UserId, StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public async Task ReceiptsOf_MessageBeforeTheCallersJoin_Is404()
+    {
+        var chat = h.Store(ChatBuilder.Group().WithAdmin("alice", joinedAfterSeq: 5).WithLastSeq(6).Build());
+        h.Messages.Setup(m => m.GetAsync(chat.ChatId, 3, It.IsAny<CancellationToken>())).ReturnsAsync(MessageBuilder.Text(chat.ChatId, 3, "alice"));
+
+        var error = await Assert.ThrowsAsync<ChatException>(() => Service.ReceiptsOfAsync("alice", chat.ChatId, 3, None));
+
+        Assert.Equal(404, error.Status);
+    }
+
+    [Fact]
+    public async Task Delete_ByANonSenderNonAdmin_Is403()
+    {
+        var chat = h.Store(ChatBuilder.Group().WithAdmin("alice").WithMember("bob").WithMember("carol").WithLastSeq(3).Build());
+        h.Messages.Setup(m => m.GetAsync(chat.ChatId, 3, It.IsAny<CancellationToken>())).ReturnsAsync(MessageBuilder.Text(chat.ChatId, 3, "bob"));
+
+        var error = await Assert.ThrowsAsync<ChatException>(() => Service.DeleteAsync("carol", chat.ChatId, 3, None));
+
+        Assert.Equal(403, error.Status);
+        h.Messages.Verify(m => m.ReplaceAsync(It.IsAny<MessageRecord>(), It.IsAny<CancellationToken>()), Times.Never);
+    }
+
+    [Fact]
+    public async Task Delete_OtherMemberOfADirectChat_Is403()
+    {
+        var chat = h.Store(ChatBuilder.Direct("alice", "bob").WithLastSeq(3).Build());
+        h.Messages.Setup(m => m.GetAsync(chat.ChatId, 3, It.IsAny<CancellationToken>())).ReturnsAsync(MessageBuilder.Text(chat.ChatId, 3, "bob"));
+
+        var error = await Assert.ThrowsAsync<ChatException>(() => Service.DeleteAsync("alice", chat.ChatId, 3, None));
+
+        Assert.Equal(403, error.Status);
+    }
+
+    [Fact]
+    public async Task Delete_ByGroupAdmin_BlanksTheMessage_AndTheLastMessage()
+    {
+        var message = MessageBuilder.Text("g_group1", 3, "bob") with { ReplyToSeq = 2 };
+        var chat = h.Store(ChatBuilder.Group().WithAdmin("alice").WithMember("bob").WithLastMessage(message).Build());
+        h.Messages.Setup(m => m.GetAsync(chat.ChatId, 3, It.IsAny<CancellationToken>())).ReturnsAsync(message);
+
+        var deleted = await Service.DeleteAsync("alice", chat.ChatId, 3, None);
+
+        Assert.True(deleted.Deleted);
+        Assert.Null(deleted.Text);
+        Assert.Null(deleted.ReplyToSeq);
+        h.Messages.Verify(m => m.ReplaceAsync(It.Is<MessageRecord>(r => r.Deleted && r.Text == null && r.Seq == 3), It.IsAny<CancellationToken>()), Times.Once);
+        Assert.True(h.Stored(chat.ChatId).LastMessage!.Deleted);
+    }
+
+    [Fact]
+    public async Task History_StartsAtTheCallersJoin()
+    {
+        var chat = h.Store(ChatBuilder.Group().WithAdmin("alice").WithMember("bob", joinedAfterSeq: 4).WithLastSeq(6).Build());
+        h.Messages.Setup(m => m.GetPageAsync(chat.ChatId, 4, null, null, 50, It.IsAny<CancellationToken>()))
+            .ReturnsAsync(new StoredPage([MessageBuilder.Text(chat.ChatId, 5, "alice"), MessageBuilder.Text(chat.ChatId, 6, "alice")], false));
+
+        var page = await Service.HistoryAsync("bob", chat.ChatId, new HistoryQuery(null, null, null), None);
+
+        Assert.Equal([5L, 6L], page.Messages.Select(m => m.Seq));
+        Assert.False(page.HasMore);
+    }
+
+    [Fact]
+    public async Task History_BothCursors_Is400()
+    {
+        var chat = h.Store(ChatBuilder.Direct("alice", "bob").Build());
+
+        var error = await Assert.ThrowsAsync<ChatException>(() => Service.HistoryAsync("bob", chat.ChatId, new HistoryQuery(5, 1, null), None));
+
+        Assert.True(error.Errors!.ContainsKey("afterSeq"));
+    }
+}

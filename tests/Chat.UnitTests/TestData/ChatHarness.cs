@@ -1,0 +1,98 @@
+namespace Chat.UnitTests.TestData;
+
+using System.Collections.Concurrent;
+using Chat.Core.Accounts;
+using Chat.Core.Chats;
+using Chat.Core.Common;
+using Chat.Core.Messages;
+using Chat.Core.Ports;
+using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Time.Testing;
+using Moq;
+
+/// <summary>
+/// Mocked ports behind a real <see cref="ChatService"/> and <see cref="MessageService"/>. The chat store
+/// mock keeps the chat documents it is given, so optimistic-concurrency loops see their own writes.
+/// </summary>
+public sealed class ChatHarness
+{
+    private readonly ConcurrentDictionary<string, Versioned<ChatRecord>> chats = new(StringComparer.Ordinal);
+    private int etag;
+
+    public ChatHarness()
+    {
+        Chats.Setup(c => c.GetAsync(It.IsAny<string>(), It.IsAny<CancellationToken>()))
+            .ReturnsAsync((string id, CancellationToken _) => chats.GetValueOrDefault(id));
+        Chats.Setup(c => c.TryCreateAsync(It.IsAny<ChatRecord>(), It.IsAny<CancellationToken>()))
+            .ReturnsAsync((ChatRecord chat, CancellationToken _) => chats.TryAdd(chat.ChatId, Version(chat)));
+        Chats.Setup(c => c.TryReplaceAsync(It.IsAny<ChatRecord>(), It.IsAny<string>(), It.IsAny<CancellationToken>()))
+            .ReturnsAsync((ChatRecord chat, string tag, CancellationToken _) =>
+                chats.TryGetValue(chat.ChatId, out var current) && current.ETag == tag && chats.TryUpdate(chat.ChatId, Version(chat), current));
+
+        Users.Setup(u => u.GetAsync(It.IsAny<string>(), It.IsAny<CancellationToken>()))
+            .ReturnsAsync((string id, CancellationToken _) => MissingUsers.Contains(id) ? null : new Versioned<UserAccount>(Account(id), "u"));
+        Users.Setup(u => u.GetManyAsync(It.IsAny<IReadOnlyCollection<string>>(), It.IsAny<CancellationToken>()))
+            .ReturnsAsync((IReadOnlyCollection<string> ids, CancellationToken _) => ids.Where(id => !MissingUsers.Contains(id)).Select(Account).ToArray());
+
+        Receipts.Setup(r => r.ListAsync(It.IsAny<string>(), It.IsAny<CancellationToken>())).ReturnsAsync(() => ReceiptStates.ToArray());
+        Messages.Setup(m => m.GetLastSeqAsync(It.IsAny<string>(), It.IsAny<CancellationToken>()))
+            .ReturnsAsync((string id, CancellationToken _) => chats.TryGetValue(id, out var c) ? c.Value.LastSeq : 0);
+
+        Limiter = new InMemoryRateLimiter(Time);
+        ChatService = new ChatService(Chats.Object, Messages.Object, Receipts.Object, Users.Object, Directory.Object, Limiter, Options.Create(Limits), Time);
+        MessageService = new MessageService(ChatService, Messages.Object, Receipts.Object, Limiter, Options.Create(Limits), Time);
+    }
+
+    public Mock<IChatStore> Chats { get; } = new();
+
+    public Mock<IMessageStore> Messages { get; } = new();
+
+    public Mock<IReceiptStore> Receipts { get; } = new();
+
+    public Mock<IUserStore> Users { get; } = new();
+
+    public Mock<IDirectoryStore> Directory { get; } = new();
+
+    public FakeTimeProvider Time { get; } = TestClock.New();
+
+    public LimitsOptions Limits { get; } = new();
+
+    public InMemoryRateLimiter Limiter { get; }
+
+    public HashSet<string> MissingUsers { get; } = new(StringComparer.Ordinal);
+
+    public List<ReceiptState> ReceiptStates { get; } = [];
+
+    public ChatService ChatService { get; }
+
+    public MessageService MessageService { get; }
+
+    public static UserAccount Account(string userId) => new()
+    {
+        UserId = userId,
+        PhoneNumber = "+1415555" + Math.Abs(userId.GetHashCode(StringComparison.Ordinal) % 10000).ToString("D4", System.Globalization.CultureInfo.InvariantCulture),
+        DisplayName = "User " + userId,
+        PasswordHash = "not-used",
+        CreatedAt = TestClock.Start,
+    };
+
+    public ChatRecord Store(ChatRecord chat)
+    {
+        chats[chat.ChatId] = Version(chat);
+        return chat;
+    }
+
+    public ChatRecord Stored(string chatId) => chats[chatId].Value;
+
+    public bool Exists(string chatId) => chats.ContainsKey(chatId);
+
+    /// <summary>Lets message writes succeed: the send key is free and every seq is free.</summary>
+    public void AcceptWrites()
+    {
+        Messages.Setup(m => m.TryClaimSendKeyAsync(It.IsAny<SendKey>(), It.IsAny<CancellationToken>())).ReturnsAsync(true);
+        Messages.Setup(m => m.TryCreateAsync(It.IsAny<MessageRecord>(), It.IsAny<CancellationToken>())).ReturnsAsync(true);
+    }
+
+    private Versioned<ChatRecord> Version(ChatRecord chat) =>
+        new(chat, "e" + Interlocked.Increment(ref etag).ToString(System.Globalization.CultureInfo.InvariantCulture));
+}
