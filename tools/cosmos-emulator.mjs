@@ -72,6 +72,7 @@ const Documents = require("@vercel/cosmosdb-server/lib/account/documents.js").de
 const PK_FIELD = "__emulatorPartitionKey";
 const origQuery = Documents.prototype.query;
 Documents.prototype.query = function queryInPartition(params, options) {
+  purgeExpired(this);
   if (!params || !Object.prototype.hasOwnProperty.call(params, PK_FIELD)) {
     return queryWithClauses.call(this, params, options);
   }
@@ -164,6 +165,67 @@ function canonicalJson(value) {
     return `{${Object.keys(value).sort().map((k) => `${JSON.stringify(k)}:${canonicalJson(value[k])}`).join(",")}}`;
   }
   return value === undefined ? "undefined" : JSON.stringify(value);
+}
+
+// Time to live: the backend ignores defaultTtl / ttl. Emulate it lazily: an
+// item past its expiry is removed when it is next looked up by id, and before
+// every query or read feed, so it is never seen again (like Cosmos DB, where
+// expired items vanish from reads and queries at once).
+function ttlOf(collection, doc) {
+  const def = collection ? collection.defaultTtl : undefined;
+  if (!Number.isInteger(def) || def === 0) return null; // TTL off on the container
+  const own = doc.ttl;
+  if (Number.isInteger(own) && own !== 0) return own > 0 ? own : null; // -1: never
+  return def > 0 ? def : null;
+}
+
+function isExpired(documents, doc) {
+  const ttl = ttlOf(documents._parent.read(), doc);
+  return ttl !== null && Number.isFinite(doc._ts) && Date.now() / 1000 >= doc._ts + ttl;
+}
+
+function purge(documents, doc) {
+  const partition = documents._getPartition(doc);
+  for (const keyPath of documents._uniqueKeyPaths) {
+    const value = getValue(keyPath.slice(1).split("/"), doc);
+    documents._index.delete(documents._getId(keyPath, value, partition));
+  }
+  documents._data.delete(doc._rid);
+}
+
+function purgeExpired(documents) {
+  const collection = documents._parent.read();
+  if (!collection || !Number.isInteger(collection.defaultTtl) || collection.defaultTtl === 0) return;
+  for (const item of [...documents._data.values()]) {
+    const doc = item.read();
+    if (doc && isExpired(documents, doc)) purge(documents, doc);
+  }
+}
+
+const origItem = Documents.prototype._item;
+Documents.prototype._item = function itemUnlessExpired(keyPath, value, partition) {
+  const item = origItem.call(this, keyPath, value, partition);
+  const doc = item.read();
+  if (doc && isExpired(this, doc)) {
+    purge(this, doc);
+    return this._newItem();
+  }
+  return item;
+};
+
+const origRead = Documents.prototype.read;
+Documents.prototype.read = function readUnexpired(options) {
+  purgeExpired(this);
+  return origRead.call(this, options);
+};
+
+function getValue(keys, obj) {
+  let v = obj;
+  for (const k of keys) {
+    if (v === null || typeof v !== "object") return undefined;
+    v = v[k];
+  }
+  return v;
 }
 
 function samePartitionKey(actual, wanted) {

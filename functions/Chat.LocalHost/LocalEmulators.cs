@@ -116,7 +116,7 @@ public static class EmulatorCommands
     public static string[] Azurite(int blobPort, int queuePort, int tablePort) =>
     [
         Path.Combine("node_modules", "azurite", "dist", "src", "azurite.js"),
-        "--inMemoryPersistence", "--skipApiVersionCheck", "--loose", "--silent",
+        "--inMemoryPersistence", "--skipApiVersionCheck", "--loose", "--silent", "--disableTelemetry",
         "--blobHost", "127.0.0.1", "--blobPort", blobPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
         "--queueHost", "127.0.0.1", "--queuePort", queuePort.ToString(System.Globalization.CultureInfo.InvariantCulture),
         "--tableHost", "127.0.0.1", "--tablePort", tablePort.ToString(System.Globalization.CultureInfo.InvariantCulture),

@@ -22,7 +22,7 @@ public sealed class ChatTests(BackendFixture backend)
 
         var chat = await alice.OpenDirectAsync(bob.UserId);
         Assert.Equal("direct", chat.Type);
-        Assert.Equal([alice.UserId, bob.UserId], chat.Members.Select(m => m.UserId).Order());
+        Assert.Equal(new[] { alice.UserId, bob.UserId }.Order(), chat.Members.Select(m => m.UserId).Order());
         Assert.Equal(chat.ChatId, (await bob.OpenDirectAsync(alice.UserId)).ChatId);
     }
 
