@@ -534,6 +534,19 @@ function shutdown(signal) {
 process.on("SIGTERM", () => shutdown("SIGTERM"));
 process.on("SIGINT", () => shutdown("SIGINT"));
 
+// Outage drills for tests: SIGUSR1 takes the endpoint down (the port refuses connections and open
+// ones are cut) while the data stays in memory; SIGUSR2 brings it back on the same port.
+process.on("SIGUSR1", () => {
+  log("SIGUSR1: endpoint down");
+  proxy.close();
+  proxy.closeAllConnections?.();
+});
+process.on("SIGUSR2", () => {
+  if (proxy.listening) return;
+  log("SIGUSR2: endpoint up");
+  proxy.listen(opts.port, opts.host);
+});
+
 function fail(what, err) {
   process.stderr.write(`cosmos-emulator: ${what}: ${err && err.message ? err.message : err}\n`);
   process.exit(1);

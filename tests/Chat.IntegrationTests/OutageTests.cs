@@ -50,17 +50,46 @@ public sealed class OutageTests(BackendFixture backend)
     }
 
     [Fact]
-    public async Task CosmosDown_DuringSend_ResendAfterRecovery_StoresTheMessageOnce()
+    public async Task CosmosUnreachable_SendFails503_NothingHalfWritten_ResendAfterRecoveryStoresOnce()
     {
         await using var cosmos = await CosmosEmulator.StartAsync();
         await using var host = await TestHost.StartAsync(cosmos.ConnectionString, backend.Storage.ConnectionString);
         var alice = await host.NewUserAsync();
         var bob = await host.NewUserAsync();
         var chat = await alice.OpenDirectAsync(bob.UserId);
+        await alice.SendTextAsync(chat.ChatId, "before", clientMessageId: "m-1");
 
-        var first = await alice.SendTextAsync(chat.ChatId, "once", clientMessageId: "retry-1");
-        var again = await alice.SendTextAsync(chat.ChatId, "once", clientMessageId: "retry-1");
-        Assert.Equal(first.Seq, again.Seq);
-        Assert.Single((await bob.GetMessagesAsync(chat.ChatId)).Messages);
+        await cosmos.TakeDownAsync();
+        var watch = Stopwatch.StartNew();
+        var e = await Expect.Problem(503, () => alice.SendTextAsync(chat.ChatId, "during", clientMessageId: "m-2"));
+        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(10), $"503 took {watch.Elapsed}");
+        Assert.NotNull(e.RetryAfter);
+        await Expect.Problem(503, () => bob.PostReceiptAsync(chat.ChatId, "read", 1));
+        await Expect.Problem(503, () => alice.CreateGroupAsync("during", [bob.UserId]));
+
+        await cosmos.BringUpAsync();
+        await Expect.Eventually(async () =>
+        {
+            try
+            {
+                return (await bob.GetMessagesAsync(chat.ChatId)).Messages.Count == 1;
+            }
+            catch (Chat.Client.ChatApiException)
+            {
+                return false;
+            }
+        });
+
+        // Nothing from the outage is visible: one message, no receipt, no group.
+        var after = await bob.GetChatAsync(chat.ChatId);
+        Assert.Equal(1, after.LastSeq);
+        Assert.Equal(0, after.ReadSeq);
+        Assert.Single((await alice.ListChatsAsync()).Chats);
+
+        // The client retries its send: stored once, with the next seq.
+        var retried = await alice.SendTextAsync(chat.ChatId, "during", clientMessageId: "m-2");
+        Assert.Equal(2, retried.Seq);
+        Assert.Equal(2, (await alice.SendTextAsync(chat.ChatId, "during", clientMessageId: "m-2")).Seq);
+        Assert.Equal([1L, 2L], (await bob.GetMessagesAsync(chat.ChatId)).Messages.Select(m => m.Seq));
     }
 }

@@ -47,6 +47,12 @@ public sealed class CosmosEmulator : IAsyncDisposable
             CancellationToken.None);
     }
 
+    /// <summary>Takes the endpoint down (connections refused) while the emulator keeps its data.</summary>
+    public Task TakeDownAsync() => SignalAsync("USR1", expectOpen: false);
+
+    /// <summary>Brings the endpoint back after <see cref="TakeDownAsync"/>.</summary>
+    public Task BringUpAsync() => SignalAsync("USR2", expectOpen: true);
+
     /// <summary>Kills the emulator, as an outage would.</summary>
     public void Kill()
     {
@@ -61,6 +67,22 @@ public sealed class CosmosEmulator : IAsyncDisposable
     {
         Kill();
         return ValueTask.CompletedTask;
+    }
+
+    private async Task SignalAsync(string signal, bool expectOpen)
+    {
+        using var kill = Process.Start("kill", ["-" + signal, process!.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+        await kill.WaitForExitAsync();
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (await LocalEmulators.IsOpenAsync(Endpoint, CancellationToken.None) != expectOpen)
+        {
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException($"The emulator did not go {(expectOpen ? "up" : "down")}.");
+            }
+
+            await Task.Delay(50);
+        }
     }
 }
 
