@@ -120,6 +120,15 @@ public sealed class ChatClient(HttpClient http)
     public Task TypingAsync(string chatId, CancellationToken ct = default) =>
         SendAsync(HttpMethod.Post, $"api/chats/{Esc(chatId)}/typing", null, ct);
 
+    // Real time and presence
+    public Task<NegotiateResult> NegotiateAsync(CancellationToken ct = default) =>
+        SendAsync<NegotiateResult>(HttpMethod.Post, "api/negotiate", null, ct);
+
+    public Task HeartbeatAsync(CancellationToken ct = default) => SendAsync(HttpMethod.Post, "api/presence/heartbeat", null, ct);
+
+    public Task<List<Presence>> GetPresenceAsync(IEnumerable<string> userIds, CancellationToken ct = default) =>
+        SendAsync<List<Presence>>(HttpMethod.Get, "api/presence" + Query(("userIds", string.Join(',', userIds))), null, ct);
+
     // Health and local host
     public Task<Health> HealthAsync(CancellationToken ct = default) => SendAsync<Health>(HttpMethod.Get, "api/health", null, ct);
 

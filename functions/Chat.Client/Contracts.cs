@@ -73,3 +73,15 @@ public sealed class ChatApiException(int status, Problem? problem, string? conte
 
     internal static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 }
+
+public sealed record ReceiptEvent(string ChatId, string UserId, string Type, long UpToSeq, DateTimeOffset At);
+
+public sealed record TypingEvent(string ChatId, string UserId);
+
+public sealed record MessageDeletedEvent(string ChatId, long Seq);
+
+public sealed record PresenceEvent(string UserId, bool Online, DateTimeOffset? LastSeen);
+
+public sealed record Presence(string UserId, bool Online, DateTimeOffset? LastSeen);
+
+public sealed record NegotiateResult(string Url, string AccessToken);

@@ -9,7 +9,11 @@ using Chat.Core.Messages;
 using Chat.Core.Ports;
 using Chat.Functions.Auth;
 using Chat.Functions.Cosmos;
+using Chat.Core.Presence;
+using Chat.Core.Realtime;
 using Chat.Functions.Http;
+using Chat.Functions.Queues;
+using Chat.Functions.Realtime;
 using Chat.Functions.Sms;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.Extensions.DependencyInjection;
@@ -18,6 +22,9 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 /// <summary>The one set of registrations both hosts use.</summary>
 public static class ChatServiceRegistration
 {
+    /// <summary>One pooled client for the REST adapters (SMS, SignalR), recycling connections so DNS changes are seen.</summary>
+    private static readonly HttpClient BackingServices = new(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(2) });
+
     public static IServiceCollection AddChatBackend(this IServiceCollection services)
     {
         services.TryAddSingleton(TimeProvider.System);
@@ -26,6 +33,7 @@ public static class ChatServiceRegistration
         services.AddOptions<AuthOptions>().BindConfiguration(AuthOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<CosmosOptions>().BindConfiguration(CosmosOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<SmsOptions>().BindConfiguration(SmsOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<SignalROptions>().BindConfiguration(SignalROptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<LimitsOptions>().BindConfiguration(LimitsOptions.Section).ValidateDataAnnotations().ValidateOnStart();
 
         services.AddSingleton<CosmosDatabase>();
@@ -34,8 +42,12 @@ public static class ChatServiceRegistration
         services.AddSingleton<IReceiptStore, CosmosReceiptStore>();
         services.AddSingleton<IUserStore, CosmosUserStore>();
         services.AddSingleton<IDirectoryStore, CosmosDirectoryStore>();
+        services.AddSingleton<IPresenceStore, CosmosPresenceStore>();
+        services.AddSingleton<StorageQueues>();
+        services.AddSingleton(sp => ActivatorUtilities.CreateInstance<SignalRRestClient>(sp, BackingServices));
+        services.AddSingleton<IRealtime>(sp => sp.GetRequiredService<SignalRRestClient>());
 
-        services.AddHttpClient<ISmsSender, AcsSmsSender>();
+        services.AddSingleton<ISmsSender>(sp => ActivatorUtilities.CreateInstance<AcsSmsSender>(sp, BackingServices));
         services.AddSingleton<ITokenService, TokenService>();
         services.AddSingleton<AccessTokenValidator>();
         services.AddSingleton<IRateLimiter, InMemoryRateLimiter>();
@@ -45,6 +57,7 @@ public static class ChatServiceRegistration
         services.AddSingleton<UserService>();
         services.AddSingleton<ChatService>();
         services.AddSingleton<MessageService>();
+        services.AddSingleton<PresenceService>();
 
         services.AddSingleton<ChatHttpPipeline>();
         services.Configure<Microsoft.AspNetCore.Mvc.JsonOptions>(o => ChatJson.Configure(o.JsonSerializerOptions));

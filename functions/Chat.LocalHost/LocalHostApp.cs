@@ -2,6 +2,8 @@ namespace Chat.LocalHost;
 
 using Chat.Functions;
 using Chat.Functions.Http;
+using Chat.LocalHost.Queues;
+using Chat.LocalHost.SignalR;
 
 /// <summary>The local host: Chat.Functions' triggers on their own routes, plus the local stand-ins.</summary>
 public static class LocalHostApp
@@ -35,6 +37,8 @@ public static class LocalHostApp
         builder.Services.AddChatBackend();
         builder.Services.AddMvcCore();
         builder.Services.AddSingleton<LocalSmsSink>();
+        builder.Services.AddLocalSignalRService();
+        builder.Services.AddHostedService<QueueTriggerHost>();
         builder.Services.AddCors(cors => cors.AddDefaultPolicy(policy => policy
             .SetIsOriginAllowed(IsLocalOrigin)
             .AllowAnyHeader()
@@ -43,6 +47,7 @@ public static class LocalHostApp
 
         var app = builder.Build();
         app.UseCors();
+        app.MapLocalSignalRService();
         app.MapChatFunctions();
         app.MapPost("/sms", (HttpContext context, LocalSmsSink sink) => sink.ReceiveAsync(context));
         app.MapGet("/_local/sms", (string? phoneNumber, LocalSmsSink sink) => Results.Json(sink.For(phoneNumber), ChatJson.Options));

@@ -14,6 +14,7 @@ public sealed class AccountService(
     IDirectoryStore directory,
     ISmsSender sms,
     ITokenService tokens,
+    IRealtime realtime,
     IRateLimiter limiter,
     IPasswordHasher<UserAccount> hasher,
     IOptions<LimitsOptions> limits,
@@ -168,6 +169,7 @@ public sealed class AccountService(
             // (a concurrent rotation makes the write fail: re-read and revoke again).
             if (await users.TryReplaceSessionAsync(session with { Revoked = true }, stored.ETag, ct))
             {
+                await realtime.CloseConnectionsAsync(session.UserId, ct);
                 throw ChatErrors.Unauthorized("The refresh token was already used; the session is revoked.");
             }
         }
@@ -195,6 +197,7 @@ public sealed class AccountService(
 
         var revoked = stored.Value with { Revoked = true };
         await users.TryReplaceSessionAsync(revoked, stored.ETag, ct);
+        await realtime.CloseConnectionsAsync(revoked.UserId, ct);
         return revoked;
     }
 

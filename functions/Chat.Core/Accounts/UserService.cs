@@ -3,14 +3,15 @@ namespace Chat.Core.Accounts;
 using Chat.Core.Common;
 using Chat.Core.Errors;
 using Chat.Core.Ports;
+using Chat.Core.Presence;
 using Microsoft.Extensions.Options;
 
 /// <summary>Profiles: read, update, contact lookup by phone number.</summary>
-public sealed class UserService(IUserStore users, IDirectoryStore directory, IRateLimiter limiter, IOptions<LimitsOptions> limits)
+public sealed class UserService(IUserStore users, IDirectoryStore directory, PresenceService presence, IRateLimiter limiter, IOptions<LimitsOptions> limits)
 {
-    /// <summary>Cost: 1 point read.</summary>
+    /// <summary>Cost: 2 point reads (profile, presence).</summary>
     public async Task<UserView> GetMeAsync(string callerId, CancellationToken ct) =>
-        UserViews.Self(await LoadAsync(callerId, ct));
+        await presence.DescribeAsync(callerId, await LoadAsync(callerId, ct), withPhone: true, ct);
 
     /// <summary>Cost: 1 point read, 1 replace (retried on a concurrent change).</summary>
     public async Task<UserView> UpdateMeAsync(string callerId, UpdateProfileRequest request, CancellationToken ct)
@@ -37,14 +38,15 @@ public sealed class UserService(IUserStore users, IDirectoryStore directory, IRa
             };
             if (await users.TryReplaceAsync(updated, stored.ETag, ct))
             {
-                return UserViews.Self(updated);
+                return await presence.DescribeAsync(callerId, updated, withPhone: true, ct);
             }
         }
 
         throw ChatErrors.Unavailable("user store", TimeSpan.FromSeconds(1));
     }
 
-    /// <summary>Another user's profile, without the phone number. Cost: 1 point read.</summary>
+    /// <summary>Another user's profile, without the phone number; presence only for chat partners.
+    /// Cost: 1 point read, and 2 single-partition queries + 1 point read for presence.</summary>
     public async Task<UserView> GetAsync(string callerId, string userId, CancellationToken ct)
     {
         if (!Ids.IsWellFormed(userId))
@@ -53,7 +55,7 @@ public sealed class UserService(IUserStore users, IDirectoryStore directory, IRa
         }
 
         var user = await users.GetAsync(userId, ct) ?? throw ChatErrors.NotFound("user");
-        return userId == callerId ? UserViews.Self(user.Value) : UserViews.Public(user.Value, online: false, lastSeen: null);
+        return await presence.DescribeAsync(callerId, user.Value, withPhone: userId == callerId, ct);
     }
 
     /// <summary>Finds the registered numbers among up to 1,000. Cost: one point read per number
@@ -73,7 +75,8 @@ public sealed class UserService(IUserStore users, IDirectoryStore directory, IRa
 
         var found = await directory.FindUserIdsByPhoneAsync(request.PhoneNumbers!.Select(n => n!).Distinct(StringComparer.Ordinal).ToArray(), ct);
         var accounts = await users.GetManyAsync(found.Values.ToArray(), ct);
-        return accounts.Select(a => UserViews.Public(a, online: false, lastSeen: null, withPhone: true)).ToArray();
+        var shown = await presence.ResolveAsync(callerId, accounts, ct);
+        return accounts.Select(a => UserViews.Public(a, shown[a.UserId].Online, shown[a.UserId].LastSeen, withPhone: true)).ToArray();
     }
 
     private async Task<UserAccount> LoadAsync(string userId, CancellationToken ct) =>

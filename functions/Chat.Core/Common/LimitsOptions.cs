@@ -31,6 +31,11 @@ public sealed class LimitsOptions
 
     [Range(1, 65_536)] public int MaxTextLength { get; set; } = 4096;
 
+    /// <summary>Typing signals per user and chat; extra ones are dropped quietly.</summary>
+    public TimeSpan TypingInterval { get; set; } = TimeSpan.FromSeconds(2);
+
+    public RateLimit Typing => new("typing", 1, TypingInterval);
+
     public RateLimit AuthPerIp => new("auth", AuthRequestsPerMinutePerIp, TimeSpan.FromMinutes(1));
 
     public RateLimit FailedLogins => new("login-failures", FailedLoginsPerWindow, FailedLoginWindow);

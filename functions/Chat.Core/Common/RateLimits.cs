@@ -11,6 +11,9 @@ public interface IRateLimiter
     /// <summary>Counts one use of <paramref name="key"/>; throws 429 when the allowance is spent.</summary>
     void Acquire(RateLimit limit, string key);
 
+    /// <summary>Counts one use when the allowance has room; false (nothing counted) otherwise.</summary>
+    bool TryAcquire(RateLimit limit, string key);
+
     /// <summary>Throws 429 when the allowance is already spent, without counting.</summary>
     void ThrowIfExhausted(RateLimit limit, string key);
 
@@ -39,6 +42,21 @@ public sealed class InMemoryRateLimiter(TimeProvider time) : IRateLimiter
             }
 
             window.Count++;
+        }
+    }
+
+    public bool TryAcquire(RateLimit limit, string key)
+    {
+        var (window, _) = Current(limit, key);
+        lock (window)
+        {
+            if (window.Count >= limit.Permits)
+            {
+                return false;
+            }
+
+            window.Count++;
+            return true;
         }
     }
 

@@ -4,6 +4,7 @@ using Chat.Core.Chats;
 using Chat.Core.Common;
 using Chat.Core.Errors;
 using Chat.Core.Ports;
+using Chat.Core.Realtime;
 using Microsoft.Extensions.Options;
 
 /// <summary>Sending, history, deletion and receipts.</summary>
@@ -11,6 +12,7 @@ public sealed class MessageService(
     ChatService chatService,
     IMessageStore messages,
     IReceiptStore receipts,
+    IRealtime realtime,
     IRateLimiter limiter,
     IOptions<LimitsOptions> limits,
     TimeProvider time)
@@ -60,7 +62,11 @@ public sealed class MessageService(
 
         message = await ClaimSeqAsync(message, ct);
         var updated = await chatService.MutateAsync(chatId, c => WithLastMessage(c, message), ct);
-        return new SendResult(MessageViews.ToView(message, MessageViews.Status(updated, message, new Dictionary<string, ReceiptState>())), true);
+        var view = MessageViews.ToView(message, MessageViews.Status(updated, message, new Dictionary<string, ReceiptState>()));
+
+        // One group send reaches every member's connections, however many (best effort; history is the truth).
+        await realtime.SendToGroupAsync(chatId, ClientMethods.Message, view, ct);
+        return new SendResult(view, true);
     }
 
     /// <summary>A page of history from the caller's join on. Cost: 1 point read (chat),
@@ -110,6 +116,7 @@ public sealed class MessageService(
             await chatService.MutateAsync(chatId, c => c.LastMessage?.Seq == seq ? c with { LastMessage = deleted } : c, ct);
         }
 
+        await realtime.SendToGroupAsync(chatId, ClientMethods.MessageDeleted, new MessageDeletedEvent(chatId, seq), ct);
         return deleted;
     }
 
@@ -156,6 +163,10 @@ public sealed class MessageService(
             }
 
             await Task.WhenAll(advances.Select(a => receipts.AddAdvanceAsync(chatId, a, ct)));
+
+            // A read receipt implies delivered, so one event says it all.
+            var shown = advances[^1];
+            await realtime.SendToGroupAsync(chatId, ClientMethods.Receipt, new ReceiptEvent(chatId, callerId, shown.Type, shown.UpToSeq, now), ct);
             return advances.ToArray();
         }
 
@@ -191,9 +202,19 @@ public sealed class MessageService(
             .ToArray();
     }
 
-    /// <summary>Checks that the caller may signal typing in the chat. Cost: 1 point read.</summary>
-    public async Task<ChatRecord> TypingAsync(string callerId, string chatId, CancellationToken ct) =>
-        await chatService.LoadVisibleAsync(callerId, chatId, ct);
+    /// <summary>Tells the other members that the caller is typing, at most once per interval per chat
+    /// (extra signals are dropped quietly). Cost: 1 point read, 1 REST call per other member.</summary>
+    public async Task TypingAsync(string callerId, string chatId, CancellationToken ct)
+    {
+        var chat = await chatService.LoadVisibleAsync(callerId, chatId, ct);
+        if (!limiter.TryAcquire(limits.Value.Typing, callerId + "|" + chatId))
+        {
+            return;
+        }
+
+        var others = chat.Members.Where(m => m.UserId != callerId).Select(m => m.UserId).ToArray();
+        await realtime.SendToUsersAsync(others, ClientMethods.Typing, new TypingEvent(chatId, callerId), ct);
+    }
 
     private void Validate(SendMessageRequest request)
     {

@@ -38,8 +38,8 @@ public sealed class AccessTokenValidator(IOptions<AuthOptions> options, TimeProv
         }
     }
 
-    /// <summary>Returns the user id of a valid <c>Bearer</c> header; 401 otherwise.</summary>
-    public async Task<string> ValidateAsync(string authorizationHeader)
+    /// <summary>Returns the user id and expiry of a valid <c>Bearer</c> header; 401 otherwise.</summary>
+    public async Task<(string UserId, DateTimeOffset Expires)> ValidateAsync(string authorizationHeader)
     {
         const string prefix = "Bearer ";
         if (!authorizationHeader.StartsWith(prefix, StringComparison.OrdinalIgnoreCase))
@@ -49,7 +49,7 @@ public sealed class AccessTokenValidator(IOptions<AuthOptions> options, TimeProv
 
         var result = await handler.ValidateTokenAsync(authorizationHeader[prefix.Length..].Trim(), Parameters);
         return result.IsValid && result.ClaimsIdentity.FindFirst(JwtRegisteredClaimNames.Sub)?.Value is { Length: > 0 } userId
-            ? userId
+            ? (userId, new DateTimeOffset(result.SecurityToken.ValidTo, TimeSpan.Zero))
             : throw ChatErrors.Unauthorized("The access token is invalid or expired.");
     }
 }

@@ -1,6 +1,7 @@
 namespace Chat.Functions.Http;
 
 using Chat.Core.Errors;
+using Chat.Core.Presence;
 using Chat.Functions.Auth;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
@@ -9,7 +10,7 @@ using Microsoft.Extensions.Logging;
 /// What runs around every HTTP function in both hosts: caller authentication from the function's
 /// own attributes, and the mapping of failures to problem+json.
 /// </summary>
-public sealed partial class ChatHttpPipeline(AccessTokenValidator tokens, ILogger<ChatHttpPipeline> logger)
+public sealed partial class ChatHttpPipeline(AccessTokenValidator tokens, PresenceService presence, ILogger<ChatHttpPipeline> logger)
 {
     public async Task InvokeAsync(HttpContext context, HttpFunction function, string clientIp, Func<Task> next)
     {
@@ -18,8 +19,11 @@ public sealed partial class ChatHttpPipeline(AccessTokenValidator tokens, ILogge
             HttpRequestExtensions.SetClientIp(context, clientIp);
             if (!function.IsPublic)
             {
-                var userId = await tokens.ValidateAsync(context.Request.Headers.Authorization.ToString());
-                HttpRequestExtensions.SetCaller(context, userId);
+                var (userId, expires) = await tokens.ValidateAsync(context.Request.Headers.Authorization.ToString());
+                HttpRequestExtensions.SetCaller(context, userId, expires);
+
+                // Any authenticated call is activity (API.md, Presence); usually free, see PresenceService.
+                await presence.RecordActivityAsync(userId, context.RequestAborted);
             }
 
             await next();

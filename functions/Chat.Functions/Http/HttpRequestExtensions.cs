@@ -9,10 +9,15 @@ public static class HttpRequestExtensions
 {
     private const string CallerKey = "chat.caller";
     private const string ClientIpKey = "chat.client-ip";
+    private const string ExpiresKey = "chat.token-expires";
 
     /// <summary>The authenticated user, set by <see cref="ChatHttpPipeline"/> before the trigger runs.</summary>
     public static string CallerId(this HttpRequest request) =>
         request.HttpContext.Items[CallerKey] as string ?? throw ChatErrors.Unauthorized();
+
+    /// <summary>When the caller's access token expires.</summary>
+    public static DateTimeOffset CallerTokenExpires(this HttpRequest request) =>
+        request.HttpContext.Items[ExpiresKey] as DateTimeOffset? ?? throw ChatErrors.Unauthorized();
 
     public static string ClientIp(this HttpRequest request) =>
         request.HttpContext.Items[ClientIpKey] as string ?? request.HttpContext.Connection.RemoteIpAddress?.ToString() ?? "unknown";
@@ -54,7 +59,11 @@ public static class HttpRequestExtensions
     public static int? QueryInt(this HttpRequest request, string name) =>
         request.QueryLong(name) is { } value ? (int)Math.Clamp(value, int.MinValue, int.MaxValue) : null;
 
-    internal static void SetCaller(HttpContext context, string userId) => context.Items[CallerKey] = userId;
+    internal static void SetCaller(HttpContext context, string userId, DateTimeOffset expires)
+    {
+        context.Items[CallerKey] = userId;
+        context.Items[ExpiresKey] = expires;
+    }
 
     internal static void SetClientIp(HttpContext context, string ip) => context.Items[ClientIpKey] = ip;
 }

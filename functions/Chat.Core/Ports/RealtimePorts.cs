@@ -1,0 +1,35 @@
+namespace Chat.Core.Ports;
+
+using Chat.Core.Realtime;
+
+/// <summary>
+/// The real-time service (Azure SignalR Service, or the local one). One group per chat, whose
+/// members are user ids, so every connection of a member is in it without a call per connection.
+/// Delivery is best effort: implementations log failures and never throw.
+/// </summary>
+public interface IRealtime
+{
+    Task SendToGroupAsync(string chatId, string method, object argument, CancellationToken ct);
+
+    Task SendToUsersAsync(IReadOnlyCollection<string> userIds, string method, object argument, CancellationToken ct);
+
+    /// <summary>Applies membership changes; a change that cannot be applied now is retried later
+    /// (through a queue) until it is, so a removed member stops receiving.</summary>
+    Task ApplyAsync(IReadOnlyCollection<GroupChange> changes, CancellationToken ct);
+
+    /// <summary>Closes every connection of the user (their session was revoked).</summary>
+    Task CloseConnectionsAsync(string userId, CancellationToken ct);
+
+    /// <summary>The serverless negotiate answer for the user, valid until <paramref name="notAfter"/> at most.</summary>
+    Task<NegotiateResult> NegotiateAsync(string userId, DateTimeOffset notAfter, CancellationToken ct);
+}
+
+/// <summary>Last activity per user; a cache (e.g. Azure Managed Redis) can replace the store.</summary>
+public interface IPresenceStore
+{
+    Task<DateTimeOffset?> GetLastActiveAsync(string userId, CancellationToken ct);
+
+    Task<IReadOnlyDictionary<string, DateTimeOffset>> GetLastActiveAsync(IReadOnlyCollection<string> userIds, CancellationToken ct);
+
+    Task SetLastActiveAsync(string userId, DateTimeOffset at, CancellationToken ct);
+}

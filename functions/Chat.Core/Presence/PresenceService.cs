@@ -1,0 +1,135 @@
+namespace Chat.Core.Presence;
+
+using System.Collections.Concurrent;
+using Chat.Core.Accounts;
+using Chat.Core.Chats;
+using Chat.Core.Common;
+using Chat.Core.Errors;
+using Chat.Core.Ports;
+using Chat.Core.Realtime;
+
+public sealed record PresenceView(string UserId, bool Online, DateTimeOffset? LastSeen);
+
+/// <summary>
+/// Online means activity within the last 60 s. Activity is written at most once per user per
+/// 20 s (an in-memory gate per instance, then 1 point read and 1 upsert), and chat partners hear a
+/// <c>presence</c> event when a user comes back after 60 s or more.
+/// </summary>
+public sealed class PresenceService(IPresenceStore store, IUserStore users, IChatStore chats, IRealtime realtime, TimeProvider time)
+{
+    public static readonly TimeSpan OnlineWindow = TimeSpan.FromSeconds(60);
+    public static readonly TimeSpan WriteInterval = TimeSpan.FromSeconds(20);
+
+    private readonly ConcurrentDictionary<string, DateTimeOffset> written = new(StringComparer.Ordinal);
+
+    /// <summary>Notes activity of <paramref name="userId"/>; usually free (the gate), else ~2 RU.</summary>
+    public async Task RecordActivityAsync(string userId, CancellationToken ct)
+    {
+        var now = time.GetUtcNow();
+        if (written.TryGetValue(userId, out var last) && now - last < WriteInterval)
+        {
+            return;
+        }
+
+        written[userId] = now;
+        if (written.Count > 100_000)
+        {
+            written.Clear(); // bounded memory; the worst case is one extra write per user
+        }
+
+        var previous = await store.GetLastActiveAsync(userId, ct);
+        if (previous is { } p && now - p < WriteInterval)
+        {
+            written[userId] = p; // another instance wrote it just now
+            return;
+        }
+
+        await store.SetLastActiveAsync(userId, now, ct);
+        if (previous is null || now - previous.Value >= OnlineWindow)
+        {
+            await AnnounceAsync(userId, now, ct);
+        }
+    }
+
+    public bool IsOnline(DateTimeOffset? lastActive) => lastActive is { } at && time.GetUtcNow() - at < OnlineWindow;
+
+    /// <summary>Presence of up to 100 users, as the caller may see it. Cost: the caller's contacts
+    /// (1 query + 1 point read per chat), 1 point read per user for the profile and one for presence.</summary>
+    public async Task<IReadOnlyList<PresenceView>> GetAsync(string callerId, IReadOnlyList<string> userIds, CancellationToken ct)
+    {
+        new Validator()
+            .When(userIds.Count is 0 or > 100, "userIds", "must name 1..100 users.")
+            .When(userIds.Any(id => !Ids.IsWellFormed(id)), "userIds", "must be user ids.")
+            .ThrowIfInvalid();
+        var ids = userIds.Distinct(StringComparer.Ordinal).ToArray();
+        var shown = await ResolveAsync(callerId, await users.GetManyAsync(ids, ct), ct);
+        return ids.Select(id => shown.GetValueOrDefault(id) ?? new PresenceView(id, false, null)).ToArray();
+    }
+
+    /// <summary>Presence of the given users as the caller may see it: only chat partners who do not hide it.</summary>
+    public async Task<IReadOnlyDictionary<string, PresenceView>> ResolveAsync(string callerId, IReadOnlyCollection<UserAccount> profiles, CancellationToken ct)
+    {
+        var contacts = await ContactsAsync(callerId, ct);
+        var visible = profiles.Where(p => contacts.Contains(p.UserId) && p.LastSeenVisibility != LastSeenVisibility.Nobody).Select(p => p.UserId).ToArray();
+        var activity = visible.Length == 0 ? new Dictionary<string, DateTimeOffset>() : await store.GetLastActiveAsync(visible, ct);
+        return profiles.ToDictionary(
+            p => p.UserId,
+            p => activity.TryGetValue(p.UserId, out var at) ? new PresenceView(p.UserId, IsOnline(at), at) : new PresenceView(p.UserId, false, null),
+            StringComparer.Ordinal);
+    }
+
+    /// <summary>The user as <paramref name="callerId"/> sees them, presence included when they share a chat.</summary>
+    public async Task<UserView> DescribeAsync(string callerId, UserAccount user, bool withPhone, CancellationToken ct)
+    {
+        if (user.UserId == callerId)
+        {
+            var mine = await store.GetLastActiveAsync(callerId, ct);
+            return UserViews.Self(user, IsOnline(mine), mine);
+        }
+
+        var shared = await SharesChatAsync(callerId, user.UserId, ct);
+        var lastActive = shared ? await store.GetLastActiveAsync(user.UserId, ct) : null;
+        return UserViews.Public(user, IsOnline(lastActive), lastActive, withPhone);
+    }
+
+    /// <summary>Every user who shares a chat with <paramref name="userId"/>.</summary>
+    public async Task<HashSet<string>> ContactsAsync(string userId, CancellationToken ct)
+    {
+        var chatIds = await users.ListChatIdsAsync(userId, ct);
+        var loaded = await Task.WhenAll(chatIds.Select(id => chats.GetAsync(id, ct)));
+        return loaded.Where(c => c?.Value.Member(userId) is not null)
+            .SelectMany(c => c!.Value.Members.Select(m => m.UserId))
+            .Where(id => id != userId)
+            .ToHashSet(StringComparer.Ordinal);
+    }
+
+    private async Task<bool> SharesChatAsync(string a, string b, CancellationToken ct)
+    {
+        var mine = users.ListChatIdsAsync(a, ct);
+        var theirs = users.ListChatIdsAsync(b, ct);
+        return (await mine).Intersect(await theirs, StringComparer.Ordinal).Any();
+    }
+
+    /// <summary>Tells the user's direct-chat partners that they are online (not when they hide it).
+    /// Cost: 1 point read (profile), 1 query (chat index), 1 point read per direct chat, 1 REST call.</summary>
+    private async Task AnnounceAsync(string userId, DateTimeOffset now, CancellationToken ct)
+    {
+        var profile = await users.GetAsync(userId, ct);
+        if (profile is null || profile.Value.LastSeenVisibility == LastSeenVisibility.Nobody)
+        {
+            return;
+        }
+
+        var direct = (await users.ListChatIdsAsync(userId, ct)).Where(id => id.StartsWith("d_", StringComparison.Ordinal));
+        var loaded = await Task.WhenAll(direct.Select(id => chats.GetAsync(id, ct)));
+        var partners = loaded.Where(c => c?.Value.Type == ChatTypes.Direct && c.Value.Member(userId) is not null)
+            .SelectMany(c => c!.Value.Members.Select(m => m.UserId))
+            .Where(id => id != userId)
+            .Distinct(StringComparer.Ordinal)
+            .ToArray();
+        if (partners.Length > 0)
+        {
+            await realtime.SendToUsersAsync(partners, ClientMethods.Presence, new PresenceEvent(userId, true, now), ct);
+        }
+    }
+}

@@ -1,0 +1,25 @@
+namespace Chat.Core.Realtime;
+
+/// <summary>The server-to-client methods of API.md's Real time section.</summary>
+public static class ClientMethods
+{
+    public const string Message = "message";
+    public const string Receipt = "receipt";
+    public const string Presence = "presence";
+    public const string Typing = "typing";
+    public const string Chat = "chat";
+    public const string MessageDeleted = "messageDeleted";
+}
+
+public sealed record ReceiptEvent(string ChatId, string UserId, string Type, long UpToSeq, DateTimeOffset At);
+
+public sealed record TypingEvent(string ChatId, string UserId);
+
+public sealed record MessageDeletedEvent(string ChatId, long Seq);
+
+public sealed record PresenceEvent(string UserId, bool Online, DateTimeOffset? LastSeen);
+
+public sealed record NegotiateResult(string Url, string AccessToken);
+
+/// <summary>A membership change of a chat's real-time group, keyed by user id.</summary>
+public sealed record GroupChange(string ChatId, string UserId, bool Add);

@@ -1,0 +1,11 @@
+namespace Chat.Functions.Queues;
+
+/// <summary>Storage queues of the app (their <c>-poison</c> twins hold what failed five times).</summary>
+public static class QueueNames
+{
+    /// <summary>Real-time group membership changes that could not be applied at once.</summary>
+    public const string RealtimeGroups = "realtime-groups";
+
+    /// <summary>The app setting (or settings prefix) of the queues' storage account, as Functions names it.</summary>
+    public const string Connection = "AzureWebJobsStorage";
+}

@@ -1,0 +1,50 @@
+namespace Chat.Functions.Queues;
+
+using System.Collections.Concurrent;
+using System.Text.Json;
+using Azure.Core;
+using Azure.Storage.Queues;
+using Chat.Functions.Http;
+using Microsoft.Extensions.Configuration;
+
+/// <summary>
+/// Queue clients on the Functions storage account: the connection string locally, or
+/// <c>AzureWebJobsStorage__queueServiceUri</c> with the managed identity in Azure. Messages are
+/// base64 JSON, as the queue trigger reads them (host.json <c>messageEncoding</c>).
+/// </summary>
+public sealed class StorageQueues(IConfiguration configuration, TokenCredential credential)
+{
+    private readonly ConcurrentDictionary<string, Lazy<Task<QueueClient>>> queues = new(StringComparer.Ordinal);
+
+    public static QueueClientOptions ClientOptions => new() { MessageEncoding = QueueMessageEncoding.Base64 };
+
+    public QueueServiceClient Service { get; } = CreateService(configuration, credential);
+
+    public async Task SendAsync<T>(string queueName, T message, CancellationToken ct)
+    {
+        var queue = await GetAsync(queueName);
+        await queue.SendMessageAsync(new BinaryData(JsonSerializer.SerializeToUtf8Bytes(message, ChatJson.Options)), cancellationToken: ct);
+    }
+
+    /// <summary>The queue, created on first use.</summary>
+    public Task<QueueClient> GetAsync(string queueName) =>
+        queues.GetOrAdd(queueName, name => new Lazy<Task<QueueClient>>(async () =>
+        {
+            var client = Service.GetQueueClient(name);
+            await client.CreateIfNotExistsAsync();
+            return client;
+        })).Value;
+
+    private static QueueServiceClient CreateService(IConfiguration configuration, TokenCredential credential)
+    {
+        var connection = configuration[QueueNames.Connection];
+        if (!string.IsNullOrEmpty(connection))
+        {
+            return new QueueServiceClient(connection, ClientOptions);
+        }
+
+        var uri = configuration[QueueNames.Connection + ":queueServiceUri"]
+            ?? throw new InvalidOperationException("Set AzureWebJobsStorage or AzureWebJobsStorage__queueServiceUri.");
+        return new QueueServiceClient(new Uri(uri), credential, ClientOptions);
+    }
+}

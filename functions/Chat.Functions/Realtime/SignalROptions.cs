@@ -1,0 +1,54 @@
+namespace Chat.Functions.Realtime;
+
+using System.ComponentModel.DataAnnotations;
+
+/// <summary>Azure SignalR Service in serverless mode (or the local SignalR service, same REST API).</summary>
+public sealed class SignalROptions : IValidatableObject
+{
+    public const string Section = "SignalR";
+
+    /// <summary><c>Endpoint=https://NAME.service.signalr.net;AccessKey=KEY;Version=1.0;</c>: tokens signed with the key.</summary>
+    public string? ConnectionString { get; set; }
+
+    /// <summary>The service endpoint when the app uses its managed identity (local auth off).</summary>
+    public Uri? Endpoint { get; set; }
+
+    [Required] public string Hub { get; set; } = "chat";
+
+    [Required] public string ApiVersion { get; set; } = "2024-12-01";
+
+    public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(3);
+
+    [Range(0, 5)] public int Retries { get; set; } = 2;
+
+    /// <summary>Client tokens never outlive this, nor the caller's access token.</summary>
+    public TimeSpan ClientTokenLifetime { get; set; } = TimeSpan.FromHours(1);
+
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        if (string.IsNullOrEmpty(ConnectionString) == (Endpoint is null))
+        {
+            yield return new ValidationResult("Set exactly one of SignalR:ConnectionString and SignalR:Endpoint.", [nameof(ConnectionString)]);
+        }
+    }
+
+    /// <summary>The endpoint (no trailing slash) and, with a connection string, the access key.</summary>
+    public (string Endpoint, string? AccessKey) Resolve()
+    {
+        if (Endpoint is not null)
+        {
+            return (Endpoint.ToString().TrimEnd('/'), null);
+        }
+
+        var parts = ConnectionString!.Split(';', StringSplitOptions.RemoveEmptyEntries)
+            .Select(p => p.Split('=', 2))
+            .ToDictionary(p => p[0].Trim(), p => p.Length > 1 ? p[1].Trim() : string.Empty, StringComparer.OrdinalIgnoreCase);
+        var endpoint = parts["Endpoint"].TrimEnd('/');
+        if (parts.TryGetValue("Port", out var port) && port.Length > 0)
+        {
+            endpoint = new UriBuilder(endpoint) { Port = int.Parse(port, System.Globalization.CultureInfo.InvariantCulture) }.Uri.ToString().TrimEnd('/');
+        }
+
+        return (endpoint, parts["AccessKey"]);
+    }
+}

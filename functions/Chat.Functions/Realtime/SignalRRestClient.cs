@@ -1,0 +1,204 @@
+namespace Chat.Functions.Realtime;
+
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Azure.Core;
+using Chat.Core.Ports;
+using Chat.Core.Realtime;
+using Chat.Functions.Http;
+using Chat.Functions.Queues;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+/// <summary>
+/// A typed client of the Azure SignalR Service data-plane REST API (send to user / group, user-group
+/// membership, close connections, generate client tokens), authenticated with the access key or the
+/// managed identity. Sends are best effort: a failure is logged with the chat id and never fails the
+/// caller. Membership changes that fail are queued and retried until they land.
+/// </summary>
+public sealed partial class SignalRRestClient(
+    HttpClient http,
+    IOptions<SignalROptions> options,
+    StorageQueues queues,
+    TokenCredential credential,
+    TimeProvider time,
+    ILogger<SignalRRestClient> logger) : IRealtime
+{
+    private const string EntraScope = "https://signalr.azure.com/.default";
+
+    private SignalROptions Settings => options.Value;
+
+    public async Task SendToGroupAsync(string chatId, string method, object argument, CancellationToken ct)
+    {
+        try
+        {
+            await CallAsync(HttpMethod.Post, $"groups/{Esc(chatId)}/:send", Payload(method, argument), ct);
+        }
+        catch (Exception e) when (e is HttpRequestException or TaskCanceledException or RealtimeException)
+        {
+            LogSendFailed(logger, e, method, chatId);
+        }
+    }
+
+    public async Task SendToUsersAsync(IReadOnlyCollection<string> userIds, string method, object argument, CancellationToken ct)
+    {
+        var body = Payload(method, argument);
+        await Task.WhenAll(userIds.Select(async userId =>
+        {
+            try
+            {
+                await CallAsync(HttpMethod.Post, $"users/{Esc(userId)}/:send", body, ct);
+            }
+            catch (Exception e) when (e is HttpRequestException or TaskCanceledException or RealtimeException)
+            {
+                LogUserSendFailed(logger, e, method, userId);
+            }
+        }));
+    }
+
+    public async Task ApplyAsync(IReadOnlyCollection<GroupChange> changes, CancellationToken ct)
+    {
+        await Task.WhenAll(changes.Select(async change =>
+        {
+            try
+            {
+                await ApplyNowAsync(change, ct);
+            }
+            catch (Exception e) when (e is HttpRequestException or TaskCanceledException or RealtimeException)
+            {
+                LogGroupChangeQueued(logger, e, change.ChatId, change.UserId, change.Add);
+                try
+                {
+                    await queues.SendAsync(QueueNames.RealtimeGroups, change, ct);
+                }
+                catch (Exception queueError) when (queueError is Azure.RequestFailedException or HttpRequestException or TaskCanceledException)
+                {
+                    LogGroupChangeLost(logger, queueError, change.ChatId, change.UserId, change.Add);
+                }
+            }
+        }));
+    }
+
+    /// <summary>Applies one membership change now; throws when the service does not take it (the queue retries).</summary>
+    public Task ApplyNowAsync(GroupChange change, CancellationToken ct) =>
+        CallAsync(change.Add ? HttpMethod.Put : HttpMethod.Delete, $"users/{Esc(change.UserId)}/groups/{Esc(change.ChatId)}", null, ct);
+
+    public async Task CloseConnectionsAsync(string userId, CancellationToken ct)
+    {
+        try
+        {
+            await CallAsync(HttpMethod.Post, $"users/{Esc(userId)}/:closeConnections?reason=session-revoked", null, ct);
+        }
+        catch (Exception e) when (e is HttpRequestException or TaskCanceledException or RealtimeException)
+        {
+            LogCloseFailed(logger, e, userId);
+        }
+    }
+
+    /// <summary>The serverless negotiate answer: signed locally with the access key, or issued by the
+    /// service's <c>:generateToken</c> operation when the app holds only a managed identity.</summary>
+    public async Task<NegotiateResult> NegotiateAsync(string userId, DateTimeOffset notAfter, CancellationToken ct)
+    {
+        var (endpoint, key) = Settings.Resolve();
+        var url = SignalRTokens.ClientUrl(endpoint, Settings.Hub);
+        var now = time.GetUtcNow();
+        var expires = Min(notAfter, now + Settings.ClientTokenLifetime);
+        if (key is not null)
+        {
+            return new NegotiateResult(url, SignalRTokens.Create(key, url, now, expires, userId));
+        }
+
+        var minutes = Math.Max(1, (int)(expires - now).TotalMinutes);
+        using var response = await CallAsync(HttpMethod.Post, $":generateToken?userId={Esc(userId)}&minutesToExpire={minutes}", null, ct, keepResponse: true);
+        var token = await response!.Content.ReadFromJsonAsync<GeneratedToken>(ChatJson.Options, ct);
+        return new NegotiateResult(url, token?.Token ?? throw new RealtimeException("generateToken returned no token"));
+    }
+
+    /// <summary>Builds the request of one REST operation (exposed for tests of its shape).</summary>
+    public async Task<HttpRequestMessage> BuildRequestAsync(HttpMethod method, string relative, byte[]? body, CancellationToken ct)
+    {
+        var (endpoint, key) = Settings.Resolve();
+        var path = $"{endpoint}/api/hubs/{Esc(Settings.Hub)}/{relative}";
+        var uri = new Uri(path + (path.Contains('?', StringComparison.Ordinal) ? "&" : "?") + "api-version=" + Settings.ApiVersion);
+        var request = new HttpRequestMessage(method, uri);
+        if (body is not null)
+        {
+            request.Content = new ByteArrayContent(body);
+            request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+        }
+
+        var bearer = key is not null
+            ? SignalRTokens.Create(key, uri.GetLeftPart(UriPartial.Path), time.GetUtcNow(), time.GetUtcNow().AddMinutes(5))
+            : (await credential.GetTokenAsync(new TokenRequestContext([EntraScope]), ct)).Token;
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", bearer);
+        return request;
+    }
+
+    private async Task<HttpResponseMessage?> CallAsync(HttpMethod method, string relative, byte[]? body, CancellationToken ct, bool keepResponse = false)
+    {
+        for (var attempt = 0; ; attempt++)
+        {
+            using var request = await BuildRequestAsync(method, relative, body, ct);
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            timeout.CancelAfter(Settings.Timeout);
+            HttpResponseMessage? response = null;
+            try
+            {
+                response = await http.SendAsync(request, timeout.Token);
+                if (response.IsSuccessStatusCode)
+                {
+                    if (keepResponse)
+                    {
+                        return response;
+                    }
+
+                    response.Dispose();
+                    return null;
+                }
+
+                var transient = response.StatusCode is HttpStatusCode.TooManyRequests or >= HttpStatusCode.InternalServerError;
+                var status = (int)response.StatusCode;
+                response.Dispose();
+                if (!transient || attempt >= Settings.Retries)
+                {
+                    throw new RealtimeException($"{method} {relative} answered {status}");
+                }
+            }
+            catch (Exception e) when (e is HttpRequestException or TaskCanceledException && !ct.IsCancellationRequested && attempt < Settings.Retries)
+            {
+                response?.Dispose();
+            }
+
+            await Task.Delay(TimeSpan.FromMilliseconds(100 * (1 << attempt)), ct);
+        }
+    }
+
+    private static byte[] Payload(string method, object argument) =>
+        JsonSerializer.SerializeToUtf8Bytes(new { target = method, arguments = new[] { argument } }, ChatJson.Options);
+
+    private static string Esc(string value) => Uri.EscapeDataString(value);
+
+    private static DateTimeOffset Min(DateTimeOffset a, DateTimeOffset b) => a < b ? a : b;
+
+    [LoggerMessage(EventId = 10, Level = LogLevel.Warning, Message = "Real-time {Method} to chat {ChatId} failed; clients catch up from history")]
+    private static partial void LogSendFailed(ILogger logger, Exception exception, string method, string chatId);
+
+    [LoggerMessage(EventId = 11, Level = LogLevel.Warning, Message = "Real-time {Method} to user {UserId} failed")]
+    private static partial void LogUserSendFailed(ILogger logger, Exception exception, string method, string userId);
+
+    [LoggerMessage(EventId = 12, Level = LogLevel.Warning, Message = "Group change of chat {ChatId} for user {UserId} (add: {Add}) failed; queued for retry")]
+    private static partial void LogGroupChangeQueued(ILogger logger, Exception exception, string chatId, string userId, bool add);
+
+    [LoggerMessage(EventId = 13, Level = LogLevel.Error, Message = "Group change of chat {ChatId} for user {UserId} (add: {Add}) could not be queued")]
+    private static partial void LogGroupChangeLost(ILogger logger, Exception exception, string chatId, string userId, bool add);
+
+    [LoggerMessage(EventId = 14, Level = LogLevel.Warning, Message = "Closing the connections of user {UserId} failed")]
+    private static partial void LogCloseFailed(ILogger logger, Exception exception, string userId);
+
+    private sealed record GeneratedToken(string? Token);
+}
+
+/// <summary>The real-time service refused or failed a call.</summary>
+public sealed class RealtimeException(string message) : Exception(message);

@@ -1,0 +1,25 @@
+namespace Chat.Functions.Triggers;
+
+using Chat.Core.Presence;
+using Chat.Functions.Http;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.Azure.Functions.Worker;
+
+public sealed class PresenceFunctions(PresenceService presence)
+{
+    /// <summary>204: the activity itself is recorded by the pipeline, as for every authenticated call.</summary>
+    [Function(nameof(Heartbeat))]
+    public IActionResult Heartbeat([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "presence/heartbeat")] HttpRequest req)
+    {
+        _ = req.CallerId();
+        return new NoContentResult();
+    }
+
+    [Function(nameof(GetPresence))]
+    public async Task<IActionResult> GetPresence([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "presence")] HttpRequest req)
+    {
+        var ids = req.Query["userIds"].ToString().Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        return new OkObjectResult(await presence.GetAsync(req.CallerId(), ids, req.Aborted()));
+    }
+}

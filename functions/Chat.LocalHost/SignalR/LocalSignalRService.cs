@@ -1,0 +1,230 @@
+namespace Chat.LocalHost.SignalR;
+
+using System.Collections.Concurrent;
+using System.Security.Claims;
+using System.Text.Json;
+using Chat.Functions.Realtime;
+using Microsoft.AspNetCore.SignalR;
+using Microsoft.Extensions.Options;
+using Microsoft.IdentityModel.JsonWebTokens;
+
+/// <summary>Which users belong to which groups, and which connections each user has: membership
+/// is by user, so it holds across a user's connections, new ones included (as in Azure).</summary>
+public sealed class LocalGroupRegistry
+{
+    private readonly ConcurrentDictionary<string, ConcurrentDictionary<string, byte>> groupsOfUser = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, ConcurrentDictionary<string, HubCallerContext>> connectionsOfUser = new(StringComparer.Ordinal);
+
+    public IReadOnlyCollection<string> GroupsOf(string userId) => Set(groupsOfUser, userId).Keys.ToArray();
+
+    public IReadOnlyCollection<string> ConnectionsOf(string userId) => Set(connectionsOfUser, userId).Keys.ToArray();
+
+    public void AddGroup(string userId, string group) => Set(groupsOfUser, userId)[group] = 0;
+
+    public void RemoveGroup(string userId, string group) => Set(groupsOfUser, userId).TryRemove(group, out _);
+
+    public void Connected(string userId, HubCallerContext connection) => Set(connectionsOfUser, userId)[connection.ConnectionId] = connection;
+
+    public void Disconnected(string userId, string connectionId) => Set(connectionsOfUser, userId).TryRemove(connectionId, out _);
+
+    /// <summary>Closes every connection of the user.</summary>
+    public void Abort(string userId)
+    {
+        foreach (var connection in Set(connectionsOfUser, userId).Values)
+        {
+            connection.Abort();
+        }
+    }
+
+    private static ConcurrentDictionary<string, TValue> Set<TValue>(ConcurrentDictionary<string, ConcurrentDictionary<string, TValue>> map, string key) =>
+        map.GetOrAdd(key, _ => new ConcurrentDictionary<string, TValue>(StringComparer.Ordinal));
+}
+
+/// <summary>The hub clients connect to. Clients only listen: invocations are refused by
+/// <see cref="ListenOnlyHubProtocol"/>, which closes the connection.</summary>
+public sealed class LocalChatHub(LocalGroupRegistry registry) : Hub
+{
+    public override async Task OnConnectedAsync()
+    {
+        var userId = Context.UserIdentifier!;
+        registry.Connected(userId, Context);
+        foreach (var group in registry.GroupsOf(userId))
+        {
+            await Groups.AddToGroupAsync(Context.ConnectionId, group);
+        }
+    }
+
+    public override Task OnDisconnectedAsync(Exception? exception)
+    {
+        registry.Disconnected(Context.UserIdentifier!, Context.ConnectionId);
+        return Task.CompletedTask;
+    }
+}
+
+/// <summary>The user id of a connection is the token's <c>nameid</c> claim, as in Azure SignalR.</summary>
+public sealed class NameIdUserIdProvider : IUserIdProvider
+{
+    public string? GetUserId(HubConnectionContext connection) => connection.User.FindFirst("nameid")?.Value;
+}
+
+/// <summary>Failures the tests can inject into the local service's REST API (e.g. a group removal
+/// that fails twice), to prove the adapter's retries.</summary>
+public sealed class LocalSignalRFaults
+{
+    private readonly ConcurrentQueue<(string Method, string PathContains)> pending = new();
+
+    public void FailNext(string method, string pathContains, int times = 1)
+    {
+        for (var i = 0; i < times; i++)
+        {
+            pending.Enqueue((method, pathContains));
+        }
+    }
+
+    public bool ShouldFail(HttpRequest request)
+    {
+        if (pending.TryPeek(out var next) && request.Method == next.Method && request.Path.Value!.Contains(next.PathContains, StringComparison.Ordinal))
+        {
+            return pending.TryDequeue(out _);
+        }
+
+        return false;
+    }
+}
+
+/// <summary>
+/// A local stand-in for Azure SignalR Service in serverless mode: a real ASP.NET Core SignalR hub at
+/// <c>/client?hub=chat</c> that accepts the negotiate tokens (signature, audience, lifetime, as
+/// Azure checks them), and the subset of the data-plane REST API that the adapter uses.
+/// </summary>
+public static class LocalSignalRService
+{
+    public static IServiceCollection AddLocalSignalRService(this IServiceCollection services)
+    {
+        services.AddSingleton<LocalGroupRegistry>();
+        services.AddSingleton<LocalSignalRFaults>();
+        services.AddSingleton<IUserIdProvider, NameIdUserIdProvider>();
+        services.AddSignalR(o => o.EnableDetailedErrors = false);
+        ListenOnlyHubProtocol.Replace(services);
+        return services;
+    }
+
+    public static void MapLocalSignalRService(this WebApplication app)
+    {
+        // Connections: the negotiate token must be valid for the client URL of the hub.
+        app.UseWhen(c => c.Request.Path.StartsWithSegments("/client"), branch => branch.Use(async (context, next) =>
+        {
+            var (endpoint, key, hub) = Settings(context);
+            if (context.Request.Query["hub"] != hub)
+            {
+                context.Response.StatusCode = StatusCodes.Status404NotFound;
+                return;
+            }
+
+            var token = context.Request.Query["access_token"].ToString();
+            if (token.Length == 0 && context.Request.Headers.Authorization.ToString() is { } header && header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
+            {
+                token = header["Bearer ".Length..].Trim();
+            }
+
+            var principal = await ValidateAsync(context, token, key, SignalRTokens.ClientUrl(endpoint, hub));
+            if (principal?.FindFirst("nameid") is null)
+            {
+                context.Response.StatusCode = StatusCodes.Status401Unauthorized;
+                return;
+            }
+
+            context.User = principal;
+            await next();
+        }));
+        app.MapHub<LocalChatHub>("/client");
+
+        var rest = app.MapGroup("/api/hubs/{hub}").AddEndpointFilter(async (invocation, next) =>
+        {
+            var context = invocation.HttpContext;
+            var (_, key, hub) = Settings(context);
+            if (!string.Equals(context.GetRouteValue("hub") as string, hub, StringComparison.OrdinalIgnoreCase))
+            {
+                return Results.NotFound();
+            }
+
+            var audience = $"{context.Request.Scheme}://{context.Request.Host}{context.Request.Path}";
+            var token = context.Request.Headers.Authorization.ToString();
+            if (!token.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) || await ValidateAsync(context, token[7..], key, audience) is null)
+            {
+                return Results.Unauthorized();
+            }
+
+            return context.RequestServices.GetRequiredService<LocalSignalRFaults>().ShouldFail(context.Request)
+                ? Results.StatusCode(StatusCodes.Status500InternalServerError)
+                : await next(invocation);
+        });
+
+        rest.MapPost("/users/{user}/:send", async (string user, HttpRequest request, IHubContext<LocalChatHub> hub) =>
+        {
+            var (target, arguments) = await ReadPayloadAsync(request);
+            await hub.Clients.User(user).SendCoreAsync(target, arguments);
+            return Results.Accepted();
+        });
+        rest.MapPost("/groups/{group}/:send", async (string group, HttpRequest request, IHubContext<LocalChatHub> hub) =>
+        {
+            var (target, arguments) = await ReadPayloadAsync(request);
+            await hub.Clients.Group(group).SendCoreAsync(target, arguments);
+            return Results.Accepted();
+        });
+        rest.MapPut("/users/{user}/groups/{group}", async (string user, string group, LocalGroupRegistry registry, IHubContext<LocalChatHub> hub) =>
+        {
+            registry.AddGroup(user, group);
+            foreach (var connection in registry.ConnectionsOf(user))
+            {
+                await hub.Groups.AddToGroupAsync(connection, group);
+            }
+
+            return Results.Ok();
+        });
+        rest.MapDelete("/users/{user}/groups/{group}", async (string user, string group, LocalGroupRegistry registry, IHubContext<LocalChatHub> hub) =>
+        {
+            registry.RemoveGroup(user, group);
+            foreach (var connection in registry.ConnectionsOf(user))
+            {
+                await hub.Groups.RemoveFromGroupAsync(connection, group);
+            }
+
+            return Results.Ok();
+        });
+        rest.MapPost("/users/{user}/:closeConnections", (string user, LocalGroupRegistry registry) =>
+        {
+            registry.Abort(user);
+            return Results.NoContent();
+        });
+    }
+
+    private static (string Endpoint, string Key, string Hub) Settings(HttpContext context)
+    {
+        var options = context.RequestServices.GetRequiredService<IOptions<SignalROptions>>().Value;
+        var (endpoint, key) = options.Resolve();
+        return (endpoint, key ?? throw new InvalidOperationException("The local SignalR service needs SignalR:ConnectionString with an AccessKey."), options.Hub);
+    }
+
+    private static async Task<ClaimsPrincipal?> ValidateAsync(HttpContext context, string token, string key, string audience)
+    {
+        if (token.Length == 0)
+        {
+            return null;
+        }
+
+        var time = context.RequestServices.GetRequiredService<TimeProvider>();
+        var result = await new JsonWebTokenHandler().ValidateTokenAsync(token, SignalRTokens.Validation(key, audience, time));
+        return result.IsValid ? new ClaimsPrincipal(result.ClaimsIdentity) : null;
+    }
+
+    private static async Task<(string Target, object?[] Arguments)> ReadPayloadAsync(HttpRequest request)
+    {
+        using var document = await JsonDocument.ParseAsync(request.Body, cancellationToken: request.HttpContext.RequestAborted);
+        var target = document.RootElement.GetProperty("target").GetString()!;
+        var arguments = document.RootElement.TryGetProperty("arguments", out var args)
+            ? args.EnumerateArray().Select(a => (object?)a.Clone()).ToArray()
+            : [];
+        return (target, arguments);
+    }
+}
