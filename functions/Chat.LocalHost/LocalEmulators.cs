@@ -128,8 +128,8 @@ public static class EmulatorCommands
         await InstallGate.WaitAsync(ct);
         try
         {
-            if (Directory.Exists(Path.Combine(RepositoryLayout.Tools, "node_modules", "azurite")) &&
-                Directory.Exists(Path.Combine(RepositoryLayout.Tools, "node_modules", "@vercel", "cosmosdb-server")))
+            string[] packages = ["azurite", "@vercel/cosmosdb-server", "@microsoft/signalr"];
+            if (packages.All(p => Directory.Exists(Path.Combine(RepositoryLayout.Tools, "node_modules", p))))
             {
                 return;
             }

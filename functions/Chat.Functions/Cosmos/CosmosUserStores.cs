@@ -85,7 +85,7 @@ public sealed class CosmosDirectoryStore(CosmosDatabase db, TimeProvider time) :
 
     public async Task<IReadOnlyDictionary<string, string>> FindUserIdsByPhoneAsync(IReadOnlyCollection<string> phoneNumbers, CancellationToken ct)
     {
-        var found = await CosmosUserStore.ParallelAsync(phoneNumbers, async n => (Number: n, UserId: await FindUserIdByPhoneAsync(n, ct)), ct);
+        var found = await CosmosUserStore.ParallelAsync(phoneNumbers.Distinct(StringComparer.Ordinal), async n => (Number: n, UserId: await FindUserIdByPhoneAsync(n, ct)), ct);
         return found.Where(f => f.UserId is not null).ToDictionary(f => f.Number, f => f.UserId!, StringComparer.Ordinal);
     }
 

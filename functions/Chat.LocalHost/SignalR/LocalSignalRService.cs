@@ -8,20 +8,19 @@ using Microsoft.AspNetCore.SignalR;
 using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.JsonWebTokens;
 
-/// <summary>Which users belong to which groups, and which connections each user has: membership
-/// is by user, so it holds across a user's connections, new ones included (as in Azure).</summary>
+/// <summary>Which users belong to which groups, and the connections of each user. Membership is
+/// by user and resolved when a message is sent, so it holds across a user's connections, new ones
+/// included, with no per-connection bookkeeping (as in Azure).</summary>
 public sealed class LocalGroupRegistry
 {
-    private readonly ConcurrentDictionary<string, ConcurrentDictionary<string, byte>> groupsOfUser = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, ConcurrentDictionary<string, byte>> usersOfGroup = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, ConcurrentDictionary<string, HubCallerContext>> connectionsOfUser = new(StringComparer.Ordinal);
 
-    public IReadOnlyCollection<string> GroupsOf(string userId) => Set(groupsOfUser, userId).Keys.ToArray();
+    public IReadOnlyList<string> UsersOf(string group) => Set(usersOfGroup, group).Keys.ToArray();
 
-    public IReadOnlyCollection<string> ConnectionsOf(string userId) => Set(connectionsOfUser, userId).Keys.ToArray();
+    public void Add(string userId, string group) => Set(usersOfGroup, group)[userId] = 0;
 
-    public void AddGroup(string userId, string group) => Set(groupsOfUser, userId)[group] = 0;
-
-    public void RemoveGroup(string userId, string group) => Set(groupsOfUser, userId).TryRemove(group, out _);
+    public void Remove(string userId, string group) => Set(usersOfGroup, group).TryRemove(userId, out _);
 
     public void Connected(string userId, HubCallerContext connection) => Set(connectionsOfUser, userId)[connection.ConnectionId] = connection;
 
@@ -44,14 +43,10 @@ public sealed class LocalGroupRegistry
 /// <see cref="ListenOnlyHubProtocol"/>, which closes the connection.</summary>
 public sealed class LocalChatHub(LocalGroupRegistry registry) : Hub
 {
-    public override async Task OnConnectedAsync()
+    public override Task OnConnectedAsync()
     {
-        var userId = Context.UserIdentifier!;
-        registry.Connected(userId, Context);
-        foreach (var group in registry.GroupsOf(userId))
-        {
-            await Groups.AddToGroupAsync(Context.ConnectionId, group);
-        }
+        registry.Connected(Context.UserIdentifier!, Context);
+        return Task.CompletedTask;
     }
 
     public override Task OnDisconnectedAsync(Exception? exception)
@@ -166,30 +161,20 @@ public static class LocalSignalRService
             await hub.Clients.User(user).SendCoreAsync(target, arguments);
             return Results.Accepted();
         });
-        rest.MapPost("/groups/{group}/:send", async (string group, HttpRequest request, IHubContext<LocalChatHub> hub) =>
+        rest.MapPost("/groups/{group}/:send", async (string group, HttpRequest request, LocalGroupRegistry registry, IHubContext<LocalChatHub> hub) =>
         {
             var (target, arguments) = await ReadPayloadAsync(request);
-            await hub.Clients.Group(group).SendCoreAsync(target, arguments);
+            await hub.Clients.Users(registry.UsersOf(group)).SendCoreAsync(target, arguments);
             return Results.Accepted();
         });
-        rest.MapPut("/users/{user}/groups/{group}", async (string user, string group, LocalGroupRegistry registry, IHubContext<LocalChatHub> hub) =>
+        rest.MapPut("/users/{user}/groups/{group}", (string user, string group, LocalGroupRegistry registry) =>
         {
-            registry.AddGroup(user, group);
-            foreach (var connection in registry.ConnectionsOf(user))
-            {
-                await hub.Groups.AddToGroupAsync(connection, group);
-            }
-
+            registry.Add(user, group);
             return Results.Ok();
         });
-        rest.MapDelete("/users/{user}/groups/{group}", async (string user, string group, LocalGroupRegistry registry, IHubContext<LocalChatHub> hub) =>
+        rest.MapDelete("/users/{user}/groups/{group}", (string user, string group, LocalGroupRegistry registry) =>
         {
-            registry.RemoveGroup(user, group);
-            foreach (var connection in registry.ConnectionsOf(user))
-            {
-                await hub.Groups.RemoveFromGroupAsync(connection, group);
-            }
-
+            registry.Remove(user, group);
             return Results.Ok();
         });
         rest.MapPost("/users/{user}/:closeConnections", (string user, LocalGroupRegistry registry) =>

@@ -1,0 +1,83 @@
+namespace Chat.IntegrationTests;
+
+using Chat.Client;
+using Chat.IntegrationTests.Infrastructure;
+using Microsoft.Extensions.Time.Testing;
+using Xunit;
+
+/// <summary>Presence windows on a host whose clock the tests move.</summary>
+[Collection(BackendCollection.Name)]
+public sealed class PresenceTests(BackendFixture backend) : IAsyncLifetime
+{
+    private readonly FakeTimeProvider clock = new(DateTimeOffset.UtcNow);
+    private TestHost host = null!;
+
+    public async Task InitializeAsync() => host = await backend.StartHostAsync(new Dictionary<string, string?>(), clock);
+
+    public async Task DisposeAsync() => await host.DisposeAsync();
+
+    [Fact]
+    public async Task Partner_SeesOnlineThenOffline_WithLastSeen_OthersSeeNothing()
+    {
+        var alice = await host.NewUserAsync();
+        var bob = await host.NewUserAsync();
+        var stranger = await host.NewUserAsync();
+        await alice.OpenDirectAsync(bob.UserId);
+        await alice.HeartbeatAsync();
+
+        var seen = Assert.Single(await bob.GetPresenceAsync([alice.UserId]));
+        Assert.True(seen.Online);
+        Assert.NotNull(seen.LastSeen);
+        Assert.True((await bob.GetUserAsync(alice.UserId)).Online);
+
+        var hidden = Assert.Single(await stranger.GetPresenceAsync([alice.UserId]));
+        Assert.False(hidden.Online);
+        Assert.Null(hidden.LastSeen);
+        Assert.False((await stranger.GetUserAsync(alice.UserId)).Online);
+
+        clock.Advance(TimeSpan.FromSeconds(61));
+        var later = Assert.Single(await bob.GetPresenceAsync([alice.UserId]));
+        Assert.False(later.Online);
+        Assert.Equal(seen.LastSeen, later.LastSeen);
+    }
+
+    [Fact]
+    public async Task LastSeenNobody_HidesOnlineAndLastSeen()
+    {
+        var alice = await host.NewUserAsync();
+        var bob = await host.NewUserAsync();
+        await alice.OpenDirectAsync(bob.UserId);
+        await alice.UpdateMeAsync(new ProfileUpdate(LastSeenVisibility: "nobody"));
+        await alice.HeartbeatAsync();
+
+        var seen = Assert.Single(await bob.GetPresenceAsync([alice.UserId]));
+        Assert.False(seen.Online);
+        Assert.Null(seen.LastSeen);
+        var profile = await bob.GetUserAsync(alice.UserId);
+        Assert.False(profile.Online);
+        Assert.Null(profile.LastSeen);
+    }
+
+    [Fact]
+    public async Task ComingOnlineAfterAMinute_SendsPresenceToDirectChatPartners()
+    {
+        var alice = await host.NewUserAsync();
+        var bob = await host.NewUserAsync();
+        await alice.OpenDirectAsync(bob.UserId);
+        var (connection, log) = await EventLog.ConnectAsync(bob);
+        await using (connection)
+        {
+            clock.Advance(TimeSpan.FromSeconds(61));
+            await alice.HeartbeatAsync();
+            await Expect.Eventually(() => Task.FromResult(log.Presence.Any(p => p.UserId == alice.UserId && p.Online)));
+        }
+    }
+
+    [Fact]
+    public async Task Presence_Validates()
+    {
+        var alice = await host.NewUserAsync();
+        await Expect.Validation("userIds", () => alice.GetPresenceAsync([]));
+        await Expect.Validation("userIds", () => alice.GetPresenceAsync(Enumerable.Range(0, 101).Select(i => "u" + i)));
+    }
+}

@@ -1,0 +1,180 @@
+namespace Chat.IntegrationTests.Stores;
+
+using Chat.Core.Messages;
+using Chat.Core.Ports;
+using Chat.Functions.Cosmos;
+using Chat.IntegrationTests.Infrastructure;
+using Xunit;
+
+/// <summary>The contract of <see cref="IReceiptStore"/>, run against <see cref="CosmosReceiptStore"/> on the emulator.</summary>
+[Collection(BackendCollection.Name)]
+public sealed class ReceiptStoreContractTests(StoreDatabase database) : StoreContract(database), IClassFixture<StoreDatabase>
+{
+    private readonly string chatId = StoreData.NewId("g_");
+
+    private IReceiptStore Store => new CosmosReceiptStore(Db);
+
+    // ------------------------------------------------------------------ receipt states
+
+    [Fact]
+    public async Task Get_NoStateYet_ReturnsNull()
+    {
+        Assert.Null(await Store.GetAsync(chatId, StoreData.NewId("u_"), Ct));
+    }
+
+    [Fact]
+    public async Task TrySave_NullEtag_CreatesTheState()
+    {
+        var state = new ReceiptState(StoreData.NewId("u_"), DeliveredSeq: 5, ReadSeq: 3, StoreData.T0);
+
+        Assert.True(await Store.TrySaveAsync(chatId, state, etag: null, Ct));
+
+        var stored = await Store.GetAsync(chatId, state.UserId, Ct);
+        Assert.NotNull(stored);
+        Assert.Equal(state, stored.Value);
+        Assert.False(string.IsNullOrEmpty(stored.ETag));
+    }
+
+    [Fact]
+    public async Task TrySave_NullEtagTwice_SecondReturnsFalse_AndFirstIsKept()
+    {
+        var state = new ReceiptState(StoreData.NewId("u_"), 5, 3, StoreData.T0);
+        Assert.True(await Store.TrySaveAsync(chatId, state, etag: null, Ct));
+
+        Assert.False(await Store.TrySaveAsync(chatId, state with { DeliveredSeq = 9 }, etag: null, Ct));
+
+        Assert.Equal(state, (await Store.GetAsync(chatId, state.UserId, Ct))!.Value);
+    }
+
+    [Fact]
+    public async Task TrySave_WithCurrentEtag_ReplacesTheState_AndTheEtagChanges()
+    {
+        var state = new ReceiptState(StoreData.NewId("u_"), 5, 3, StoreData.T0);
+        await Store.TrySaveAsync(chatId, state, etag: null, Ct);
+        var before = (await Store.GetAsync(chatId, state.UserId, Ct))!;
+        var moved = state with { DeliveredSeq = 9, ReadSeq = 9, UpdatedAt = StoreData.T0.AddMinutes(1) };
+
+        Assert.True(await Store.TrySaveAsync(chatId, moved, before.ETag, Ct));
+
+        var after = (await Store.GetAsync(chatId, state.UserId, Ct))!;
+        Assert.Equal(moved, after.Value);
+        Assert.NotEqual(before.ETag, after.ETag);
+    }
+
+    [Fact]
+    public async Task TrySave_WithStaleEtag_ReturnsFalse_AndKeepsTheNewerState()
+    {
+        var state = new ReceiptState(StoreData.NewId("u_"), 5, 3, StoreData.T0);
+        await Store.TrySaveAsync(chatId, state, etag: null, Ct);
+        var stale = (await Store.GetAsync(chatId, state.UserId, Ct))!.ETag;
+        var first = state with { ReadSeq = 5 };
+        Assert.True(await Store.TrySaveAsync(chatId, first, stale, Ct));
+
+        Assert.False(await Store.TrySaveAsync(chatId, state with { DeliveredSeq = 7 }, stale, Ct));
+
+        Assert.Equal(first, (await Store.GetAsync(chatId, state.UserId, Ct))!.Value);
+    }
+
+    [Fact]
+    public async Task TrySave_SameUserInAnotherChat_IsAnotherState()
+    {
+        var otherChat = StoreData.NewId("g_");
+        var mine = new ReceiptState(StoreData.NewId("u_"), 5, 3, StoreData.T0);
+        var theirs = mine with { DeliveredSeq = 1, ReadSeq = 0 };
+
+        Assert.True(await Store.TrySaveAsync(chatId, mine, etag: null, Ct));
+        Assert.True(await Store.TrySaveAsync(otherChat, theirs, etag: null, Ct));
+
+        Assert.Equal(mine, (await Store.GetAsync(chatId, mine.UserId, Ct))!.Value);
+        Assert.Equal(theirs, (await Store.GetAsync(otherChat, mine.UserId, Ct))!.Value);
+    }
+
+    [Fact]
+    public async Task List_ReturnsOnlyTheReceiptStatesOfThatChat()
+    {
+        var alice = new ReceiptState(StoreData.NewId("u_"), 5, 3, StoreData.T0);
+        var bob = new ReceiptState(StoreData.NewId("u_"), 2, 2, StoreData.T0);
+        await Store.TrySaveAsync(chatId, alice, etag: null, Ct);
+        await Store.TrySaveAsync(chatId, bob, etag: null, Ct);
+        await Store.AddAdvanceAsync(chatId, new ReceiptAdvance(alice.UserId, ReceiptTypes.Read, 0, 3, StoreData.T0), Ct);
+        await new CosmosChatStore(Db).TryCreateAsync(StoreData.Group(chatId), Ct);
+        var messages = new CosmosMessageStore(Db);
+        await messages.TryCreateAsync(StoreData.Message(chatId, 1, alice.UserId), Ct);
+        await messages.TryClaimSendKeyAsync(StoreData.Key(chatId, alice.UserId, "c-1"), Ct);
+        await Store.TrySaveAsync(StoreData.NewId("g_"), new ReceiptState(StoreData.NewId("u_"), 1, 1, StoreData.T0), etag: null, Ct);
+
+        var states = await Store.ListAsync(chatId, Ct);
+
+        Assert.Equal([alice, bob], states.OrderByDescending(s => s.DeliveredSeq));
+    }
+
+    [Fact]
+    public async Task List_ChatWithoutReceipts_ReturnsEmpty()
+    {
+        await Store.TrySaveAsync(StoreData.NewId("g_"), new ReceiptState(StoreData.NewId("u_"), 1, 1, StoreData.T0), etag: null, Ct);
+
+        Assert.Empty(await Store.ListAsync(chatId, Ct));
+    }
+
+    // ------------------------------------------------------------------ advances
+
+    [Fact]
+    public async Task ListCovering_ReturnsExactlyTheAdvancesWhoseRangeHoldsTheSeq()
+    {
+        string alice = StoreData.NewId("u_"), bob = StoreData.NewId("u_");
+        var aliceDelivered1 = new ReceiptAdvance(alice, ReceiptTypes.Delivered, 0, 4, StoreData.T0);
+        var aliceDelivered2 = new ReceiptAdvance(alice, ReceiptTypes.Delivered, 4, 10, StoreData.T0.AddMinutes(1));
+        var aliceRead = new ReceiptAdvance(alice, ReceiptTypes.Read, 0, 10, StoreData.T0.AddMinutes(2));
+        var bobDelivered = new ReceiptAdvance(bob, ReceiptTypes.Delivered, 3, 4, StoreData.T0.AddMinutes(3));
+        var bobRead = new ReceiptAdvance(bob, ReceiptTypes.Read, 12, 20, StoreData.T0.AddMinutes(4));
+        foreach (var advance in new[] { aliceDelivered1, aliceDelivered2, aliceRead, bobDelivered, bobRead })
+        {
+            await Store.AddAdvanceAsync(chatId, advance, Ct);
+        }
+
+        async Task<ReceiptAdvance[]> Covering(long seq) => [.. (await Store.ListCoveringAsync(chatId, seq, Ct)).OrderBy(a => a.At)];
+
+        Assert.Empty(await Covering(0));
+        Assert.Equal([aliceDelivered1, aliceRead], await Covering(1));
+        Assert.Equal([aliceDelivered1, aliceRead], await Covering(3));
+        Assert.Equal([aliceDelivered1, aliceRead, bobDelivered], await Covering(4));
+        Assert.Equal([aliceDelivered2, aliceRead], await Covering(5));
+        Assert.Equal([aliceDelivered2, aliceRead], await Covering(10));
+        Assert.Empty(await Covering(11));
+        Assert.Empty(await Covering(12));
+        Assert.Equal([bobRead], await Covering(13));
+        Assert.Equal([bobRead], await Covering(20));
+        Assert.Empty(await Covering(21));
+    }
+
+    [Fact]
+    public async Task ListCovering_IgnoresAnotherChatsAdvances()
+    {
+        var advance = new ReceiptAdvance(StoreData.NewId("u_"), ReceiptTypes.Read, 0, 10, StoreData.T0);
+        await Store.AddAdvanceAsync(StoreData.NewId("g_"), advance, Ct);
+
+        Assert.Empty(await Store.ListCoveringAsync(chatId, 5, Ct));
+    }
+
+    [Fact]
+    public async Task AddAdvance_SameMoveTwice_IsStoredOnce()
+    {
+        var advance = new ReceiptAdvance(StoreData.NewId("u_"), ReceiptTypes.Read, 0, 10, StoreData.T0);
+
+        await Store.AddAdvanceAsync(chatId, advance, Ct);
+        await Store.AddAdvanceAsync(chatId, advance with { At = StoreData.T0.AddSeconds(5) }, Ct);
+
+        Assert.Equal([advance], await Store.ListCoveringAsync(chatId, 5, Ct));
+    }
+
+    [Fact]
+    public async Task AddAdvance_DoesNotShowUpAsAReceiptState()
+    {
+        var advance = new ReceiptAdvance(StoreData.NewId("u_"), ReceiptTypes.Read, 0, 10, StoreData.T0);
+
+        await Store.AddAdvanceAsync(chatId, advance, Ct);
+
+        Assert.Empty(await Store.ListAsync(chatId, Ct));
+        Assert.Null(await Store.GetAsync(chatId, advance.UserId, Ct));
+    }
+}
