@@ -189,16 +189,24 @@ public sealed class AccountService(
             throw ChatErrors.Invalid("refreshToken", "is not a refresh token of this user.");
         }
 
-        var stored = await users.GetSessionAsync(claims.UserId, claims.SessionId, ct);
-        if (stored is null || stored.Value.Revoked)
+        for (var attempt = 0; attempt < 10; attempt++)
         {
-            return null;
+            var stored = await users.GetSessionAsync(claims.UserId, claims.SessionId, ct);
+            if (stored is null || stored.Value.Revoked)
+            {
+                return null;
+            }
+
+            // A concurrent refresh may rotate the session between the read and the write: re-read and revoke again.
+            var revoked = stored.Value with { Revoked = true };
+            if (await users.TryReplaceSessionAsync(revoked, stored.ETag, ct))
+            {
+                await realtime.CloseConnectionsAsync(revoked.UserId, ct);
+                return revoked;
+            }
         }
 
-        var revoked = stored.Value with { Revoked = true };
-        await users.TryReplaceSessionAsync(revoked, stored.ETag, ct);
-        await realtime.CloseConnectionsAsync(revoked.UserId, ct);
-        return revoked;
+        throw ChatErrors.Unavailable("session store (contention)", TimeSpan.FromSeconds(1));
     }
 
     /// <summary>Returns the registration when the code is right; counts every wrong guess, even

@@ -103,11 +103,22 @@ public sealed class PresenceService(IPresenceStore store, IUserStore users, ICha
             .ToHashSet(StringComparer.Ordinal);
     }
 
+    /// <summary>2 single-partition queries (both chat indexes), then point reads of the chats they
+    /// have in common until one really holds both (an index entry alone proves nothing).</summary>
     private async Task<bool> SharesChatAsync(string a, string b, CancellationToken ct)
     {
         var mine = users.ListChatIdsAsync(a, ct);
         var theirs = users.ListChatIdsAsync(b, ct);
-        return (await mine).Intersect(await theirs, StringComparer.Ordinal).Any();
+        foreach (var chatId in (await mine).Intersect(await theirs, StringComparer.Ordinal))
+        {
+            var chat = await chats.GetAsync(chatId, ct);
+            if (chat?.Value.Member(a) is not null && chat.Value.Member(b) is not null)
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     /// <summary>Tells the user's direct-chat partners that they are online (not when they hide it).

@@ -23,7 +23,15 @@ public sealed partial class ChatHttpPipeline(AccessTokenValidator tokens, Presen
                 HttpRequestExtensions.SetCaller(context, userId, expires);
 
                 // Any authenticated call is activity (API.md, Presence); usually free, see PresenceService.
-                await presence.RecordActivityAsync(userId, context.RequestAborted);
+                // Presence is best effort: a throttled presence write must not fail the call itself.
+                try
+                {
+                    await presence.RecordActivityAsync(userId, context.RequestAborted);
+                }
+                catch (ChatException e) when (e.Kind == ErrorKind.Unavailable)
+                {
+                    LogPresenceFailed(logger, e, userId);
+                }
             }
 
             await next();
@@ -43,6 +51,9 @@ public sealed partial class ChatHttpPipeline(AccessTokenValidator tokens, Presen
             await ProblemMapping.WriteAsync(context, error);
         }
     }
+
+    [LoggerMessage(EventId = 3, Level = LogLevel.Warning, Message = "Recording the activity of user {UserId} failed")]
+    private static partial void LogPresenceFailed(ILogger logger, Exception exception, string userId);
 
     [LoggerMessage(EventId = 1, Level = LogLevel.Error, Message = "Function {FunctionName} failed")]
     private static partial void LogUnhandled(ILogger logger, Exception exception, string functionName);

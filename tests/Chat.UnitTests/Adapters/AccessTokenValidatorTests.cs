@@ -12,7 +12,19 @@ public sealed class AccessTokenValidatorTests
         var time = TestClock.New();
         var token = TestAuth.Tokens(time).Issue("user1", "session1", 1, time.GetUtcNow()).AccessToken;
 
-        Assert.Equal("user1", await TestAuth.Validator(time).ValidateAsync("Bearer " + token));
+        Assert.Equal("user1", (await TestAuth.Validator(time).ValidateAsync("Bearer " + token)).UserId);
+    }
+
+    [Fact]
+    public async Task Validate_ValidToken_ReturnsItsExpiry()
+    {
+        var time = TestClock.New();
+        var token = TestAuth.Tokens(time).Issue("user1", "session1", 1, time.GetUtcNow()).AccessToken;
+        time.Advance(TimeSpan.FromMinutes(3));
+
+        var (_, expires) = await TestAuth.Validator(time).ValidateAsync("Bearer " + token);
+
+        Assert.Equal(TestClock.Start.AddMinutes(15), expires);
     }
 
     [Fact]
@@ -21,7 +33,7 @@ public sealed class AccessTokenValidatorTests
         var time = TestClock.New();
         var token = TestAuth.Tokens(time).Issue("user1", "session1", 1, time.GetUtcNow()).AccessToken;
 
-        Assert.Equal("user1", await TestAuth.Validator(time).ValidateAsync("bearer " + token));
+        Assert.Equal("user1", (await TestAuth.Validator(time).ValidateAsync("bearer " + token)).UserId);
     }
 
     [Fact]
@@ -31,7 +43,7 @@ public sealed class AccessTokenValidatorTests
         var token = TestAuth.Tokens(time).Issue("user1", "session1", 1, time.GetUtcNow()).AccessToken;
         time.Advance(TimeSpan.FromMinutes(14));
 
-        Assert.Equal("user1", await TestAuth.Validator(time).ValidateAsync("Bearer " + token));
+        Assert.Equal("user1", (await TestAuth.Validator(time).ValidateAsync("Bearer " + token)).UserId);
     }
 
     [Fact]
@@ -89,7 +101,7 @@ public sealed class AccessTokenValidatorTests
 
         var validator = TestAuth.Validator(time, TestAuth.Options(activeKeyId: "k1", keys: keys));
 
-        Assert.Equal("user1", await validator.ValidateAsync("Bearer " + token));
+        Assert.Equal("user1", (await validator.ValidateAsync("Bearer " + token)).UserId);
     }
 
     [Fact]

@@ -5,7 +5,7 @@ using Chat.Functions.Http;
 
 public sealed partial class HttpFunctionCatalogTests
 {
-    /// <summary>API.md's Auth, Users, Chats, Groups, Messages and Health routes (without the /api prefix).</summary>
+    /// <summary>API.md's Auth, Users, Chats, Groups, Messages, Real time, Presence and Health routes (without the /api prefix).</summary>
     public static TheoryData<string, string> ContractRoutes => new()
     {
         { "POST", "auth/register" },
@@ -35,6 +35,9 @@ public sealed partial class HttpFunctionCatalogTests
         { "POST", "chats/{chatId}/typing" },
         { "DELETE", "chats/{chatId}/messages/{seq}" },
         { "GET", "health" },
+        { "POST", "negotiate" },
+        { "POST", "presence/heartbeat" },
+        { "GET", "presence" },
     };
 
     [Theory]

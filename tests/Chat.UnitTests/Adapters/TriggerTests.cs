@@ -4,6 +4,9 @@ using System.Text;
 using System.Text.Json;
 using Chat.Core.Accounts;
 using Chat.Core.Messages;
+using Chat.Core.Ports;
+using Chat.Core.Presence;
+using Chat.Core.Realtime;
 using Chat.Functions.Auth;
 using Chat.Functions.Http;
 using Chat.Functions.Triggers;
@@ -11,6 +14,7 @@ using Chat.UnitTests.TestData;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Time.Testing;
 using Moq;
 
 /// <summary>Triggers run through <see cref="ChatHttpPipeline"/> as the hosts run them, on an in-memory HttpContext.</summary>
@@ -153,6 +157,94 @@ public sealed class TriggerTests
         Assert.Null(h.Stored(chat.ChatId).Member("bob"));
     }
 
+    [Fact]
+    public async Task AuthenticatedCall_RecordsTheCallersActivity()
+    {
+        var h = new ChatHarness();
+        var presence = new PresenceHarness(h.Time);
+        var functions = new ChatFunctions(h.ChatService);
+        h.Time.Advance(TimeSpan.FromMinutes(1));
+        var context = Request("""{"userId":"bob"}""", Bearer("alice", h.Time));
+
+        await RunAsync(context, nameof(ChatFunctions.OpenDirectChat), h.Time, () => functions.OpenDirectChat(context.Request), presence);
+
+        Assert.Equal(h.Time.GetUtcNow(), presence.LastActive["alice"]);
+    }
+
+    [Fact]
+    public async Task PublicCall_RecordsNoActivity()
+    {
+        var h = new AccountHarness();
+        var presence = new PresenceHarness(h.Time);
+        var context = Request("""{"phoneNumber":"+14155550100","displayName":"Ann","password":"password1"}""");
+        var functions = new AuthFunctions(h.Service);
+
+        await RunAsync(context, nameof(AuthFunctions.Register), h.Time, () => functions.Register(context.Request), presence);
+
+        presence.Store.VerifyNoOtherCalls();
+    }
+
+    [Fact]
+    public async Task Heartbeat_Is204_AndRecordsActivity()
+    {
+        var presence = new PresenceHarness();
+        var functions = new PresenceFunctions(presence.Service);
+        var context = Request(string.Empty, Bearer("alice", presence.Time));
+
+        var result = await RunAsync(context, nameof(PresenceFunctions.Heartbeat), presence.Time, () => Task.FromResult(functions.Heartbeat(context.Request)), presence);
+
+        Assert.IsType<NoContentResult>(result);
+        Assert.Equal(TestClock.Start, presence.LastActive["alice"]);
+    }
+
+    [Fact]
+    public async Task GetPresence_ReadsTheCommaSeparatedIds()
+    {
+        var presence = new PresenceHarness();
+        presence.AddChat(ChatBuilder.Direct("alice", "bob").Build());
+        presence.LastActive["bob"] = TestClock.Start;
+        var functions = new PresenceFunctions(presence.Service);
+        var context = Request(string.Empty, Bearer("alice", presence.Time));
+        context.Request.Method = "GET";
+        context.Request.QueryString = new QueryString("?userIds=bob,%20carol");
+
+        var result = await RunAsync(context, nameof(PresenceFunctions.GetPresence), presence.Time, () => functions.GetPresence(context.Request), presence);
+
+        var views = Assert.IsAssignableFrom<IReadOnlyList<PresenceView>>(Assert.IsType<OkObjectResult>(result).Value);
+        Assert.Equal([new PresenceView("bob", true, TestClock.Start), new PresenceView("carol", false, null)], views);
+    }
+
+    [Fact]
+    public async Task Negotiate_AsksForTheCallerUntilItsAccessTokenExpires()
+    {
+        var time = TestClock.New();
+        var realtime = new Mock<IRealtime>();
+        var answer = new NegotiateResult("https://example.service.signalr.net/client/?hub=chat", "client-token");
+        realtime.Setup(r => r.NegotiateAsync("alice", TestClock.Start.AddMinutes(15), It.IsAny<CancellationToken>())).ReturnsAsync(answer);
+        var functions = new RealtimeFunctions(realtime.Object, SignalRHarness.WithAccessKey().Client);
+        var context = Request(string.Empty, Bearer("alice", time));
+
+        var result = await RunAsync(context, nameof(RealtimeFunctions.Negotiate), time, () => functions.Negotiate(context.Request));
+
+        Assert.Same(answer, Assert.IsType<OkObjectResult>(result).Value);
+    }
+
+    [Fact]
+    public async Task Negotiate_WithoutAToken_Is401()
+    {
+        var realtime = new Mock<IRealtime>();
+        var functions = new RealtimeFunctions(realtime.Object, SignalRHarness.WithAccessKey().Client);
+        var context = Request(string.Empty);
+
+        await RunAsync(context, nameof(RealtimeFunctions.Negotiate), TestClock.New(), () => functions.Negotiate(context.Request));
+
+        Assert.Equal(401, context.Response.StatusCode);
+        realtime.VerifyNoOtherCalls();
+    }
+
+    private static string Bearer(string userId, TimeProvider time) =>
+        "Bearer " + TestAuth.Tokens(time).Issue(userId, "s1", 1, time.GetUtcNow()).AccessToken;
+
     private static DefaultHttpContext Request(string body, string? authorization = null)
     {
         var context = new DefaultHttpContext();
@@ -169,9 +261,10 @@ public sealed class TriggerTests
     }
 
     /// <summary>Runs the trigger as the hosts do; the result is null when the pipeline answered with a problem.</summary>
-    private static async Task<IActionResult?> RunAsync(HttpContext context, string functionName, TimeProvider time, Func<Task<IActionResult>> trigger)
+    private static async Task<IActionResult?> RunAsync(HttpContext context, string functionName, FakeTimeProvider time, Func<Task<IActionResult>> trigger, PresenceHarness? presence = null)
     {
-        var pipeline = new ChatHttpPipeline(TestAuth.Validator(time), NullLogger<ChatHttpPipeline>.Instance);
+        presence ??= new PresenceHarness(time);
+        var pipeline = new ChatHttpPipeline(TestAuth.Validator(time), presence.Service, NullLogger<ChatHttpPipeline>.Instance);
         var function = HttpFunctionCatalog.Find(functionName) ?? throw new InvalidOperationException("unknown function " + functionName);
         IActionResult? result = null;
         await pipeline.InvokeAsync(context, function, ClientIp, async () => result = await trigger());

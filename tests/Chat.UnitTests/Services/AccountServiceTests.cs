@@ -467,5 +467,30 @@ public sealed class AccountServiceTests
         Assert.False(h.Session!.Value.Revoked);
     }
 
+    [Fact]
+    public async Task Logout_WhileTheSessionRotatesConcurrently_StillRevokesIt()
+    {
+        h.AddUser();
+        var login = await h.LoginAsync();
+        var raced = false;
+        h.Users.Setup(u => u.GetSessionAsync(It.IsAny<string>(), It.IsAny<string>(), It.IsAny<CancellationToken>()))
+            .ReturnsAsync((string userId, string sessionId, CancellationToken _) =>
+            {
+                var read = h.Session;
+                if (!raced)
+                {
+                    // A refresh from another device rotates the session right after logout read it.
+                    raced = true;
+                    h.Session = new(read!.Value with { Generation = read.Value.Generation + 1 }, "rotated-concurrently");
+                }
+
+                return read;
+            });
+
+        await h.Service.LogoutAsync("user1", new LogoutRequest(login.RefreshToken, null), None);
+
+        Assert.True(h.Session!.Value.Revoked);
+    }
+
     private static string WrongCode(string code) => code == "000000" ? "000001" : "000000";
 }

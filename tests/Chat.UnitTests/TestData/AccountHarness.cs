@@ -74,6 +74,7 @@ public sealed partial class AccountHarness
             Directory.Object,
             Sms.Object,
             Tokens,
+            Realtime.Object,
             new InMemoryRateLimiter(Time),
             Hasher,
             Options.Create(Limits),
@@ -85,6 +86,8 @@ public sealed partial class AccountHarness
     public Mock<IDirectoryStore> Directory { get; } = new();
 
     public Mock<ISmsSender> Sms { get; } = new();
+
+    public Mock<IRealtime> Realtime { get; } = new();
 
     public FakeTimeProvider Time { get; } = TestClock.New();
 

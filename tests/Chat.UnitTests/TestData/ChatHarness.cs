@@ -39,8 +39,8 @@ public sealed class ChatHarness
             .ReturnsAsync((string id, CancellationToken _) => chats.TryGetValue(id, out var c) ? c.Value.LastSeq : 0);
 
         Limiter = new InMemoryRateLimiter(Time);
-        ChatService = new ChatService(Chats.Object, Messages.Object, Receipts.Object, Users.Object, Directory.Object, Limiter, Options.Create(Limits), Time);
-        MessageService = new MessageService(ChatService, Messages.Object, Receipts.Object, Limiter, Options.Create(Limits), Time);
+        ChatService = new ChatService(Chats.Object, Messages.Object, Receipts.Object, Users.Object, Directory.Object, Realtime.Object, Limiter, Options.Create(Limits), Time);
+        MessageService = new MessageService(ChatService, Messages.Object, Receipts.Object, Realtime.Object, Limiter, Options.Create(Limits), Time);
     }
 
     public Mock<IChatStore> Chats { get; } = new();
@@ -52,6 +52,9 @@ public sealed class ChatHarness
     public Mock<IUserStore> Users { get; } = new();
 
     public Mock<IDirectoryStore> Directory { get; } = new();
+
+    /// <summary>Loose: every call completes; tests verify the events they care about.</summary>
+    public Mock<IRealtime> Realtime { get; } = new();
 
     public FakeTimeProvider Time { get; } = TestClock.New();
 

@@ -1,0 +1,299 @@
+namespace Chat.UnitTests.Services;
+
+using Chat.Core.Errors;
+using Chat.Core.Presence;
+using Chat.Core.Realtime;
+using Chat.UnitTests.TestData;
+using Moq;
+
+public sealed class PresenceServiceTests
+{
+    private static readonly CancellationToken None = CancellationToken.None;
+
+    private readonly PresenceHarness h = new();
+
+    private PresenceService Service => h.Service;
+
+    [Fact]
+    public async Task RecordActivity_First_WritesTheTime()
+    {
+        await h.RecordAsync("alice");
+
+        Assert.Equal(TestClock.Start, h.LastActive["alice"]);
+    }
+
+    [Fact]
+    public async Task RecordActivity_AgainWithin20s_WritesNothing_AndReadsNothing()
+    {
+        await h.RecordAsync("alice");
+        h.Time.Advance(TimeSpan.FromSeconds(19));
+
+        await h.RecordAsync("alice");
+
+        h.Store.Verify(s => s.SetLastActiveAsync("alice", It.IsAny<DateTimeOffset>(), It.IsAny<CancellationToken>()), Times.Once);
+        h.Store.Verify(s => s.GetLastActiveAsync("alice", It.IsAny<CancellationToken>()), Times.Once);
+        Assert.Equal(TestClock.Start, h.LastActive["alice"]);
+    }
+
+    [Fact]
+    public async Task RecordActivity_After20s_WritesAgain()
+    {
+        await h.RecordAsync("alice");
+        h.Time.Advance(TimeSpan.FromSeconds(20));
+
+        await h.RecordAsync("alice");
+
+        h.Store.Verify(s => s.SetLastActiveAsync("alice", It.IsAny<DateTimeOffset>(), It.IsAny<CancellationToken>()), Times.Exactly(2));
+        Assert.Equal(TestClock.Start.AddSeconds(20), h.LastActive["alice"]);
+    }
+
+    [Fact]
+    public async Task RecordActivity_AnotherInstanceWroteWithin20s_WritesNothing()
+    {
+        h.LastActive["alice"] = TestClock.Start.AddSeconds(-5);
+
+        await h.RecordAsync("alice");
+
+        h.Store.Verify(s => s.SetLastActiveAsync(It.IsAny<string>(), It.IsAny<DateTimeOffset>(), It.IsAny<CancellationToken>()), Times.Never);
+        h.Realtime.VerifyNoOtherCalls();
+    }
+
+    [Fact]
+    public async Task RecordActivity_BackAfter60s_TellsDirectChatPartnersOnce()
+    {
+        h.AddChat(ChatBuilder.Direct("alice", "bob").Build());
+        h.AddChat(ChatBuilder.Direct("alice", "carol").Build());
+        h.AddChat(ChatBuilder.Group().WithAdmin("alice").WithMember("dave").Build());
+        h.AddChat(ChatBuilder.Direct("erin", "frank").Build());
+        h.LastActive["alice"] = TestClock.Start.AddSeconds(-60);
+
+        await h.RecordAsync("alice");
+
+        h.Realtime.Verify(
+            r => r.SendToUsersAsync(
+                It.Is<IReadOnlyCollection<string>>(ids => ids.Order(StringComparer.Ordinal).SequenceEqual(new[] { "bob", "carol" })),
+                ClientMethods.Presence,
+                new PresenceEvent("alice", true, TestClock.Start),
+                It.IsAny<CancellationToken>()),
+            Times.Once);
+        h.Realtime.VerifyNoOtherCalls();
+    }
+
+    [Fact]
+    public async Task RecordActivity_FirstEver_TellsDirectChatPartners()
+    {
+        h.AddChat(ChatBuilder.Direct("alice", "bob").Build());
+
+        await h.RecordAsync("alice");
+
+        h.Realtime.Verify(
+            r => r.SendToUsersAsync(It.Is<IReadOnlyCollection<string>>(ids => ids.SequenceEqual(new[] { "bob" })), ClientMethods.Presence, It.IsAny<object>(), It.IsAny<CancellationToken>()),
+            Times.Once);
+    }
+
+    [Fact]
+    public async Task RecordActivity_BackAfterLessThan60s_TellsNobody()
+    {
+        h.AddChat(ChatBuilder.Direct("alice", "bob").Build());
+        h.LastActive["alice"] = TestClock.Start.AddSeconds(-59);
+
+        await h.RecordAsync("alice");
+
+        Assert.Equal(TestClock.Start, h.LastActive["alice"]);
+        h.Realtime.VerifyNoOtherCalls();
+    }
+
+    [Fact]
+    public async Task RecordActivity_WhileActive_TellsPartnersOnlyOnComingBack()
+    {
+        h.AddChat(ChatBuilder.Direct("alice", "bob").Build());
+
+        for (var i = 0; i < 10; i++)
+        {
+            await h.RecordAsync("alice");
+            h.Time.Advance(TimeSpan.FromSeconds(25));
+        }
+
+        h.Realtime.Verify(
+            r => r.SendToUsersAsync(It.IsAny<IReadOnlyCollection<string>>(), ClientMethods.Presence, It.IsAny<object>(), It.IsAny<CancellationToken>()),
+            Times.Once);
+    }
+
+    [Fact]
+    public async Task RecordActivity_UserHidingLastSeen_TellsNobody()
+    {
+        h.AddChat(ChatBuilder.Direct("alice", "bob").Build());
+        h.HideLastSeen("alice");
+        h.LastActive["alice"] = TestClock.Start.AddMinutes(-5);
+
+        await h.RecordAsync("alice");
+
+        Assert.Equal(TestClock.Start, h.LastActive["alice"]);
+        h.Realtime.VerifyNoOtherCalls();
+    }
+
+    [Fact]
+    public async Task RecordActivity_OnlyGroupChats_SendsNothing_AndReadsNoGroup()
+    {
+        var group = h.AddChat(ChatBuilder.Group().WithAdmin("alice").WithMember("bob").Build());
+
+        await h.RecordAsync("alice");
+
+        h.Realtime.VerifyNoOtherCalls();
+        h.Chats.Verify(c => c.GetAsync(group.ChatId, It.IsAny<CancellationToken>()), Times.Never);
+    }
+
+    [Fact]
+    public async Task RecordActivity_StaleDirectIndexEntry_IsIgnored()
+    {
+        h.AddChat(ChatBuilder.Direct("alice", "bob").Build());
+        h.AddIndexEntry("alice", "d_0000000000000000000000000000dead");
+
+        await h.RecordAsync("alice");
+
+        h.Realtime.Verify(
+            r => r.SendToUsersAsync(It.Is<IReadOnlyCollection<string>>(ids => ids.SequenceEqual(new[] { "bob" })), ClientMethods.Presence, It.IsAny<object>(), It.IsAny<CancellationToken>()),
+            Times.Once);
+    }
+
+    [Fact]
+    public async Task Get_ShowsContactsOnly_AndHidesThoseWhoChoseNobody()
+    {
+        h.AddChat(ChatBuilder.Direct("alice", "bob").Build());
+        h.AddChat(ChatBuilder.Group().WithAdmin("alice").WithMember("carol").WithMember("dave").Build());
+        h.HideLastSeen("dave");
+        foreach (var id in new[] { "bob", "carol", "dave", "eve" })
+        {
+            h.LastActive[id] = TestClock.Start.AddSeconds(-10);
+        }
+
+        var views = await Service.GetAsync("alice", ["eve", "bob", "dave", "carol"], None);
+
+        Assert.Equal(
+            [
+                new PresenceView("eve", false, null),
+                new PresenceView("bob", true, TestClock.Start.AddSeconds(-10)),
+                new PresenceView("dave", false, null),
+                new PresenceView("carol", true, TestClock.Start.AddSeconds(-10)),
+            ],
+            views);
+    }
+
+    [Fact]
+    public async Task Get_ContactInactiveFor60s_IsOfflineWithLastSeen()
+    {
+        h.AddChat(ChatBuilder.Direct("alice", "bob").Build());
+        h.LastActive["bob"] = TestClock.Start.AddSeconds(-60);
+
+        var views = await Service.GetAsync("alice", ["bob"], None);
+
+        Assert.Equal(new PresenceView("bob", false, TestClock.Start.AddSeconds(-60)), Assert.Single(views));
+    }
+
+    [Fact]
+    public async Task Get_ContactNeverActive_IsOfflineWithoutLastSeen()
+    {
+        h.AddChat(ChatBuilder.Direct("alice", "bob").Build());
+
+        var views = await Service.GetAsync("alice", ["bob"], None);
+
+        Assert.Equal(new PresenceView("bob", false, null), Assert.Single(views));
+    }
+
+    [Fact]
+    public async Task Get_FormerGroupMember_IsNoLongerAContact()
+    {
+        h.AddChat(ChatBuilder.Group().WithAdmin("carol").WithPastMember("alice", 0, 3).Build());
+        h.AddIndexEntry("alice", "g_group1");
+        h.LastActive["carol"] = TestClock.Start;
+
+        var views = await Service.GetAsync("alice", ["carol"], None);
+
+        Assert.Equal(new PresenceView("carol", false, null), Assert.Single(views));
+    }
+
+    [Fact]
+    public async Task Get_100Ids_IsAllowed_101Is400()
+    {
+        var hundred = Enumerable.Range(1, 100).Select(i => "u" + i.ToString(System.Globalization.CultureInfo.InvariantCulture)).ToArray();
+
+        Assert.Equal(100, (await Service.GetAsync("alice", hundred, None)).Count);
+        var error = await Assert.ThrowsAsync<ChatException>(() => Service.GetAsync("alice", [.. hundred, "u101"], None));
+
+        Assert.Equal(400, error.Status);
+        Assert.True(error.Errors!.ContainsKey("userIds"));
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("bob,not an id")]
+    [InlineData("bob,")]
+    public async Task Get_NoIdsOrMalformedIds_Is400(string csv)
+    {
+        var ids = csv.Length == 0 ? [] : csv.Split(',');
+
+        var error = await Assert.ThrowsAsync<ChatException>(() => Service.GetAsync("alice", ids, None));
+
+        Assert.Equal(400, error.Status);
+        Assert.True(error.Errors!.ContainsKey("userIds"));
+    }
+
+    [Fact]
+    public async Task Describe_ChatPartner_ShowsPresence()
+    {
+        h.AddChat(ChatBuilder.Direct("alice", "bob").Build());
+        h.LastActive["bob"] = TestClock.Start.AddSeconds(-10);
+
+        var view = await Service.DescribeAsync("alice", ChatHarness.Account("bob"), withPhone: false, None);
+
+        Assert.Equal((true, TestClock.Start.AddSeconds(-10)), (view.Online, view.LastSeen));
+        Assert.Null(view.PhoneNumber);
+    }
+
+    [Fact]
+    public async Task Describe_Stranger_HidesPresence()
+    {
+        h.LastActive["bob"] = TestClock.Start.AddSeconds(-10);
+
+        var view = await Service.DescribeAsync("alice", ChatHarness.Account("bob"), withPhone: false, None);
+
+        Assert.Equal((false, (DateTimeOffset?)null), (view.Online, view.LastSeen));
+    }
+
+    [Fact]
+    public async Task Describe_PartnerWhoChoseNobody_HidesPresence()
+    {
+        h.AddChat(ChatBuilder.Direct("alice", "bob").Build());
+        h.LastActive["bob"] = TestClock.Start.AddSeconds(-10);
+
+        var view = await Service.DescribeAsync("alice", ChatHarness.Account("bob") with { LastSeenVisibility = Chat.Core.Accounts.LastSeenVisibility.Nobody }, withPhone: false, None);
+
+        Assert.Equal((false, (DateTimeOffset?)null), (view.Online, view.LastSeen));
+    }
+
+    [Fact]
+    public async Task Describe_Self_ShowsOwnPresence_AndPhone()
+    {
+        h.LastActive["alice"] = TestClock.Start.AddSeconds(-10);
+
+        var view = await Service.DescribeAsync("alice", ChatHarness.Account("alice"), withPhone: true, None);
+
+        Assert.Equal((true, TestClock.Start.AddSeconds(-10)), (view.Online, view.LastSeen));
+        Assert.NotNull(view.PhoneNumber);
+    }
+
+    [Fact]
+    public async Task Describe_IndexEntryWithoutTheChat_HidesPresence()
+    {
+        var chatId = Chat.Core.Common.Ids.DirectChatId("alice", "bob");
+        h.AddIndexEntry("alice", chatId);
+        h.AddIndexEntry("bob", chatId);
+        h.LastActive["bob"] = TestClock.Start.AddSeconds(-10);
+
+        var view = await Service.DescribeAsync("alice", ChatHarness.Account("bob"), withPhone: false, None);
+        var listed = await Service.GetAsync("alice", ["bob"], None);
+
+        Assert.Equal(new PresenceView("bob", false, null), Assert.Single(listed));
+        Assert.Equal((false, (DateTimeOffset?)null), (view.Online, view.LastSeen));
+    }
+}

@@ -1,0 +1,377 @@
+namespace Chat.UnitTests.Services;
+
+using Chat.Core.Accounts;
+using Chat.Core.Chats;
+using Chat.Core.Common;
+using Chat.Core.Errors;
+using Chat.Core.Messages;
+using Chat.Core.Realtime;
+using Chat.UnitTests.TestData;
+using Moq;
+
+/// <summary>The server-to-client events of API.md's Real time section, as the services emit them.</summary>
+public sealed class RealtimeEventTests
+{
+    private static readonly CancellationToken None = CancellationToken.None;
+
+    private readonly ChatHarness h = new();
+
+    [Fact]
+    public async Task Send_NewMessage_SendsOneMessageEventToTheChatsGroup()
+    {
+        var chat = h.Store(ChatBuilder.Group().WithAdmin("alice").WithMember("bob").WithLastSeq(2).Build());
+        h.AcceptWrites();
+
+        var result = await h.MessageService.SendAsync("alice", chat.ChatId, MessageBuilder.TextRequest("hi"), None);
+
+        h.Realtime.Verify(
+            r => r.SendToGroupAsync(chat.ChatId, ClientMethods.Message, It.Is<MessageView>(v => v == result.Message && v.Seq == 3 && v.Text == "hi"), It.IsAny<CancellationToken>()),
+            Times.Once);
+        h.Realtime.VerifyNoOtherCalls();
+    }
+
+    [Fact]
+    public async Task Send_SameClientMessageIdAgain_SendsNoEvent()
+    {
+        var original = MessageBuilder.Text("g_group1", 3, "alice", clientMessageId: "client-1");
+        var chat = h.Store(ChatBuilder.Group().WithAdmin("bob").WithMember("alice", lastSentSeq: 3).WithLastMessage(original).Build());
+        h.Messages.Setup(m => m.TryClaimSendKeyAsync(It.IsAny<SendKey>(), It.IsAny<CancellationToken>())).ReturnsAsync(false);
+        h.Messages.Setup(m => m.FindByClientIdAsync(chat.ChatId, "alice", "client-1", It.IsAny<CancellationToken>())).ReturnsAsync(original);
+
+        var result = await h.MessageService.SendAsync("alice", chat.ChatId, MessageBuilder.TextRequest("hello", "client-1"), None);
+
+        Assert.False(result.Created);
+        h.Realtime.VerifyNoOtherCalls();
+    }
+
+    [Fact]
+    public async Task Send_Refused_SendsNoEvent()
+    {
+        var chat = h.Store(ChatBuilder.Direct("bob", "carol").Build());
+        h.AcceptWrites();
+
+        await Assert.ThrowsAsync<ChatException>(() => h.MessageService.SendAsync("alice", chat.ChatId, MessageBuilder.TextRequest(), None));
+
+        h.Realtime.VerifyNoOtherCalls();
+    }
+
+    [Fact]
+    public async Task Receipt_ReadMovingDeliveredToo_SendsOneReceiptEventOfTypeRead()
+    {
+        var chat = h.Store(ChatBuilder.Direct("alice", "bob").WithLastSeq(5).Build());
+        h.Receipts.Setup(r => r.GetAsync(chat.ChatId, "bob", It.IsAny<CancellationToken>()))
+            .ReturnsAsync(new Versioned<ReceiptState>(MessageBuilder.Receipt("bob", 1, 0), "r1"));
+        h.Receipts.Setup(r => r.TrySaveAsync(chat.ChatId, It.IsAny<ReceiptState>(), "r1", It.IsAny<CancellationToken>())).ReturnsAsync(true);
+        h.Time.Advance(TimeSpan.FromMinutes(1));
+
+        var advances = await h.MessageService.ReceiptAsync("bob", chat.ChatId, new ReceiptRequest(ReceiptTypes.Read, 3), None);
+
+        Assert.Equal(2, advances.Length);
+        h.Realtime.Verify(
+            r => r.SendToGroupAsync(chat.ChatId, ClientMethods.Receipt, new ReceiptEvent(chat.ChatId, "bob", ReceiptTypes.Read, 3, h.Time.GetUtcNow()), It.IsAny<CancellationToken>()),
+            Times.Once);
+        h.Realtime.VerifyNoOtherCalls();
+    }
+
+    [Fact]
+    public async Task Receipt_DeliveredOnly_SendsADeliveredEvent_ClampedToLastSeq()
+    {
+        var chat = h.Store(ChatBuilder.Direct("alice", "bob").WithLastSeq(5).Build());
+        h.Receipts.Setup(r => r.TrySaveAsync(chat.ChatId, It.IsAny<ReceiptState>(), null, It.IsAny<CancellationToken>())).ReturnsAsync(true);
+
+        await h.MessageService.ReceiptAsync("bob", chat.ChatId, new ReceiptRequest(ReceiptTypes.Delivered, 100), None);
+
+        h.Realtime.Verify(
+            r => r.SendToGroupAsync(chat.ChatId, ClientMethods.Receipt, new ReceiptEvent(chat.ChatId, "bob", ReceiptTypes.Delivered, 5, TestClock.Start), It.IsAny<CancellationToken>()),
+            Times.Once);
+        h.Realtime.VerifyNoOtherCalls();
+    }
+
+    [Fact]
+    public async Task Receipt_ThatDoesNotMove_SendsNoEvent()
+    {
+        var chat = h.Store(ChatBuilder.Direct("alice", "bob").WithLastSeq(6).Build());
+        h.Receipts.Setup(r => r.GetAsync(chat.ChatId, "bob", It.IsAny<CancellationToken>()))
+            .ReturnsAsync(new Versioned<ReceiptState>(MessageBuilder.Receipt("bob", 5, 5), "r1"));
+
+        await h.MessageService.ReceiptAsync("bob", chat.ChatId, new ReceiptRequest(ReceiptTypes.Read, 4), None);
+
+        h.Realtime.VerifyNoOtherCalls();
+    }
+
+    [Fact]
+    public async Task Typing_SendsTypingToTheOtherMembersOnly()
+    {
+        var chat = h.Store(ChatBuilder.Group().WithAdmin("alice").WithMember("bob").WithMember("carol").Build());
+
+        await h.MessageService.TypingAsync("bob", chat.ChatId, None);
+
+        h.Realtime.Verify(
+            r => r.SendToUsersAsync(
+                It.Is<IReadOnlyCollection<string>>(ids => ids.Order(StringComparer.Ordinal).SequenceEqual(new[] { "alice", "carol" })),
+                ClientMethods.Typing,
+                new TypingEvent(chat.ChatId, "bob"),
+                It.IsAny<CancellationToken>()),
+            Times.Once);
+        h.Realtime.VerifyNoOtherCalls();
+    }
+
+    [Fact]
+    public async Task Typing_AgainWithinTheInterval_SendsNothing_AfterItSendsAgain()
+    {
+        var chat = h.Store(ChatBuilder.Direct("alice", "bob").Build());
+
+        await h.MessageService.TypingAsync("alice", chat.ChatId, None);
+        h.Time.Advance(h.Limits.TypingInterval - TimeSpan.FromMilliseconds(1));
+        await h.MessageService.TypingAsync("alice", chat.ChatId, None);
+        h.Time.Advance(TimeSpan.FromMilliseconds(1));
+        await h.MessageService.TypingAsync("alice", chat.ChatId, None);
+
+        h.Realtime.Verify(
+            r => r.SendToUsersAsync(It.IsAny<IReadOnlyCollection<string>>(), ClientMethods.Typing, It.IsAny<object>(), It.IsAny<CancellationToken>()),
+            Times.Exactly(2));
+    }
+
+    [Fact]
+    public async Task Typing_IsCountedPerChat()
+    {
+        var first = h.Store(ChatBuilder.Direct("alice", "bob").Build());
+        var second = h.Store(ChatBuilder.Direct("alice", "carol").Build());
+
+        await h.MessageService.TypingAsync("alice", first.ChatId, None);
+        await h.MessageService.TypingAsync("alice", second.ChatId, None);
+
+        h.Realtime.Verify(
+            r => r.SendToUsersAsync(It.IsAny<IReadOnlyCollection<string>>(), ClientMethods.Typing, It.IsAny<object>(), It.IsAny<CancellationToken>()),
+            Times.Exactly(2));
+    }
+
+    [Fact]
+    public async Task Typing_InAChatOfOthers_Is404_AndSendsNothing()
+    {
+        var chat = h.Store(ChatBuilder.Direct("bob", "carol").Build());
+
+        var error = await Assert.ThrowsAsync<ChatException>(() => h.MessageService.TypingAsync("alice", chat.ChatId, None));
+
+        Assert.Equal(404, error.Status);
+        h.Realtime.VerifyNoOtherCalls();
+    }
+
+    [Fact]
+    public async Task Delete_SendsMessageDeletedToTheChatsGroup()
+    {
+        var message = MessageBuilder.Text("g_group1", 3, "bob");
+        var chat = h.Store(ChatBuilder.Group().WithAdmin("alice").WithMember("bob").WithLastMessage(message).Build());
+        h.Messages.Setup(m => m.GetAsync(chat.ChatId, 3, It.IsAny<CancellationToken>())).ReturnsAsync(message);
+
+        await h.MessageService.DeleteAsync("bob", chat.ChatId, 3, None);
+
+        h.Realtime.Verify(
+            r => r.SendToGroupAsync(chat.ChatId, ClientMethods.MessageDeleted, new MessageDeletedEvent(chat.ChatId, 3), It.IsAny<CancellationToken>()),
+            Times.Once);
+        h.Realtime.VerifyNoOtherCalls();
+    }
+
+    [Fact]
+    public async Task Delete_Forbidden_SendsNothing()
+    {
+        var chat = h.Store(ChatBuilder.Direct("alice", "bob").WithLastSeq(3).Build());
+        h.Messages.Setup(m => m.GetAsync(chat.ChatId, 3, It.IsAny<CancellationToken>())).ReturnsAsync(MessageBuilder.Text(chat.ChatId, 3, "bob"));
+
+        await Assert.ThrowsAsync<ChatException>(() => h.MessageService.DeleteAsync("alice", chat.ChatId, 3, None));
+
+        h.Realtime.VerifyNoOtherCalls();
+    }
+
+    [Fact]
+    public async Task CreateGroup_AddsEveryMemberToTheGroup_ThenSendsTheChatToIt()
+    {
+        var calls = RecordOrder();
+
+        var view = await h.ChatService.CreateGroupAsync("alice", new CreateGroupRequest("Friends", ["bob", "carol"]), None);
+
+        h.Realtime.Verify(
+            r => r.ApplyAsync(
+                It.Is<IReadOnlyCollection<GroupChange>>(c => c.OrderBy(x => x.UserId, StringComparer.Ordinal).SequenceEqual(new[]
+                {
+                    new GroupChange(view.ChatId, "alice", true),
+                    new GroupChange(view.ChatId, "bob", true),
+                    new GroupChange(view.ChatId, "carol", true),
+                })),
+                It.IsAny<CancellationToken>()),
+            Times.Once);
+        h.Realtime.Verify(
+            r => r.SendToGroupAsync(view.ChatId, ClientMethods.Chat, It.Is<ChatView>(c => c.ChatId == view.ChatId && c.Members.Count == 3), It.IsAny<CancellationToken>()),
+            Times.Once);
+        h.Realtime.VerifyNoOtherCalls();
+        Assert.Equal(["apply", "group:chat"], calls); // members join the group before the event, so they hear it
+    }
+
+    [Fact]
+    public async Task ChatEvent_CarriesNoReaderState()
+    {
+        ChatView? sent = null;
+        h.Realtime.Setup(r => r.SendToGroupAsync(It.IsAny<string>(), ClientMethods.Chat, It.IsAny<object>(), It.IsAny<CancellationToken>()))
+            .Callback((string _, string _, object argument, CancellationToken _) => sent = (ChatView)argument)
+            .Returns(Task.CompletedTask);
+
+        await h.ChatService.CreateGroupAsync("alice", new CreateGroupRequest("Friends", ["bob"]), None);
+
+        Assert.NotNull(sent);
+        Assert.Null(sent.ReadSeq);
+        Assert.Null(sent.UnreadCount);
+    }
+
+    [Fact]
+    public async Task RemoveMember_RemovesFromTheGroup_AndSendsTheChatToTheMembersAndTheRemovedUser()
+    {
+        var chat = h.Store(ChatBuilder.Group().WithAdmin("alice").WithMember("bob").WithMember("carol").Build());
+        var calls = RecordOrder();
+
+        await h.ChatService.RemoveMemberAsync("alice", chat.ChatId, "bob", None);
+
+        h.Realtime.Verify(
+            r => r.ApplyAsync(It.Is<IReadOnlyCollection<GroupChange>>(c => c.SequenceEqual(new[] { new GroupChange(chat.ChatId, "bob", false) })), It.IsAny<CancellationToken>()),
+            Times.Once);
+        h.Realtime.Verify(
+            r => r.SendToGroupAsync(chat.ChatId, ClientMethods.Chat, It.Is<ChatView>(v => v.Members.All(m => m.UserId != "bob")), It.IsAny<CancellationToken>()),
+            Times.Once);
+        h.Realtime.Verify(
+            r => r.SendToUsersAsync(
+                It.Is<IReadOnlyCollection<string>>(ids => ids.SequenceEqual(new[] { "bob" })),
+                ClientMethods.Chat,
+                It.Is<ChatView>(v => v.ChatId == chat.ChatId && v.Members.All(m => m.UserId != "bob")),
+                It.IsAny<CancellationToken>()),
+            Times.Once);
+        h.Realtime.VerifyNoOtherCalls();
+        Assert.Equal("apply", calls[0]);
+    }
+
+    [Fact]
+    public async Task Leave_TellsTheLeaverToo()
+    {
+        var chat = h.Store(ChatBuilder.Group().WithAdmin("alice").WithMember("bob").Build());
+
+        await h.ChatService.LeaveAsync("bob", chat.ChatId, None);
+
+        h.Realtime.Verify(
+            r => r.ApplyAsync(It.Is<IReadOnlyCollection<GroupChange>>(c => c.SequenceEqual(new[] { new GroupChange(chat.ChatId, "bob", false) })), It.IsAny<CancellationToken>()),
+            Times.Once);
+        h.Realtime.Verify(
+            r => r.SendToUsersAsync(It.Is<IReadOnlyCollection<string>>(ids => ids.SequenceEqual(new[] { "bob" })), ClientMethods.Chat, It.IsAny<object>(), It.IsAny<CancellationToken>()),
+            Times.Once);
+    }
+
+    [Fact]
+    public async Task AddMembers_AddsOnlyTheNewMembersToTheGroup_AndSendsTheChat()
+    {
+        var chat = h.Store(ChatBuilder.Group().WithAdmin("alice").WithMember("bob").Build());
+
+        await h.ChatService.AddMembersAsync("alice", chat.ChatId, new AddMembersRequest(["carol"]), None);
+
+        h.Realtime.Verify(
+            r => r.ApplyAsync(It.Is<IReadOnlyCollection<GroupChange>>(c => c.SequenceEqual(new[] { new GroupChange(chat.ChatId, "carol", true) })), It.IsAny<CancellationToken>()),
+            Times.Once);
+        h.Realtime.Verify(
+            r => r.SendToGroupAsync(chat.ChatId, ClientMethods.Chat, It.Is<ChatView>(v => v.Members.Count == 3), It.IsAny<CancellationToken>()),
+            Times.Once);
+        h.Realtime.VerifyNoOtherCalls();
+    }
+
+    [Fact]
+    public async Task Join_AddsTheCallerToTheGroup()
+    {
+        var chat = h.Store(ChatBuilder.Group().WithAdmin("alice").WithInviteCode("code-1").Build());
+        h.Directory.Setup(d => d.FindInviteAsync("code-1", It.IsAny<CancellationToken>())).ReturnsAsync(chat.ChatId);
+
+        await h.ChatService.JoinAsync("bob", new JoinGroupRequest("code-1"), None);
+
+        h.Realtime.Verify(
+            r => r.ApplyAsync(It.Is<IReadOnlyCollection<GroupChange>>(c => c.SequenceEqual(new[] { new GroupChange(chat.ChatId, "bob", true) })), It.IsAny<CancellationToken>()),
+            Times.Once);
+    }
+
+    [Fact]
+    public async Task UpdateGroup_SendsTheChat_WithoutMembershipChanges()
+    {
+        var chat = h.Store(ChatBuilder.Group().WithAdmin("alice").WithMember("bob").Build());
+
+        await h.ChatService.UpdateGroupAsync("alice", chat.ChatId, new UpdateGroupRequest("Renamed", null), None);
+
+        h.Realtime.Verify(
+            r => r.SendToGroupAsync(chat.ChatId, ClientMethods.Chat, It.Is<ChatView>(v => v.Name == "Renamed"), It.IsAny<CancellationToken>()),
+            Times.Once);
+        h.Realtime.VerifyNoOtherCalls();
+    }
+
+    [Fact]
+    public async Task OpenDirect_New_AddsBothToTheGroup_Existing_ChangesNothing()
+    {
+        await h.ChatService.OpenDirectAsync("alice", new OpenDirectRequest("bob"), None);
+        await h.ChatService.OpenDirectAsync("bob", new OpenDirectRequest("alice"), None);
+
+        var chatId = Ids.DirectChatId("alice", "bob");
+        h.Realtime.Verify(
+            r => r.ApplyAsync(
+                It.Is<IReadOnlyCollection<GroupChange>>(c => c.OrderBy(x => x.UserId, StringComparer.Ordinal).SequenceEqual(new[] { new GroupChange(chatId, "alice", true), new GroupChange(chatId, "bob", true) })),
+                It.IsAny<CancellationToken>()),
+            Times.Once);
+        h.Realtime.Verify(r => r.SendToGroupAsync(chatId, ClientMethods.Chat, It.IsAny<object>(), It.IsAny<CancellationToken>()), Times.Once);
+        h.Realtime.VerifyNoOtherCalls();
+    }
+
+    [Fact]
+    public async Task Logout_ClosesTheUsersConnections()
+    {
+        var a = new AccountHarness();
+        a.AddUser();
+        var login = await a.LoginAsync();
+
+        await a.Service.LogoutAsync("user1", new LogoutRequest(login.RefreshToken, null), None);
+
+        a.Realtime.Verify(r => r.CloseConnectionsAsync("user1", It.IsAny<CancellationToken>()), Times.Once);
+        a.Realtime.VerifyNoOtherCalls();
+    }
+
+    [Fact]
+    public async Task Logout_AnotherUsersToken_ClosesNothing()
+    {
+        var a = new AccountHarness();
+        a.AddUser();
+        var login = await a.LoginAsync();
+
+        await Assert.ThrowsAsync<ChatException>(() => a.Service.LogoutAsync("user2", new LogoutRequest(login.RefreshToken, null), None));
+
+        a.Realtime.VerifyNoOtherCalls();
+    }
+
+    [Fact]
+    public async Task Refresh_ReusedOldToken_RevokesTheSession_AndClosesTheUsersConnections()
+    {
+        var a = new AccountHarness();
+        a.AddUser();
+        var login = await a.LoginAsync();
+        await a.RefreshAsync(login.RefreshToken);
+        a.Time.Advance(AccountService.RefreshRetryWindow + TimeSpan.FromSeconds(1));
+
+        await Assert.ThrowsAsync<ChatException>(() => a.RefreshAsync(login.RefreshToken));
+
+        a.Realtime.Verify(r => r.CloseConnectionsAsync("user1", It.IsAny<CancellationToken>()), Times.Once);
+    }
+
+    /// <summary>Records the order of the real-time calls: "apply", "group:METHOD", "users:METHOD".</summary>
+    private List<string> RecordOrder()
+    {
+        var calls = new List<string>();
+        h.Realtime.Setup(r => r.ApplyAsync(It.IsAny<IReadOnlyCollection<GroupChange>>(), It.IsAny<CancellationToken>()))
+            .Callback(() => calls.Add("apply"))
+            .Returns(Task.CompletedTask);
+        h.Realtime.Setup(r => r.SendToGroupAsync(It.IsAny<string>(), It.IsAny<string>(), It.IsAny<object>(), It.IsAny<CancellationToken>()))
+            .Callback((string _, string method, object _, CancellationToken _) => calls.Add("group:" + method))
+            .Returns(Task.CompletedTask);
+        h.Realtime.Setup(r => r.SendToUsersAsync(It.IsAny<IReadOnlyCollection<string>>(), It.IsAny<string>(), It.IsAny<object>(), It.IsAny<CancellationToken>()))
+            .Callback((IReadOnlyCollection<string> _, string method, object _, CancellationToken _) => calls.Add("users:" + method))
+            .Returns(Task.CompletedTask);
+        return calls;
+    }
+}

@@ -1,0 +1,83 @@
+namespace Chat.UnitTests.TestData;
+
+using System.Collections.Concurrent;
+using Chat.Core.Accounts;
+using Chat.Core.Chats;
+using Chat.Core.Common;
+using Chat.Core.Ports;
+using Chat.Core.Presence;
+using Microsoft.Extensions.Time.Testing;
+using Moq;
+
+/// <summary>
+/// A real <see cref="PresenceService"/> over mocked ports. The presence store mock keeps what it is
+/// given; chats added with <see cref="AddChat"/> are readable and listed in their members' chat index.
+/// </summary>
+public sealed class PresenceHarness
+{
+    private readonly ConcurrentDictionary<string, Versioned<ChatRecord>> chats = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, List<string>> chatIndex = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, UserAccount> profiles = new(StringComparer.Ordinal);
+
+    public PresenceHarness(FakeTimeProvider? time = null)
+    {
+        Time = time ?? TestClock.New();
+
+        Store.Setup(s => s.GetLastActiveAsync(It.IsAny<string>(), It.IsAny<CancellationToken>()))
+            .ReturnsAsync((string id, CancellationToken _) => LastActive.TryGetValue(id, out var at) ? at : null);
+        Store.Setup(s => s.GetLastActiveAsync(It.IsAny<IReadOnlyCollection<string>>(), It.IsAny<CancellationToken>()))
+            .ReturnsAsync((IReadOnlyCollection<string> ids, CancellationToken _) =>
+                (IReadOnlyDictionary<string, DateTimeOffset>)ids.Where(LastActive.ContainsKey).ToDictionary(id => id, id => LastActive[id], StringComparer.Ordinal));
+        Store.Setup(s => s.SetLastActiveAsync(It.IsAny<string>(), It.IsAny<DateTimeOffset>(), It.IsAny<CancellationToken>()))
+            .Callback((string id, DateTimeOffset at, CancellationToken _) => LastActive[id] = at)
+            .Returns(Task.CompletedTask);
+
+        Users.Setup(u => u.GetAsync(It.IsAny<string>(), It.IsAny<CancellationToken>()))
+            .ReturnsAsync((string id, CancellationToken _) => new Versioned<UserAccount>(Profile(id), "u"));
+        Users.Setup(u => u.GetManyAsync(It.IsAny<IReadOnlyCollection<string>>(), It.IsAny<CancellationToken>()))
+            .ReturnsAsync((IReadOnlyCollection<string> ids, CancellationToken _) => ids.Select(Profile).ToArray());
+        Users.Setup(u => u.ListChatIdsAsync(It.IsAny<string>(), It.IsAny<CancellationToken>()))
+            .ReturnsAsync((string id, CancellationToken _) => chatIndex.TryGetValue(id, out var list) ? list.ToArray() : []);
+
+        Chats.Setup(c => c.GetAsync(It.IsAny<string>(), It.IsAny<CancellationToken>()))
+            .ReturnsAsync((string id, CancellationToken _) => chats.GetValueOrDefault(id));
+
+        Service = new PresenceService(Store.Object, Users.Object, Chats.Object, Realtime.Object, Time);
+    }
+
+    public Mock<IPresenceStore> Store { get; } = new();
+
+    public Mock<IUserStore> Users { get; } = new();
+
+    public Mock<IChatStore> Chats { get; } = new();
+
+    public Mock<IRealtime> Realtime { get; } = new();
+
+    public FakeTimeProvider Time { get; }
+
+    public ConcurrentDictionary<string, DateTimeOffset> LastActive { get; } = new(StringComparer.Ordinal);
+
+    public PresenceService Service { get; }
+
+    /// <summary>Stores the chat and lists it in each member's chat index.</summary>
+    public ChatRecord AddChat(ChatRecord chat)
+    {
+        chats[chat.ChatId] = new Versioned<ChatRecord>(chat, "e");
+        foreach (var member in chat.Members)
+        {
+            chatIndex.GetOrAdd(member.UserId, _ => []).Add(chat.ChatId);
+        }
+
+        return chat;
+    }
+
+    /// <summary>Lists a chat id in the user's index without storing the chat (a stale index entry).</summary>
+    public void AddIndexEntry(string userId, string chatId) => chatIndex.GetOrAdd(userId, _ => []).Add(chatId);
+
+    public void HideLastSeen(string userId) =>
+        profiles[userId] = ChatHarness.Account(userId) with { LastSeenVisibility = LastSeenVisibility.Nobody };
+
+    public Task RecordAsync(string userId) => Service.RecordActivityAsync(userId, CancellationToken.None);
+
+    private UserAccount Profile(string userId) => profiles.GetValueOrDefault(userId) ?? ChatHarness.Account(userId);
+}
