@@ -65,9 +65,9 @@ public sealed partial class LocalEmulators(IConfiguration configuration, IOption
     }
 
     public static Uri? EndpointOf(string? connectionString, string key) =>
-        connectionString?.Split(';', StringSplitOptions.RemoveEmptyEntries).Select(p => p.Split('=', 2))
-            .Where(p => p.Length == 2 && p[0].Trim().Equals(key, StringComparison.OrdinalIgnoreCase))
-            .Select(p => new Uri(p[1].Trim())).FirstOrDefault();
+        connectionString is not null && Chat.Functions.Configuration.ConnectionString.Parse(connectionString).TryGetValue(key, out var value) && value.Length > 0
+            ? new Uri(value)
+            : null;
 
     public static (Uri Blob, Uri Queue, Uri Table)? StorageEndpoints(string? connectionString)
     {

@@ -29,11 +29,7 @@ public sealed class AccessTokenValidator(IOptions<AuthOptions> options, TimeProv
                 RequireExpirationTime = true,
                 RequireSignedTokens = true,
                 ClockSkew = TimeSpan.FromSeconds(30),
-                LifetimeValidator = (notBefore, expires, _, p) =>
-                {
-                    var now = time.GetUtcNow().UtcDateTime;
-                    return expires is { } e && now <= e + p.ClockSkew && (notBefore is null || now >= notBefore.Value - p.ClockSkew);
-                },
+                LifetimeValidator = TokenLifetime.Validator(time),
             };
         }
     }

@@ -40,9 +40,7 @@ public sealed class SignalROptions : IValidatableObject
             return (Endpoint.ToString().TrimEnd('/'), null);
         }
 
-        var parts = ConnectionString!.Split(';', StringSplitOptions.RemoveEmptyEntries)
-            .Select(p => p.Split('=', 2))
-            .ToDictionary(p => p[0].Trim(), p => p.Length > 1 ? p[1].Trim() : string.Empty, StringComparer.OrdinalIgnoreCase);
+        var parts = Configuration.ConnectionString.Parse(ConnectionString!);
         var endpoint = parts["Endpoint"].TrimEnd('/');
         if (parts.TryGetValue("Port", out var port) && port.Length > 0)
         {

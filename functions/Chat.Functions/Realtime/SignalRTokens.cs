@@ -33,11 +33,7 @@ public static class SignalRTokens
         RequireExpirationTime = true,
         RequireSignedTokens = true,
         ClockSkew = TimeSpan.FromSeconds(30),
-        LifetimeValidator = (notBefore, expires, _, p) =>
-        {
-            var now = time.GetUtcNow().UtcDateTime;
-            return expires is { } e && now <= e + p.ClockSkew && (notBefore is null || now >= notBefore.Value - p.ClockSkew);
-        },
+        LifetimeValidator = Auth.TokenLifetime.Validator(time),
     };
 
     private static SymmetricSecurityKey Key(string accessKey) => new(Encoding.UTF8.GetBytes(accessKey));

@@ -33,9 +33,7 @@ public sealed class SmsOptions : IValidatableObject
             return (Endpoint, null);
         }
 
-        var parts = ConnectionString!.Split(';', StringSplitOptions.RemoveEmptyEntries)
-            .Select(p => p.Split('=', 2))
-            .ToDictionary(p => p[0].Trim(), p => p.Length > 1 ? p[1].Trim() : string.Empty, StringComparer.OrdinalIgnoreCase);
+        var parts = Configuration.ConnectionString.Parse(ConnectionString!);
         return (new Uri(parts["endpoint"]), Convert.FromBase64String(parts["accesskey"]));
     }
 }
