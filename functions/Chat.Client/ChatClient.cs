@@ -120,6 +120,42 @@ public sealed class ChatClient(HttpClient http)
     public Task TypingAsync(string chatId, CancellationToken ct = default) =>
         SendAsync(HttpMethod.Post, $"api/chats/{Esc(chatId)}/typing", null, ct);
 
+    // Media
+    public Task<UploadTicket> CreateMediaAsync(string fileName, string contentType, long sizeBytes, CancellationToken ct = default) =>
+        SendAsync<UploadTicket>(HttpMethod.Post, "api/media", new { fileName, contentType, sizeBytes }, ct);
+
+    /// <summary>PUTs the bytes straight to Blob Storage with the ticket's URL and headers.</summary>
+    public async Task<HttpResponseMessage> UploadAsync(UploadTicket ticket, byte[] bytes, CancellationToken ct = default)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Put, ticket.UploadUrl) { Content = new ByteArrayContent(bytes) };
+        foreach (var (name, value) in ticket.UploadHeaders)
+        {
+            if (!request.Headers.TryAddWithoutValidation(name, value))
+            {
+                request.Content.Headers.TryAddWithoutValidation(name, value);
+            }
+        }
+
+        using var plain = new HttpClient();
+        return await plain.SendAsync(request, ct);
+    }
+
+    /// <summary>The 302 of <c>GET /api/media/{mediaId}</c> (or its thumbnail), without following it.</summary>
+    public async Task<Uri> GetMediaUrlAsync(string mediaId, bool thumbnail = false, CancellationToken ct = default)
+    {
+        using var handler = new HttpClientHandler { AllowAutoRedirect = false };
+        using var noRedirect = new HttpClient(handler) { BaseAddress = Http.BaseAddress };
+        using var request = new HttpRequestMessage(HttpMethod.Get, $"api/media/{Esc(mediaId)}" + (thumbnail ? "/thumbnail" : string.Empty));
+        Authorize(request);
+        using var response = await noRedirect.SendAsync(request, ct);
+        if ((int)response.StatusCode != 302)
+        {
+            throw await ToExceptionAsync(response, ct);
+        }
+
+        return response.Headers.Location!;
+    }
+
     // Real time and presence
     public Task<NegotiateResult> NegotiateAsync(CancellationToken ct = default) =>
         SendAsync<NegotiateResult>(HttpMethod.Post, "api/negotiate", null, ct);

@@ -85,3 +85,5 @@ public sealed record PresenceEvent(string UserId, bool Online, DateTimeOffset? L
 public sealed record Presence(string UserId, bool Online, DateTimeOffset? LastSeen);
 
 public sealed record NegotiateResult(string Url, string AccessToken);
+
+public sealed record UploadTicket(string MediaId, string UploadUrl, IReadOnlyDictionary<string, string> UploadHeaders, DateTimeOffset ExpiresAt);

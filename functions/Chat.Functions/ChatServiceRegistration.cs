@@ -11,7 +11,9 @@ using Chat.Functions.Auth;
 using Chat.Functions.Cosmos;
 using Chat.Core.Presence;
 using Chat.Core.Realtime;
+using Chat.Core.Media;
 using Chat.Functions.Http;
+using Chat.Functions.Media;
 using Chat.Functions.Queues;
 using Chat.Functions.Realtime;
 using Chat.Functions.Sms;
@@ -34,6 +36,8 @@ public static class ChatServiceRegistration
         services.AddOptions<CosmosOptions>().BindConfiguration(CosmosOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<SmsOptions>().BindConfiguration(SmsOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<SignalROptions>().BindConfiguration(SignalROptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<MediaOptions>().BindConfiguration(MediaOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<MediaStorageOptions>().BindConfiguration(MediaStorageOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<LimitsOptions>().BindConfiguration(LimitsOptions.Section).ValidateDataAnnotations().ValidateOnStart();
 
         services.AddSingleton<CosmosDatabase>();
@@ -43,6 +47,8 @@ public static class ChatServiceRegistration
         services.AddSingleton<IUserStore, CosmosUserStore>();
         services.AddSingleton<IDirectoryStore, CosmosDirectoryStore>();
         services.AddSingleton<IPresenceStore, CosmosPresenceStore>();
+        services.AddSingleton<IMediaStore, CosmosMediaStore>();
+        services.AddSingleton<IMediaBlobs, BlobMediaStorage>();
         services.AddSingleton<StorageQueues>();
         services.AddSingleton(sp => ActivatorUtilities.CreateInstance<SignalRRestClient>(sp, BackingServices));
         services.AddSingleton<IRealtime>(sp => sp.GetRequiredService<SignalRRestClient>());
@@ -58,6 +64,7 @@ public static class ChatServiceRegistration
         services.AddSingleton<ChatService>();
         services.AddSingleton<MessageService>();
         services.AddSingleton<PresenceService>();
+        services.AddSingleton<MediaService>();
 
         services.AddSingleton<ChatHttpPipeline>();
         services.Configure<Microsoft.AspNetCore.Mvc.JsonOptions>(o => ChatJson.Configure(o.JsonSerializerOptions));

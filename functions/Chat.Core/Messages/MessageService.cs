@@ -3,6 +3,7 @@ namespace Chat.Core.Messages;
 using Chat.Core.Chats;
 using Chat.Core.Common;
 using Chat.Core.Errors;
+using Chat.Core.Media;
 using Chat.Core.Ports;
 using Chat.Core.Realtime;
 using Microsoft.Extensions.Options;
@@ -10,6 +11,7 @@ using Microsoft.Extensions.Options;
 /// <summary>Sending, history, deletion and receipts.</summary>
 public sealed class MessageService(
     ChatService chatService,
+    MediaService media,
     IMessageStore messages,
     IReceiptStore receipts,
     IRealtime realtime,
@@ -35,6 +37,21 @@ public sealed class MessageService(
             throw ChatErrors.Invalid("replyToSeq", "does not name a message of this chat.");
         }
 
+        MediaRecord? attachment = null;
+        string? blobETag = null;
+        if (request.MediaId is not null)
+        {
+            // A resend of a media message finds it stored (the media is attached by then).
+            var sent = await messages.FindByClientIdAsync(chatId, callerId, request.ClientMessageId!, ct);
+            if (sent is not null)
+            {
+                var current = await chatService.MutateAsync(chatId, c => WithLastMessage(c, sent), ct);
+                return new SendResult(MessageViews.ToView(sent, MessageViews.Status(current, sent, await StatesAsync(chatId, ct))), false);
+            }
+
+            (attachment, blobETag) = await media.PrepareAttachmentAsync(callerId, request.MediaId, request.Type!, ct);
+        }
+
         var now = time.GetUtcNow();
         var key = new SendKey(chatId, callerId, request.ClientMessageId!, now);
         if (!await messages.TryClaimSendKeyAsync(key, ct))
@@ -56,11 +73,17 @@ public sealed class MessageService(
             SenderId = callerId,
             Type = request.Type!,
             Text = request.Text,
+            Media = attachment is null ? null : MediaService.ToRef(attachment),
             ReplyToSeq = request.ReplyToSeq,
             SentAt = now,
         };
 
         message = await ClaimSeqAsync(message, ct);
+        if (attachment is not null)
+        {
+            await media.MarkAttachedAsync(attachment.MediaId, chatId, message.Seq, blobETag!, ct);
+        }
+
         var updated = await chatService.MutateAsync(chatId, c => WithLastMessage(c, message), ct);
         var view = MessageViews.ToView(message, MessageViews.Status(updated, message, new Dictionary<string, ReceiptState>()));
 
@@ -231,10 +254,6 @@ public sealed class MessageService(
         else if (request.Type is not null && MessageTypes.All.Contains(request.Type))
         {
             v.Required("mediaId", request.MediaId);
-            if (request.MediaId is not null)
-            {
-                v.Add("mediaId", "does not name uploaded media.");
-            }
         }
 
         v.ThrowIfInvalid();

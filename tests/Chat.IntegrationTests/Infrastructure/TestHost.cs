@@ -41,6 +41,7 @@ public sealed class TestHost : IAsyncDisposable
             ["Cosmos:DatabaseName"] = databaseName,
             ["Cosmos:CreateIfNotExists"] = "true",
             ["AzureWebJobsStorage"] = storageConnectionString,
+            ["MediaStorage:ConnectionString"] = storageConnectionString,
             ["Sms:ConnectionString"] = $"endpoint={baseAddress};accesskey={smsKey}",
             ["SignalR:ConnectionString"] = $"Endpoint={baseAddress.ToString().TrimEnd('/')};AccessKey=integration-tests-signalr-access-key-0000;Version=1.0;",
             ["Limits:AuthRequestsPerMinutePerIp"] = "1000000",

@@ -4,6 +4,7 @@ using System.Collections.Concurrent;
 using Chat.Core.Accounts;
 using Chat.Core.Chats;
 using Chat.Core.Common;
+using Chat.Core.Media;
 using Chat.Core.Messages;
 using Chat.Core.Ports;
 using Microsoft.Extensions.Options;
@@ -40,7 +41,8 @@ public sealed class ChatHarness
 
         Limiter = new InMemoryRateLimiter(Time);
         ChatService = new ChatService(Chats.Object, Messages.Object, Receipts.Object, Users.Object, Directory.Object, Realtime.Object, Limiter, Options.Create(Limits), Time);
-        MessageService = new MessageService(ChatService, Messages.Object, Receipts.Object, Realtime.Object, Limiter, Options.Create(Limits), Time);
+        MediaService = new MediaService(Media.Object, Blobs.Object, Chats.Object, Options.Create(new MediaOptions()), Time);
+        MessageService = new MessageService(ChatService, MediaService, Messages.Object, Receipts.Object, Realtime.Object, Limiter, Options.Create(Limits), Time);
     }
 
     public Mock<IChatStore> Chats { get; } = new();
@@ -52,6 +54,12 @@ public sealed class ChatHarness
     public Mock<IUserStore> Users { get; } = new();
 
     public Mock<IDirectoryStore> Directory { get; } = new();
+
+    public Mock<IMediaStore> Media { get; } = new();
+
+    public Mock<IMediaBlobs> Blobs { get; } = new();
+
+    public MediaService MediaService { get; }
 
     /// <summary>Loose: every call completes; tests verify the events they care about.</summary>
     public Mock<IRealtime> Realtime { get; } = new();

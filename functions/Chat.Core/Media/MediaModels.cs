@@ -1,0 +1,41 @@
+namespace Chat.Core.Media;
+
+public static class MediaStates
+{
+    public const string Pending = "pending";
+    public const string Attached = "attached";
+}
+
+/// <summary>An upload: who made it, what they declared, and where it was attached (chat and seq).</summary>
+public sealed record MediaRecord
+{
+    public required string MediaId { get; init; }
+
+    public required string OwnerId { get; init; }
+
+    public required string FileName { get; init; }
+
+    public required string ContentType { get; init; }
+
+    public required long SizeBytes { get; init; }
+
+    public required DateTimeOffset CreatedAt { get; init; }
+
+    public string State { get; init; } = MediaStates.Pending;
+
+    public string? ChatId { get; init; }
+
+    public long? Seq { get; init; }
+
+    /// <summary>The blob version that was checked when attached; reads serve exactly it.</summary>
+    public string? BlobETag { get; init; }
+
+    public bool IsAvatar { get; init; }
+}
+
+/// <summary>What the blob store says about an uploaded blob.</summary>
+public sealed record BlobFacts(long SizeBytes, string ETag, byte[] Head);
+
+public sealed record CreateMediaRequest(string? FileName, string? ContentType, long? SizeBytes);
+
+public sealed record UploadTicket(string MediaId, string UploadUrl, IReadOnlyDictionary<string, string> UploadHeaders, DateTimeOffset ExpiresAt);

@@ -1,0 +1,29 @@
+namespace Chat.Core.Media;
+
+using System.ComponentModel.DataAnnotations;
+
+/// <summary>Media limits and lifetimes (<c>Media</c> section); storage settings live with the adapter.</summary>
+public sealed class MediaOptions
+{
+    public const string Section = "Media";
+
+    [Range(1, long.MaxValue)] public long MaxMediaBytes { get; set; } = 16L * 1024 * 1024;
+
+    [Range(1, long.MaxValue)] public long MaxFileBytes { get; set; } = 100L * 1024 * 1024;
+
+    public TimeSpan UploadUrlLifetime { get; set; } = TimeSpan.FromMinutes(15);
+
+    public TimeSpan Retention { get; set; } = TimeSpan.FromDays(30);
+
+    [MinLength(1)]
+    public List<string> AllowedContentTypes { get; set; } =
+    [
+        "image/jpeg", "image/png", "image/gif", "image/webp",
+        "video/mp4", "video/quicktime", "video/webm",
+        "audio/mpeg", "audio/mp4", "audio/aac", "audio/ogg", "audio/webm", "audio/wav",
+        "application/pdf", "text/plain", "application/zip",
+        "application/msword", "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        "application/vnd.ms-excel", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        "application/vnd.ms-powerpoint", "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+    ];
+}

@@ -1,0 +1,27 @@
+namespace Chat.Core.Ports;
+
+using Chat.Core.Common;
+using Chat.Core.Media;
+
+/// <summary>Media records, one per upload, looked up by id.</summary>
+public interface IMediaStore
+{
+    Task<Versioned<MediaRecord>?> GetAsync(string mediaId, CancellationToken ct);
+
+    Task CreateAsync(MediaRecord media, CancellationToken ct);
+
+    Task<bool> TryReplaceAsync(MediaRecord media, string etag, CancellationToken ct);
+}
+
+/// <summary>The blobs behind media (Blob Storage; Azurite locally). Bytes never pass through the API.</summary>
+public interface IMediaBlobs
+{
+    /// <summary>A create-only URL for exactly one new blob, and the headers the upload must carry.</summary>
+    Task<UploadTicket> CreateUploadAsync(string mediaId, string contentType, DateTimeOffset expiresAt, CancellationToken ct);
+
+    /// <summary>Size, ETag and the first bytes of the blob; null when nothing was uploaded.</summary>
+    Task<BlobFacts?> InspectAsync(string mediaId, CancellationToken ct);
+
+    /// <summary>A short-lived read URL of exactly that blob version, with the response headers overridden.</summary>
+    Task<Uri> CreateReadUrlAsync(MediaRecord media, CancellationToken ct);
+}

@@ -1,0 +1,119 @@
+namespace Chat.Functions.Media;
+
+using Azure;
+using Azure.Core;
+using Azure.Storage.Blobs;
+using Azure.Storage.Blobs.Models;
+using Azure.Storage.Sas;
+using Chat.Core.Media;
+using Chat.Core.Ports;
+using Microsoft.Extensions.Options;
+
+/// <summary>Media blobs in one container, named by media id (never by the client's file name).
+/// SAS URLs are signed with the account key, or with a user delegation key (managed identity).</summary>
+public sealed class BlobMediaStorage : IMediaBlobs
+{
+    private readonly MediaStorageOptions options;
+    private readonly TimeProvider time;
+    private readonly BlobServiceClient service;
+    private readonly Lazy<Task<BlobContainerClient>> container;
+    private (UserDelegationKey Key, DateTimeOffset Until)? delegation;
+
+    public BlobMediaStorage(IOptions<MediaStorageOptions> options, TokenCredential credential, TimeProvider time)
+    {
+        this.options = options.Value;
+        this.time = time;
+        service = this.options.ConnectionString is { Length: > 0 } connection
+            ? new BlobServiceClient(connection)
+            : new BlobServiceClient(this.options.ServiceUri!, credential);
+        container = new Lazy<Task<BlobContainerClient>>(async () =>
+        {
+            var client = service.GetBlobContainerClient(this.options.Container);
+            await client.CreateIfNotExistsAsync();
+            return client;
+        });
+    }
+
+    public async Task<UploadTicket> CreateUploadAsync(string mediaId, string contentType, DateTimeOffset expiresAt, CancellationToken ct)
+    {
+        var blob = (await container.Value).GetBlobClient(mediaId);
+
+        // Create only: the URL can make this one blob once and never overwrite it.
+        var sas = new BlobSasBuilder(BlobSasPermissions.Create, expiresAt) { BlobContainerName = blob.BlobContainerName, BlobName = blob.Name, Resource = "b" };
+        var url = await SignAsync(blob, sas, ct);
+        var headers = new Dictionary<string, string>
+        {
+            ["x-ms-blob-type"] = "BlockBlob",
+            ["Content-Type"] = contentType,
+            ["If-None-Match"] = "*",
+        };
+        return new UploadTicket(mediaId, url.ToString(), headers, expiresAt);
+    }
+
+    public async Task<BlobFacts?> InspectAsync(string mediaId, CancellationToken ct)
+    {
+        var blob = (await container.Value).GetBlobClient(mediaId);
+        try
+        {
+            BlobProperties properties = await blob.GetPropertiesAsync(cancellationToken: ct);
+            var head = new byte[Math.Min(16, properties.ContentLength)];
+            if (head.Length > 0)
+            {
+                var download = await blob.DownloadContentAsync(new BlobDownloadOptions { Range = new HttpRange(0, head.Length) }, ct);
+                head = download.Value.Content.ToArray();
+            }
+
+            return new BlobFacts(properties.ContentLength, properties.ETag.ToString(), head);
+        }
+        catch (RequestFailedException e) when (e.Status == 404)
+        {
+            return null;
+        }
+    }
+
+    public async Task<Uri> CreateReadUrlAsync(MediaRecord media, CancellationToken ct)
+    {
+        var blob = (await container.Value).GetBlobClient(media.MediaId);
+
+        // Every caller in the same window gets the same URL, so a CDN can cache it.
+        var window = options.ReadUrlWindow.Ticks;
+        var expires = new DateTimeOffset(((time.GetUtcNow().UtcTicks / window) + 2) * window, TimeSpan.Zero);
+        var sas = new BlobSasBuilder(BlobSasPermissions.Read, expires)
+        {
+            BlobContainerName = blob.BlobContainerName,
+            BlobName = blob.Name,
+            Resource = "b",
+            ContentType = media.ContentType,
+            ContentDisposition = IsInline(media.ContentType)
+                ? "inline"
+                : $"attachment; filename=\"{media.FileName.Replace("\"", string.Empty, StringComparison.Ordinal)}\"",
+        };
+        var url = await SignAsync(blob, sas, ct);
+        if (options.PublicBaseUrl is { } cdn)
+        {
+            url = new UriBuilder(url) { Scheme = cdn.Scheme, Host = cdn.Host, Port = cdn.IsDefaultPort ? -1 : cdn.Port }.Uri;
+        }
+
+        return url;
+    }
+
+    private static bool IsInline(string contentType) =>
+        contentType.StartsWith("image/", StringComparison.Ordinal) || contentType.StartsWith("video/", StringComparison.Ordinal) || contentType.StartsWith("audio/", StringComparison.Ordinal);
+
+    private async Task<Uri> SignAsync(BlobClient blob, BlobSasBuilder sas, CancellationToken ct)
+    {
+        if (blob.CanGenerateSasUri)
+        {
+            return blob.GenerateSasUri(sas);
+        }
+
+        var now = time.GetUtcNow();
+        if (delegation is not { } cached || cached.Until < now.AddMinutes(30))
+        {
+            var key = await service.GetUserDelegationKeyAsync(now.AddMinutes(-5), now.AddHours(2), ct);
+            delegation = cached = (key.Value, now.AddHours(2));
+        }
+
+        return new BlobUriBuilder(blob.Uri) { Sas = sas.ToSasQueryParameters(cached.Key, service.AccountName) }.ToUri();
+    }
+}

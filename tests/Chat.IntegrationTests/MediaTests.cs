@@ -1,0 +1,164 @@
+namespace Chat.IntegrationTests;
+
+using System.Net;
+using Chat.Client;
+using Chat.IntegrationTests.Infrastructure;
+using Microsoft.Extensions.Time.Testing;
+using Xunit;
+
+[Collection(BackendCollection.Name)]
+public sealed class MediaTests(BackendFixture backend)
+{
+    private static readonly byte[] Png = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 13, 0x49, 0x48, 0x44, 0x52, 1, 2, 3, 4];
+
+    private TestHost Host => backend.Host;
+
+    [Fact]
+    public async Task Upload_Send_MemberDownloadsIdenticalBytes_OutsiderGets404()
+    {
+        var alice = await Host.NewUserAsync();
+        var bob = await Host.NewUserAsync();
+        var eve = await Host.NewUserAsync();
+        var chat = await alice.OpenDirectAsync(bob.UserId);
+
+        var ticket = await alice.CreateMediaAsync("../../holiday.png", "image/png", Png.Length);
+        Assert.DoesNotContain("holiday", ticket.UploadUrl, StringComparison.Ordinal);
+        using (var upload = await alice.UploadAsync(ticket, Png))
+        {
+            Assert.Equal(HttpStatusCode.Created, upload.StatusCode);
+        }
+
+        var sent = await alice.SendAsync(chat.ChatId, new SendMessage("img-1", "image", MediaId: ticket.MediaId));
+        Assert.Equal(ticket.MediaId, sent.Media!.MediaId);
+        Assert.Equal("holiday.png", sent.Media.FileName);
+        Assert.Equal($"/api/media/{ticket.MediaId}", sent.Media.Url);
+        Assert.Equal(Png.Length, sent.Media.SizeBytes);
+
+        var url = await bob.GetMediaUrlAsync(ticket.MediaId);
+        using var plain = new HttpClient();
+        using var download = await plain.GetAsync(url);
+        Assert.Equal(HttpStatusCode.OK, download.StatusCode);
+        Assert.Equal(Png, await download.Content.ReadAsByteArrayAsync());
+        Assert.Equal("image/png", download.Content.Headers.ContentType!.MediaType);
+        Assert.Equal(url, await alice.GetMediaUrlAsync(ticket.MediaId)); // same URL within the window: CDN-cacheable
+
+        await Expect.Problem(404, () => eve.GetMediaUrlAsync(ticket.MediaId));
+        await Expect.Problem(404, () => eve.GetMediaUrlAsync("no-such-media"));
+        await Expect.Problem(404, () => bob.GetMediaUrlAsync(ticket.MediaId, thumbnail: true));
+
+        // A resend of the same message is the stored one, not a second attachment.
+        var again = await alice.SendAsync(chat.ChatId, new SendMessage("img-1", "image", MediaId: ticket.MediaId));
+        Assert.Equal(sent.Seq, again.Seq);
+    }
+
+    [Fact]
+    public async Task UploadUrl_IsCreateOnly_AndReadUrlsCannotWrite()
+    {
+        var alice = await Host.NewUserAsync();
+        var ticket = await alice.CreateMediaAsync("a.png", "image/png", Png.Length);
+        using (var first = await alice.UploadAsync(ticket, Png))
+        {
+            Assert.Equal(HttpStatusCode.Created, first.StatusCode);
+        }
+
+        using (var overwrite = await alice.UploadAsync(ticket, [0xFF, 0xD8, 0xFF, 0x00]))
+        {
+            Assert.False(overwrite.IsSuccessStatusCode);
+        }
+
+        var withoutGuard = ticket with { UploadHeaders = ticket.UploadHeaders.Where(h => h.Key != "If-None-Match").ToDictionary() };
+        using (var sneaky = await alice.UploadAsync(withoutGuard, [0xFF, 0xD8, 0xFF, 0x00]))
+        {
+            Assert.False(sneaky.IsSuccessStatusCode);
+        }
+
+        var readUrl = await alice.GetMediaUrlAsync(ticket.MediaId);
+        using var plain = new HttpClient();
+        using var put = new HttpRequestMessage(HttpMethod.Put, readUrl) { Content = new ByteArrayContent([1, 2, 3]) };
+        put.Headers.Add("x-ms-blob-type", "BlockBlob");
+        using (var write = await plain.SendAsync(put))
+        {
+            Assert.False(write.IsSuccessStatusCode);
+        }
+
+        using var check = await plain.GetAsync(readUrl);
+        Assert.Equal(Png, await check.Content.ReadAsByteArrayAsync());
+    }
+
+    [Fact]
+    public async Task UploadUrl_Expired_CannotWrite()
+    {
+        // The host's clock runs an hour behind, so the URL it signs expired 45 minutes ago.
+        await using var host = await backend.StartHostAsync(new Dictionary<string, string?>(), new FakeTimeProvider(DateTimeOffset.UtcNow.AddHours(-1)));
+        var alice = await host.NewUserAsync();
+        var ticket = await alice.CreateMediaAsync("late.png", "image/png", Png.Length);
+        using var upload = await alice.UploadAsync(ticket, Png);
+        Assert.Equal(HttpStatusCode.Forbidden, upload.StatusCode);
+    }
+
+    [Fact]
+    public async Task Create_EnforcesLimitsTypesAndFields()
+    {
+        var alice = await Host.NewUserAsync();
+        await Expect.Problem(413, () => alice.CreateMediaAsync("big.mp4", "video/mp4", (16L * 1024 * 1024) + 1));
+        await Expect.Problem(413, () => alice.CreateMediaAsync("big.pdf", "application/pdf", (100L * 1024 * 1024) + 1));
+        await alice.CreateMediaAsync("ok.pdf", "application/pdf", 50L * 1024 * 1024);
+        await Expect.Problem(422, () => alice.CreateMediaAsync("x.exe", "application/x-msdownload", 10));
+        await Expect.Validation("fileName", () => alice.CreateMediaAsync("\u0001/", "image/png", 10));
+        await Expect.Validation("sizeBytes", () => alice.CreateMediaAsync("a.png", "image/png", 0));
+    }
+
+    [Fact]
+    public async Task Attach_RefusesOthersMedia_NeverUploaded_LargerThanDeclared_AndFakeImages()
+    {
+        var alice = await Host.NewUserAsync();
+        var bob = await Host.NewUserAsync();
+        var chat = await alice.OpenDirectAsync(bob.UserId);
+
+        var bobs = await bob.CreateMediaAsync("b.png", "image/png", Png.Length);
+        using (await bob.UploadAsync(bobs, Png))
+        {
+        }
+
+        await Expect.Validation("mediaId", () => alice.SendAsync(chat.ChatId, new SendMessage("m1", "image", MediaId: bobs.MediaId)));
+
+        var never = await alice.CreateMediaAsync("n.png", "image/png", Png.Length);
+        await Expect.Validation("mediaId", () => alice.SendAsync(chat.ChatId, new SendMessage("m2", "image", MediaId: never.MediaId)));
+
+        var small = await alice.CreateMediaAsync("s.png", "image/png", 10);
+        using (await alice.UploadAsync(small, Png))
+        {
+        }
+
+        await Expect.Problem(422, () => alice.SendAsync(chat.ChatId, new SendMessage("m3", "image", MediaId: small.MediaId)));
+
+        var fake = await alice.CreateMediaAsync("f.png", "image/png", 100);
+        using (await alice.UploadAsync(fake, "<html>not an image</html>"u8.ToArray()))
+        {
+        }
+
+        await Expect.Problem(422, () => alice.SendAsync(chat.ChatId, new SendMessage("m4", "image", MediaId: fake.MediaId)));
+        await Expect.Validation("type", () => alice.SendAsync(chat.ChatId, new SendMessage("m5", "video", MediaId: fake.MediaId)));
+        Assert.Empty((await bob.GetMessagesAsync(chat.ChatId)).Messages);
+    }
+
+    [Fact]
+    public async Task Documents_AreServedAsAttachments()
+    {
+        var alice = await Host.NewUserAsync();
+        var bob = await Host.NewUserAsync();
+        var chat = await alice.OpenDirectAsync(bob.UserId);
+        var pdf = "%PDF-1.4 tiny"u8.ToArray();
+        var ticket = await alice.CreateMediaAsync("report.pdf", "application/pdf", pdf.Length);
+        using (await alice.UploadAsync(ticket, pdf))
+        {
+        }
+
+        await alice.SendAsync(chat.ChatId, new SendMessage("doc-1", "file", MediaId: ticket.MediaId));
+        using var plain = new HttpClient();
+        using var download = await plain.GetAsync(await bob.GetMediaUrlAsync(ticket.MediaId));
+        Assert.Equal(pdf, await download.Content.ReadAsByteArrayAsync());
+        Assert.Equal("attachment", download.Content.Headers.ContentDisposition!.DispositionType);
+        Assert.Equal("application/pdf", download.Content.Headers.ContentType!.MediaType);
+    }
+}
