@@ -49,6 +49,8 @@ public static class ChatServiceRegistration
         services.AddSingleton<IPresenceStore, CosmosPresenceStore>();
         services.AddSingleton<IMediaStore, CosmosMediaStore>();
         services.AddSingleton<IMediaBlobs, BlobMediaStorage>();
+        services.AddSingleton<IMediaJobs, QueuedMediaJobs>();
+        services.AddSingleton<IThumbnailRenderer, SkiaThumbnailRenderer>();
         services.AddSingleton<StorageQueues>();
         services.AddSingleton(sp => ActivatorUtilities.CreateInstance<SignalRRestClient>(sp, BackingServices));
         services.AddSingleton<IRealtime>(sp => sp.GetRequiredService<SignalRRestClient>());

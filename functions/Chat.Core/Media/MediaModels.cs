@@ -31,7 +31,11 @@ public sealed record MediaRecord
     public string? BlobETag { get; init; }
 
     public bool IsAvatar { get; init; }
+
+    public bool HasThumbnail { get; init; }
 }
+
+public sealed record ThumbnailJob(string MediaId);
 
 /// <summary>What the blob store says about an uploaded blob.</summary>
 public sealed record BlobFacts(long SizeBytes, string ETag, byte[] Head);

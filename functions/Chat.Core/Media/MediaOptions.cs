@@ -15,6 +15,11 @@ public sealed class MediaOptions
 
     public TimeSpan Retention { get; set; } = TimeSpan.FromDays(30);
 
+    [Range(32, 4096)] public int ThumbnailMaxSide { get; set; } = 320;
+
+    /// <summary>Images with more pixels are refused unread (decompression bombs).</summary>
+    [Range(1, long.MaxValue)] public long MaxImagePixels { get; set; } = 50_000_000;
+
     [MinLength(1)]
     public List<string> AllowedContentTypes { get; set; } =
     [

@@ -9,7 +9,7 @@ using Microsoft.Extensions.Options;
 
 /// <summary>Uploads straight to Blob Storage through short-lived create-only URLs, checked when
 /// attached to a message, and served to those who may see them through short-lived read URLs.</summary>
-public sealed class MediaService(IMediaStore media, IMediaBlobs blobs, IChatStore chats, IOptions<MediaOptions> options, TimeProvider time)
+public sealed class MediaService(IMediaStore media, IMediaBlobs blobs, IChatStore chats, IMediaJobs jobs, IThumbnailRenderer thumbnails, IOptions<MediaOptions> options, TimeProvider time)
 {
     private MediaOptions Options => options.Value;
 
@@ -99,6 +99,11 @@ public sealed class MediaService(IMediaStore media, IMediaBlobs blobs, IChatStor
             var attached = stored.Value with { State = MediaStates.Attached, ChatId = chatId, Seq = seq, BlobETag = blobETag };
             if (await media.TryReplaceAsync(attached, stored.ETag, ct))
             {
+                if (attached.ContentType.StartsWith("image/", StringComparison.Ordinal))
+                {
+                    await jobs.EnqueueThumbnailAsync(mediaId, ct);
+                }
+
                 return;
             }
         }
@@ -106,7 +111,41 @@ public sealed class MediaService(IMediaStore media, IMediaBlobs blobs, IChatStor
 
     /// <summary>A read URL for someone allowed to see the media (404 for everyone else, 410 past
     /// retention). Cost: 1 point read, plus 1 for the chat when the caller is not the uploader.</summary>
-    public async Task<Uri> OpenAsync(string callerId, string mediaId, CancellationToken ct)
+    public async Task<Uri> OpenAsync(string callerId, string mediaId, CancellationToken ct) => await OpenAsync(callerId, mediaId, thumbnail: false, ct);
+
+    /// <summary>The thumbnail's read URL once it exists; 404 before that and for non-images.</summary>
+    public async Task<Uri> OpenThumbnailAsync(string callerId, string mediaId, CancellationToken ct) => await OpenAsync(callerId, mediaId, thumbnail: true, ct);
+
+    /// <summary>Makes the thumbnail of an attached image (queue-triggered, idempotent): 1 point read,
+    /// 1 blob read, 1 blob write, 1 replace. A corrupt or oversized image throws, and after the
+    /// queue's retries the job lands in the poison queue without holding up others.</summary>
+    public async Task MakeThumbnailAsync(string mediaId, CancellationToken ct)
+    {
+        var stored = await media.GetAsync(mediaId, ct);
+        if (stored is null || stored.Value.HasThumbnail || !stored.Value.ContentType.StartsWith("image/", StringComparison.Ordinal))
+        {
+            return;
+        }
+
+        byte[] jpeg;
+        await using (var image = await blobs.OpenReadAsync(mediaId, ct))
+        {
+            jpeg = thumbnails.Render(image, Options.ThumbnailMaxSide, Options.MaxImagePixels);
+        }
+
+        await blobs.SaveThumbnailAsync(mediaId, jpeg, ct);
+        for (var attempt = 0; attempt < 5 && stored is not null && !stored.Value.HasThumbnail; attempt++)
+        {
+            if (await media.TryReplaceAsync(stored.Value with { HasThumbnail = true }, stored.ETag, ct))
+            {
+                return;
+            }
+
+            stored = await media.GetAsync(mediaId, ct);
+        }
+    }
+
+    private async Task<Uri> OpenAsync(string callerId, string mediaId, bool thumbnail, CancellationToken ct)
     {
         var stored = Ids.IsWellFormed(mediaId) ? await media.GetAsync(mediaId, ct) : null;
         var record = stored?.Value ?? throw ChatErrors.NotFound("media");
@@ -120,12 +159,17 @@ public sealed class MediaService(IMediaStore media, IMediaBlobs blobs, IChatStor
             throw ChatErrors.Gone("The media is past its retention period.");
         }
 
-        if (await blobs.InspectAsync(mediaId, ct) is null)
+        if (thumbnail)
+        {
+            return record.HasThumbnail ? await blobs.CreateReadUrlAsync(record, thumbnail: true, ct) : throw ChatErrors.NotFound("thumbnail");
+        }
+
+        if (record.State != MediaStates.Attached && await blobs.InspectAsync(mediaId, ct) is null)
         {
             throw ChatErrors.NotFound("media");
         }
 
-        return await blobs.CreateReadUrlAsync(record, ct);
+        return await blobs.CreateReadUrlAsync(record, thumbnail: false, ct);
     }
 
     public static MediaRef ToRef(MediaRecord record) => new(record.MediaId, record.FileName, record.ContentType, record.SizeBytes);

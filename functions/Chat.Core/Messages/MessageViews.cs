@@ -43,8 +43,13 @@ public static class MessageViews
         status,
         m.Deleted ? true : null);
 
-    public static MediaView ToView(MediaRef media) =>
-        new(media.MediaId, media.FileName, media.ContentType, media.SizeBytes, "/api/media/" + media.MediaId, null);
+    public static MediaView ToView(MediaRef media) => new(
+        media.MediaId,
+        media.FileName,
+        media.ContentType,
+        media.SizeBytes,
+        "/api/media/" + media.MediaId,
+        media.ContentType.StartsWith("image/", StringComparison.Ordinal) ? $"/api/media/{media.MediaId}/thumbnail" : null);
 
     public static IReadOnlyDictionary<string, ReceiptState> ByUser(IEnumerable<ReceiptState> states) =>
         states.ToDictionary(s => s.UserId, StringComparer.Ordinal);

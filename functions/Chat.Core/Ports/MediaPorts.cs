@@ -22,6 +22,24 @@ public interface IMediaBlobs
     /// <summary>Size, ETag and the first bytes of the blob; null when nothing was uploaded.</summary>
     Task<BlobFacts?> InspectAsync(string mediaId, CancellationToken ct);
 
-    /// <summary>A short-lived read URL of exactly that blob version, with the response headers overridden.</summary>
-    Task<Uri> CreateReadUrlAsync(MediaRecord media, CancellationToken ct);
+    /// <summary>A short-lived read URL of the media (or of its thumbnail), with the response headers overridden.</summary>
+    Task<Uri> CreateReadUrlAsync(MediaRecord media, bool thumbnail, CancellationToken ct);
+
+    Task<Stream> OpenReadAsync(string mediaId, CancellationToken ct);
+
+    Task SaveThumbnailAsync(string mediaId, byte[] jpeg, CancellationToken ct);
+}
+
+/// <summary>Makes small previews of images; refuses images above its pixel cap before decoding them.</summary>
+public interface IThumbnailRenderer
+{
+    /// <summary>A JPEG whose longest side is at most <paramref name="maxSide"/>; throws <see cref="InvalidDataException"/>
+    /// for a corrupt image or one with more than <paramref name="maxPixels"/> pixels.</summary>
+    byte[] Render(Stream image, int maxSide, long maxPixels);
+}
+
+/// <summary>Background work on media (a Storage queue in both hosts).</summary>
+public interface IMediaJobs
+{
+    Task EnqueueThumbnailAsync(string mediaId, CancellationToken ct);
 }

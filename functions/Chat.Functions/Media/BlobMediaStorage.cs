@@ -71,9 +71,16 @@ public sealed class BlobMediaStorage : IMediaBlobs
         }
     }
 
-    public async Task<Uri> CreateReadUrlAsync(MediaRecord media, CancellationToken ct)
+    public async Task<Stream> OpenReadAsync(string mediaId, CancellationToken ct) =>
+        await (await container.Value).GetBlobClient(mediaId).OpenReadAsync(cancellationToken: ct);
+
+    public async Task SaveThumbnailAsync(string mediaId, byte[] jpeg, CancellationToken ct) =>
+        await (await container.Value).GetBlobClient(ThumbnailName(mediaId)).UploadAsync(
+            new BinaryData(jpeg), new BlobUploadOptions { HttpHeaders = new BlobHttpHeaders { ContentType = "image/jpeg" } }, ct);
+
+    public async Task<Uri> CreateReadUrlAsync(MediaRecord media, bool thumbnail, CancellationToken ct)
     {
-        var blob = (await container.Value).GetBlobClient(media.MediaId);
+        var blob = (await container.Value).GetBlobClient(thumbnail ? ThumbnailName(media.MediaId) : media.MediaId);
 
         // Every caller in the same window gets the same URL, so a CDN can cache it.
         var window = options.ReadUrlWindow.Ticks;
@@ -83,8 +90,8 @@ public sealed class BlobMediaStorage : IMediaBlobs
             BlobContainerName = blob.BlobContainerName,
             BlobName = blob.Name,
             Resource = "b",
-            ContentType = media.ContentType,
-            ContentDisposition = IsInline(media.ContentType)
+            ContentType = thumbnail ? "image/jpeg" : media.ContentType,
+            ContentDisposition = thumbnail || IsInline(media.ContentType)
                 ? "inline"
                 : $"attachment; filename=\"{media.FileName.Replace("\"", string.Empty, StringComparison.Ordinal)}\"",
         };
@@ -96,6 +103,8 @@ public sealed class BlobMediaStorage : IMediaBlobs
 
         return url;
     }
+
+    private static string ThumbnailName(string mediaId) => "thumbnails/" + mediaId;
 
     private static bool IsInline(string contentType) =>
         contentType.StartsWith("image/", StringComparison.Ordinal) || contentType.StartsWith("video/", StringComparison.Ordinal) || contentType.StartsWith("audio/", StringComparison.Ordinal);

@@ -6,6 +6,9 @@ public static class QueueNames
     /// <summary>Real-time group membership changes that could not be applied at once.</summary>
     public const string RealtimeGroups = "realtime-groups";
 
+    /// <summary>Images waiting for their thumbnail.</summary>
+    public const string MediaThumbnails = "media-thumbnails";
+
     /// <summary>The app setting (or settings prefix) of the queues' storage account, as Functions names it.</summary>
     public const string Connection = "AzureWebJobsStorage";
 }

@@ -1,6 +1,6 @@
 namespace Chat.Functions.Triggers;
 
-using Chat.Core.Errors;
+using Chat.Functions.Queues;
 using Chat.Core.Media;
 using Chat.Functions.Http;
 using Microsoft.AspNetCore.Http;
@@ -18,11 +18,12 @@ public sealed class MediaFunctions(MediaService media)
     public async Task<IActionResult> GetMedia([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "media/{mediaId}")] HttpRequest req, string mediaId) =>
         new RedirectResult((await media.OpenAsync(req.CallerId(), mediaId, req.Aborted())).ToString(), permanent: false);
 
-    /// <summary>Thumbnails are not generated yet: 404 for every media (API.md allows it until they exist).</summary>
+    /// <summary>302 to the thumbnail once the queue made it; 404 before that and for non-images.</summary>
     [Function(nameof(GetMediaThumbnail))]
-    public async Task<IActionResult> GetMediaThumbnail([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "media/{mediaId}/thumbnail")] HttpRequest req, string mediaId)
-    {
-        await media.OpenAsync(req.CallerId(), mediaId, req.Aborted());
-        throw ChatErrors.NotFound("thumbnail");
-    }
+    public async Task<IActionResult> GetMediaThumbnail([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "media/{mediaId}/thumbnail")] HttpRequest req, string mediaId) =>
+        new RedirectResult((await media.OpenThumbnailAsync(req.CallerId(), mediaId, req.Aborted())).ToString(), permanent: false);
+
+    [Function(nameof(MakeThumbnail))]
+    public Task MakeThumbnail([QueueTrigger(QueueNames.MediaThumbnails, Connection = QueueNames.Connection)] ThumbnailJob job, CancellationToken ct) =>
+        media.MakeThumbnailAsync(job.MediaId, ct);
 }

@@ -41,7 +41,7 @@ public sealed class ChatHarness
 
         Limiter = new InMemoryRateLimiter(Time);
         ChatService = new ChatService(Chats.Object, Messages.Object, Receipts.Object, Users.Object, Directory.Object, Realtime.Object, Limiter, Options.Create(Limits), Time);
-        MediaService = new MediaService(Media.Object, Blobs.Object, Chats.Object, Options.Create(new MediaOptions()), Time);
+        MediaService = new MediaService(Media.Object, Blobs.Object, Chats.Object, new Mock<IMediaJobs>().Object, new Mock<IThumbnailRenderer>().Object, Options.Create(new MediaOptions()), Time);
         MessageService = new MessageService(ChatService, MediaService, Messages.Object, Receipts.Object, Realtime.Object, Limiter, Options.Create(Limits), Time);
     }
 
