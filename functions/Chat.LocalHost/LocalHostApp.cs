@@ -39,6 +39,7 @@ public static class LocalHostApp
         builder.Services.AddSingleton<LocalSmsSink>();
         builder.Services.AddLocalSignalRService();
         builder.Services.AddHostedService<QueueTriggerHost>();
+        builder.Services.AddHostedService<TimerTriggerHost>();
         builder.Services.AddCors(cors => cors.AddDefaultPolicy(policy => policy
             .SetIsOriginAllowed(IsLocalOrigin)
             .AllowAnyHeader()

@@ -2,12 +2,13 @@ namespace Chat.Core.Accounts;
 
 using Chat.Core.Common;
 using Chat.Core.Errors;
+using Chat.Core.Media;
 using Chat.Core.Ports;
 using Chat.Core.Presence;
 using Microsoft.Extensions.Options;
 
 /// <summary>Profiles: read, update, contact lookup by phone number.</summary>
-public sealed class UserService(IUserStore users, IDirectoryStore directory, PresenceService presence, IRateLimiter limiter, IOptions<LimitsOptions> limits)
+public sealed class UserService(IUserStore users, IDirectoryStore directory, PresenceService presence, MediaService media, IRateLimiter limiter, IOptions<LimitsOptions> limits)
 {
     /// <summary>Cost: 2 point reads (profile, presence).</summary>
     public async Task<UserView> GetMeAsync(string callerId, CancellationToken ct) =>
@@ -25,6 +26,10 @@ public sealed class UserService(IUserStore users, IDirectoryStore directory, Pre
                 "lastSeenVisibility",
                 "must be \"everyone\" or \"nobody\".")
             .ThrowIfInvalid();
+        if (request.AvatarMediaId is not null)
+        {
+            await media.ClaimAvatarAsync(callerId, request.AvatarMediaId, ct);
+        }
 
         for (var attempt = 0; attempt < 5; attempt++)
         {

@@ -15,6 +15,9 @@ public sealed class MediaOptions
 
     public TimeSpan Retention { get; set; } = TimeSpan.FromDays(30);
 
+    /// <summary>Uploads never attached to a message are deleted after this.</summary>
+    public TimeSpan UnattachedLifetime { get; set; } = TimeSpan.FromDays(1);
+
     [Range(32, 4096)] public int ThumbnailMaxSide { get; set; } = 320;
 
     /// <summary>Images with more pixels are refused unread (decompression bombs).</summary>

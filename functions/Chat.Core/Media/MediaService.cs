@@ -154,7 +154,7 @@ public sealed class MediaService(IMediaStore media, IMediaBlobs blobs, IChatStor
             throw ChatErrors.NotFound("media");
         }
 
-        if (!record.IsAvatar && time.GetUtcNow() - record.CreatedAt > Options.Retention)
+        if (!record.IsAvatar && record.State == MediaStates.Attached && time.GetUtcNow() - record.CreatedAt > Options.Retention)
         {
             throw ChatErrors.Gone("The media is past its retention period.");
         }
@@ -170,6 +170,59 @@ public sealed class MediaService(IMediaStore media, IMediaBlobs blobs, IChatStor
         }
 
         return await blobs.CreateReadUrlAsync(record, thumbnail: false, ct);
+    }
+
+    /// <summary>Makes uploaded media the caller's avatar (any signed-in user may then read it).
+    /// Cost: 1 point read, 2 blob calls, 1 replace.</summary>
+    public async Task ClaimAvatarAsync(string callerId, string mediaId, CancellationToken ct)
+    {
+        var (record, etag) = await PrepareAttachmentAsync(callerId, mediaId, "image", ct);
+        var stored = await media.GetAsync(mediaId, ct) ?? throw ChatErrors.Invalid("avatarMediaId", "does not name media you uploaded.");
+        var avatar = stored.Value with { State = MediaStates.Attached, IsAvatar = true, BlobETag = etag, SizeBytes = record.SizeBytes };
+        if (!await media.TryReplaceAsync(avatar, stored.ETag, ct))
+        {
+            throw ChatErrors.Unavailable("media store (contention)", TimeSpan.FromSeconds(1));
+        }
+
+        await jobs.EnqueueThumbnailAsync(mediaId, ct);
+    }
+
+    /// <summary>
+    /// Keeps media only as long as needed: deletes blobs of uploads never attached within a day and of
+    /// media past retention (avatars excepted); records of expired media stay, so reads answer 410.
+    /// Lists blobs instead of querying records, so no cross-partition query: 1 list page per 5,000
+    /// blobs and 1 point read per blob.
+    /// </summary>
+    public async Task<int> SweepAsync(CancellationToken ct)
+    {
+        var now = time.GetUtcNow();
+        var deleted = 0;
+        await foreach (var mediaId in blobs.ListAsync(ct))
+        {
+            var stored = await media.GetAsync(mediaId, ct);
+            var record = stored?.Value;
+            var expired = record switch
+            {
+                null => true,
+                { IsAvatar: true } => false,
+                { State: MediaStates.Pending } => now - record.CreatedAt > Options.UnattachedLifetime,
+                _ => now - record.CreatedAt > Options.Retention,
+            };
+            if (!expired)
+            {
+                continue;
+            }
+
+            await blobs.DeleteAsync(mediaId, ct);
+            if (record?.State == MediaStates.Pending)
+            {
+                await media.DeleteAsync(mediaId, ct);
+            }
+
+            deleted++;
+        }
+
+        return deleted;
     }
 
     public static MediaRef ToRef(MediaRecord record) => new(record.MediaId, record.FileName, record.ContentType, record.SizeBytes);

@@ -11,6 +11,8 @@ public interface IMediaStore
     Task CreateAsync(MediaRecord media, CancellationToken ct);
 
     Task<bool> TryReplaceAsync(MediaRecord media, string etag, CancellationToken ct);
+
+    Task DeleteAsync(string mediaId, CancellationToken ct);
 }
 
 /// <summary>The blobs behind media (Blob Storage; Azurite locally). Bytes never pass through the API.</summary>
@@ -28,6 +30,12 @@ public interface IMediaBlobs
     Task<Stream> OpenReadAsync(string mediaId, CancellationToken ct);
 
     Task SaveThumbnailAsync(string mediaId, byte[] jpeg, CancellationToken ct);
+
+    /// <summary>The media ids that have a blob (thumbnails excluded), for clean-up sweeps.</summary>
+    IAsyncEnumerable<string> ListAsync(CancellationToken ct);
+
+    /// <summary>Deletes the media's blob and its thumbnail.</summary>
+    Task DeleteAsync(string mediaId, CancellationToken ct);
 }
 
 /// <summary>Makes small previews of images; refuses images above its pixel cap before decoding them.</summary>

@@ -22,5 +22,7 @@ public sealed class CosmosMediaStore(CosmosDatabase db) : IMediaStore
         return db.TryReplaceAsync(db.Directory, new DirectoryItem<MediaRecord>(id, "media", media), id, id, etag, ct);
     }
 
+    public Task DeleteAsync(string mediaId, CancellationToken ct) => db.DeleteAsync(db.Directory, Id(mediaId), Id(mediaId), ct);
+
     private static string Id(string mediaId) => "media:" + mediaId;
 }

@@ -104,6 +104,24 @@ public sealed class BlobMediaStorage : IMediaBlobs
         return url;
     }
 
+    public async IAsyncEnumerable<string> ListAsync([System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct)
+    {
+        await foreach (var blob in (await container.Value).GetBlobsAsync(cancellationToken: ct))
+        {
+            if (!blob.Name.Contains('/', StringComparison.Ordinal))
+            {
+                yield return blob.Name;
+            }
+        }
+    }
+
+    public async Task DeleteAsync(string mediaId, CancellationToken ct)
+    {
+        var client = await container.Value;
+        await client.GetBlobClient(mediaId).DeleteIfExistsAsync(DeleteSnapshotsOption.IncludeSnapshots, cancellationToken: ct);
+        await client.GetBlobClient(ThumbnailName(mediaId)).DeleteIfExistsAsync(cancellationToken: ct);
+    }
+
     private static string ThumbnailName(string mediaId) => "thumbnails/" + mediaId;
 
     private static bool IsInline(string contentType) =>

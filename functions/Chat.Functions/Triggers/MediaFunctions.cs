@@ -23,6 +23,10 @@ public sealed class MediaFunctions(MediaService media)
     public async Task<IActionResult> GetMediaThumbnail([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "media/{mediaId}/thumbnail")] HttpRequest req, string mediaId) =>
         new RedirectResult((await media.OpenThumbnailAsync(req.CallerId(), mediaId, req.Aborted())).ToString(), permanent: false);
 
+    /// <summary>Hourly clean-up of unattached and expired media (see <see cref="MediaService.SweepAsync"/>).</summary>
+    [Function(nameof(SweepMedia))]
+    public Task SweepMedia([TimerTrigger("0 15 * * * *")] TimerInfo timer, CancellationToken ct) => media.SweepAsync(ct);
+
     [Function(nameof(MakeThumbnail))]
     public Task MakeThumbnail([QueueTrigger(QueueNames.MediaThumbnails, Connection = QueueNames.Connection)] ThumbnailJob job, CancellationToken ct) =>
         media.MakeThumbnailAsync(job.MediaId, ct);
