@@ -86,6 +86,21 @@ public sealed class MediaTests(BackendFixture backend)
     }
 
     [Fact]
+    public async Task BlobStorage_AllowsBrowserUploads_ByCors()
+    {
+        var alice = await Host.NewUserAsync();
+        var ticket = await alice.CreateMediaAsync("cors.png", "image/png", Png.Length);
+        using var preflight = new HttpRequestMessage(HttpMethod.Options, ticket.UploadUrl);
+        preflight.Headers.Add("Origin", "http://localhost:5173");
+        preflight.Headers.Add("Access-Control-Request-Method", "PUT");
+        preflight.Headers.Add("Access-Control-Request-Headers", "content-type,x-ms-blob-type,if-none-match");
+        using var plain = new HttpClient();
+        using var response = await plain.SendAsync(preflight);
+        Assert.True(response.IsSuccessStatusCode, $"preflight answered {(int)response.StatusCode}");
+        Assert.True(response.Headers.Contains("Access-Control-Allow-Origin"));
+    }
+
+    [Fact]
     public async Task UploadUrl_Expired_CannotWrite()
     {
         // The host's clock runs an hour behind, so the URL it signs expired 45 minutes ago.

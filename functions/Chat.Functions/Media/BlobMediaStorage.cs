@@ -30,6 +30,11 @@ public sealed class BlobMediaStorage : IMediaBlobs
         {
             var client = service.GetBlobContainerClient(this.options.Container);
             await client.CreateIfNotExistsAsync();
+            if (!string.IsNullOrWhiteSpace(this.options.CorsOrigins))
+            {
+                await AllowBrowsersAsync(this.options.CorsOrigins);
+            }
+
             return client;
         });
     }
@@ -120,6 +125,21 @@ public sealed class BlobMediaStorage : IMediaBlobs
         var client = await container.Value;
         await client.GetBlobClient(mediaId).DeleteIfExistsAsync(DeleteSnapshotsOption.IncludeSnapshots, cancellationToken: ct);
         await client.GetBlobClient(ThumbnailName(mediaId)).DeleteIfExistsAsync(cancellationToken: ct);
+    }
+
+    /// <summary>Browser uploads (PUT with the upload headers) and downloads from the configured origins.</summary>
+    private async Task AllowBrowsersAsync(string origins)
+    {
+        BlobServiceProperties properties = await service.GetPropertiesAsync();
+        properties.Cors = [new BlobCorsRule
+        {
+            AllowedOrigins = origins,
+            AllowedMethods = "GET,HEAD,PUT,OPTIONS",
+            AllowedHeaders = "content-type,x-ms-blob-type,if-none-match,x-ms-version,x-ms-date",
+            ExposedHeaders = "etag,content-length,content-type",
+            MaxAgeInSeconds = 3600,
+        }];
+        await service.SetPropertiesAsync(properties);
     }
 
     private static string ThumbnailName(string mediaId) => "thumbnails/" + mediaId;

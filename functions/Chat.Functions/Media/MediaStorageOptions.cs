@@ -20,6 +20,10 @@ public sealed class MediaStorageOptions : IValidatableObject
     /// <summary>Read URLs are valid this long, and identical for everyone within one such window (CDN-cacheable).</summary>
     public TimeSpan ReadUrlWindow { get; set; } = TimeSpan.FromMinutes(5);
 
+    /// <summary>Browser origins allowed to upload and download straight from Blob Storage, comma-separated
+    /// (set on the account at start-up when given; in Azure, Bicep sets them).</summary>
+    public string? CorsOrigins { get; set; }
+
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
         if (string.IsNullOrEmpty(ConnectionString) == (ServiceUri is null))

@@ -43,6 +43,7 @@ public sealed class TestHost : IAsyncDisposable
             ["AzureWebJobsStorage"] = storageConnectionString,
             ["MediaStorage:ConnectionString"] = storageConnectionString,
             ["MediaStorage:Container"] = "media-" + databaseName,
+            ["MediaStorage:CorsOrigins"] = "*",
             ["Sms:ConnectionString"] = $"endpoint={baseAddress};accesskey={smsKey}",
             ["SignalR:ConnectionString"] = $"Endpoint={baseAddress.ToString().TrimEnd('/')};AccessKey=integration-tests-signalr-access-key-0000;Version=1.0;",
             ["Limits:AuthRequestsPerMinutePerIp"] = "1000000",
