@@ -22,9 +22,14 @@ public static class LocalHostApp
             builder.Configuration.AddInMemoryCollection(overrides);
         }
 
-        if (string.IsNullOrEmpty(builder.Configuration["urls"]) && string.IsNullOrEmpty(builder.Configuration["ASPNETCORE_URLS"]))
+        var url = builder.Configuration["urls"] ?? builder.Configuration["ASPNETCORE_URLS"];
+        if (string.IsNullOrEmpty(url))
         {
             builder.WebHost.UseUrls(DefaultUrl);
+        }
+        else
+        {
+            PointLocalServicesAt(builder.Configuration, url.Split(';')[0].TrimEnd('/'));
         }
 
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
@@ -53,6 +58,22 @@ public static class LocalHostApp
         app.MapPost("/sms", (HttpContext context, LocalSmsSink sink) => sink.ReceiveAsync(context));
         app.MapGet("/_local/sms", (string? phoneNumber, LocalSmsSink sink) => Results.Json(sink.For(phoneNumber), ChatJson.Options));
         return app;
+    }
+
+    /// <summary>The local SMS sink and SignalR service live in this host: when it moves off the default
+    /// URL (<c>--urls</c>), settings that name the default URL follow it.</summary>
+    private static void PointLocalServicesAt(ConfigurationManager configuration, string url)
+    {
+        var moved = new Dictionary<string, string?>();
+        foreach (var key in new[] { "Sms:ConnectionString", "SignalR:ConnectionString" })
+        {
+            if (configuration[key] is { } value && value.Contains(DefaultUrl, StringComparison.OrdinalIgnoreCase))
+            {
+                moved[key] = value.Replace(DefaultUrl, url, StringComparison.OrdinalIgnoreCase);
+            }
+        }
+
+        configuration.AddInMemoryCollection(moved);
     }
 
     /// <summary>Any http://localhost:* or http://127.0.0.1:* page may call the API (API.md).</summary>

@@ -1,0 +1,239 @@
+namespace Chat.Bench;
+
+using System.Globalization;
+using System.Runtime.InteropServices;
+using System.Text.Json;
+using Chat.Client;
+
+/// <summary>Parses options, starts (or finds) the server, runs the phases, reports, cleans up.</summary>
+public static class BenchApp
+{
+    public static async Task<int> RunAsync(string[] args)
+    {
+        BenchOptions options;
+        try
+        {
+            options = BenchOptions.Parse(args);
+        }
+        catch (ArgumentException e)
+        {
+            await Console.Error.WriteLineAsync(e.Message + Environment.NewLine + Environment.NewLine + BenchOptions.Usage);
+            return 2;
+        }
+
+        if (options.Help)
+        {
+            Console.WriteLine(BenchOptions.Usage);
+            return 0;
+        }
+
+        using var cts = new CancellationTokenSource();
+        void Stop(PosixSignalContext context)
+        {
+            context.Cancel = true;
+            if (!cts.IsCancellationRequested)
+            {
+                Say("stopping (signal received)...");
+                cts.Cancel();
+            }
+        }
+
+        using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
+        using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
+        var ct = cts.Token;
+
+        var root = FindRoot();
+        var outPath = options.Out is { } o ? Path.GetFullPath(o) : Path.Combine(root ?? Directory.GetCurrentDirectory(), "bench", "results", "latest.json");
+        var report = new BenchReport
+        {
+            Machine = ProcFs.Machine(),
+            Parameters = new BenchParameters(
+                options.BaseAddress.ToString().TrimEnd('/'), options.StartHost, options.Users, options.Rate, options.Seconds, options.WarmupSeconds,
+                options.MaxInFlight, options.LossWaitSeconds, options.GroupSize, options.GroupMessages, options.GroupRate, options.SetupConcurrency,
+                options.Emulators, options.LimitsKnownRaised),
+        };
+        report.Server.BaseUrl = options.BaseAddress.ToString();
+        report.LoadAverageAtStart = ProcFs.LoadAverage();
+        Say($"Chat.Bench on {report.Machine.CpuModel}, {report.Machine.Cores} cores, {report.Machine.MemoryGiB} GiB; target {options.BaseAddress}");
+
+        LocalHostProcess? host = null;
+        BenchRun? run = null;
+        var exitCode = 0;
+        using var http = new HttpClient(new SocketsHttpHandler
+        {
+            UseProxy = false,
+            MaxConnectionsPerServer = Math.Max(64, options.MaxInFlight + 32),
+            PooledConnectionIdleTimeout = TimeSpan.FromSeconds(60),
+            ConnectTimeout = TimeSpan.FromSeconds(10),
+        })
+        {
+            BaseAddress = options.BaseAddress,
+            Timeout = TimeSpan.FromSeconds(90),
+        };
+
+        try
+        {
+            if (options.StartHost)
+            {
+                if (root is null)
+                {
+                    throw new InvalidOperationException("--start-host needs the repository (Chat.Functions.sln) above the current directory.");
+                }
+
+                var logPath = Path.Combine(Path.GetDirectoryName(outPath)!, "host.log");
+                host = await LocalHostProcess.StartAsync(root, options, logPath, Say, ct);
+                report.Server.StartedByBench = true;
+                report.Server.HostLog = logPath;
+                report.Server.HostEnvironment = host.Environment.ToDictionary(e => e.Key, e => Redact(e.Key, e.Value), StringComparer.Ordinal);
+            }
+            else
+            {
+                var health = new ChatClient(http);
+                try
+                {
+                    await health.HealthAsync(ct);
+                }
+                catch (Exception e) when (e is HttpRequestException or ChatApiException or TaskCanceledException && !ct.IsCancellationRequested)
+                {
+                    throw new InvalidOperationException($"No healthy backend at {options.BaseAddress} ({e.Message}); start one or pass --start-host.", e);
+                }
+
+                if (!options.LimitsRaised)
+                {
+                    Note(report, "The host was started outside the bench with (presumably) the default limits: 600 auth requests a minute per IP and " +
+                        "50 messages per 10 s per user. To measure past them, start it with Limits__AuthRequestsPerMinutePerIp=100000 " +
+                        "Limits__MessagesPerWindow=100000 in its environment and pass --limits-raised (or use --start-host).");
+                }
+            }
+
+            var meter = new CpuMeter(FindProcesses(options, host, report));
+            run = new BenchRun(options, http, meter, report, Say);
+            await run.ExecuteAsync(ct);
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            report.Cancelled = true;
+            exitCode = 130;
+        }
+        catch (Exception e) when (e is InvalidOperationException or TimeoutException or HttpRequestException or ChatApiException or IOException)
+        {
+            report.Error = e.Message;
+            await Console.Error.WriteLineAsync("error: " + e.Message);
+            exitCode = 1;
+        }
+        finally
+        {
+            if (run is not null)
+            {
+                Say("closing real-time connections...");
+                await run.DisposeAsync();
+            }
+
+            if (host is not null)
+            {
+                Say("stopping the host...");
+                await host.StopAsync(Say);
+            }
+        }
+
+        report.FinishedAt = DateTimeOffset.UtcNow;
+        report.LoadAverageAtEnd = ProcFs.LoadAverage();
+        Console.WriteLine();
+        Console.WriteLine(ReportText.Render(report));
+        Directory.CreateDirectory(Path.GetDirectoryName(outPath)!);
+        await File.WriteAllTextAsync(outPath, JsonSerializer.Serialize(report, BenchReport.Json) + "\n", CancellationToken.None);
+        Console.WriteLine($"JSON: {outPath}");
+        return exitCode;
+    }
+
+    /// <summary>The server process and its emulators, for CPU accounting.</summary>
+    private static Dictionary<string, IReadOnlyList<int>> FindProcesses(BenchOptions options, LocalHostProcess? host, BenchReport report)
+    {
+        var groups = new Dictionary<string, IReadOnlyList<int>>(StringComparer.Ordinal);
+        int? server = null;
+        if (host?.ServerPid is { } started)
+        {
+            (server, report.Server.ServerPidSource) = (started, "started by the bench (descendant of dotnet run running Chat.LocalHost)");
+        }
+        else if (options.ServerPid is { } given)
+        {
+            if (!ProcFs.IsAlive(given))
+            {
+                throw new InvalidOperationException($"--server-pid {given}: no such process.");
+            }
+
+            (server, report.Server.ServerPidSource) = (given, "--server-pid");
+        }
+        else if (ProcFs.ListenersOf(options.ApiPort).Where(LocalHostProcess.IsServer).ToArray() is [var listener])
+        {
+            (server, report.Server.ServerPidSource) = (listener, $"the Chat.LocalHost process listening on {options.ApiPort}");
+        }
+
+        if (server is { } pid)
+        {
+            groups[CpuMeter.Server] = [pid];
+            report.Server.ServerPid = pid;
+            Say($"server pid {pid} ({report.Server.ServerPidSource})");
+        }
+        else
+        {
+            Note(report, "No server pid (pass --server-pid): no server CPU figures.");
+        }
+
+        // Emulators: the server's node children, else whatever node emulator listens on the configured ports.
+        var children = server is { } s ? ProcFs.Descendants(s) : [];
+        foreach (var (kind, port) in new[] { (CpuMeter.Cosmos, options.CosmosPort), (CpuMeter.Azurite, options.AzuritePort) })
+        {
+            var pids = children.Where(p => LocalHostProcess.EmulatorKind(ProcFs.CommandLine(p)) == kind).ToList();
+            var source = "child of the server";
+            if (pids.Count == 0)
+            {
+                pids = ProcFs.ListenersOf(port).Where(p => LocalHostProcess.EmulatorKind(ProcFs.CommandLine(p)) == kind).ToList();
+                source = $"listening on {port}";
+            }
+
+            if (pids.Count > 0)
+            {
+                groups[kind] = pids;
+                report.Server.EmulatorPids[kind] = pids;
+                Say($"{kind} emulator pid {string.Join(',', pids)} ({source})");
+            }
+            else
+            {
+                Note(report, $"No {kind} emulator process found (not a child of the server, nothing on port {port}): no {kind} CPU figures.");
+            }
+        }
+
+        return groups;
+    }
+
+    private static string? FindRoot()
+    {
+        foreach (var start in new[] { Directory.GetCurrentDirectory(), AppContext.BaseDirectory })
+        {
+            for (var dir = new DirectoryInfo(start); dir is not null; dir = dir.Parent)
+            {
+                if (File.Exists(Path.Combine(dir.FullName, "Chat.Functions.sln")))
+                {
+                    return dir.FullName;
+                }
+            }
+        }
+
+        return null;
+    }
+
+    private static string Redact(string key, string value) =>
+        key.Contains("ConnectionString", StringComparison.Ordinal) || key == "AzureWebJobsStorage"
+            ? string.Join(';', value.Split(';', StringSplitOptions.RemoveEmptyEntries).Where(p => !p.Contains("key=", StringComparison.OrdinalIgnoreCase)))
+            : value;
+
+    private static void Note(BenchReport report, string note)
+    {
+        report.Notes.Add(note);
+        Say("note: " + note);
+    }
+
+    private static void Say(string line) =>
+        Console.WriteLine($"[{DateTime.Now.ToString("HH:mm:ss", CultureInfo.InvariantCulture)}] {line}");
+}

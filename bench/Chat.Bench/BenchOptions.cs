@@ -1,0 +1,220 @@
+namespace Chat.Bench;
+
+using System.Globalization;
+
+/// <summary>How the local host gets its emulators when the bench starts it.</summary>
+public enum EmulatorMode
+{
+    /// <summary>The default ports (8081, 10000-10002) when free, else free ports of our own.</summary>
+    Auto,
+
+    /// <summary>Always free ports of our own: the host starts fresh emulators as its children.</summary>
+    Own,
+
+    /// <summary>The default ports, reusing emulators already listening there.</summary>
+    Reuse,
+}
+
+/// <summary>Command-line options; every number is bounded so that every loop is.</summary>
+public sealed class BenchOptions
+{
+    public const int DefaultPort = 7071;
+
+    public int Users { get; private set; } = 200;
+
+    public double Rate { get; private set; } = 50;
+
+    public double Seconds { get; private set; } = 30;
+
+    public double WarmupSeconds { get; private set; } = 5;
+
+    public int GroupSize { get; private set; } = 100;
+
+    public int GroupMessages { get; private set; } = 50;
+
+    public double GroupRate { get; private set; } = 5;
+
+    public double LossWaitSeconds { get; private set; } = 10;
+
+    public int MaxInFlight { get; private set; } = 200;
+
+    public int SetupConcurrency { get; private set; } = 8;
+
+    public int? Port { get; private set; }
+
+    public bool StartHost { get; private set; }
+
+    public bool LimitsRaised { get; private set; }
+
+    public int? ServerPid { get; private set; }
+
+    public string? Out { get; private set; }
+
+    public EmulatorMode Emulators { get; private set; } = EmulatorMode.Own;
+
+    public int CosmosPort { get; private set; } = 8081;
+
+    public int AzuritePort { get; private set; } = 10000;
+
+    public double HostStartTimeoutSeconds { get; private set; } = 600;
+
+    public bool SkipDirect { get; private set; }
+
+    public bool SkipGroup { get; private set; }
+
+    public bool Help { get; private set; }
+
+    public int ApiPort => Port ?? DefaultPort;
+
+    public Uri BaseAddress => new($"http://127.0.0.1:{ApiPort.ToString(CultureInfo.InvariantCulture)}/");
+
+    /// <summary>The limits of the server are known to be raised: we started it, or the caller says so.</summary>
+    public bool LimitsKnownRaised => StartHost || LimitsRaised;
+
+    public const string Usage = """
+        Chat.Bench: load benchmark of the chat backend (127.0.0.1 only).
+
+          dotnet run --project bench/Chat.Bench -c Release -- [options]
+
+        Server
+          --start-host               start functions/Chat.LocalHost (Release) with raised limits, stop it at the end
+          --port N                   API port (default 7071)
+          --server-pid N             pid of a running host, for CPU accounting (found by itself with --start-host)
+          --limits-raised            the running host was started with raised Limits__* (skips auth pacing)
+          --emulators own|auto|reuse with --start-host: fresh emulators of the host's own on free ports (own, default:
+                                     an isolated database, nobody else's load); the default ports when free, else own (auto);
+                                     reuse what listens on the default ports (reuse)
+          --cosmos-port N            default Cosmos emulator port, to find/reuse it (8081)
+          --azurite-port N           default Azurite blob port, to find/reuse it (10000; queue/table are +1/+2)
+          --host-timeout S           seconds to wait for the started host's /api/health (600; includes its build)
+        Direct chats
+          --users N                  connected users, paired into direct chats (200)
+          --rate R                   offered messages per second in total (50)
+          --seconds S                measured duration (30)
+          --warmup S                 unmeasured warm-up at the same rate before it (5; 0 to skip)
+          --max-inflight N           bound on concurrent sends; a send due while at the bound is skipped (200)
+          --loss-wait S              a message without its event this long after the sends is lost (10)
+        Group
+          --group-size N             members of the group, sender included (100; at most 100)
+          --group-messages M         messages the one sender sends (50)
+          --group-rate R             their rate per second (5)
+        Other
+          --setup-concurrency N      concurrent calls while registering and connecting users (8; at most 8)
+          --skip-direct, --skip-group
+          --out PATH                 JSON results (bench/results/latest.json under the repository root)
+          --help
+        """;
+
+    public static BenchOptions Parse(string[] args)
+    {
+        var o = new BenchOptions();
+        for (var i = 0; i < args.Length; i++)
+        {
+            var name = args[i];
+            string Value()
+            {
+                if (i + 1 >= args.Length)
+                {
+                    throw new ArgumentException($"{name} needs a value.");
+                }
+
+                return args[++i];
+            }
+
+            switch (name)
+            {
+                case "--help" or "-h":
+                    o.Help = true;
+                    break;
+                case "--start-host":
+                    o.StartHost = true;
+                    break;
+                case "--limits-raised":
+                    o.LimitsRaised = true;
+                    break;
+                case "--skip-direct":
+                    o.SkipDirect = true;
+                    break;
+                case "--skip-group":
+                    o.SkipGroup = true;
+                    break;
+                case "--port":
+                    o.Port = Int(name, Value(), 1, 65535);
+                    break;
+                case "--server-pid":
+                    o.ServerPid = Int(name, Value(), 1, int.MaxValue);
+                    break;
+                case "--emulators":
+                    o.Emulators = Value() switch
+                    {
+                        "auto" => EmulatorMode.Auto,
+                        "own" => EmulatorMode.Own,
+                        "reuse" => EmulatorMode.Reuse,
+                        var other => throw new ArgumentException($"--emulators: auto, own or reuse, not '{other}'."),
+                    };
+                    break;
+                case "--cosmos-port":
+                    o.CosmosPort = Int(name, Value(), 1, 65535);
+                    break;
+                case "--azurite-port":
+                    o.AzuritePort = Int(name, Value(), 1, 65533);
+                    break;
+                case "--host-timeout":
+                    o.HostStartTimeoutSeconds = Num(name, Value(), 10, 3600);
+                    break;
+                case "--users":
+                    o.Users = Int(name, Value(), 2, 5000);
+                    break;
+                case "--rate":
+                    o.Rate = Num(name, Value(), 0.1, 10_000);
+                    break;
+                case "--seconds":
+                    o.Seconds = Num(name, Value(), 1, 3600);
+                    break;
+                case "--warmup":
+                    o.WarmupSeconds = Num(name, Value(), 0, 600);
+                    break;
+                case "--max-inflight":
+                    o.MaxInFlight = Int(name, Value(), 1, 10_000);
+                    break;
+                case "--loss-wait":
+                    o.LossWaitSeconds = Num(name, Value(), 0, 600);
+                    break;
+                case "--group-size":
+                    o.GroupSize = Int(name, Value(), 2, 100);
+                    break;
+                case "--group-messages":
+                    o.GroupMessages = Int(name, Value(), 0, 100_000);
+                    break;
+                case "--group-rate":
+                    o.GroupRate = Num(name, Value(), 0.1, 1000);
+                    break;
+                case "--setup-concurrency":
+                    o.SetupConcurrency = Int(name, Value(), 1, 8);
+                    break;
+                case "--out":
+                    o.Out = Value();
+                    break;
+                default:
+                    throw new ArgumentException($"Unknown option '{name}' (see --help).");
+            }
+        }
+
+        if (o.Rate * o.Seconds > 1_000_000 || o.GroupMessages > 100_000)
+        {
+            throw new ArgumentException("At most 1,000,000 direct messages per run (rate x seconds).");
+        }
+
+        return o;
+    }
+
+    private static int Int(string name, string value, int min, int max) =>
+        int.TryParse(value, NumberStyles.Integer, CultureInfo.InvariantCulture, out var n) && n >= min && n <= max
+            ? n
+            : throw new ArgumentException($"{name}: an integer in {min}..{max}, not '{value}'.");
+
+    private static double Num(string name, string value, double min, double max) =>
+        double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out var n) && n >= min && n <= max
+            ? n
+            : throw new ArgumentException($"{name}: a number in {min}..{max}, not '{value}'.");
+}

@@ -1,0 +1,119 @@
+namespace Chat.Bench;
+
+using System.Globalization;
+using System.Text;
+
+/// <summary>The human-readable tables of a report.</summary>
+public static class ReportText
+{
+    public static string Render(BenchReport r)
+    {
+        var text = new StringBuilder();
+        var p = r.Parameters;
+        text.AppendLine(Inv($"Chat.Bench  {r.StartedAt:yyyy-MM-dd HH:mm} UTC  {r.Machine.CpuModel}, {r.Machine.Cores} cores, {r.Machine.MemoryGiB} GiB RAM"));
+        text.AppendLine(Inv($"target {p.BaseUrl} ({(p.StartHost ? "host started by the bench, limits raised" : "running host")}); ") +
+            Inv($"{p.Users} users, {p.Rate} msg/s for {p.Seconds} s (+{p.WarmupSeconds} s warm-up); group {p.GroupSize} members x {p.GroupMessages} msgs at {p.GroupRate}/s"));
+        if (r.Cancelled)
+        {
+            text.AppendLine("CANCELLED: partial results");
+        }
+
+        if (r.Error is not null)
+        {
+            text.AppendLine("ERROR: " + r.Error);
+        }
+
+        var s = r.Setup;
+        text.AppendLine();
+        Rows(text, "Setup", [
+            ("users ready / wanted", Inv($"{s.UsersReady} / {s.UsersWanted}")),
+            ("register+verify+login", Inv($"{s.RegisterSeconds} s ({Rate(s.UsersWanted, s.RegisterSeconds)} users/s), {s.Retries} retries")),
+            ("connect (SignalR)", Inv($"{s.ConnectSeconds} s")),
+            ("direct chats (members ready)", Inv($"{s.DirectChats} ({s.DirectMembersReady}) in {s.DirectChatsSeconds} s")),
+            ("waits for the server to settle", s.Settle.Count == 0 ? "-" : string.Join(", ", s.Settle.Select(e => Inv($"{e.Key} {e.Value} s")))),
+            ("setup errors", s.Errors.Count == 0 ? "none" : string.Join(", ", s.Errors.Select(e => $"{e.Key} x{e.Value}"))),
+        ]);
+
+        if (r.Direct is { } d)
+        {
+            Rows(text, "Direct chats (send start -> recipient's `message` event)", [
+                ("sent ok / scheduled", Inv($"{d.Sent} / {d.Scheduled} (skipped at in-flight bound: {d.SkippedAtInFlightBound})")),
+                ("offered / achieved rate", Inv($"{d.OfferedRate} / {d.AchievedRate} msg/s over {d.SendWindowSeconds} s")),
+                ("send errors", Errors(d.ErrorsByStatus)),
+                ("delivered / lost", Inv($"{d.Delivered} / {d.Lost} (lost = no event within the loss wait)")),
+                ("latency p50 / p95 / p99 / max", Dist(d.LatencyMs, p95: true)),
+                ("send call p50 / p95 / p99 / max", Dist(d.SendCallMs, p95: true)),
+                ("max schedule lag / in flight", Inv($"{d.MaxScheduleLagMs} ms / {d.MaxInFlightSeen}")),
+            ]);
+        }
+
+        if (r.Group is { } g)
+        {
+            Rows(text, Inv($"Group of {g.Members} (send start -> LAST of {g.Recipients} recipients' events)"), [
+                ("sent ok / scheduled", Inv($"{g.Sent} / {g.Scheduled} at {g.AchievedRate} msg/s")),
+                ("send errors", Errors(g.ErrorsByStatus)),
+                ("deliveries / expected / lost", Inv($"{g.Deliveries} / {g.ExpectedDeliveries} / {g.LostDeliveries} ({g.MessagesIncomplete} messages incomplete)")),
+                ("fan-out p50 / p99 / max", Dist(g.FanOutMs, p95: false)),
+                ("one delivery p50 / p95 / p99 / max", Dist(g.DeliveryMs, p95: true)),
+                ("send call p50 / p95 / p99 / max", Dist(g.SendCallMs, p95: true)),
+            ]);
+        }
+
+        Rows(text, "CPU seconds per 1,000 messages sent (utime+stime from /proc)", [
+            ("", "direct" + "".PadLeft(8) + "group"),
+            ("host (Chat.LocalHost)", Pair(r.Direct?.Cpu, r.Group?.Cpu, c => c.PerThousandMessages.GetValueOrDefault(CpuMeter.Server))),
+            ("Cosmos emulator (node)", Pair(r.Direct?.Cpu, r.Group?.Cpu, c => c.PerThousandMessages.GetValueOrDefault(CpuMeter.Cosmos))),
+            ("Azurite (node)", Pair(r.Direct?.Cpu, r.Group?.Cpu, c => c.PerThousandMessages.GetValueOrDefault(CpuMeter.Azurite))),
+            ("emulators together", Pair(r.Direct?.Cpu, r.Group?.Cpu, c => c.EmulatorsPerThousandMessages)),
+            ("host per 1,000 deliveries", Pair(r.Direct?.Cpu, r.Group?.Cpu, c => c.ServerPerThousandDeliveries)),
+            ("host CPU s / window s", Pair(r.Direct?.Cpu, r.Group?.Cpu, c => c.Seconds.GetValueOrDefault(CpuMeter.Server) is { } v ? Math.Round(v, 2) : null, unit: "")
+                + Inv($"  (window {r.Direct?.Cpu?.WindowSeconds} / {r.Group?.Cpu?.WindowSeconds} s)")),
+            ("machine busy, CPU s", Pair(r.Direct?.Cpu, r.Group?.Cpu, c => c.MachineBusySeconds, unit: "")),
+            ("  of it other processes, CPU s", Pair(r.Direct?.Cpu, r.Group?.Cpu, c => c.OtherProcessesSeconds, unit: "")),
+            ("bench itself, CPU s", Pair(r.Direct?.Cpu, r.Group?.Cpu, c => Math.Round(c.BenchSeconds, 2), unit: "")),
+            ("idle load, CPU s/s", r.IdleCpu is { } idle
+                ? string.Join(", ", idle.Utilization.Select(u => Inv($"{u.Key} {u.Value}")))
+                : "-"),
+        ]);
+
+        text.AppendLine(Inv($"load average at start / end: {r.LoadAverageAtStart} / {r.LoadAverageAtEnd}"));
+        if (r.Notes.Count > 0)
+        {
+            text.AppendLine("Notes");
+            foreach (var note in r.Notes)
+            {
+                text.AppendLine("  - " + note);
+            }
+        }
+
+        return text.ToString();
+    }
+
+    private static void Rows(StringBuilder text, string title, (string Name, string Value)[] rows)
+    {
+        text.AppendLine(title);
+        foreach (var (name, value) in rows)
+        {
+            text.Append("  ").Append(name.PadRight(36)).AppendLine(value);
+        }
+
+        text.AppendLine();
+    }
+
+    private static string Dist(Distribution d, bool p95) =>
+        d.Count == 0 ? "-" : p95
+            ? Inv($"{N(d.P50)} / {N(d.P95)} / {N(d.P99)} / {N(d.Max)} ms (n={d.Count})")
+            : Inv($"{N(d.P50)} / {N(d.P99)} / {N(d.Max)} ms (n={d.Count})");
+
+    private static string Errors(Dictionary<string, long> errors) =>
+        errors.Count == 0 ? "none" : string.Join(", ", errors.OrderBy(e => e.Key, StringComparer.Ordinal).Select(e => $"{e.Key}: {e.Value}"));
+
+    private static string Pair(CpuUsage? a, CpuUsage? b, Func<CpuUsage, double?> pick, string unit = " s") =>
+        (a is null ? "-" : N(pick(a)) + unit).PadRight(14) + (b is null ? "-" : N(pick(b)) + unit);
+
+    private static string Rate(int count, double seconds) => seconds > 0 ? N(Math.Round(count / seconds, 1)) : "-";
+
+    private static string N(double? value) => value is { } v ? v.ToString("0.###", CultureInfo.InvariantCulture) : "n/a";
+
+    private static string Inv(FormattableString s) => s.ToString(CultureInfo.InvariantCulture);
+}
