@@ -158,6 +158,48 @@ public sealed class MediaTests(BackendFixture backend)
     }
 
     [Fact]
+    public async Task ConcurrentSendsOfOneUpload_AttachItOnce_AndEveryStoredMessageServesIt()
+    {
+        var alice = await Host.NewUserAsync();
+        var bob = await Host.NewUserAsync();
+        var carol = await Host.NewUserAsync();
+        var withBob = await alice.OpenDirectAsync(bob.UserId);
+        var withCarol = await alice.OpenDirectAsync(carol.UserId);
+        var ticket = await alice.CreateMediaAsync("p.png", "image/png", Png.Length);
+        using (await alice.UploadAsync(ticket, Png))
+        {
+        }
+
+        var attempts = await Task.WhenAll(
+            Attempt(() => alice.SendAsync(withBob.ChatId, new SendMessage("x-1", "image", MediaId: ticket.MediaId))),
+            Attempt(() => alice.SendAsync(withCarol.ChatId, new SendMessage("x-2", "image", MediaId: ticket.MediaId))));
+
+        Assert.Single(attempts, a => a is null);
+        Assert.Single(attempts, a => a is ChatApiException { Status: 400 });
+        var bobSees = (await bob.GetMessagesAsync(withBob.ChatId)).Messages.Count;
+        var carolSees = (await carol.GetMessagesAsync(withCarol.ChatId)).Messages.Count;
+        Assert.Equal(1, bobSees + carolSees);
+        var receiver = bobSees == 1 ? bob : carol;
+        using var plain = new HttpClient();
+        using var download = await plain.GetAsync(await receiver.GetMediaUrlAsync(ticket.MediaId));
+        Assert.Equal(Png, await download.Content.ReadAsByteArrayAsync());
+        await Expect.Problem(404, () => (bobSees == 1 ? carol : bob).GetMediaUrlAsync(ticket.MediaId));
+
+        static async Task<Exception?> Attempt(Func<Task> send)
+        {
+            try
+            {
+                await send();
+                return null;
+            }
+            catch (ChatApiException e)
+            {
+                return e;
+            }
+        }
+    }
+
+    [Fact]
     public async Task Documents_AreServedAsAttachments()
     {
         var alice = await Host.NewUserAsync();

@@ -23,6 +23,10 @@ public sealed record MediaRecord
 
     public string State { get; init; } = MediaStates.Pending;
 
+    /// <summary>The send (chat and client message id) that reserved this media before its seq was
+    /// claimed, so two concurrent sends of one upload cannot both attach it.</summary>
+    public string? ClaimedBy { get; init; }
+
     public string? ChatId { get; init; }
 
     public long? Seq { get; init; }

@@ -51,47 +51,62 @@ public sealed class MediaService(IMediaStore media, IMediaBlobs blobs, IChatStor
 
     /// <summary>Checks media about to be attached to a message of <paramref name="messageType"/>: the
     /// caller uploaded it, it is unused, the blob exists, is no larger than declared, and an image
-    /// starts like one. Cost: 1 point read, 1 blob properties call and 1 ranged read.</summary>
-    public async Task<(MediaRecord Media, string ETag)> PrepareAttachmentAsync(string callerId, string mediaId, string messageType, CancellationToken ct)
+    /// starts like one. With a <paramref name="claimKey"/> (the send's chat and client message id) it
+    /// also reserves the media for that send, so a concurrent send of the same upload is refused
+    /// (a retry of the same send passes). Cost: 1 point read, 1 blob properties call, 1 ranged read,
+    /// and with a claim 1 replace.</summary>
+    public async Task<(MediaRecord Media, string ETag)> PrepareAttachmentAsync(string callerId, string mediaId, string messageType, CancellationToken ct, string? claimKey = null)
     {
-        var stored = Ids.IsWellFormed(mediaId) ? await media.GetAsync(mediaId, ct) : null;
-        if (stored is null || stored.Value.OwnerId != callerId || stored.Value.IsAvatar)
+        for (var attempt = 0; ; attempt++)
         {
-            throw ChatErrors.Invalid("mediaId", "does not name media you uploaded.");
-        }
+            var stored = Ids.IsWellFormed(mediaId) ? await media.GetAsync(mediaId, ct) : null;
+            if (stored is null || stored.Value.OwnerId != callerId || stored.Value.IsAvatar)
+            {
+                throw ChatErrors.Invalid("mediaId", "does not name media you uploaded.");
+            }
 
-        var record = stored.Value;
-        if (record.State == MediaStates.Attached)
-        {
-            throw ChatErrors.Invalid("mediaId", "is already attached to a message.");
-        }
+            var record = stored.Value;
+            if (record.State == MediaStates.Attached || (record.ClaimedBy is not null && record.ClaimedBy != claimKey))
+            {
+                throw ChatErrors.Invalid("mediaId", "is already attached to a message.");
+            }
 
-        if (!Matches(messageType, record.ContentType))
-        {
-            throw ChatErrors.Invalid("type", $"does not fit media of type {record.ContentType}.");
-        }
+            if (!Matches(messageType, record.ContentType))
+            {
+                throw ChatErrors.Invalid("type", $"does not fit media of type {record.ContentType}.");
+            }
 
-        var blob = await blobs.InspectAsync(mediaId, ct) ?? throw ChatErrors.Invalid("mediaId", "was never uploaded.");
-        if (blob.SizeBytes > record.SizeBytes)
-        {
-            throw ChatErrors.Policy("The uploaded file is larger than declared.");
-        }
+            var blob = await blobs.InspectAsync(mediaId, ct) ?? throw ChatErrors.Invalid("mediaId", "was never uploaded.");
+            if (blob.SizeBytes > record.SizeBytes)
+            {
+                throw ChatErrors.Policy("The uploaded file is larger than declared.");
+            }
 
-        if (record.ContentType.StartsWith("image/", StringComparison.Ordinal) && !ImageSignatures.Matches(record.ContentType, blob.Head))
-        {
-            throw ChatErrors.Policy($"The uploaded file is not a {record.ContentType} image.");
-        }
+            if (record.ContentType.StartsWith("image/", StringComparison.Ordinal) && !ImageSignatures.Matches(record.ContentType, blob.Head))
+            {
+                throw ChatErrors.Policy($"The uploaded file is not a {record.ContentType} image.");
+            }
 
-        return (record with { SizeBytes = blob.SizeBytes }, blob.ETag);
+            if (claimKey is null || record.ClaimedBy == claimKey || await media.TryReplaceAsync(record with { ClaimedBy = claimKey }, stored.ETag, ct))
+            {
+                return (record with { SizeBytes = blob.SizeBytes }, blob.ETag);
+            }
+
+            if (attempt == 2)
+            {
+                throw ChatErrors.Unavailable("media store (contention)", TimeSpan.FromSeconds(1));
+            }
+        }
     }
 
-    /// <summary>Records where the media was attached (1 read, 1 replace); idempotent for the same message.</summary>
+    /// <summary>Records where the media was attached (1 read, 1 replace); idempotent for the same
+    /// message, and never moves media already attached to another one.</summary>
     public async Task MarkAttachedAsync(string mediaId, string chatId, long seq, string blobETag, CancellationToken ct)
     {
         for (var attempt = 0; attempt < 5; attempt++)
         {
             var stored = await media.GetAsync(mediaId, ct);
-            if (stored is null || (stored.Value.ChatId == chatId && stored.Value.Seq == seq))
+            if (stored is null || stored.Value.State == MediaStates.Attached)
             {
                 return;
             }

@@ -49,7 +49,7 @@ public sealed class MessageService(
                 return new SendResult(MessageViews.ToView(sent, MessageViews.Status(current, sent, await StatesAsync(chatId, ct))), false);
             }
 
-            (attachment, blobETag) = await media.PrepareAttachmentAsync(callerId, request.MediaId, request.Type!, ct);
+            (attachment, blobETag) = await media.PrepareAttachmentAsync(callerId, request.MediaId, request.Type!, ct, claimKey: $"{chatId}|{request.ClientMessageId}");
         }
 
         var now = time.GetUtcNow();
