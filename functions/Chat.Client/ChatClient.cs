@@ -168,6 +168,18 @@ public sealed class ChatClient(HttpClient http)
     // Health and local host
     public Task<Health> HealthAsync(CancellationToken ct = default) => SendAsync<Health>(HttpMethod.Get, "api/health", null, ct);
 
+    /// <summary><c>PUT /api/devices/{installationId}</c>: <paramref name="pushChannel"/> is the device
+    /// token or channel URI, or for webpush an object <c>{endpoint, p256dh, auth}</c>.</summary>
+    public Task RegisterDeviceAsync(string installationId, string platform, object pushChannel, CancellationToken ct = default) =>
+        SendAsync(HttpMethod.Put, $"api/devices/{Esc(installationId)}", new { platform, pushChannel }, ct);
+
+    public Task RemoveDeviceAsync(string installationId, CancellationToken ct = default) =>
+        SendAsync(HttpMethod.Delete, $"api/devices/{Esc(installationId)}", null, ct);
+
+    /// <summary>What the local Notification Hubs sink received for the tag (a user id), newest last.</summary>
+    public Task<List<ReceivedNotification>> LocalNotificationsAsync(string tag, CancellationToken ct = default) =>
+        SendAsync<List<ReceivedNotification>>(HttpMethod.Get, "_local/notifications" + Query(("tag", tag)), null, ct);
+
     public Task<List<ReceivedSms>> LocalSmsAsync(string phoneNumber, CancellationToken ct = default) =>
         SendAsync<List<ReceivedSms>>(HttpMethod.Get, "_local/sms" + Query(("phoneNumber", phoneNumber)), null, ct);
 

@@ -54,6 +54,9 @@ public sealed record ReceivedSms(string PhoneNumber, string Text, DateTimeOffset
 
 public sealed record Health(string Status, IReadOnlyDictionary<string, string>? Checks);
 
+/// <summary>A notification the local Notification Hubs sink rendered for one device.</summary>
+public sealed record ReceivedNotification(IReadOnlyList<string> Tags, string Platform, System.Text.Json.JsonElement Payload, DateTimeOffset At);
+
 /// <summary>The problem details of a failed call (API.md, Errors).</summary>
 public sealed record Problem(string Type, string Title, int Status, string Detail, string TraceId, IReadOnlyDictionary<string, string[]>? Errors);
 

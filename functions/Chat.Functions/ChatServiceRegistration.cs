@@ -12,8 +12,10 @@ using Chat.Functions.Cosmos;
 using Chat.Core.Presence;
 using Chat.Core.Realtime;
 using Chat.Core.Media;
+using Chat.Core.Push;
 using Chat.Functions.Http;
 using Chat.Functions.Media;
+using Chat.Functions.Push;
 using Chat.Functions.Queues;
 using Chat.Functions.Realtime;
 using Chat.Functions.Sms;
@@ -24,7 +26,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 /// <summary>The one set of registrations both hosts use.</summary>
 public static class ChatServiceRegistration
 {
-    /// <summary>One pooled client for the REST adapters (SMS, SignalR), recycling connections so DNS changes are seen.</summary>
+    /// <summary>One pooled client for the REST adapters (SMS, SignalR, Notification Hubs), recycling connections so DNS changes are seen.</summary>
     private static readonly HttpClient BackingServices = new(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(2) });
 
     public static IServiceCollection AddChatBackend(this IServiceCollection services)
@@ -38,6 +40,8 @@ public static class ChatServiceRegistration
         services.AddOptions<SignalROptions>().BindConfiguration(SignalROptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<MediaOptions>().BindConfiguration(MediaOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<MediaStorageOptions>().BindConfiguration(MediaStorageOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<NotificationHubOptions>().BindConfiguration(NotificationHubOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<PushOptions>().BindConfiguration(PushOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<LimitsOptions>().BindConfiguration(LimitsOptions.Section).ValidateDataAnnotations().ValidateOnStart();
 
         services.AddSingleton<CosmosDatabase>();
@@ -55,6 +59,9 @@ public static class ChatServiceRegistration
         services.AddSingleton(sp => ActivatorUtilities.CreateInstance<SignalRRestClient>(sp, BackingServices));
         services.AddSingleton<IRealtime>(sp => sp.GetRequiredService<SignalRRestClient>());
 
+        services.AddSingleton<IPushHub>(sp => ActivatorUtilities.CreateInstance<NotificationHubRestClient>(sp, BackingServices));
+        services.AddSingleton<IPushJobs, QueuedPushJobs>();
+        services.AddSingleton<IPushLog, CosmosPushLog>();
         services.AddSingleton<ISmsSender>(sp => ActivatorUtilities.CreateInstance<AcsSmsSender>(sp, BackingServices));
         services.AddSingleton<ITokenService, TokenService>();
         services.AddSingleton<AccessTokenValidator>();
@@ -67,6 +74,8 @@ public static class ChatServiceRegistration
         services.AddSingleton<MessageService>();
         services.AddSingleton<PresenceService>();
         services.AddSingleton<MediaService>();
+        services.AddSingleton<DeviceService>();
+        services.AddSingleton<PushService>();
 
         services.AddSingleton<ChatHttpPipeline>();
         services.Configure<Microsoft.AspNetCore.Mvc.JsonOptions>(o => ChatJson.Configure(o.JsonSerializerOptions));

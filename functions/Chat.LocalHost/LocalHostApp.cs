@@ -42,6 +42,7 @@ public static class LocalHostApp
         builder.Services.AddChatBackend();
         builder.Services.AddMvcCore();
         builder.Services.AddSingleton<LocalSmsSink>();
+        builder.Services.AddSingleton<LocalNotificationHubSink>();
         builder.Services.AddLocalSignalRService();
         builder.Services.AddHostedService<QueueTriggerHost>();
         builder.Services.AddHostedService<TimerTriggerHost>();
@@ -57,15 +58,16 @@ public static class LocalHostApp
         app.MapChatFunctions();
         app.MapPost("/sms", (HttpContext context, LocalSmsSink sink) => sink.ReceiveAsync(context));
         app.MapGet("/_local/sms", (string? phoneNumber, LocalSmsSink sink) => Results.Json(sink.For(phoneNumber), ChatJson.Options));
+        app.Services.GetRequiredService<LocalNotificationHubSink>().Map(app);
         return app;
     }
 
-    /// <summary>The local SMS sink and SignalR service live in this host: when it moves off the default
+    /// <summary>The local SMS sink, Notification Hubs sink and SignalR service live in this host: when it moves off the default
     /// URL (<c>--urls</c>), settings that name the default URL follow it.</summary>
     private static void PointLocalServicesAt(ConfigurationManager configuration, string url)
     {
         var moved = new Dictionary<string, string?>();
-        foreach (var key in new[] { "Sms:ConnectionString", "SignalR:ConnectionString" })
+        foreach (var key in new[] { "Sms:ConnectionString", "SignalR:ConnectionString", "NotificationHubs:ConnectionString" })
         {
             if (configuration[key] is { } value && value.Contains(DefaultUrl, StringComparison.OrdinalIgnoreCase))
             {

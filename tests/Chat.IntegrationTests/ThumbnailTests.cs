@@ -2,7 +2,8 @@ namespace Chat.IntegrationTests;
 
 using System.Buffers.Binary;
 using System.IO.Compression;
-using Azure.Storage.Queues;
+using Chat.Functions.Queues;
+using Microsoft.Extensions.DependencyInjection;
 using Chat.Client;
 using Chat.IntegrationTests.Infrastructure;
 using SkiaSharp;
@@ -48,7 +49,7 @@ public sealed class ThumbnailTests(BackendFixture backend)
         using var decoded = SKBitmap.Decode(bytes);
         Assert.Equal(320, Math.Max(decoded.Width, decoded.Height));
 
-        var poison = new QueueClient(backend.Storage.ConnectionString, "media-thumbnails-poison", new QueueClientOptions { MessageEncoding = QueueMessageEncoding.Base64 });
+        var poison = await Host.Services.GetRequiredService<StorageQueues>().GetAsync(QueueNames.MediaThumbnails + "-poison");
         await Expect.Eventually(
             async () =>
             {

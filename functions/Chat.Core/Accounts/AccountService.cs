@@ -5,6 +5,7 @@ using System.Text;
 using Chat.Core.Common;
 using Chat.Core.Errors;
 using Chat.Core.Ports;
+using Chat.Core.Push;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.Extensions.Options;
 
@@ -15,6 +16,7 @@ public sealed class AccountService(
     ISmsSender sms,
     ITokenService tokens,
     IRealtime realtime,
+    DeviceService devices,
     IRateLimiter limiter,
     IPasswordHasher<UserAccount> hasher,
     IOptions<LimitsOptions> limits,
@@ -177,7 +179,8 @@ public sealed class AccountService(
         throw ChatErrors.Unavailable("session store", TimeSpan.FromSeconds(1));
     }
 
-    /// <summary>Ends the caller's session. Cost: 1 point read and 1 replace.</summary>
+    /// <summary>Ends the caller's session and removes the named device's push registration.
+    /// Cost: 1 point read and 1 replace, plus 1 hub call with an installation id.</summary>
     public async Task<SessionRecord?> LogoutAsync(string callerId, LogoutRequest request, CancellationToken ct)
     {
         new Validator().Required("refreshToken", request.RefreshToken)
@@ -194,6 +197,7 @@ public sealed class AccountService(
             var stored = await users.GetSessionAsync(claims.UserId, claims.SessionId, ct);
             if (stored is null || stored.Value.Revoked)
             {
+                await RemoveDeviceAsync(callerId, request.InstallationId, ct);
                 return null;
             }
 
@@ -202,11 +206,20 @@ public sealed class AccountService(
             if (await users.TryReplaceSessionAsync(revoked, stored.ETag, ct))
             {
                 await realtime.CloseConnectionsAsync(revoked.UserId, ct);
+                await RemoveDeviceAsync(callerId, request.InstallationId, ct);
                 return revoked;
             }
         }
 
         throw ChatErrors.Unavailable("session store (contention)", TimeSpan.FromSeconds(1));
+    }
+
+    private async Task RemoveDeviceAsync(string userId, string? installationId, CancellationToken ct)
+    {
+        if (installationId is not null)
+        {
+            await devices.RemoveAsync(userId, installationId, ct);
+        }
     }
 
     /// <summary>Returns the registration when the code is right; counts every wrong guess, even

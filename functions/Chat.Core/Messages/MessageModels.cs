@@ -3,6 +3,10 @@ namespace Chat.Core.Messages;
 public static class MessageTypes
 {
     public const string Text = "text";
+    public const string Image = "image";
+    public const string Video = "video";
+    public const string Audio = "audio";
+    public const string File = "file";
     public static readonly IReadOnlySet<string> All = new HashSet<string>(StringComparer.Ordinal) { "text", "image", "video", "audio", "file" };
 }
 

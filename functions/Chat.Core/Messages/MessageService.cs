@@ -5,6 +5,7 @@ using Chat.Core.Common;
 using Chat.Core.Errors;
 using Chat.Core.Media;
 using Chat.Core.Ports;
+using Chat.Core.Push;
 using Chat.Core.Realtime;
 using Microsoft.Extensions.Options;
 
@@ -15,6 +16,7 @@ public sealed class MessageService(
     IMessageStore messages,
     IReceiptStore receipts,
     IRealtime realtime,
+    PushService push,
     IRateLimiter limiter,
     IOptions<LimitsOptions> limits,
     TimeProvider time)
@@ -24,7 +26,9 @@ public sealed class MessageService(
 
     /// <summary>
     /// Sends a message. Cost, O(1) in group size: 1 point read (chat), 1 create (send key),
-    /// 1 create per seq tried (usually 1), 1 replace of the chat document (last message).
+    /// 1 create per seq tried (usually 1), 1 replace of the chat document (last message); then, in
+    /// parallel, 1 SignalR REST call and the push plan (see <see cref="PushService.PlanAsync"/>: at most
+    /// one queue message, plus presence reads for small chats).
     /// A resend of the same clientMessageId: 1 read, 1 failed create, 1 single-partition query.
     /// </summary>
     public async Task<SendResult> SendAsync(string callerId, string chatId, SendMessageRequest request, CancellationToken ct)
@@ -87,8 +91,9 @@ public sealed class MessageService(
         var updated = await chatService.MutateAsync(chatId, c => WithLastMessage(c, message), ct);
         var view = MessageViews.ToView(message, MessageViews.Status(updated, message, new Dictionary<string, ReceiptState>()));
 
-        // One group send reaches every member's connections, however many (best effort; history is the truth).
-        await realtime.SendToGroupAsync(chatId, ClientMethods.Message, view, ct);
+        // One group send reaches every member's connections, however many (best effort; history is the
+        // truth); offline members get a push through the queue. Neither can fail the send.
+        await Task.WhenAll(realtime.SendToGroupAsync(chatId, ClientMethods.Message, view, ct), push.PlanAsync(updated, message, ct));
         return new SendResult(view, true);
     }
 

@@ -9,6 +9,9 @@ public static class QueueNames
     /// <summary>Images waiting for their thumbnail.</summary>
     public const string MediaThumbnails = "media-thumbnails";
 
+    /// <summary>Push jobs: one per message with offline recipients.</summary>
+    public const string PushNotifications = "push-notifications";
+
     /// <summary>The app setting (or settings prefix) of the queues' storage account, as Functions names it.</summary>
     public const string Connection = "AzureWebJobsStorage";
 }

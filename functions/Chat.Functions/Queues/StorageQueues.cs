@@ -11,6 +11,8 @@ using Microsoft.Extensions.Configuration;
 /// Queue clients on the Functions storage account: the connection string locally, or
 /// <c>AzureWebJobsStorage__queueServiceUri</c> with the managed identity in Azure. Messages are
 /// base64 JSON, as the queue trigger reads them (host.json <c>messageEncoding</c>).
+/// <c>Queues:NamePrefix</c> (empty in Azure) gives hosts that share one storage account their own
+/// queues: the local host's tests run several hosts against one Azurite.
 /// </summary>
 public sealed class StorageQueues(IConfiguration configuration, TokenCredential credential)
 {
@@ -18,19 +20,22 @@ public sealed class StorageQueues(IConfiguration configuration, TokenCredential 
 
     public static QueueClientOptions ClientOptions => new() { MessageEncoding = QueueMessageEncoding.Base64 };
 
+    private readonly string prefix = configuration["Queues:NamePrefix"] ?? string.Empty;
+
     public QueueServiceClient Service { get; } = CreateService(configuration, credential);
 
-    public async Task SendAsync<T>(string queueName, T message, CancellationToken ct)
+    /// <summary>Queues a message, visible after <paramref name="delay"/> (1 storage call).</summary>
+    public async Task SendAsync<T>(string queueName, T message, CancellationToken ct, TimeSpan? delay = null)
     {
         var queue = await GetAsync(queueName);
-        await queue.SendMessageAsync(new BinaryData(JsonSerializer.SerializeToUtf8Bytes(message, ChatJson.Options)), cancellationToken: ct);
+        await queue.SendMessageAsync(new BinaryData(JsonSerializer.SerializeToUtf8Bytes(message, ChatJson.Options)), visibilityTimeout: delay, cancellationToken: ct);
     }
 
-    /// <summary>The queue, created on first use.</summary>
+    /// <summary>The queue (by its name in the code), created on first use.</summary>
     public Task<QueueClient> GetAsync(string queueName) =>
         queues.GetOrAdd(queueName, name => new Lazy<Task<QueueClient>>(async () =>
         {
-            var client = Service.GetQueueClient(name);
+            var client = Service.GetQueueClient(prefix + name);
             await client.CreateIfNotExistsAsync();
             return client;
         })).Value;

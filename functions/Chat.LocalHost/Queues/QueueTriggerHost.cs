@@ -57,7 +57,7 @@ public sealed partial class QueueTriggerHost(IServiceProvider services, StorageQ
             {
                 var queue = await queues.GetAsync(queueName);
                 QueueMessage[] batch = await queue.ReceiveMessagesAsync(settings.BatchSize, TimeSpan.FromMinutes(5), ct);
-                await Task.WhenAll(batch.Select(message => HandleAsync(queue, message, method, settings, ct)));
+                await Task.WhenAll(batch.Select(message => HandleAsync(queueName, queue, message, method, settings, ct)));
                 delay = batch.Length > 0 ? MinPollingInterval : TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, settings.MaxPollingInterval.Ticks));
             }
             catch (Exception e) when (e is Azure.RequestFailedException or HttpRequestException)
@@ -81,7 +81,7 @@ public sealed partial class QueueTriggerHost(IServiceProvider services, StorageQ
         }
     }
 
-    private async Task HandleAsync(QueueClient queue, QueueMessage message, MethodInfo method, QueueHostSettings settings, CancellationToken ct)
+    private async Task HandleAsync(string queueName, QueueClient queue, QueueMessage message, MethodInfo method, QueueHostSettings settings, CancellationToken ct)
     {
         try
         {
@@ -100,7 +100,7 @@ public sealed partial class QueueTriggerHost(IServiceProvider services, StorageQ
             var error = e is TargetInvocationException { InnerException: { } inner } ? inner : e;
             if (message.DequeueCount >= settings.MaxDequeueCount)
             {
-                var poison = await queues.GetAsync(queue.Name + "-poison");
+                var poison = await queues.GetAsync(queueName + "-poison");
                 await poison.SendMessageAsync(message.Body, cancellationToken: CancellationToken.None);
                 await queue.DeleteMessageAsync(message.MessageId, message.PopReceipt, CancellationToken.None);
                 LogPoisoned(logger, error, queue.Name, message.MessageId, message.DequeueCount);

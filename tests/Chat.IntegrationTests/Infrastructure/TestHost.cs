@@ -20,6 +20,8 @@ public sealed class TestHost : IAsyncDisposable
         DatabaseName = databaseName;
     }
 
+    public const string NotificationHubKey = "aW50ZWdyYXRpb24tdGVzdHMtbm90aWZpY2F0aW9uLWh1Yi1rZXk=";
+
     public Uri BaseAddress { get; }
 
     public string DatabaseName { get; }
@@ -41,11 +43,16 @@ public sealed class TestHost : IAsyncDisposable
             ["Cosmos:DatabaseName"] = databaseName,
             ["Cosmos:CreateIfNotExists"] = "true",
             ["AzureWebJobsStorage"] = storageConnectionString,
+            ["Queues:NamePrefix"] = databaseName + "-",
             ["MediaStorage:ConnectionString"] = storageConnectionString,
             ["MediaStorage:Container"] = "media-" + databaseName,
             ["MediaStorage:CorsOrigins"] = "*",
             ["Sms:ConnectionString"] = $"endpoint={baseAddress};accesskey={smsKey}",
             ["SignalR:ConnectionString"] = $"Endpoint={baseAddress.ToString().TrimEnd('/')};AccessKey=integration-tests-signalr-access-key-0000;Version=1.0;",
+            ["NotificationHubs:ConnectionString"] = $"Endpoint={baseAddress}_local/notification-hubs/;SharedAccessKeyName=DefaultFullSharedAccessSignature;SharedAccessKey={NotificationHubKey}",
+            ["NotificationHubs:HubName"] = "chat-tests",
+            ["Push:RetryBaseDelay"] = "00:00:00.200",
+            ["Push:CollapseWindow"] = "00:00:01",
             ["Limits:AuthRequestsPerMinutePerIp"] = "1000000",
             ["Limits:LookupsPerMinute"] = "1000000",
             ["Limits:GroupJoinsPerMinute"] = "1000000",

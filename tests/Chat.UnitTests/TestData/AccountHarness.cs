@@ -4,6 +4,7 @@ using System.Text.RegularExpressions;
 using Chat.Core.Accounts;
 using Chat.Core.Common;
 using Chat.Core.Ports;
+using Chat.Core.Push;
 using Chat.Functions.Auth;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.Extensions.Options;
@@ -75,6 +76,7 @@ public sealed partial class AccountHarness
             Sms.Object,
             Tokens,
             Realtime.Object,
+            new DeviceService(PushHub.Object),
             new InMemoryRateLimiter(Time),
             Hasher,
             Options.Create(Limits),
@@ -88,6 +90,8 @@ public sealed partial class AccountHarness
     public Mock<ISmsSender> Sms { get; } = new();
 
     public Mock<IRealtime> Realtime { get; } = new();
+
+    public Mock<IPushHub> PushHub { get; } = new();
 
     public FakeTimeProvider Time { get; } = TestClock.New();
 

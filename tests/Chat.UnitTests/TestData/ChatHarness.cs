@@ -7,6 +7,8 @@ using Chat.Core.Common;
 using Chat.Core.Media;
 using Chat.Core.Messages;
 using Chat.Core.Ports;
+using Chat.Core.Push;
+using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
 using Moq;
@@ -39,13 +41,41 @@ public sealed class ChatHarness
         Messages.Setup(m => m.GetLastSeqAsync(It.IsAny<string>(), It.IsAny<CancellationToken>()))
             .ReturnsAsync((string id, CancellationToken _) => chats.TryGetValue(id, out var c) ? c.Value.LastSeq : 0);
 
+        Presence.Setup(p => p.GetLastActiveAsync(It.IsAny<IReadOnlyCollection<string>>(), It.IsAny<CancellationToken>()))
+            .ReturnsAsync((IReadOnlyCollection<string> ids, CancellationToken _) => LastActive.Where(a => ids.Contains(a.Key)).ToDictionary(a => a.Key, a => a.Value));
+        PushLog.Setup(l => l.GetNotifiedAsync(It.IsAny<string>(), It.IsAny<long>(), It.IsAny<CancellationToken>()))
+            .ReturnsAsync((string chatId, long seq, CancellationToken _) => Notified.TryGetValue((chatId, seq), out var set) ? set.ToHashSet() : new HashSet<string>());
+        PushLog.Setup(l => l.SetNotifiedAsync(It.IsAny<string>(), It.IsAny<long>(), It.IsAny<IReadOnlyCollection<string>>(), It.IsAny<CancellationToken>()))
+            .Callback((string chatId, long seq, IReadOnlyCollection<string> ids, CancellationToken _) => Notified[(chatId, seq)] = ids.ToArray())
+            .Returns(Task.CompletedTask);
+
         Limiter = new InMemoryRateLimiter(Time);
         ChatService = new ChatService(Chats.Object, Messages.Object, Receipts.Object, Users.Object, Directory.Object, Realtime.Object, Limiter, Options.Create(Limits), Time);
         MediaService = new MediaService(Media.Object, Blobs.Object, Chats.Object, new Mock<IMediaJobs>().Object, new Mock<IThumbnailRenderer>().Object, Options.Create(new MediaOptions()), Time);
-        MessageService = new MessageService(ChatService, MediaService, Messages.Object, Receipts.Object, Realtime.Object, Limiter, Options.Create(Limits), Time);
+        PushService = new PushService(
+            Chats.Object, Messages.Object, Users.Object, Presence.Object, PushHub.Object, PushJobs.Object, PushLog.Object, Options.Create(PushOptions), Time, NullLogger<PushService>.Instance);
+        MessageService = new MessageService(ChatService, MediaService, Messages.Object, Receipts.Object, Realtime.Object, PushService, Limiter, Options.Create(Limits), Time);
     }
 
     public Mock<IChatStore> Chats { get; } = new();
+
+    public Mock<IPresenceStore> Presence { get; } = new();
+
+    /// <summary>Last activity the presence mock answers with.</summary>
+    public ConcurrentDictionary<string, DateTimeOffset> LastActive { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>What the push log mock holds, per (chat, seq).</summary>
+    public ConcurrentDictionary<(string ChatId, long Seq), string[]> Notified { get; } = new();
+
+    public Mock<IPushHub> PushHub { get; } = new();
+
+    public Mock<IPushJobs> PushJobs { get; } = new();
+
+    public Mock<IPushLog> PushLog { get; } = new();
+
+    public PushOptions PushOptions { get; } = new();
+
+    public PushService PushService { get; }
 
     public Mock<IMessageStore> Messages { get; } = new();
 
