@@ -38,7 +38,7 @@ public sealed class AccountService(
         limiter.Acquire(Limits.AuthPerIp, clientIp);
         var v = new Validator()
             .When(!PhoneNumbers.IsE164(request.PhoneNumber), "phoneNumber", "must be an E.164 number such as +14155550100.")
-            .Length("displayName", request.DisplayName?.Trim(), 1, 64)
+            .Length("displayName", DisplayNames.Normalize(request.DisplayName), 1, 64)
             .Length("password", request.Password, 8, 128);
         v.ThrowIfInvalid();
         var phone = request.PhoneNumber!;
@@ -53,7 +53,7 @@ public sealed class AccountService(
             new PendingRegistration
             {
                 PhoneNumber = phone,
-                DisplayName = request.DisplayName!.Trim(),
+                DisplayName = DisplayNames.Normalize(request.DisplayName)!,
                 PasswordHash = hasher.HashPassword(HashSubject, request.Password!),
                 CodeHash = HashCode(phone, code),
                 ExpiresAt = time.GetUtcNow() + Limits.VerificationCodeLifetime,

@@ -18,7 +18,7 @@ public sealed class UserService(IUserStore users, IDirectoryStore directory, Pre
     public async Task<UserView> UpdateMeAsync(string callerId, UpdateProfileRequest request, CancellationToken ct)
     {
         new Validator()
-            .Length("displayName", request.DisplayName?.Trim(), 1, 64, required: false)
+            .Length("displayName", DisplayNames.Normalize(request.DisplayName), 1, 64, required: false)
             .Length("about", request.About, 0, 140, required: false)
             .When(request.AvatarMediaId is not null && !Ids.IsWellFormed(request.AvatarMediaId), "avatarMediaId", "is not a media id.")
             .When(
@@ -36,7 +36,7 @@ public sealed class UserService(IUserStore users, IDirectoryStore directory, Pre
             var stored = await users.GetAsync(callerId, ct) ?? throw ChatErrors.Unauthorized("The account no longer exists.");
             var updated = stored.Value with
             {
-                DisplayName = request.DisplayName?.Trim() ?? stored.Value.DisplayName,
+                DisplayName = DisplayNames.Normalize(request.DisplayName) ?? stored.Value.DisplayName,
                 About = request.About ?? stored.Value.About,
                 AvatarMediaId = request.AvatarMediaId ?? stored.Value.AvatarMediaId,
                 LastSeenVisibility = request.LastSeenVisibility ?? stored.Value.LastSeenVisibility,

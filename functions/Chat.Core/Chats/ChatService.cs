@@ -1,6 +1,7 @@
 namespace Chat.Core.Chats;
 
 using System.Security.Cryptography;
+using Chat.Core.Accounts;
 using Chat.Core.Common;
 using Chat.Core.Errors;
 using Chat.Core.Messages;
@@ -70,7 +71,7 @@ public sealed class ChatService(
     /// <summary>Cost: 1 point read per member (existence), 1 upsert per member (chat index), 1 create.</summary>
     public async Task<ChatView> CreateGroupAsync(string callerId, CreateGroupRequest request, CancellationToken ct)
     {
-        var v = new Validator().Length("name", request.Name?.Trim(), 1, 100).Required("memberIds", request.MemberIds);
+        var v = new Validator().Length("name", DisplayNames.Normalize(request.Name), 1, 100).Required("memberIds", request.MemberIds);
         v.When(request.MemberIds?.Any(id => !Ids.IsWellFormed(id)) == true, "memberIds", "must be user ids.");
         v.ThrowIfInvalid();
 
@@ -86,7 +87,7 @@ public sealed class ChatService(
         {
             ChatId = Ids.NewGroupId(),
             Type = ChatTypes.Group,
-            Name = request.Name!.Trim(),
+            Name = DisplayNames.Normalize(request.Name)!,
             Members = memberIds.Select(id => new ChatMember { UserId = id, Role = Roles.Member, JoinedAt = now })
                 .Prepend(new ChatMember { UserId = callerId, Role = Roles.Admin, JoinedAt = now }).ToArray(),
             CreatedAt = now,
@@ -142,12 +143,12 @@ public sealed class ChatService(
     public async Task<ChatView> UpdateGroupAsync(string callerId, string chatId, UpdateGroupRequest request, CancellationToken ct)
     {
         new Validator()
-            .Length("name", request.Name?.Trim(), 1, 100, required: false)
+            .Length("name", DisplayNames.Normalize(request.Name), 1, 100, required: false)
             .Length("description", request.Description, 0, 512, required: false)
             .ThrowIfInvalid();
         var chat = await MutateGroupAsync(callerId, chatId, requireAdmin: true, c => c with
         {
-            Name = request.Name?.Trim() ?? c.Name,
+            Name = DisplayNames.Normalize(request.Name) ?? c.Name,
             Description = request.Description ?? c.Description,
         }, ct);
         await MembershipChangedAsync(chat, [], [], ct);
