@@ -3,9 +3,12 @@ namespace Chat.Functions.Cosmos;
 using Chat.Core.Common;
 using Chat.Core.Media;
 using Chat.Core.Ports;
+using Microsoft.Extensions.Options;
 
-/// <summary>Media records in the directory container (partition = id): every lookup is a point read.</summary>
-public sealed class CosmosMediaStore(CosmosDatabase db) : IMediaStore
+/// <summary>Media records in the directory container (partition = id): every lookup is a point read.
+/// A record that is still pending carries a TTL of twice the unattached lifetime, so uploads that were
+/// announced but never uploaded (no blob for the sweep to find) expire by themselves; attaching clears it.</summary>
+public sealed class CosmosMediaStore(CosmosDatabase db, IOptions<MediaOptions> options) : IMediaStore
 {
     public Task<Versioned<MediaRecord>?> GetAsync(string mediaId, CancellationToken ct)
     {
@@ -14,15 +17,18 @@ public sealed class CosmosMediaStore(CosmosDatabase db) : IMediaStore
     }
 
     public Task CreateAsync(MediaRecord media, CancellationToken ct) =>
-        db.TryCreateAsync(db.Directory, new DirectoryItem<MediaRecord>(Id(media.MediaId), "media", media), Id(media.MediaId), ct);
+        db.TryCreateAsync(db.Directory, Item(media), Id(media.MediaId), ct);
 
     public Task<bool> TryReplaceAsync(MediaRecord media, string etag, CancellationToken ct)
     {
         var id = Id(media.MediaId);
-        return db.TryReplaceAsync(db.Directory, new DirectoryItem<MediaRecord>(id, "media", media), id, id, etag, ct);
+        return db.TryReplaceAsync(db.Directory, Item(media), id, id, etag, ct);
     }
 
     public Task DeleteAsync(string mediaId, CancellationToken ct) => db.DeleteAsync(db.Directory, Id(mediaId), Id(mediaId), ct);
 
     private static string Id(string mediaId) => "media:" + mediaId;
+
+    private DirectoryItem<MediaRecord> Item(MediaRecord media) =>
+        new(Id(media.MediaId), "media", media, media.State == MediaStates.Pending && !media.IsAvatar ? (int)(options.Value.UnattachedLifetime * 2).TotalSeconds : null);
 }
