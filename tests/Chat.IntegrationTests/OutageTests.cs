@@ -50,6 +50,29 @@ public sealed class OutageTests(BackendFixture backend)
     }
 
     [Fact]
+    public async Task QueuesUnreachable_SendsStillSucceed_PushIsLost_AndHealthSays503()
+    {
+        var clock = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(DateTimeOffset.UtcNow);
+        var deadQueues = backend.Storage.ConnectionString.Replace($":{backend.Storage.QueuePort}/", $":{Ports.Free()}/", StringComparison.Ordinal);
+        await using var host = await TestHost.StartAsync(
+            backend.Cosmos.ConnectionString, backend.Storage.ConnectionString, new Dictionary<string, string?> { ["AzureWebJobsStorage"] = deadQueues }, clock);
+        var alice = await host.NewUserAsync();
+        var bob = await host.NewUserAsync();
+        var chat = await alice.OpenDirectAsync(bob.UserId);
+        await bob.RegisterDeviceAsync("phone", "fcm", "token");
+        clock.Advance(TimeSpan.FromSeconds(61)); // bob is offline: the send tries to queue a push job
+
+        var sent = await alice.SendTextAsync(chat.ChatId, "the queue is down");
+
+        Assert.Equal(1, sent.Seq);
+        Assert.Equal("the queue is down", Assert.Single((await bob.GetMessagesAsync(chat.ChatId)).Messages).Text);
+        var health = await Expect.Problem(503, () => host.NewClient().HealthAsync());
+        Assert.NotNull(health.RetryAfter);
+        Assert.Contains("\"storage\":\"unavailable\"", health.RawBody, StringComparison.Ordinal);
+        Assert.Contains("\"cosmos\":\"healthy\"", health.RawBody, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task CosmosUnreachable_SendFails503_NothingHalfWritten_ResendAfterRecoveryStoresOnce()
     {
         await using var cosmos = await CosmosEmulator.StartAsync();

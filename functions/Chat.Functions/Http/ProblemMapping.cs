@@ -23,6 +23,7 @@ public static class ProblemMapping
         CosmosException { StatusCode: HttpStatusCode.ServiceUnavailable or HttpStatusCode.RequestTimeout or HttpStatusCode.Gone or HttpStatusCode.InternalServerError or HttpStatusCode.BadGateway or HttpStatusCode.GatewayTimeout } cosmos =>
             ChatErrors.Unavailable("database", DefaultRetryAfter, cosmos),
         RequestFailedException { Status: 0 or >= 500 or 429 or 408 } storage => ChatErrors.Unavailable("storage", DefaultRetryAfter, storage),
+        AggregateException aggregate when Chat.Functions.Queues.StorageFailures.IsTransient(aggregate) => ChatErrors.Unavailable("storage", DefaultRetryAfter, aggregate),
         HttpRequestException http => ChatErrors.Unavailable("backing service", DefaultRetryAfter, http),
         TimeoutException timeout => ChatErrors.Unavailable("backing service", DefaultRetryAfter, timeout),
         OperationCanceledException canceled when !requestAborted.IsCancellationRequested =>

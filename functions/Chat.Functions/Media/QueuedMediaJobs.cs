@@ -15,7 +15,7 @@ public sealed partial class QueuedMediaJobs(StorageQueues queues, ILogger<Queued
         {
             await queues.SendAsync(QueueNames.MediaThumbnails, new ThumbnailJob(mediaId), ct);
         }
-        catch (Exception e) when (e is Azure.RequestFailedException or HttpRequestException)
+        catch (Exception e) when (StorageFailures.IsTransient(e) && !ct.IsCancellationRequested)
         {
             LogEnqueueFailed(logger, e, mediaId);
         }

@@ -23,7 +23,7 @@ public sealed class QueuedPushJobs(StorageQueues queues) : IPushJobs
         {
             await queues.SendAsync(queue, job, ct, delay is { } d && d > TimeSpan.Zero ? d : null);
         }
-        catch (Exception e) when (e is Azure.RequestFailedException or HttpRequestException or TimeoutException)
+        catch (Exception e) when (StorageFailures.IsTransient(e) && !ct.IsCancellationRequested)
         {
             throw new PushDeliveryException($"The push job of chat {job.ChatId} seq {job.Seq} could not be queued.", transient: true, inner: e);
         }

@@ -18,7 +18,20 @@ public sealed class StorageQueues(IConfiguration configuration, TokenCredential 
 {
     private readonly ConcurrentDictionary<string, Lazy<Task<QueueClient>>> queues = new(StringComparer.Ordinal);
 
-    public static QueueClientOptions ClientOptions => new() { MessageEncoding = QueueMessageEncoding.Base64 };
+    /// <summary>Base64 messages; a short retry budget, so an unreachable account fails a call within
+    /// seconds (the send path only logs it) instead of the SDK's default minutes.</summary>
+    public static QueueClientOptions ClientOptions
+    {
+        get
+        {
+            var options = new QueueClientOptions { MessageEncoding = QueueMessageEncoding.Base64 };
+            options.Retry.MaxRetries = 2;
+            options.Retry.Delay = TimeSpan.FromMilliseconds(200);
+            options.Retry.MaxDelay = TimeSpan.FromSeconds(1);
+            options.Retry.NetworkTimeout = TimeSpan.FromSeconds(3);
+            return options;
+        }
+    }
 
     private readonly string prefix = configuration["Queues:NamePrefix"] ?? string.Empty;
 
@@ -31,14 +44,26 @@ public sealed class StorageQueues(IConfiguration configuration, TokenCredential 
         await queue.SendMessageAsync(new BinaryData(JsonSerializer.SerializeToUtf8Bytes(message, ChatJson.Options)), visibilityTimeout: delay, cancellationToken: ct);
     }
 
-    /// <summary>The queue (by its name in the code), created on first use.</summary>
-    public Task<QueueClient> GetAsync(string queueName) =>
-        queues.GetOrAdd(queueName, name => new Lazy<Task<QueueClient>>(async () =>
+    /// <summary>The queue (by its name in the code), created on first use; a failed creation is
+    /// forgotten, so the next call tries again once storage is back.</summary>
+    public async Task<QueueClient> GetAsync(string queueName)
+    {
+        var created = queues.GetOrAdd(queueName, name => new Lazy<Task<QueueClient>>(async () =>
         {
             var client = Service.GetQueueClient(prefix + name);
             await client.CreateIfNotExistsAsync();
             return client;
-        })).Value;
+        }));
+        try
+        {
+            return await created.Value;
+        }
+        catch
+        {
+            queues.TryRemove(new KeyValuePair<string, Lazy<Task<QueueClient>>>(queueName, created));
+            throw;
+        }
+    }
 
     private static QueueServiceClient CreateService(IConfiguration configuration, TokenCredential credential)
     {

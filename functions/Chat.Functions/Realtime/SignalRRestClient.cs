@@ -73,7 +73,7 @@ public sealed partial class SignalRRestClient(
                 {
                     await queues.SendAsync(QueueNames.RealtimeGroups, change, ct);
                 }
-                catch (Exception queueError) when (queueError is Azure.RequestFailedException or HttpRequestException or TaskCanceledException)
+                catch (Exception queueError) when (StorageFailures.IsTransient(queueError))
                 {
                     LogGroupChangeLost(logger, queueError, change.ChatId, change.UserId, change.Add);
                 }

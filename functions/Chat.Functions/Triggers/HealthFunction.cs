@@ -2,17 +2,28 @@ namespace Chat.Functions.Triggers;
 
 using Chat.Functions.Cosmos;
 using Chat.Functions.Http;
+using Chat.Functions.Queues;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Azure.Functions.Worker;
 
-public sealed class HealthFunction(CosmosDatabase cosmos)
+public sealed class HealthFunction(CosmosDatabase cosmos, StorageQueues queues)
 {
-    /// <summary>200 once every backing service answers; 503 otherwise.</summary>
+    private static readonly TimeSpan StorageBudget = TimeSpan.FromSeconds(3);
+
+    /// <summary>200 once every backing service answers; 503 otherwise. Cost: 1 Cosmos read and 1
+    /// queue properties call, in parallel (SignalR and Notification Hubs failures only degrade
+    /// delivery, so they do not make the API unhealthy).</summary>
     [Function(nameof(Health)), Public]
     public async Task<IActionResult> Health([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "health")] HttpRequest req)
     {
-        var checks = new Dictionary<string, string> { ["cosmos"] = await cosmos.PingAsync(req.Aborted()) ? "healthy" : "unavailable" };
+        var cosmosCheck = cosmos.PingAsync(req.Aborted());
+        var storageCheck = PingStorageAsync(req.Aborted());
+        var checks = new Dictionary<string, string>
+        {
+            ["cosmos"] = await cosmosCheck ? "healthy" : "unavailable",
+            ["storage"] = await storageCheck ? "healthy" : "unavailable",
+        };
         if (checks.Values.All(v => v == "healthy"))
         {
             return new OkObjectResult(new { status = "healthy", checks });
@@ -29,5 +40,23 @@ public sealed class HealthFunction(CosmosDatabase cosmos)
             ["checks"] = checks,
         };
         return new ObjectResult(problem) { StatusCode = 503, ContentTypes = { "application/problem+json" } };
+    }
+
+    /// <summary>The queues (thumbnails, push jobs, group retries) answer: one properties call on a queue
+    /// the app owns, which the app's data role may read.</summary>
+    private async Task<bool> PingStorageAsync(CancellationToken ct)
+    {
+        using var budget = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        budget.CancelAfter(StorageBudget);
+        try
+        {
+            var queue = await queues.GetAsync(QueueNames.PushNotifications).WaitAsync(budget.Token);
+            await queue.GetPropertiesAsync(budget.Token);
+            return true;
+        }
+        catch (Exception e) when (StorageFailures.IsTransient(e) && !ct.IsCancellationRequested)
+        {
+            return false;
+        }
     }
 }

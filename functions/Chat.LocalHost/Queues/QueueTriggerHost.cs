@@ -60,7 +60,7 @@ public sealed partial class QueueTriggerHost(IServiceProvider services, StorageQ
                 await Task.WhenAll(batch.Select(message => HandleAsync(queueName, queue, message, method, settings, ct)));
                 delay = batch.Length > 0 ? MinPollingInterval : TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, settings.MaxPollingInterval.Ticks));
             }
-            catch (Exception e) when (e is Azure.RequestFailedException or HttpRequestException)
+            catch (Exception e) when (!ct.IsCancellationRequested)
             {
                 LogPollFailed(logger, e, queueName);
                 delay = settings.MaxPollingInterval;
@@ -131,6 +131,8 @@ public sealed partial class QueueTriggerHost(IServiceProvider services, StorageQ
             : JsonSerializer.Deserialize(message.Body.ToMemory().Span, parameter.ParameterType, ChatJson.Options);
     }
 
+    /// <summary>Whatever goes wrong while polling (storage down, a message that cannot even be moved
+    /// to poison) is logged and polled again later; it never stops the host.</summary>
     [LoggerMessage(Level = LogLevel.Warning, Message = "Polling queue {Queue} failed")]
     private static partial void LogPollFailed(ILogger logger, Exception exception, string queue);
 
