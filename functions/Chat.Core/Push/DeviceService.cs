@@ -70,6 +70,7 @@ public sealed class DeviceService(IPushHub hub)
             .When(endpoint is null || p256dh is null || auth is null, "pushChannel", Shape)
             .When(endpoint is not null && (!IsHttpsUri(endpoint) || endpoint.Length > MaxChannelLength), "pushChannel", "endpoint must be an https URL.")
             .When(p256dh is { Length: 0 or > 256 } || auth is { Length: 0 or > 256 }, "pushChannel", "p256dh and auth must be 1..256 characters.")
+            .When((p256dh + auth + endpoint).Any(char.IsControl), "pushChannel", "must not contain control characters.")
             .ThrowIfInvalid();
         return new WebPushChannel(endpoint!, p256dh!, auth!);
     }

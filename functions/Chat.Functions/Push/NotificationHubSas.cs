@@ -22,7 +22,7 @@ public static class NotificationHubSas
 
     /// <summary>Whether <paramref name="authorization"/> is a valid, unexpired token for a request to
     /// <paramref name="requestUrl"/> signed with <paramref name="keyName"/>'s key. The token's resource
-    /// must be the request URL or a prefix of it (the hub URL, as clients usually sign).</summary>
+    /// must be the request URL or a path prefix of it, ending at a '/' (the hub URL, as clients usually sign).</summary>
     public static bool Verify(string? authorization, Uri requestUrl, string keyName, string key, DateTimeOffset now)
     {
         const string Scheme = "SharedAccessSignature ";
@@ -46,7 +46,7 @@ public static class NotificationHubSas
 
         var resource = Uri.UnescapeDataString(sr);
         var target = Normalize(requestUrl);
-        if (!target.StartsWith(resource, StringComparison.Ordinal))
+        if (target != resource && !target.StartsWith(resource.TrimEnd('/') + "/", StringComparison.Ordinal))
         {
             return false;
         }
