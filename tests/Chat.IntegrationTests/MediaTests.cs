@@ -200,6 +200,31 @@ public sealed class MediaTests(BackendFixture backend)
     }
 
     [Fact]
+    public async Task DeletingTheMessage_WithdrawsItsMedia_FromEveryone()
+    {
+        var alice = await Host.NewUserAsync();
+        var bob = await Host.NewUserAsync();
+        var chat = await alice.OpenDirectAsync(bob.UserId);
+        var ticket = await alice.CreateMediaAsync("private.png", "image/png", Png.Length);
+        using (await alice.UploadAsync(ticket, Png))
+        {
+        }
+
+        var sent = await alice.SendAsync(chat.ChatId, new SendMessage("secret-1", "image", MediaId: ticket.MediaId));
+        Assert.NotNull(await bob.GetMediaUrlAsync(ticket.MediaId));
+
+        await alice.DeleteMessageAsync(chat.ChatId, sent.Seq);
+
+        await Expect.Problem(404, () => bob.GetMediaUrlAsync(ticket.MediaId));
+        await Expect.Problem(404, () => alice.GetMediaUrlAsync(ticket.MediaId));
+        var shown = Assert.Single((await bob.GetMessagesAsync(chat.ChatId)).Messages);
+        Assert.True(shown.Deleted);
+        Assert.Null(shown.Media);
+        var blob = new Azure.Storage.Blobs.BlobContainerClient(backend.Storage.ConnectionString, Host.MediaContainer).GetBlobClient(ticket.MediaId);
+        Assert.False(await blob.ExistsAsync());
+    }
+
+    [Fact]
     public async Task Documents_AreServedAsAttachments()
     {
         var alice = await Host.NewUserAsync();

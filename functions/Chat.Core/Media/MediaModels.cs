@@ -4,6 +4,9 @@ public static class MediaStates
 {
     public const string Pending = "pending";
     public const string Attached = "attached";
+
+    /// <summary>Its message was deleted: nobody may read it, and its blobs go (now, or at the next sweep).</summary>
+    public const string Deleted = "deleted";
 }
 
 /// <summary>An upload: who made it, what they declared, and where it was attached (chat and seq).</summary>

@@ -124,6 +124,34 @@ public sealed class MediaService(IMediaStore media, IMediaBlobs blobs, IChatStor
         }
     }
 
+    /// <summary>
+    /// Withdraws the media of a deleted message: the record says deleted (reads answer 404 from now
+    /// on) and the blob and thumbnail are removed. If blob storage fails, the message delete answers 503
+    /// before the message changes, and its retry finishes the job (the sweep also removes such blobs).
+    /// Read URLs handed out before stay valid until they expire (at most the read-URL window).
+    /// Cost: 1 read, 1 replace, 2 blob deletes.
+    /// </summary>
+    public async Task DiscardAsync(string mediaId, CancellationToken ct)
+    {
+        for (var attempt = 0; attempt < 5; attempt++)
+        {
+            var stored = await media.GetAsync(mediaId, ct);
+            if (stored is null)
+            {
+                return;
+            }
+
+            if (stored.Value.State == MediaStates.Deleted
+                || await media.TryReplaceAsync(stored.Value with { State = MediaStates.Deleted, HasThumbnail = false }, stored.ETag, ct))
+            {
+                await blobs.DeleteAsync(mediaId, ct);
+                return;
+            }
+        }
+
+        throw ChatErrors.Unavailable("media store (contention)", TimeSpan.FromSeconds(1));
+    }
+
     /// <summary>A read URL for someone allowed to see the media (404 for everyone else, 410 past
     /// retention). Cost: 1 point read, plus 1 for the chat when the caller is not the uploader.</summary>
     public async Task<Uri> OpenAsync(string callerId, string mediaId, CancellationToken ct) => await OpenAsync(callerId, mediaId, thumbnail: false, ct);
@@ -164,7 +192,7 @@ public sealed class MediaService(IMediaStore media, IMediaBlobs blobs, IChatStor
     {
         var stored = Ids.IsWellFormed(mediaId) ? await media.GetAsync(mediaId, ct) : null;
         var record = stored?.Value ?? throw ChatErrors.NotFound("media");
-        if (!await MayReadAsync(callerId, record, ct))
+        if (record.State == MediaStates.Deleted || !await MayReadAsync(callerId, record, ct))
         {
             throw ChatErrors.NotFound("media");
         }
@@ -219,6 +247,7 @@ public sealed class MediaService(IMediaStore media, IMediaBlobs blobs, IChatStor
             var expired = record switch
             {
                 null => true,
+                { State: MediaStates.Deleted } => true,
                 { IsAvatar: true } => false,
                 { State: MediaStates.Pending } => now - record.CreatedAt > Options.UnattachedLifetime,
                 _ => now - record.CreatedAt > Options.Retention,

@@ -116,8 +116,9 @@ public sealed class MessageService(
         return new MessagePage(page.Messages.Select(m => MessageViews.ToView(m, MessageViews.Status(chat, m, states))).ToArray(), page.HasMore);
     }
 
-    /// <summary>Deletes for everyone (sender, or a group admin). Cost: 1 read of the chat and the
-    /// message, 1 replace of the message, and 1 replace of the chat when it was the last message.</summary>
+    /// <summary>Deletes for everyone (sender, or a group admin), its media included. Cost: 1 read of
+    /// the chat and the message, 1 replace of the message, 1 replace of the chat when it was the last
+    /// message, and for media see <see cref="MediaService.DiscardAsync"/>.</summary>
     public async Task<MessageRecord> DeleteAsync(string callerId, string chatId, long seq, CancellationToken ct)
     {
         var chat = await chatService.LoadVisibleAsync(callerId, chatId, ct);
@@ -135,6 +136,12 @@ public sealed class MessageService(
         if (message.Deleted)
         {
             return message;
+        }
+
+        // The media goes first: should the rest fail, a retry finds the message not yet deleted.
+        if (message.Media is { } attached)
+        {
+            await media.DiscardAsync(attached.MediaId, ct);
         }
 
         var deleted = message with { Deleted = true, Text = null, Media = null, ReplyToSeq = null };

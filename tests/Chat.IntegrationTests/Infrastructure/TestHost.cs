@@ -26,6 +26,9 @@ public sealed class TestHost : IAsyncDisposable
 
     public string DatabaseName { get; }
 
+    /// <summary>The blob container of this host's media.</summary>
+    public string MediaContainer => "media-" + DatabaseName;
+
     public IServiceProvider Services => app.Services;
 
     public static async Task<TestHost> StartAsync(

@@ -867,6 +867,48 @@ public sealed class MediaServiceTests
         h.Media.Verify(m => m.TryReplaceAsync(It.IsAny<MediaRecord>(), It.IsAny<string>(), It.IsAny<CancellationToken>()), Times.Exactly(2));
     }
 
+    // ---- DiscardAsync ----
+
+    [Fact]
+    public async Task Discard_MarksTheRecordDeleted_RemovesTheBlobs_AndReadsAnswer404ForEveryone()
+    {
+        var media = h.StoreUploaded(MediaBuilder.Attached("g_group1", 5, ownerId: "alice") with { HasThumbnail = true });
+
+        await Service.DiscardAsync(media.MediaId, None);
+
+        var stored = h.Stored(media.MediaId)!;
+        Assert.Equal(MediaStates.Deleted, stored.State);
+        Assert.False(stored.HasThumbnail);
+        Assert.False(h.BlobsById.ContainsKey(media.MediaId));
+        h.Blobs.Verify(b => b.DeleteAsync(media.MediaId, It.IsAny<CancellationToken>()), Times.Once);
+        Assert.Equal(404, (await Assert.ThrowsAsync<ChatException>(() => Service.OpenAsync("alice", media.MediaId, None))).Status);
+        Assert.Equal(404, (await Assert.ThrowsAsync<ChatException>(() => Service.OpenThumbnailAsync("alice", media.MediaId, None))).Status);
+        h.Blobs.Verify(b => b.CreateReadUrlAsync(It.IsAny<MediaRecord>(), It.IsAny<bool>(), It.IsAny<CancellationToken>()), Times.Never);
+    }
+
+    [Fact]
+    public async Task Discard_Again_OnlyRetriesTheBlobDelete_AndUnknownMediaIsNothing()
+    {
+        var media = h.StoreUploaded(MediaBuilder.Attached("g_group1", 5));
+        await Service.DiscardAsync(media.MediaId, None);
+
+        await Service.DiscardAsync(media.MediaId, None);
+        await Service.DiscardAsync("no-such-media", None);
+
+        h.Media.Verify(m => m.TryReplaceAsync(It.IsAny<MediaRecord>(), It.IsAny<string>(), It.IsAny<CancellationToken>()), Times.Once);
+        h.Blobs.Verify(b => b.DeleteAsync(media.MediaId, It.IsAny<CancellationToken>()), Times.Exactly(2));
+        h.Blobs.Verify(b => b.DeleteAsync("no-such-media", It.IsAny<CancellationToken>()), Times.Never);
+    }
+
+    [Fact]
+    public async Task Sweep_DeletedMediaWhoseBlobRemained_DeletesTheBlob()
+    {
+        var media = h.StoreUploaded(MediaBuilder.Attached("g_group1", 5) with { State = MediaStates.Deleted });
+
+        Assert.Equal(1, await Service.SweepAsync(None));
+        Assert.False(h.BlobsById.ContainsKey(media.MediaId));
+    }
+
     // ---- SweepAsync ----
 
     [Fact]
