@@ -49,7 +49,9 @@ public static class BenchApp
             Machine = ProcFs.Machine(),
             Parameters = new BenchParameters(
                 options.BaseAddress.ToString().TrimEnd('/'), options.StartHost, options.Users, options.Rate, options.Seconds, options.WarmupSeconds,
-                options.MaxInFlight, options.LossWaitSeconds, options.GroupSize, options.GroupMessages, options.GroupRate, options.SetupConcurrency,
+                options.MaxInFlight, options.LossWaitSeconds, options.GroupSize, options.GroupMessages, options.GroupRate,
+                options.PushSize, options.PushMessages, options.PushWarmup, options.PushIntervalSeconds, options.PushOfflineWaitSeconds, options.PushWaitSeconds,
+                options.PushCollapseWindowSeconds, options.SetupConcurrency,
                 options.Emulators, options.LimitsKnownRaised),
         };
         report.Server.BaseUrl = options.BaseAddress.ToString();

@@ -34,6 +34,21 @@ public sealed class BenchOptions
 
     public double GroupRate { get; private set; } = 5;
 
+    public int PushSize { get; private set; } = 100;
+
+    public int PushMessages { get; private set; } = 20;
+
+    public int PushWarmup { get; private set; } = 5;
+
+    public double PushIntervalSeconds { get; private set; } = 3;
+
+    public double PushOfflineWaitSeconds { get; private set; } = 65;
+
+    public double PushWaitSeconds { get; private set; } = 30;
+
+    /// <summary>With --start-host: Push__CollapseWindow for the host (seconds); null leaves the server's default.</summary>
+    public double? PushCollapseWindowSeconds { get; private set; }
+
     public double LossWaitSeconds { get; private set; } = 10;
 
     public int MaxInFlight { get; private set; } = 200;
@@ -62,11 +77,18 @@ public sealed class BenchOptions
 
     public bool SkipGroup { get; private set; }
 
+    public bool SkipPush { get; private set; }
+
     public bool Help { get; private set; }
 
     public int ApiPort => Port ?? DefaultPort;
 
     public Uri BaseAddress => new($"http://127.0.0.1:{ApiPort.ToString(CultureInfo.InvariantCulture)}/");
+
+    /// <summary>The server's collapse window of push bursts: ours when we set it, else the server's default (2 s).</summary>
+    public double EffectiveCollapseWindowSeconds => PushCollapseWindowSeconds ?? DefaultCollapseWindowSeconds;
+
+    public const double DefaultCollapseWindowSeconds = 2;
 
     /// <summary>The limits of the server are known to be raised: we started it, or the caller says so.</summary>
     public bool LimitsKnownRaised => StartHost || LimitsRaised;
@@ -98,9 +120,17 @@ public sealed class BenchOptions
           --group-size N             members of the group, sender included (100; at most 100)
           --group-messages M         messages the one sender sends (50)
           --group-rate R             their rate per second (5)
+        Push fan-out (members offline, one fcm device each; needs the local host's Notification Hubs sink)
+          --push-size N              members of the push group, sender included (100; at most 100)
+          --push-messages M          messages the sender sends once the others are offline (20)
+          --push-warmup N            unmeasured messages first, once the members are offline (5; 0 to skip)
+          --push-interval S          seconds between them; more than the collapse window, or a burst collapses (3)
+          --push-offline-wait S      silence of the members before the sends; offline = no activity for 60 s (65)
+          --push-wait S              after the last send, wait this long at most for its notifications (30)
+          --push-collapse-window S   with --start-host: Push__CollapseWindow of the host (default: the server's 2 s)
         Other
           --setup-concurrency N      concurrent calls while registering and connecting users (8; at most 8)
-          --skip-direct, --skip-group
+          --skip-direct, --skip-group, --skip-push
           --out PATH                 JSON results (bench/results/latest.json under the repository root)
           --help
         """;
@@ -137,6 +167,30 @@ public sealed class BenchOptions
                     break;
                 case "--skip-group":
                     o.SkipGroup = true;
+                    break;
+                case "--skip-push":
+                    o.SkipPush = true;
+                    break;
+                case "--push-size":
+                    o.PushSize = Int(name, Value(), 2, 100);
+                    break;
+                case "--push-messages":
+                    o.PushMessages = Int(name, Value(), 0, 1000);
+                    break;
+                case "--push-warmup":
+                    o.PushWarmup = Int(name, Value(), 0, 100);
+                    break;
+                case "--push-interval":
+                    o.PushIntervalSeconds = Num(name, Value(), 0.1, 600);
+                    break;
+                case "--push-offline-wait":
+                    o.PushOfflineWaitSeconds = Num(name, Value(), 61, 900);
+                    break;
+                case "--push-wait":
+                    o.PushWaitSeconds = Num(name, Value(), 1, 600);
+                    break;
+                case "--push-collapse-window":
+                    o.PushCollapseWindowSeconds = Num(name, Value(), 0, 60);
                     break;
                 case "--port":
                     o.Port = Int(name, Value(), 1, 65535);
@@ -203,6 +257,18 @@ public sealed class BenchOptions
         if (o.Rate * o.Seconds > 1_000_000 || o.GroupMessages > 100_000)
         {
             throw new ArgumentException("At most 1,000,000 direct messages per run (rate x seconds).");
+        }
+
+        if (!o.SkipPush && o.PushMessages + o.PushWarmup > 1 && o.PushIntervalSeconds < o.EffectiveCollapseWindowSeconds + 0.5)
+        {
+            throw new ArgumentException(
+                $"--push-interval ({o.PushIntervalSeconds} s) must exceed the collapse window ({o.EffectiveCollapseWindowSeconds} s) by 0.5 s at least, " +
+                "or the server collapses the burst into one notification (lower it with --push-collapse-window when the bench starts the host).");
+        }
+
+        if (o.PushCollapseWindowSeconds is not null && !o.StartHost)
+        {
+            throw new ArgumentException("--push-collapse-window needs --start-host (it sets the started host's Push__CollapseWindow).");
         }
 
         return o;

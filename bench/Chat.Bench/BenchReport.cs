@@ -32,6 +32,8 @@ public sealed class BenchReport
 
     public GroupResult? Group { get; set; }
 
+    public PushResult? Push { get; set; }
+
     public string? LoadAverageAtStart { get; set; }
 
     public string? LoadAverageAtEnd { get; set; }
@@ -58,6 +60,13 @@ public sealed record BenchParameters(
     int GroupSize,
     int GroupMessages,
     double GroupRate,
+    int PushSize,
+    int PushMessages,
+    int PushWarmup,
+    double PushIntervalSeconds,
+    double PushOfflineWaitSeconds,
+    double PushWaitSeconds,
+    double? PushCollapseWindowSeconds,
     int SetupConcurrency,
     EmulatorMode Emulators,
     bool LimitsRaised);
@@ -102,6 +111,12 @@ public sealed class SetupResult
     public int GroupMembersReady { get; set; }
 
     public double GroupCreateSeconds { get; set; }
+
+    public double PushGroupCreateSeconds { get; set; }
+
+    public int PushDevicesRegistered { get; set; }
+
+    public double PushDevicesSeconds { get; set; }
 
     /// <summary>Seconds waited for the server's CPU to quiet down (JIT tiering) before a measured phase.</summary>
     public Dictionary<string, double> Settle { get; } = new(StringComparer.Ordinal);
@@ -185,4 +200,86 @@ public sealed class GroupResult
     public required Distribution SendCallMs { get; set; }
 
     public CpuUsage? Cpu { get; set; }
+}
+
+/// <summary>
+/// The push fan-out phase: one group message while every other member is offline becomes one
+/// notification per member's device, through the queue, the dispatcher and the local Notification
+/// Hubs sink. Times compare the sink's <c>at</c> (host clock) with the bench's wall clock at send start.
+/// </summary>
+public sealed class PushResult
+{
+    public int Members { get; set; }
+
+    /// <summary>Members other than the sender whose fcm device was registered (the expected recipients).</summary>
+    public int Recipients { get; set; }
+
+    /// <summary>Unmeasured messages sent first (the push path's JIT), once the members were offline.</summary>
+    public int WarmupMessages { get; set; }
+
+    public double IntervalSeconds { get; set; }
+
+    /// <summary>The collapse window the server runs with (set by the bench, or its default).</summary>
+    public double CollapseWindowSeconds { get; set; }
+
+    /// <summary>Seconds from the members' last API call to the first measured send.</summary>
+    public double SilenceSeconds { get; set; }
+
+    /// <summary>Recipients the sender saw online (GET /api/presence) right before the sends; should be 0.</summary>
+    public int? OnlineAtStart { get; set; }
+
+    public long Scheduled { get; set; }
+
+    public long Sent { get; set; }
+
+    public long Failed { get; set; }
+
+    public Dictionary<string, long> ErrorsByStatus { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>Sent messages x recipients.</summary>
+    public long ExpectedNotifications { get; set; }
+
+    /// <summary>(message, recipient) pairs with at least one notification.</summary>
+    public long Notified { get; set; }
+
+    /// <summary>(message, recipient) pairs with no notification within the wait.</summary>
+    public long Missing { get; set; }
+
+    /// <summary>Notifications beyond the first of a (message, recipient) pair.</summary>
+    public long Duplicates { get; set; }
+
+    /// <summary>Messages that did not reach every recipient exactly once.</summary>
+    public long MessagesIncomplete { get; set; }
+
+    /// <summary>Notifications of the push group for a seq the bench did not send successfully.</summary>
+    public long Unexpected { get; set; }
+
+    /// <summary>GET /_local/notifications calls the bench made (to show how lightly it polled).</summary>
+    public int SinkPolls { get; set; }
+
+    public double AchievedRate { get; set; }
+
+    /// <summary>Send start → the <c>at</c> of the last recipient's notification, per complete message.</summary>
+    public required Distribution CompletionMs { get; set; }
+
+    /// <summary>Send start → the <c>at</c> of each single notification (the first per pair).</summary>
+    public required Distribution NotificationMs { get; set; }
+
+    /// <summary>A complete message's first → last notification: the dispatcher's own time (its sends
+    /// are sequential), without the collapse delay and the queue polling before it.</summary>
+    public required Distribution SpreadMs { get; set; }
+
+    public required Distribution SendCallMs { get; set; }
+
+    /// <summary>Host CPU over the sends and until the last notification arrived (the final poll excluded).</summary>
+    public CpuUsage? Cpu { get; set; }
+
+    /// <summary>The same processes idle, sampled during the members' silence (same state, no sends).</summary>
+    public CpuUsage? IdleCpu { get; set; }
+
+    /// <summary>CPU s per 1,000 messages with the idle rate x window taken off (the phase is slow, so idle dominates the raw figure).</summary>
+    public Dictionary<string, double?> NetPerThousandMessages { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>Host CPU s per 1,000 notifications, idle taken off.</summary>
+    public double? NetServerPerThousandNotifications { get; set; }
 }

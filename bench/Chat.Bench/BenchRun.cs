@@ -21,10 +21,11 @@ public sealed partial class BenchRun(BenchOptions options, HttpClient http, CpuM
     {
         var direct = options.SkipDirect ? 0 : options.Users - (options.Users % 2);
         var group = options.SkipGroup ? 0 : options.GroupSize;
-        var count = Math.Max(direct, group);
+        var push = options.SkipPush ? 0 : options.PushSize;
+        var count = Math.Max(direct, Math.Max(group, push));
         if (count < 2)
         {
-            report.Notes.Add("Nothing to do: both phases skipped.");
+            report.Notes.Add("Nothing to do: every phase skipped.");
             return;
         }
 
@@ -66,6 +67,12 @@ public sealed partial class BenchRun(BenchOptions options, HttpClient http, CpuM
             ct.ThrowIfCancellationRequested();
             await RefreshStaleTokensAsync(ct);
             report.Group = await RunGroupAsync(group, ct);
+        }
+
+        if (push > 0)
+        {
+            ct.ThrowIfCancellationRequested();
+            report.Push = await RunPushAsync(push, ct);
         }
     }
 

@@ -112,6 +112,19 @@ public sealed class LocalHostProcess
             env["SignalR__ConnectionString"] = ConnectionStrings.Replace(signalr, "Endpoint", self);
         }
 
+        // So does the local Notification Hubs sink; a real hub (sb://...) is left alone (the push phase then finds nothing locally).
+        if (values.TryGetValue("NotificationHubs__ConnectionString", out var hubs)
+            && hubs.Split(';').Select(p => p.Split('=', 2)).FirstOrDefault(p => p.Length == 2 && p[0].Trim().Equals("Endpoint", StringComparison.OrdinalIgnoreCase)) is [_, var endpoint]
+            && Uri.TryCreate(endpoint.Trim(), UriKind.Absolute, out var hubUri) && hubUri.Scheme == Uri.UriSchemeHttp && hubUri.IsLoopback)
+        {
+            env["NotificationHubs__ConnectionString"] = ConnectionStrings.Replace(hubs, "Endpoint", new UriBuilder(hubUri) { Host = "127.0.0.1", Port = port }.Uri.ToString());
+        }
+
+        if (options.PushCollapseWindowSeconds is { } window)
+        {
+            env["Push__CollapseWindow"] = TimeSpan.FromSeconds(window).ToString("c", CultureInfo.InvariantCulture);
+        }
+
         var defaultsFree = !IsOpen(options.CosmosPort) && !Enumerable.Range(options.AzuritePort, 3).Any(IsOpen);
         var own = options.Emulators switch
         {

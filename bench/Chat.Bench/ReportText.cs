@@ -12,7 +12,8 @@ public static class ReportText
         var p = r.Parameters;
         text.AppendLine(Inv($"Chat.Bench  {r.StartedAt:yyyy-MM-dd HH:mm} UTC  {r.Machine.CpuModel}, {r.Machine.Cores} cores, {r.Machine.MemoryGiB} GiB RAM"));
         text.AppendLine(Inv($"target {p.BaseUrl} ({(p.StartHost ? "host started by the bench, limits raised" : "running host")}); ") +
-            Inv($"{p.Users} users, {p.Rate} msg/s for {p.Seconds} s (+{p.WarmupSeconds} s warm-up); group {p.GroupSize} members x {p.GroupMessages} msgs at {p.GroupRate}/s"));
+            Inv($"{p.Users} users, {p.Rate} msg/s for {p.Seconds} s (+{p.WarmupSeconds} s warm-up); group {p.GroupSize} members x {p.GroupMessages} msgs at {p.GroupRate}/s; ") +
+            Inv($"push group {p.PushSize} x {p.PushMessages} msgs (+{p.PushWarmup} warm-up) every {p.PushIntervalSeconds} s"));
         if (r.Cancelled)
         {
             text.AppendLine("CANCELLED: partial results");
@@ -30,6 +31,7 @@ public static class ReportText
             ("register+verify+login", Inv($"{s.RegisterSeconds} s ({Rate(s.UsersWanted, s.RegisterSeconds)} users/s), {s.Retries} retries")),
             ("connect (SignalR)", Inv($"{s.ConnectSeconds} s")),
             ("direct chats (members ready)", Inv($"{s.DirectChats} ({s.DirectMembersReady}) in {s.DirectChatsSeconds} s")),
+            ("push group / devices registered", Inv($"{s.PushGroupCreateSeconds} s / {s.PushDevicesRegistered} in {s.PushDevicesSeconds} s")),
             ("waits for the server to settle", s.Settle.Count == 0 ? "-" : string.Join(", ", s.Settle.Select(e => Inv($"{e.Key} {e.Value} s")))),
             ("setup errors", s.Errors.Count == 0 ? "none" : string.Join(", ", s.Errors.Select(e => $"{e.Key} x{e.Value}"))),
         ]);
@@ -59,22 +61,51 @@ public static class ReportText
             ]);
         }
 
+        if (r.Push is { } u)
+        {
+            Rows(text, Inv($"Push fan-out, group of {u.Members}, members offline (send start -> sink's `at` of LAST of {u.Recipients} notifications)"), [
+                ("sent ok / scheduled", Inv($"{u.Sent} / {u.Scheduled} after {u.WarmupMessages} warm-up, one every {u.IntervalSeconds} s (collapse window {u.CollapseWindowSeconds} s)")),
+                ("send errors", Errors(u.ErrorsByStatus)),
+                ("members silent / online at the sends", Inv($"{u.SilenceSeconds} s / {(u.OnlineAtStart is { } on ? on.ToString(CultureInfo.InvariantCulture) : "?")}")),
+                ("notified / expected / missing", Inv($"{u.Notified} / {u.ExpectedNotifications} / {u.Missing} ({u.MessagesIncomplete} messages not exactly once to all)")),
+                ("duplicates / unexpected", Inv($"{u.Duplicates} / {u.Unexpected}")),
+                ("push completion p50 / p99 / max", Dist(u.CompletionMs, p95: false)),
+                ("one notification p50 / p95 / p99 / max", Dist(u.NotificationMs, p95: true)),
+                ("first -> last notification p50/p99/max", Dist(u.SpreadMs, p95: false)),
+                ("send call p50 / p95 / p99 / max", Dist(u.SendCallMs, p95: true)),
+                ("sink polls", Inv($"{u.SinkPolls}")),
+            ]);
+        }
+
+        var phases = new[] { r.Direct?.Cpu, r.Group?.Cpu, r.Push?.Cpu };
         Rows(text, "CPU seconds per 1,000 messages sent (utime+stime from /proc)", [
-            ("", "direct" + "".PadLeft(8) + "group"),
-            ("host (Chat.LocalHost)", Pair(r.Direct?.Cpu, r.Group?.Cpu, c => c.PerThousandMessages.GetValueOrDefault(CpuMeter.Server))),
-            ("Cosmos emulator (node)", Pair(r.Direct?.Cpu, r.Group?.Cpu, c => c.PerThousandMessages.GetValueOrDefault(CpuMeter.Cosmos))),
-            ("Azurite (node)", Pair(r.Direct?.Cpu, r.Group?.Cpu, c => c.PerThousandMessages.GetValueOrDefault(CpuMeter.Azurite))),
-            ("emulators together", Pair(r.Direct?.Cpu, r.Group?.Cpu, c => c.EmulatorsPerThousandMessages)),
-            ("host per 1,000 deliveries", Pair(r.Direct?.Cpu, r.Group?.Cpu, c => c.ServerPerThousandDeliveries)),
-            ("host CPU s / window s", Pair(r.Direct?.Cpu, r.Group?.Cpu, c => c.Seconds.GetValueOrDefault(CpuMeter.Server) is { } v ? Math.Round(v, 2) : null, unit: "")
-                + Inv($"  (window {r.Direct?.Cpu?.WindowSeconds} / {r.Group?.Cpu?.WindowSeconds} s)")),
-            ("machine busy, CPU s", Pair(r.Direct?.Cpu, r.Group?.Cpu, c => c.MachineBusySeconds, unit: "")),
-            ("  of it other processes, CPU s", Pair(r.Direct?.Cpu, r.Group?.Cpu, c => c.OtherProcessesSeconds, unit: "")),
-            ("bench itself, CPU s", Pair(r.Direct?.Cpu, r.Group?.Cpu, c => Math.Round(c.BenchSeconds, 2), unit: "")),
+            ("", Cols(["direct", "group", "push"])),
+            ("host (Chat.LocalHost)", Row(phases, c => c.PerThousandMessages.GetValueOrDefault(CpuMeter.Server))),
+            ("Cosmos emulator (node)", Row(phases, c => c.PerThousandMessages.GetValueOrDefault(CpuMeter.Cosmos))),
+            ("Azurite (node)", Row(phases, c => c.PerThousandMessages.GetValueOrDefault(CpuMeter.Azurite))),
+            ("emulators together", Row(phases, c => c.EmulatorsPerThousandMessages)),
+            ("host per 1,000 deliveries/notifs", Row(phases, c => c.ServerPerThousandDeliveries)),
+            ("host CPU s / window s", Row(phases, c => c.Seconds.GetValueOrDefault(CpuMeter.Server) is { } v ? Math.Round(v, 2) : null, unit: "")
+                + Inv($"  (windows {r.Direct?.Cpu?.WindowSeconds} / {r.Group?.Cpu?.WindowSeconds} / {r.Push?.Cpu?.WindowSeconds} s)")),
+            ("machine busy, CPU s", Row(phases, c => c.MachineBusySeconds, unit: "")),
+            ("  of it other processes, CPU s", Row(phases, c => c.OtherProcessesSeconds, unit: "")),
+            ("bench itself, CPU s", Row(phases, c => Math.Round(c.BenchSeconds, 2), unit: "")),
             ("idle load, CPU s/s", r.IdleCpu is { } idle
-                ? string.Join(", ", idle.Utilization.Select(u => Inv($"{u.Key} {u.Value}")))
+                ? string.Join(", ", idle.Utilization.Select(e => Inv($"{e.Key} {e.Value}")))
                 : "-"),
         ]);
+
+        if (r.Push is { Cpu: not null } push)
+        {
+            Rows(text, "Push phase net of idle (CPU s per 1,000 messages, idle rate x window taken off)", [
+                ("host / Cosmos emulator / Azurite", string.Join(" / ", new[] { CpuMeter.Server, CpuMeter.Cosmos, CpuMeter.Azurite }
+                    .Select(k => N(push.NetPerThousandMessages.GetValueOrDefault(k)) + " s"))),
+                ("host per 1,000 notifications", N(push.NetServerPerThousandNotifications) + " s"),
+                ("idle during the silence, CPU s/s", push.IdleCpu is { } pi
+                    ? string.Join(", ", pi.Utilization.Select(e => Inv($"{e.Key} {e.Value}"))) + Inv($" (over {pi.WindowSeconds} s)")
+                    : "-"),
+            ]);
+        }
 
         text.AppendLine(Inv($"load average at start / end: {r.LoadAverageAtStart} / {r.LoadAverageAtEnd}"));
         if (r.Notes.Count > 0)
@@ -94,7 +125,7 @@ public static class ReportText
         text.AppendLine(title);
         foreach (var (name, value) in rows)
         {
-            text.Append("  ").Append(name.PadRight(36)).AppendLine(value);
+            text.Append("  ").Append(name.PadRight(40)).AppendLine(value);
         }
 
         text.AppendLine();
@@ -108,8 +139,10 @@ public static class ReportText
     private static string Errors(Dictionary<string, long> errors) =>
         errors.Count == 0 ? "none" : string.Join(", ", errors.OrderBy(e => e.Key, StringComparer.Ordinal).Select(e => $"{e.Key}: {e.Value}"));
 
-    private static string Pair(CpuUsage? a, CpuUsage? b, Func<CpuUsage, double?> pick, string unit = " s") =>
-        (a is null ? "-" : N(pick(a)) + unit).PadRight(14) + (b is null ? "-" : N(pick(b)) + unit);
+    private static string Row(CpuUsage?[] phases, Func<CpuUsage, double?> pick, string unit = " s") =>
+        Cols(phases.Select(c => c is null ? "-" : N(pick(c)) + unit).ToArray());
+
+    private static string Cols(string[] cells) => string.Concat(cells.Select(c => c.PadRight(14))).TrimEnd();
 
     private static string Rate(int count, double seconds) => seconds > 0 ? N(Math.Round(count / seconds, 1)) : "-";
 
