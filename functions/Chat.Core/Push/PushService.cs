@@ -37,6 +37,9 @@ public sealed partial class PushService(
     /// <summary>A Notification Hubs tag expression holds at most 20 tags.</summary>
     public const int TagsPerSend = 20;
 
+    /// <summary>A stream of messages notifies at least once per this many collapse windows.</summary>
+    public const int CollapseSpans = 10;
+
     private PushOptions Options => options.Value;
 
     /// <summary>Queues the push job of a message just stored in <paramref name="chat"/>.</summary>
@@ -86,7 +89,7 @@ public sealed partial class PushService(
             return;
         }
 
-        if (IsSuperseded(chat, message))
+        if (await IsSupersededAsync(chat, message, ct))
         {
             LogCollapsed(logger, job.ChatId, job.Seq);
             return;
@@ -171,10 +174,28 @@ public sealed partial class PushService(
         return info.LengthInTextElements <= length ? text : info.SubstringByTextElements(0, length - 1) + "…";
     }
 
-    /// <summary>A later message of the same chat within the collapse window has its own job, which
-    /// covers this one's recipients (but its sender, who is active): one notification for the burst.</summary>
-    private bool IsSuperseded(ChatRecord chat, MessageRecord message) =>
-        chat.LastMessage is { Deleted: false } last && last.Seq > message.Seq && last.SentAt - message.SentAt <= Options.CollapseWindow;
+    /// <summary>
+    /// Trailing-edge collapse: when the next message of the chat followed this one within the collapse
+    /// window, its own job covers this one's recipients (but its sender, who is active), so a burst, or a
+    /// steady stream, becomes one notification. So that an endless stream still notifies, time is cut into
+    /// spans of <see cref="CollapseSpans"/> windows and a message never collapses into one of the next span.
+    /// Cost: nothing when this is the newest message, else the next one is the chat's last (no read) or
+    /// 1 point read.
+    /// </summary>
+    private async Task<bool> IsSupersededAsync(ChatRecord chat, MessageRecord message, CancellationToken ct)
+    {
+        var window = Options.CollapseWindow;
+        if (window <= TimeSpan.Zero || chat.LastSeq <= message.Seq)
+        {
+            return false;
+        }
+
+        var next = chat.LastMessage?.Seq == message.Seq + 1 ? chat.LastMessage : await messages.GetAsync(chat.ChatId, message.Seq + 1, ct);
+        var span = window.Ticks * CollapseSpans;
+        return next is { Deleted: false }
+            && next.SentAt - message.SentAt <= window
+            && next.SentAt.UtcTicks / span == message.SentAt.UtcTicks / span;
+    }
 
     private async Task<IReadOnlyList<string>> OfflineAsync(IReadOnlyCollection<string> userIds, CancellationToken ct)
     {

@@ -254,6 +254,34 @@ public sealed class PushDispatchTests
     }
 
     [Fact]
+    public async Task Dispatch_InASteadyStream_CollapsesIntoTheNextMessage_NotTheNewest()
+    {
+        var (chat, message) = Direct();
+        var next = Later(message, TimeSpan.FromMilliseconds(200));
+        var newest = MessageBuilder.Text(message.ChatId, Seq + 30, "alice", "much later") with { SentAt = message.SentAt + TimeSpan.FromSeconds(6) };
+        Store(chat with { LastMessage = newest, LastSeq = Seq + 30 });
+        h.Messages.Setup(m => m.GetAsync(message.ChatId, Seq + 1, It.IsAny<CancellationToken>())).ReturnsAsync(next);
+
+        await Service.DispatchAsync(Job(chat, "bob"), None);
+
+        Assert.Empty(sent);
+    }
+
+    [Fact]
+    public async Task Dispatch_NextMessageInTheNextSpan_StillPushesThisOne_SoStreamsNotify()
+    {
+        var span = TimeSpan.FromTicks(h.PushOptions.CollapseWindow.Ticks * PushService.CollapseSpans);
+        var boundary = new DateTimeOffset(DateTimeOffset.UtcNow.UtcTicks / span.Ticks * span.Ticks + span.Ticks, TimeSpan.Zero);
+        var (chat, message) = Direct();
+        message = message with { SentAt = boundary - TimeSpan.FromMilliseconds(100) };
+        Prepare(chat with { LastMessage = Later(message, TimeSpan.FromMilliseconds(200)), LastSeq = Seq + 1 }, message);
+
+        await Service.DispatchAsync(Job(chat, "bob"), None);
+
+        Assert.Equal(Seq, Assert.Single(sent).Notification.Seq);
+    }
+
+    [Fact]
     public async Task Dispatch_LaterMessageDeleted_StillPushesThisOne()
     {
         var (chat, message) = Direct();
