@@ -17,6 +17,7 @@ public sealed class UserService(IUserStore users, IDirectoryStore directory, Pre
     /// <summary>Cost: 1 point read, 1 replace (retried on a concurrent change).</summary>
     public async Task<UserView> UpdateMeAsync(string callerId, UpdateProfileRequest request, CancellationToken ct)
     {
+        request = request with { About = UntrustedText.Clean(request.About) };
         new Validator()
             .Length("displayName", DisplayNames.Normalize(request.DisplayName), 1, 64, required: false)
             .Length("about", request.About, 0, 140, required: false)

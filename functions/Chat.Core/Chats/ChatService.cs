@@ -142,6 +142,7 @@ public sealed class ChatService(
     /// <summary>Cost: 1 read and 1 replace of the chat document.</summary>
     public async Task<ChatView> UpdateGroupAsync(string callerId, string chatId, UpdateGroupRequest request, CancellationToken ct)
     {
+        request = request with { Description = UntrustedText.Clean(request.Description) };
         new Validator()
             .Length("name", DisplayNames.Normalize(request.Name), 1, 100, required: false)
             .Length("description", request.Description, 0, 512, required: false)

@@ -27,6 +27,18 @@ public sealed class LimitsOptions
 
     [Range(1, int.MaxValue)] public int GroupJoinsPerMinute { get; set; } = 20;
 
+    /// <summary>Verification SMS per phone number (API v1.1): 5 an hour and 10 a day.</summary>
+    [Range(1, int.MaxValue)] public int VerificationSmsPerHour { get; set; } = 5;
+
+    [Range(1, int.MaxValue)] public int VerificationSmsPerDay { get; set; } = 10;
+
+    [Range(1, int.MaxValue)] public int GroupCreationsPerHour { get; set; } = 20;
+
+    [Range(1, int.MaxValue)] public int UploadTicketsPerMinute { get; set; } = 60;
+
+    /// <summary>JSON request bodies above this are refused with 413 without being read to the end.</summary>
+    [Range(1024, 64 * 1024 * 1024)] public int MaxJsonBodyBytes { get; set; } = 256 * 1024;
+
     [Range(2, 100)] public int MaxGroupMembers { get; set; } = 100;
 
     [Range(1, 65_536)] public int MaxTextLength { get; set; } = 4096;
@@ -45,4 +57,12 @@ public sealed class LimitsOptions
     public RateLimit Messages => new("send", MessagesPerWindow, MessageWindow);
 
     public RateLimit GroupJoins => new("join", GroupJoinsPerMinute, TimeSpan.FromMinutes(1));
+
+    public RateLimit VerificationSmsHourly => new("sms-hour", VerificationSmsPerHour, TimeSpan.FromHours(1));
+
+    public RateLimit VerificationSmsDaily => new("sms-day", VerificationSmsPerDay, TimeSpan.FromDays(1));
+
+    public RateLimit GroupCreations => new("group-create", GroupCreationsPerHour, TimeSpan.FromHours(1));
+
+    public RateLimit UploadTickets => new("upload-ticket", UploadTicketsPerMinute, TimeSpan.FromMinutes(1));
 }

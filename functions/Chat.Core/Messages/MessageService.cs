@@ -33,6 +33,7 @@ public sealed class MessageService(
     /// </summary>
     public async Task<SendResult> SendAsync(string callerId, string chatId, SendMessageRequest request, CancellationToken ct)
     {
+        request = request with { Text = UntrustedText.Clean(request.Text) };
         Validate(request);
         var chat = await chatService.LoadVisibleAsync(callerId, chatId, ct);
         limiter.Acquire(limits.Value.Messages, callerId);
