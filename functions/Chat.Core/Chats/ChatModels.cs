@@ -28,6 +28,9 @@ public sealed record ChatMember
 
     /// <summary>The member's last own message: sending implies having read what came before.</summary>
     public long LastSentSeq { get; init; }
+
+    /// <summary>A member sees the messages sent after they joined, never one from before.</summary>
+    public bool Sees(long seq) => seq > JoinedAfterSeq;
 }
 
 /// <summary>A former membership, kept so receipts count exactly the members a message was sent to.</summary>
@@ -61,6 +64,9 @@ public sealed record ChatRecord
     public ChatMember? Member(string userId) => Members.FirstOrDefault(m => m.UserId == userId);
 
     public bool IsAdmin(string userId) => Member(userId)?.Role == Roles.Admin;
+
+    /// <summary>Whether every current member sees <paramref name="seq"/>: what a group-wide event may carry.</summary>
+    public bool AllMembersSee(long seq) => Members.All(m => m.Sees(seq));
 }
 
 public sealed record MemberView(string UserId, string Role, DateTimeOffset JoinedAt);

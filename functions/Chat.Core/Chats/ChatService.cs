@@ -81,6 +81,9 @@ public sealed class ChatService(
             throw ChatErrors.Policy($"A group has at most {MaxMembers} members.");
         }
 
+        // Groups are made without their members' consent: a cap per creator keeps anyone from burying a victim in them.
+        limiter.Acquire(limits.Value.GroupCreations, callerId);
+
         await EnsureUsersExistAsync(memberIds, ct);
         var now = time.GetUtcNow();
         var chat = new ChatRecord

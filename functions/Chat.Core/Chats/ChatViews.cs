@@ -4,7 +4,8 @@ using Chat.Core.Messages;
 
 public static class ChatViews
 {
-    /// <summary>The chat as <paramref name="viewerId"/> sees it; without a viewer (events) no read state.</summary>
+    /// <summary>The chat as <paramref name="viewerId"/> sees it; without a viewer (events) no read state
+    /// and no last message that any member may not see.</summary>
     public static ChatView ToView(ChatRecord chat, string? viewerId, IReadOnlyDictionary<string, ReceiptState> states)
     {
         long? readSeq = null;
@@ -17,7 +18,8 @@ public static class ChatViews
             unread = Math.Max(0, chat.LastSeq - seen);
         }
 
-        var last = chat.LastMessage is { } m && (member is null || m.Seq > member.JoinedAfterSeq)
+        // An event goes to every member at once, a late joiner included: it carries only what all of them see.
+        var last = chat.LastMessage is { } m && (member?.Sees(m.Seq) ?? chat.AllMembersSee(m.Seq))
             ? MessageViews.ToView(m, MessageViews.Status(chat, m, states))
             : null;
         return new ChatView(

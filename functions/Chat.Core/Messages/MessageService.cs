@@ -7,10 +7,11 @@ using Chat.Core.Media;
 using Chat.Core.Ports;
 using Chat.Core.Push;
 using Chat.Core.Realtime;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 /// <summary>Sending, history, deletion and receipts.</summary>
-public sealed class MessageService(
+public sealed partial class MessageService(
     ChatService chatService,
     MediaService media,
     IMessageStore messages,
@@ -19,8 +20,13 @@ public sealed class MessageService(
     PushService push,
     IRateLimiter limiter,
     IOptions<LimitsOptions> limits,
-    TimeProvider time)
+    TimeProvider time,
+    ILogger<MessageService> logger)
 {
+    /// <summary>Rounds of optimistic retries of a stored message's chat update under contention before
+    /// the send answers without it (the next send catches the chat document up).</summary>
+    public const int HeadUpdateRounds = 8;
+
     /// <summary>A send key older than this whose message never appeared was abandoned (a crashed send).</summary>
     public static readonly TimeSpan SendKeyLease = TimeSpan.FromSeconds(10);
 
@@ -84,19 +90,61 @@ public sealed class MessageService(
         };
 
         message = await ClaimSeqAsync(message, ct);
+
+        // The message is stored from here on: nothing below may turn the send into a 5xx.
         if (attachment is not null)
         {
-            await media.MarkAttachedAsync(attachment.MediaId, chatId, message.Seq, blobETag!, ct);
+            await BestEffortAsync(message, () => media.MarkAttachedAsync(attachment.MediaId, chatId, message.Seq, blobETag!, ct));
         }
 
-        var updated = await chatService.MutateAsync(chatId, c => WithLastMessage(c, message), ct);
-        var view = MessageViews.ToView(message, MessageViews.Status(updated, message, new Dictionary<string, ReceiptState>()));
-
-        // One group send reaches every member's connections, however many (best effort; history is the
-        // truth); offline members get a push through the queue. Neither can fail the send.
-        await Task.WhenAll(realtime.SendToGroupAsync(chatId, ClientMethods.Message, view, ct), push.PlanAsync(updated, message, ct));
-        return new SendResult(view, true);
+        return new SendResult(await AnnounceAsync(chat, message, ct), true);
     }
+
+    /// <summary>Brings the chat document up to a stored message, then tells the members: one group send
+    /// reaches every member's connections, however many (best effort; history is the truth), and
+    /// offline members get a push through the queue. A failure of either is logged, never thrown.</summary>
+    private async Task<MessageView> AnnounceAsync(ChatRecord loaded, MessageRecord message, CancellationToken ct)
+    {
+        var updated = WithLastMessage(loaded, message);
+        await BestEffortAsync(message, async () => updated = await UpdateHeadAsync(message, ct));
+        var view = MessageViews.ToView(message, MessageViews.Status(updated, message, new Dictionary<string, ReceiptState>()));
+        await Task.WhenAll(
+            realtime.SendToGroupAsync(message.ChatId, ClientMethods.Message, view, ct),
+            BestEffortAsync(message, () => push.PlanAsync(updated, message, ct)));
+        return view;
+    }
+
+    /// <summary>Concurrent senders collide on the chat document's ETag: keep trying, with jittered
+    /// pauses that spread the writers out, for <see cref="HeadUpdateRounds"/> rounds.</summary>
+    private async Task<ChatRecord> UpdateHeadAsync(MessageRecord message, CancellationToken ct)
+    {
+        for (var round = 1; ; round++)
+        {
+            try
+            {
+                return await chatService.MutateAsync(message.ChatId, c => WithLastMessage(c, message), ct);
+            }
+            catch (ChatException e) when (e.Kind == ErrorKind.Unavailable && round < HeadUpdateRounds)
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.Next(5, 20 * round)), ct);
+            }
+        }
+    }
+
+    private async Task BestEffortAsync(MessageRecord message, Func<Task> step)
+    {
+        try
+        {
+            await step();
+        }
+        catch (ChatException e) when (e.Kind == ErrorKind.Unavailable)
+        {
+            LogAfterStoreFailed(logger, e, message.ChatId, message.Seq);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Message {Seq} of chat {ChatId} is stored, but a follow-up step failed; a resend or the next send completes it")]
+    private static partial void LogAfterStoreFailed(ILogger logger, Exception exception, string chatId, long seq);
 
     /// <summary>A page of history from the caller's join on. Cost: 1 point read (chat),
     /// 1 single-partition query (messages), 1 single-partition query (receipt states).</summary>
@@ -124,7 +172,7 @@ public sealed class MessageService(
     {
         var chat = await chatService.LoadVisibleAsync(callerId, chatId, ct);
         var message = await messages.GetAsync(chatId, seq, ct);
-        if (message is null || seq <= chat.Member(callerId)!.JoinedAfterSeq)
+        if (message is null || !chat.Member(callerId)!.Sees(seq))
         {
             throw ChatErrors.NotFound("message");
         }
@@ -215,7 +263,7 @@ public sealed class MessageService(
     {
         var chat = await chatService.LoadVisibleAsync(callerId, chatId, ct);
         var message = await messages.GetAsync(chatId, seq, ct);
-        if (message is null || seq <= chat.Member(callerId)!.JoinedAfterSeq)
+        if (message is null || !chat.Member(callerId)!.Sees(seq))
         {
             throw ChatErrors.NotFound("message");
         }

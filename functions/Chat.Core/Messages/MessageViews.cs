@@ -7,7 +7,7 @@ public static class MessageViews
 {
     /// <summary>The members a message counts for receipts: members when it was sent, less its sender.</summary>
     public static IEnumerable<string> CountedMembers(ChatRecord chat, MessageRecord message) =>
-        chat.Members.Where(m => m.JoinedAfterSeq < message.Seq).Select(m => m.UserId)
+        chat.Members.Where(m => m.Sees(message.Seq)).Select(m => m.UserId)
             .Concat(chat.PastMembers.Where(p => p.JoinedAfterSeq < message.Seq && message.Seq <= p.LeftAtSeq).Select(p => p.UserId))
             .Where(id => id != message.SenderId)
             .Distinct(StringComparer.Ordinal);

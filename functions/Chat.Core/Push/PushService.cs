@@ -99,7 +99,7 @@ public sealed partial class PushService(
 
         // Only current members who could see the message, and nobody twice.
         var candidates = job.RecipientIds
-            .Where(id => id != message.SenderId && !notified.Contains(id) && chat.Member(id) is { } m && m.JoinedAfterSeq < message.Seq)
+            .Where(id => id != message.SenderId && !notified.Contains(id) && chat.Member(id) is { } m && m.Sees(message.Seq))
             .Distinct(StringComparer.Ordinal)
             .ToArray();
         var offline = candidates.Length == 0 ? [] : await OfflineAsync(candidates, ct);

@@ -50,6 +50,17 @@ public sealed class ChatViewsTests
     }
 
     [Fact]
+    public void ToView_NoViewer_ShowsTheLastMessageOnlyWhenEveryMemberSeesIt()
+    {
+        var seenByAll = ChatBuilder.Group().WithAdmin("alice").WithMember("bob", joinedAfterSeq: 4)
+            .WithLastMessage(MessageBuilder.Text("g_group1", 5, "alice")).Build();
+        var beforeALateJoin = seenByAll with { Members = [.. seenByAll.Members, new ChatMember { UserId = "carol", Role = Roles.Member, JoinedAt = TestClock.Start, JoinedAfterSeq = 5 }] };
+
+        Assert.NotNull(ChatViews.ToView(seenByAll, viewerId: null, NoReceipts).LastMessage);
+        Assert.Null(ChatViews.ToView(beforeALateJoin, viewerId: null, NoReceipts).LastMessage);
+    }
+
+    [Fact]
     public void ToView_LastMessageBeforeTheViewersJoin_IsHidden()
     {
         var chat = ChatBuilder.Group().WithAdmin("alice").WithMember("bob", joinedAfterSeq: 5)
@@ -74,7 +85,7 @@ public sealed class ChatViewsTests
     [Fact]
     public void ToView_WithoutViewer_HasNoReadState_ButShowsLastMessage()
     {
-        var chat = ChatBuilder.Group().WithAdmin("alice").WithMember("bob", joinedAfterSeq: 5)
+        var chat = ChatBuilder.Group().WithAdmin("alice").WithMember("bob", joinedAfterSeq: 4)
             .WithLastMessage(MessageBuilder.Text("g_group1", 5, "alice")).Build();
 
         var view = ChatViews.ToView(chat, null, NoReceipts);

@@ -31,6 +31,23 @@ public sealed class ChatServiceTests
     }
 
     [Fact]
+    public async Task CreateGroup_PastTheHourlyCap_Is429_AndCreatesNothing()
+    {
+        h.Limits.GroupCreationsPerHour = 2;
+        await Service.CreateGroupAsync("alice", new CreateGroupRequest("One", ["victim"]), None);
+        await Service.CreateGroupAsync("alice", new CreateGroupRequest("Two", ["victim"]), None);
+
+        var error = await Assert.ThrowsAsync<ChatException>(() => Service.CreateGroupAsync("alice", new CreateGroupRequest("Three", ["victim"]), None));
+
+        Assert.Equal(ErrorKind.RateLimited, error.Kind);
+        Assert.NotNull(error.RetryAfter);
+        h.Chats.Verify(c => c.TryCreateAsync(It.IsAny<ChatRecord>(), It.IsAny<CancellationToken>()), Times.Exactly(2));
+        await Service.CreateGroupAsync("bob", new CreateGroupRequest("Bob's own", ["victim"]), None);
+        h.Time.Advance(TimeSpan.FromHours(1));
+        await Service.CreateGroupAsync("alice", new CreateGroupRequest("Later", ["victim"]), None);
+    }
+
+    [Fact]
     public async Task CreateGroup_DuplicateIdsAndTheCreator_AreDeduped()
     {
         var view = await Service.CreateGroupAsync("alice", new CreateGroupRequest("G", ["bob", "bob", "alice", "carol", "carol"]), None);

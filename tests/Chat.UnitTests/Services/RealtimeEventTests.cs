@@ -292,6 +292,50 @@ public sealed class RealtimeEventTests
     }
 
     [Fact]
+    public async Task AddMembers_ChatEvent_CarriesNoLastMessageFromBeforeTheJoin()
+    {
+        var chat = h.Store(ChatBuilder.Group().WithAdmin("alice").WithMember("bob")
+            .WithLastMessage(MessageBuilder.Text("g_group1", 4, "alice", "sent before carol joined")).Build());
+
+        await h.ChatService.AddMembersAsync("alice", chat.ChatId, new AddMembersRequest(["carol"]), None);
+
+        h.Realtime.Verify(
+            r => r.SendToGroupAsync(chat.ChatId, ClientMethods.Chat, It.Is<ChatView>(v => v.Members.Count == 3 && v.LastMessage == null), It.IsAny<CancellationToken>()),
+            Times.Once);
+    }
+
+    [Fact]
+    public async Task Join_ChatEvent_CarriesNoLastMessageFromBeforeTheJoin()
+    {
+        var chat = h.Store(ChatBuilder.Group().WithAdmin("alice").WithInviteCode("code-1")
+            .WithLastMessage(MessageBuilder.Text("g_group1", 7, "alice", "before the join")).Build());
+        h.Directory.Setup(d => d.FindInviteAsync("code-1", It.IsAny<CancellationToken>())).ReturnsAsync(chat.ChatId);
+
+        await h.ChatService.JoinAsync("bob", new JoinGroupRequest("code-1"), None);
+
+        h.Realtime.Verify(
+            r => r.SendToGroupAsync(chat.ChatId, ClientMethods.Chat, It.Is<ChatView>(v => v.LastMessage == null), It.IsAny<CancellationToken>()),
+            Times.Once);
+    }
+
+    [Fact]
+    public async Task Send_ChatDocumentUpdateNeverLands_StillAnnouncesAndAnswersTheStoredMessage()
+    {
+        var chat = h.Store(ChatBuilder.Group().WithAdmin("alice").WithMember("bob").WithLastSeq(2).Build());
+        h.AcceptWrites();
+        h.Chats.Setup(c => c.TryReplaceAsync(It.IsAny<ChatRecord>(), It.IsAny<string>(), It.IsAny<CancellationToken>())).ReturnsAsync(false);
+
+        var result = await h.MessageService.SendAsync("alice", chat.ChatId, MessageBuilder.TextRequest("stored anyway"), None);
+
+        Assert.True(result.Created);
+        Assert.Equal(3, result.Message.Seq);
+        h.Realtime.Verify(
+            r => r.SendToGroupAsync(chat.ChatId, ClientMethods.Message, It.Is<MessageView>(v => v.Seq == 3), It.IsAny<CancellationToken>()),
+            Times.Once);
+        h.PushJobs.Verify(j => j.EnqueueAsync(It.Is<Chat.Core.Push.PushJob>(p => p.Seq == 3), It.IsAny<TimeSpan>(), It.IsAny<CancellationToken>()), Times.Once);
+    }
+
+    [Fact]
     public async Task UpdateGroup_SendsTheChat_WithoutMembershipChanges()
     {
         var chat = h.Store(ChatBuilder.Group().WithAdmin("alice").WithMember("bob").Build());

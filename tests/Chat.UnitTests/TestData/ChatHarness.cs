@@ -54,7 +54,7 @@ public sealed class ChatHarness
         MediaService = new MediaService(Media.Object, Blobs.Object, Chats.Object, new Mock<IMediaJobs>().Object, new Mock<IThumbnailRenderer>().Object, Options.Create(new MediaOptions()), Time);
         PushService = new PushService(
             Chats.Object, Messages.Object, Users.Object, Presence.Object, PushHub.Object, PushJobs.Object, PushLog.Object, Options.Create(PushOptions), Time, NullLogger<PushService>.Instance);
-        MessageService = new MessageService(ChatService, MediaService, Messages.Object, Receipts.Object, Realtime.Object, PushService, Limiter, Options.Create(Limits), Time);
+        MessageService = new MessageService(ChatService, MediaService, Messages.Object, Receipts.Object, Realtime.Object, PushService, Limiter, Options.Create(Limits), Time, NullLogger<MessageService>.Instance);
     }
 
     public Mock<IChatStore> Chats { get; } = new();
