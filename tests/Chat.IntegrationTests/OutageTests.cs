@@ -73,6 +73,39 @@ public sealed class OutageTests(BackendFixture backend)
     }
 
     [Fact]
+    public async Task AzuriteRestartedEmpty_HealthAnswers503NotA500_ThenRecoversAndQueuesPushAgain()
+    {
+        var clock = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(DateTimeOffset.UtcNow);
+        await using var storage = await Azurite.StartAsync();
+        await using var host = await TestHost.StartAsync(backend.Cosmos.ConnectionString, storage.ConnectionString, time: clock);
+        var alice = await host.NewUserAsync();
+        var bob = await host.NewUserAsync();
+        var chat = await alice.OpenDirectAsync(bob.UserId);
+        await bob.RegisterDeviceAsync("phone", "fcm", "token-1");
+        Assert.Equal("healthy", (await host.NewClient().HealthAsync()).Status);
+
+        storage.Kill();
+        await Expect.Problem(503, () => host.NewClient().HealthAsync());
+        await storage.RestartAsync();
+
+        // Back, but empty: the queues the host created before are gone until it makes them again.
+        await Expect.Eventually(async () =>
+        {
+            try
+            {
+                return (await host.NewClient().HealthAsync()).Status == "healthy";
+            }
+            catch (Chat.Client.ChatApiException e) when (e.Status == 503)
+            {
+                return false;
+            }
+        });
+        clock.Advance(TimeSpan.FromSeconds(61)); // bob is offline now: the send queues a push job
+        await alice.SendTextAsync(chat.ChatId, "after storage came back");
+        await Expect.Eventually(async () => (await alice.LocalNotificationsAsync(bob.UserId)).Count > 0, TimeSpan.FromSeconds(30), "the push goes out through the re-created queue");
+    }
+
+    [Fact]
     public async Task CosmosUnreachable_SendFails503_NothingHalfWritten_ResendAfterRecoveryStoresOnce()
     {
         await using var cosmos = await CosmosEmulator.StartAsync();

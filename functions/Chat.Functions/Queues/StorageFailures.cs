@@ -14,4 +14,9 @@ public static class StorageFailures
         HttpRequestException or TimeoutException or OperationCanceledException => true,
         _ => false,
     };
+
+    /// <summary>The queue or container is gone (an account restarted empty): create it again and go on.</summary>
+    public static bool IsMissing(Exception exception) =>
+        exception is Azure.RequestFailedException { Status: 404 } failed
+        && failed.ErrorCode is "QueueNotFound" or "ContainerNotFound" or null;
 }

@@ -37,12 +37,24 @@ public sealed class StorageQueues(IConfiguration configuration, TokenCredential 
 
     public QueueServiceClient Service { get; } = CreateService(configuration, credential);
 
-    /// <summary>Queues a message, visible after <paramref name="delay"/> (1 storage call).</summary>
+    /// <summary>Queues a message, visible after <paramref name="delay"/> (1 storage call; 3 when the
+    /// queue has vanished, e.g. an emulator restarted empty: it is created again).</summary>
     public async Task SendAsync<T>(string queueName, T message, CancellationToken ct, TimeSpan? delay = null)
     {
-        var queue = await GetAsync(queueName);
-        await queue.SendMessageAsync(new BinaryData(JsonSerializer.SerializeToUtf8Bytes(message, ChatJson.Options)), visibilityTimeout: delay, cancellationToken: ct);
+        var body = new BinaryData(JsonSerializer.SerializeToUtf8Bytes(message, ChatJson.Options));
+        try
+        {
+            await (await GetAsync(queueName)).SendMessageAsync(body, visibilityTimeout: delay, cancellationToken: ct);
+        }
+        catch (Azure.RequestFailedException e) when (StorageFailures.IsMissing(e))
+        {
+            Forget(queueName);
+            await (await GetAsync(queueName)).SendMessageAsync(body, visibilityTimeout: delay, cancellationToken: ct);
+        }
     }
+
+    /// <summary>Drops what this instance knows of a queue that turned out missing, so the next use creates it.</summary>
+    public void Forget(string queueName) => queues.TryRemove(queueName, out _);
 
     /// <summary>The queue (by its name in the code), created on first use; a failed creation is
     /// forgotten, so the next call tries again once storage is back.</summary>
@@ -58,7 +70,7 @@ public sealed class StorageQueues(IConfiguration configuration, TokenCredential 
         {
             return await created.Value;
         }
-        catch
+        catch (Exception)
         {
             queues.TryRemove(new KeyValuePair<string, Lazy<Task<QueueClient>>>(queueName, created));
             throw;

@@ -58,5 +58,10 @@ public sealed class HealthFunction(CosmosDatabase cosmos, StorageQueues queues)
         {
             return false;
         }
+        catch (Azure.RequestFailedException e) when (StorageFailures.IsMissing(e))
+        {
+            queues.Forget(QueueNames.PushNotifications); // storage came back empty: the next check creates it again
+            return false;
+        }
     }
 }

@@ -62,6 +62,11 @@ public sealed partial class QueueTriggerHost(IServiceProvider services, StorageQ
             }
             catch (Exception e) when (!ct.IsCancellationRequested)
             {
+                if (StorageFailures.IsMissing(e))
+                {
+                    queues.Forget(queueName); // storage came back empty: the next poll creates the queue again
+                }
+
                 LogPollFailed(logger, e, queueName);
                 delay = settings.MaxPollingInterval;
             }

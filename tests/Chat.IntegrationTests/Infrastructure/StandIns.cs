@@ -86,18 +86,20 @@ public sealed class CosmosEmulator : IAsyncDisposable
     }
 }
 
-/// <summary>Azurite (blobs, queues) on free ports.</summary>
+/// <summary>Azurite (blobs, queues) on free ports; in memory, so a restart brings it back empty.</summary>
 public sealed class Azurite : IAsyncDisposable
 {
     private const string AccountKey = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
 
-    private readonly Process process;
+    private readonly int tablePort;
 
-    private Azurite(Process process, int blobPort, int queuePort)
+    private Process? process;
+
+    private Azurite(int blobPort, int queuePort, int tablePort)
     {
-        this.process = process;
         BlobPort = blobPort;
         QueuePort = queuePort;
+        this.tablePort = tablePort;
     }
 
     public int BlobPort { get; }
@@ -110,15 +112,31 @@ public sealed class Azurite : IAsyncDisposable
 
     public static async Task<Azurite> StartAsync()
     {
-        int blob = Ports.Free(), queue = Ports.Free(), table = Ports.Free();
-        var process = await EmulatorCommands.StartAsync(EmulatorCommands.Azurite(blob, queue, table), new Uri($"http://127.0.0.1:{blob}"), TimeSpan.FromSeconds(60), CancellationToken.None);
-        await LocalEmulators.IsOpenAsync(new Uri($"http://127.0.0.1:{queue}"), CancellationToken.None);
-        return new Azurite(process, blob, queue);
+        var azurite = new Azurite(Ports.Free(), Ports.Free(), Ports.Free());
+        await azurite.RestartAsync();
+        return azurite;
+    }
+
+    /// <summary>Starts it (again) on the same ports, with no queues, containers or blobs.</summary>
+    public async Task RestartAsync()
+    {
+        process = await EmulatorCommands.StartAsync(EmulatorCommands.Azurite(BlobPort, QueuePort, tablePort), new Uri($"http://127.0.0.1:{BlobPort}"), TimeSpan.FromSeconds(60), CancellationToken.None);
+        await LocalEmulators.IsOpenAsync(new Uri($"http://127.0.0.1:{QueuePort}"), CancellationToken.None);
+    }
+
+    /// <summary>Kills it, as an outage would; everything it held is gone.</summary>
+    public void Kill()
+    {
+        if (process is not null)
+        {
+            EmulatorCommands.Stop(process);
+            process = null;
+        }
     }
 
     public ValueTask DisposeAsync()
     {
-        EmulatorCommands.Stop(process);
+        Kill();
         return ValueTask.CompletedTask;
     }
 }
