@@ -43,6 +43,24 @@ public sealed class RealtimeTests(BackendFixture backend)
         }
     }
 
+    [Fact]
+    public async Task Resend_OfAStoredMessage_IsAnnouncedAgain_WithTheSameSeq()
+    {
+        var alice = await Host.NewUserAsync();
+        var bob = await Host.NewUserAsync();
+        var chat = await alice.OpenDirectAsync(bob.UserId);
+        var (connection, log) = await EventLog.ConnectAsync(bob);
+        await using (connection)
+        {
+            var first = await alice.SendTextAsync(chat.ChatId, "maybe lost", clientMessageId: "resend-1");
+            var again = await alice.SendTextAsync(chat.ChatId, "maybe lost", clientMessageId: "resend-1");
+
+            Assert.Equal(first.Seq, again.Seq);
+            await Expect.Eventually(() => Task.FromResult(log.Messages.Count(m => m.Seq == first.Seq && m.MessageId == first.MessageId) == 2));
+            Assert.Single((await bob.GetMessagesAsync(chat.ChatId)).Messages);
+        }
+    }
+
     [Theory]
     [InlineData(HttpTransportType.ServerSentEvents)]
     [InlineData(HttpTransportType.LongPolling)]

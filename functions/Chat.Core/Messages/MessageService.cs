@@ -56,8 +56,7 @@ public sealed partial class MessageService(
             var sent = await messages.FindByClientIdAsync(chatId, callerId, request.ClientMessageId!, ct);
             if (sent is not null)
             {
-                var current = await chatService.MutateAsync(chatId, c => WithLastMessage(c, sent), ct);
-                return new SendResult(MessageViews.ToView(sent, MessageViews.Status(current, sent, await StatesAsync(chatId, ct))), false);
+                return await ResentAsync(chat, sent, ct);
             }
 
             (attachment, blobETag) = await media.PrepareAttachmentAsync(callerId, request.MediaId, request.Type!, ct, claimKey: $"{chatId}|{request.ClientMessageId}");
@@ -70,8 +69,7 @@ public sealed partial class MessageService(
             var existing = await ResolveDuplicateAsync(key, ct);
             if (existing is not null)
             {
-                var current = await chatService.MutateAsync(chatId, c => WithLastMessage(c, existing), ct);
-                return new SendResult(MessageViews.ToView(existing, MessageViews.Status(current, existing, await StatesAsync(chatId, ct))), false);
+                return await ResentAsync(chat, existing, ct);
             }
         }
 
@@ -98,6 +96,15 @@ public sealed partial class MessageService(
         }
 
         return new SendResult(await AnnounceAsync(chat, message, ct), true);
+    }
+
+    /// <summary>A resend finds its message stored. The first attempt may have died before it told
+    /// anyone, so it is announced again (clients de-duplicate by seq; push is idempotent per recipient).</summary>
+    private async Task<SendResult> ResentAsync(ChatRecord loaded, MessageRecord stored, CancellationToken ct)
+    {
+        var announced = await AnnounceAsync(loaded, stored, ct);
+        var states = await StatesAsync(stored.ChatId, ct);
+        return new SendResult(announced with { Status = MessageViews.Status(WithLastMessage(loaded, stored), stored, states) }, false);
     }
 
     /// <summary>Brings the chat document up to a stored message, then tells the members: one group send

@@ -31,7 +31,7 @@ public sealed class RealtimeEventTests
     }
 
     [Fact]
-    public async Task Send_SameClientMessageIdAgain_SendsNoEvent()
+    public async Task Send_SameClientMessageIdAgain_AnnouncesTheStoredMessageAgain_WritesNothing()
     {
         var original = MessageBuilder.Text("g_group1", 3, "alice", clientMessageId: "client-1");
         var chat = h.Store(ChatBuilder.Group().WithAdmin("bob").WithMember("alice", lastSentSeq: 3).WithLastMessage(original).Build());
@@ -40,8 +40,13 @@ public sealed class RealtimeEventTests
 
         var result = await h.MessageService.SendAsync("alice", chat.ChatId, MessageBuilder.TextRequest("hello", "client-1"), None);
 
+        // The first attempt may have stored the message and died before telling anyone: clients de-duplicate by seq.
         Assert.False(result.Created);
+        h.Realtime.Verify(
+            r => r.SendToGroupAsync(chat.ChatId, ClientMethods.Message, It.Is<MessageView>(v => v.Seq == 3 && v.MessageId == original.MessageId), It.IsAny<CancellationToken>()),
+            Times.Once);
         h.Realtime.VerifyNoOtherCalls();
+        h.Messages.Verify(m => m.TryCreateAsync(It.IsAny<MessageRecord>(), It.IsAny<CancellationToken>()), Times.Never);
     }
 
     [Fact]
