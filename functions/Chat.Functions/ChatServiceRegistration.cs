@@ -76,6 +76,7 @@ public static class ChatServiceRegistration
         services.AddSingleton<MediaService>();
         services.AddSingleton<DeviceService>();
         services.AddSingleton<PushService>();
+        services.AddSingleton<RealtimeGroupSync>();
 
         services.AddSingleton<ChatHttpPipeline>();
         services.Configure<Microsoft.AspNetCore.Mvc.JsonOptions>(o => ChatJson.Configure(o.JsonSerializerOptions));

@@ -263,6 +263,27 @@ public sealed class RealtimeTests(BackendFixture backend)
     }
 
     [Fact]
+    public async Task QueuedGroupAdd_OfAMemberRemovedSince_DoesNotResubscribeThem()
+    {
+        var admin = await Host.NewUserAsync();
+        var carol = await Host.NewUserAsync();
+        var group = await admin.CreateGroupAsync("Changed its mind", []);
+        var faults = Host.Services.GetRequiredService<LocalSignalRFaults>();
+        var registry = Host.Services.GetRequiredService<LocalGroupRegistry>();
+        var queue = await Host.Services.GetRequiredService<Chat.Functions.Queues.StorageQueues>().GetAsync(Chat.Functions.Queues.QueueNames.RealtimeGroups);
+
+        // The add fails inline and on its first queued try; the removal that follows lands at once.
+        faults.FailNext("PUT", $"/users/{carol.UserId}/groups/{group.ChatId}", times: 6);
+        await admin.AddMembersAsync(group.ChatId, [carol.UserId]);
+        await admin.RemoveMemberAsync(group.ChatId, carol.UserId);
+
+        await Expect.Eventually(
+            async () => (await queue.GetPropertiesAsync()).Value.ApproximateMessagesCount == 0 && !registry.UsersOf(group.ChatId).Contains(carol.UserId),
+            TimeSpan.FromSeconds(30),
+            "the queued change applies the membership of now: carol stays out");
+    }
+
+    [Fact]
     public async Task DropAndReconnect_RecoversExactlyTheMissedMessages_InOrder()
     {
         var alice = await Host.NewUserAsync();

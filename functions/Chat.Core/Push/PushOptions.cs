@@ -1,6 +1,7 @@
 namespace Chat.Core.Push;
 
 using System.ComponentModel.DataAnnotations;
+using Chat.Core.Common;
 
 /// <summary>How pushes to offline members are planned and retried.</summary>
 public sealed class PushOptions
@@ -22,6 +23,8 @@ public sealed class PushOptions
 
     /// <summary>Attempts (the first included) before a job goes to the poison queue.</summary>
     [Range(1, 20)] public int MaxAttempts { get; set; } = 5;
+
+    public Backoff Retry => new(RetryBaseDelay, RetryMaxDelay, MaxAttempts - 1);
 
     /// <summary>Text previews are cut to this many characters (whole text elements).</summary>
     [Range(10, 1000)] public int PreviewLength { get; set; } = 100;

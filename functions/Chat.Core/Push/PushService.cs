@@ -207,14 +207,14 @@ public sealed partial class PushService(
     private async Task RetryOrPoisonAsync(PushJob remaining, PushDeliveryException error, CancellationToken ct)
     {
         var next = remaining with { Attempt = remaining.Attempt + 1 };
-        if (!error.Transient || next.Attempt >= Options.MaxAttempts)
+        if (!error.Transient || Options.Retry.Exhausted(next.Attempt))
         {
             await jobs.PoisonAsync(remaining, ct);
             LogPoisoned(logger, error, remaining.ChatId, remaining.Seq, next.Attempt);
             return;
         }
 
-        var delay = TimeSpan.FromTicks(Math.Min(Options.RetryMaxDelay.Ticks, Options.RetryBaseDelay.Ticks * (1L << Math.Min(remaining.Attempt, 20))));
+        var delay = Options.Retry.DelayBefore(next.Attempt);
         await jobs.EnqueueAsync(next, delay, ct);
         LogRetrying(logger, error, remaining.ChatId, remaining.Seq, next.Attempt, delay);
     }

@@ -21,5 +21,6 @@ public sealed record PresenceEvent(string UserId, bool Online, DateTimeOffset? L
 
 public sealed record NegotiateResult(string Url, string AccessToken);
 
-/// <summary>A membership change of a chat's real-time group, keyed by user id.</summary>
-public sealed record GroupChange(string ChatId, string UserId, bool Add);
+/// <summary>A membership change of a chat's real-time group, keyed by user id; <see cref="Attempt"/>
+/// counts the retries of a change that did not land at once.</summary>
+public sealed record GroupChange(string ChatId, string UserId, bool Add, int Attempt = 0);

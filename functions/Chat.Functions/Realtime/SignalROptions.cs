@@ -1,6 +1,7 @@
 namespace Chat.Functions.Realtime;
 
 using System.ComponentModel.DataAnnotations;
+using Chat.Core.Common;
 
 /// <summary>Azure SignalR Service in serverless mode (or the local SignalR service, same REST API).</summary>
 public sealed class SignalROptions : IValidatableObject
@@ -20,6 +21,16 @@ public sealed class SignalROptions : IValidatableObject
     public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(3);
 
     [Range(0, 5)] public int Retries { get; set; } = 2;
+
+    /// <summary>A group change that fails is retried through the queue, the delay doubling from this...</summary>
+    public TimeSpan GroupRetryBaseDelay { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>...up to this, for <see cref="GroupRetries"/> retries (the defaults span about a day).</summary>
+    public TimeSpan GroupRetryMaxDelay { get; set; } = TimeSpan.FromMinutes(5);
+
+    [Range(1, 100_000)] public int GroupRetries { get; set; } = 300;
+
+    public Backoff GroupRetry => new(GroupRetryBaseDelay, GroupRetryMaxDelay, GroupRetries);
 
     /// <summary>Client tokens never outlive this, nor the caller's access token.</summary>
     public TimeSpan ClientTokenLifetime { get; set; } = TimeSpan.FromHours(1);

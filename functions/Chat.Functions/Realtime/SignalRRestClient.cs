@@ -68,17 +68,34 @@ public sealed partial class SignalRRestClient(
             }
             catch (Exception e) when (e is HttpRequestException or TaskCanceledException or RealtimeException)
             {
-                LogGroupChangeQueued(logger, e, change.ChatId, change.UserId, change.Add);
-                try
-                {
-                    await queues.SendAsync(QueueNames.RealtimeGroups, change, ct);
-                }
-                catch (Exception queueError) when (StorageFailures.IsTransient(queueError))
-                {
-                    LogGroupChangeLost(logger, queueError, change.ChatId, change.UserId, change.Add);
-                }
+                await RetryLaterAsync(change with { Attempt = change.Attempt + 1 }, e, ct);
             }
         }));
+    }
+
+    /// <summary>Queues the change again with back-off (see <see cref="SignalROptions.GroupRetry"/>);
+    /// past the last try it goes to the poison queue.</summary>
+    private async Task RetryLaterAsync(GroupChange change, Exception error, CancellationToken ct)
+    {
+        var retry = Settings.GroupRetry;
+        var exhausted = retry.Exhausted(change.Attempt);
+        try
+        {
+            if (exhausted)
+            {
+                LogGroupChangePoisoned(logger, error, change.ChatId, change.UserId, change.Attempt);
+                await queues.SendAsync(QueueNames.RealtimeGroups + "-poison", change, ct);
+            }
+            else
+            {
+                LogGroupChangeQueued(logger, error, change.ChatId, change.UserId, change.Add, change.Attempt);
+                await queues.SendAsync(QueueNames.RealtimeGroups, change, ct, retry.DelayBefore(change.Attempt));
+            }
+        }
+        catch (Exception queueError) when (StorageFailures.IsTransient(queueError))
+        {
+            LogGroupChangeLost(logger, queueError, change.ChatId, change.UserId, change.Add);
+        }
     }
 
     /// <summary>Applies one membership change now; throws when the service does not take it (the queue retries).</summary>
@@ -188,8 +205,11 @@ public sealed partial class SignalRRestClient(
     [LoggerMessage(EventId = 11, Level = LogLevel.Warning, Message = "Real-time {Method} to user {UserId} failed")]
     private static partial void LogUserSendFailed(ILogger logger, Exception exception, string method, string userId);
 
-    [LoggerMessage(EventId = 12, Level = LogLevel.Warning, Message = "Group change of chat {ChatId} for user {UserId} (add: {Add}) failed; queued for retry")]
-    private static partial void LogGroupChangeQueued(ILogger logger, Exception exception, string chatId, string userId, bool add);
+    [LoggerMessage(EventId = 12, Level = LogLevel.Warning, Message = "Group change of chat {ChatId} for user {UserId} (add: {Add}) failed; retry {Attempt} queued")]
+    private static partial void LogGroupChangeQueued(ILogger logger, Exception exception, string chatId, string userId, bool add, int attempt);
+
+    [LoggerMessage(EventId = 15, Level = LogLevel.Error, Message = "Group change of chat {ChatId} for user {UserId} failed {Attempt} times; moved to the poison queue")]
+    private static partial void LogGroupChangePoisoned(ILogger logger, Exception exception, string chatId, string userId, int attempt);
 
     [LoggerMessage(EventId = 13, Level = LogLevel.Error, Message = "Group change of chat {ChatId} for user {UserId} (add: {Add}) could not be queued")]
     private static partial void LogGroupChangeLost(ILogger logger, Exception exception, string chatId, string userId, bool add);

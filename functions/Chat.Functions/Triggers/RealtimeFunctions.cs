@@ -9,16 +9,17 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Azure.Functions.Worker;
 
-public sealed class RealtimeFunctions(IRealtime realtime, SignalRRestClient signalR)
+public sealed class RealtimeFunctions(IRealtime realtime, RealtimeGroupSync groupSync)
 {
     /// <summary>The SignalR serverless negotiate answer <c>{url, accessToken}</c> (no store call).</summary>
     [Function(nameof(Negotiate))]
     public async Task<IActionResult> Negotiate([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "negotiate")] HttpRequest req) =>
         new OkObjectResult(await realtime.NegotiateAsync(req.CallerId(), req.CallerTokenExpires(), req.Aborted()));
 
-    /// <summary>Retries a real-time group change that failed at first; throwing leaves it on the
-    /// queue (visibility back-off), and after five tries it lands in the poison queue.</summary>
+    /// <summary>Retries a real-time group change that failed at first, applying the chat's current
+    /// membership; a failure queues it again with back-off (it never throws, so it is never poisoned
+    /// by the trigger's own retries).</summary>
     [Function(nameof(SyncRealtimeGroup))]
     public Task SyncRealtimeGroup([QueueTrigger(QueueNames.RealtimeGroups, Connection = QueueNames.Connection)] GroupChange change, CancellationToken ct) =>
-        signalR.ApplyNowAsync(change, ct);
+        groupSync.ReconcileAsync(change, ct);
 }

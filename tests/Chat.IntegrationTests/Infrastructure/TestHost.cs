@@ -55,6 +55,7 @@ public sealed class TestHost : IAsyncDisposable
             ["NotificationHubs:ConnectionString"] = $"Endpoint={baseAddress}_local/notification-hubs/;SharedAccessKeyName=DefaultFullSharedAccessSignature;SharedAccessKey={NotificationHubKey}",
             ["NotificationHubs:HubName"] = "chat-tests",
             ["Push:RetryBaseDelay"] = "00:00:00.200",
+            ["SignalR:GroupRetryBaseDelay"] = "00:00:00.200",
             ["Push:CollapseWindow"] = "00:00:01",
             ["Limits:AuthRequestsPerMinutePerIp"] = "1000000",
             ["Limits:LookupsPerMinute"] = "1000000",

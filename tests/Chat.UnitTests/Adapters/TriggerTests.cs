@@ -221,7 +221,7 @@ public sealed class TriggerTests
         var realtime = new Mock<IRealtime>();
         var answer = new NegotiateResult("https://example.service.signalr.net/client/?hub=chat", "client-token");
         realtime.Setup(r => r.NegotiateAsync("alice", TestClock.Start.AddMinutes(15), It.IsAny<CancellationToken>())).ReturnsAsync(answer);
-        var functions = new RealtimeFunctions(realtime.Object, SignalRHarness.WithAccessKey().Client);
+        var functions = new RealtimeFunctions(realtime.Object, new RealtimeGroupSync(new Mock<IChatStore>().Object, realtime.Object));
         var context = Request(string.Empty, Bearer("alice", time));
 
         var result = await RunAsync(context, nameof(RealtimeFunctions.Negotiate), time, () => functions.Negotiate(context.Request));
@@ -233,7 +233,7 @@ public sealed class TriggerTests
     public async Task Negotiate_WithoutAToken_Is401()
     {
         var realtime = new Mock<IRealtime>();
-        var functions = new RealtimeFunctions(realtime.Object, SignalRHarness.WithAccessKey().Client);
+        var functions = new RealtimeFunctions(realtime.Object, new RealtimeGroupSync(new Mock<IChatStore>().Object, realtime.Object));
         var context = Request(string.Empty);
 
         await RunAsync(context, nameof(RealtimeFunctions.Negotiate), TestClock.New(), () => functions.Negotiate(context.Request));
