@@ -13,6 +13,8 @@ import http from "node:http";
 import https from "node:https";
 import { createRequire } from "node:module";
 import { randomUUID } from "node:crypto";
+import { executeBatch } from "./cosmos-batch.mjs";
+import { installCaseKeepingPatch } from "./cosmos-patch.mjs";
 
 const require = createRequire(import.meta.url);
 
@@ -62,6 +64,20 @@ console.error = opts.verbose ? backendConsoleError : () => {};
 // ------------------------------------------------------------------ backend
 const cosmos = require("@vercel/cosmosdb-server");
 const Documents = require("@vercel/cosmosdb-server/lib/account/documents.js").default;
+
+// The proxy runs batches on the backend's data directly, so keep hold of the account the
+// backend creates when it starts listening (its module export is looked up at that moment).
+const accountModule = require("@vercel/cosmosdb-server/lib/account/index.js");
+const BackendAccount = accountModule.default;
+let backendAccount = null;
+accountModule.default = class CapturedAccount extends BackendAccount {
+  constructor(...args) {
+    super(...args);
+    backendAccount = this;
+  }
+};
+
+installCaseKeepingPatch();
 
 // Partition-scoped queries: the backend ignores the x-ms-documentdb-partitionkey
 // header on queries (it searches every partition, or answers 400 "missing
@@ -387,6 +403,27 @@ function forward(req, headers, body) {
   });
 }
 
+function isBatch(req) {
+  return req.method === "POST" && isTrue(req.headers["x-ms-cosmos-is-batch-request"]);
+}
+
+// Transactional batch (HybridRow body), run here on the backend's data: see cosmos-batch.mjs.
+function answerBatch(req, res, path, body) {
+  const [, dbId, collId] = /^\/*dbs\/([^/]+)\/colls\/([^/]+)\//.exec(path).map(decodeURIComponent);
+  const collection = backendAccount.database(dbId).collection(collId);
+  if (!collection.read()) {
+    sendJson(res, 404, { code: "NotFound", message: "Resource Not Found." }, { "x-ms-substatus": "0" });
+    return;
+  }
+  const answer = executeBatch(collection, req.headers, body);
+  if (answer.json) {
+    sendJson(res, answer.status, answer.json);
+    return;
+  }
+  send(res, answer.status, { "content-type": "application/json" }, answer.body);
+  log(`${req.method} ${req.url} -> ${answer.status} (batch)`);
+}
+
 async function handle(req, res) {
   const started = process.hrtime.bigint();
   const path = (req.url || "/").split("?")[0];
@@ -396,6 +433,11 @@ async function handle(req, res) {
   if (isTrue(req.headers["x-ms-cosmos-is-query-plan-request"])) {
     sendJson(res, 200, queryPlan(), { "x-ms-request-charge": "0" });
     log(`${req.method} ${req.url} -> 200 (query plan) ${body.toString()}`);
+    return;
+  }
+
+  if (isBatch(req) && DOCS_PATH.test(path)) {
+    answerBatch(req, res, path, body);
     return;
   }
 
