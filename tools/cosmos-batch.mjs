@@ -42,6 +42,9 @@ const BATCH_RESULT = layout(2145473649, [
 const OPERATION_NAMES = { 0: "Create", 1: "Patch", 2: "Read", 4: "Delete", 5: "Replace", 20: "Upsert" };
 const WRITES = new Set(["Create", "Patch", "Delete", "Replace", "Upsert"]);
 const ITEM_BODIES = new Set(["Create", "Replace", "Upsert"]); // the others carry a patch spec or nothing
+// Limits of a batch in Cosmos DB: 100 operations, 2 MB of request.
+const MAX_OPERATIONS = 100;
+const MAX_REQUEST_BYTES = 2 * 1024 * 1024;
 const FAILED_DEPENDENCY = 424;
 const MULTI_STATUS = 207;
 
@@ -51,12 +54,18 @@ const MULTI_STATUS = 207;
  * or { status, json } for a request that cannot be read at all.
  */
 export function executeBatch(collection, headers, body) {
+  if (body.length > MAX_REQUEST_BYTES) {
+    return { status: 413, json: { code: "RequestEntityTooLarge", message: "Request size is too large." } };
+  }
   let segment;
   let operations;
   try {
     ({ segment, operations } = decodeBatch(body));
   } catch (err) {
     return { status: 400, json: { code: "BadRequest", message: `Unreadable batch request: ${err.message}` } };
+  }
+  if (operations.length === 0 || operations.length > MAX_OPERATIONS) {
+    return { status: 400, json: { code: "BadRequest", message: `A batch holds 1 to ${MAX_OPERATIONS} operations; this one has ${operations.length}.` } };
   }
   const atomic = isTrue(headers["x-ms-cosmos-batch-atomic"]);
   const continueOnError = !atomic && isTrue(headers["x-ms-cosmos-batch-continue-on-error"]);

@@ -274,6 +274,55 @@ public sealed class EmulatorContractTests(EmulatorContainer container) : IClassF
         Assert.Equal(1, response.GetOperationResultAtIndex<Doc>(1).Resource.LastSeq);
     }
 
+    [Fact]
+    public async Task Batch_OfMoreThan100Operations_Answers400_AndWritesNothing()
+    {
+        // Real Cosmos: a transactional batch holds at most 100 operations; more is 400 Bad Request.
+        var pk = NewPk();
+        var batch = Items.CreateTransactionalBatch(new PartitionKey(pk));
+        for (var i = 0; i < 101; i++)
+        {
+            batch.CreateItem(new Doc($"d{i}", pk, i));
+        }
+
+        using var response = await batch.ExecuteAsync(Ct);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Null(await Read("d0", pk));
+    }
+
+    [Fact]
+    public async Task Bulk_ConcurrentCreates_EachOperationGetsItsOwnStatus()
+    {
+        // Real Cosmos: bulk (AllowBulkExecution) groups operations into non-atomic batches; one conflict fails only its own operation.
+        var pk = NewPk();
+        await Items.CreateItemAsync(new Doc("taken", pk, 0), new PartitionKey(pk), cancellationToken: Ct);
+        using var bulkClient = new CosmosClient(container.Client.Endpoint.ToString(), CosmosEmulator.Key, new CosmosClientOptions
+        {
+            ConnectionMode = ConnectionMode.Gateway,
+            LimitToEndpoint = true,
+            AllowBulkExecution = true,
+            UseSystemTextJsonSerializerWithOptions = new JsonSerializerOptions(JsonSerializerDefaults.Web),
+        });
+        var bulk = bulkClient.GetContainer(Items.Database.Id, Items.Id);
+
+        var ids = Enumerable.Range(0, 10).Select(i => $"b{i}").Append("taken").ToList();
+        var statuses = await Task.WhenAll(ids.Select(async id =>
+        {
+            try
+            {
+                return (await bulk.CreateItemAsync(new Doc(id, pk, 1), new PartitionKey(pk), cancellationToken: Ct)).StatusCode;
+            }
+            catch (CosmosException e)
+            {
+                return e.StatusCode;
+            }
+        }));
+
+        Assert.Equal(Enumerable.Repeat(HttpStatusCode.Created, 10).Append(HttpStatusCode.Conflict), statuses);
+        Assert.Equal(10, (await QueryIds(pk, "b")).Count);
+    }
+
     private static string NewPk() => "p_" + Guid.NewGuid().ToString("N");
 
     private async Task<Doc?> Read(string id, string pk)
