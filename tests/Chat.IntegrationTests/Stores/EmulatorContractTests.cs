@@ -292,6 +292,22 @@ public sealed class EmulatorContractTests(EmulatorContainer container) : IClassF
     }
 
     [Fact]
+    public async Task Batch_ItemOfAnotherPartition_Answers400_AndWritesNothing()
+    {
+        // Real Cosmos: an item whose partition key differs from the batch's fails its operation with 400; the rest are 424.
+        var pk = NewPk();
+
+        using var response = await Items.CreateTransactionalBatch(new PartitionKey(pk))
+            .CreateItem(new Doc("mine", pk, 1))
+            .CreateItem(new Doc("theirs", NewPk(), 1))
+            .ExecuteAsync(Ct);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal([HttpStatusCode.FailedDependency, HttpStatusCode.BadRequest], response.Select(r => r.StatusCode));
+        Assert.Null(await Read("mine", pk));
+    }
+
+    [Fact]
     public async Task Bulk_ConcurrentCreates_EachOperationGetsItsOwnStatus()
     {
         // Real Cosmos: bulk (AllowBulkExecution) groups operations into non-atomic batches; one conflict fails only its own operation.
