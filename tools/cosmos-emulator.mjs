@@ -1,18 +1,21 @@
 #!/usr/bin/env node
 // Local Cosmos DB (NoSQL API) stand-in for tests and local runs.
 //
-// Runs @vercel/cosmosdb-server in-process (plain HTTP, in memory, on an
-// ephemeral 127.0.0.1 port) and puts a small HTTP proxy in front of it that
-// closes the gaps which keep the .NET SDK (Microsoft.Azure.Cosmos, Gateway
-// mode) from working against it. See tools/README.md.
+// Runs @vercel/cosmosdb-server in-process (in memory) and serves it through a
+// small HTTP front end (the "proxy") that calls the server's request handler
+// directly and closes the gaps which keep the .NET SDK (Microsoft.Azure.Cosmos,
+// Gateway mode) from working against it: query plans, partition-scoped queries,
+// OFFSET/LIMIT, DISTINCT, TTL, transactional batch (cosmos-batch.mjs), patch
+// filter predicates (cosmos-patch.mjs). See tools/README.md.
 //
 // Usage: node tools/cosmos-emulator.mjs [--port 8081] [--host 127.0.0.1] [--verbose]
 // Prints "cosmos-emulator listening on http://HOST:PORT" when ready.
 
 import http from "node:http";
-import https from "node:https";
 import { createRequire } from "node:module";
 import { randomUUID } from "node:crypto";
+import { executeBatch } from "./cosmos-batch.mjs";
+import { installCaseKeepingPatch } from "./cosmos-patch.mjs";
 
 const require = createRequire(import.meta.url);
 
@@ -62,6 +65,21 @@ console.error = opts.verbose ? backendConsoleError : () => {};
 // ------------------------------------------------------------------ backend
 const cosmos = require("@vercel/cosmosdb-server");
 const Documents = require("@vercel/cosmosdb-server/lib/account/documents.js").default;
+const { parsePartitionKey } = require("@vercel/cosmosdb-server/lib/utils/get-partition-from-header.js");
+
+// The proxy runs batches on the backend's data directly, so keep hold of the account the
+// backend creates when it starts listening (its module export is looked up at that moment).
+const accountModule = require("@vercel/cosmosdb-server/lib/account/index.js");
+const BackendAccount = accountModule.default;
+let backendAccount = null;
+accountModule.default = class CapturedAccount extends BackendAccount {
+  constructor(...args) {
+    super(...args);
+    backendAccount = this;
+  }
+};
+
+installCaseKeepingPatch();
 
 // Partition-scoped queries: the backend ignores the x-ms-documentdb-partitionkey
 // header on queries (it searches every partition, or answers 400 "missing
@@ -76,12 +94,12 @@ Documents.prototype.query = function queryInPartition(params, options) {
   if (!params || !Object.prototype.hasOwnProperty.call(params, PK_FIELD)) {
     return queryWithClauses.call(this, params, options);
   }
-  const wanted = params[PK_FIELD];
+  const inPartition = partitionMatcher(params[PK_FIELD]);
+  const keyPath = this._getPartitionKeyPath(); // once per query, not once per item
   const all = this._data;
   const subset = new Map();
   for (const [rid, item] of all) {
-    const doc = item.read();
-    if (samePartitionKey(this._getPartition(doc), wanted)) subset.set(rid, item);
+    if (inPartition(getValue(keyPath, item.read()))) subset.set(rid, item);
   }
   this._data = subset;
   try {
@@ -228,25 +246,26 @@ function getValue(keys, obj) {
   return v;
 }
 
-function samePartitionKey(actual, wanted) {
-  // wanted === undefined stands for PartitionKey.None (header "[{}]").
-  if (wanted === undefined) return actual === undefined;
-  if (actual === undefined) return false;
-  return JSON.stringify(actual) === JSON.stringify(wanted);
+// A test for "this item's partition key value is the wanted one". wanted === undefined stands
+// for PartitionKey.None (header "[{}]"); primitives compare directly, anything else as JSON.
+function partitionMatcher(wanted) {
+  if (wanted === undefined || wanted === null || typeof wanted !== "object") return (actual) => actual === wanted;
+  const json = JSON.stringify(wanted);
+  return (actual) => actual !== undefined && JSON.stringify(actual) === json;
 }
 
-const backendIsTls = typeof cosmos.createHttpServer !== "function";
-const backend = backendIsTls
-  ? cosmos.createHttpsServer({ keepAlive: true })
-  : cosmos.createHttpServer({ keepAlive: true });
-const backendTransport = backendIsTls ? https : http;
-const backendAgent = new backendTransport.Agent({
-  keepAlive: true,
-  maxSockets: 64,
-  maxFreeSockets: 16,
-  ...(backendIsTls ? { rejectUnauthorized: false } : {}),
-});
-let backendPort = 0;
+// The backend listens on an internal port only so that it creates its account (it does so
+// on "listening"); the proxy never connects to it but calls its request handler in-process
+// (see askBackend), which saves an HTTP round trip per request.
+const backend = typeof cosmos.createHttpServer === "function"
+  ? cosmos.createHttpServer({ keepAlive: true })
+  : cosmos.createHttpsServer({ keepAlive: true });
+const backendHandler = backend.listeners("request")[0];
+
+// The backend's handlers read their body through this module; hand them the body the proxy
+// has already read (and, for queries, already parsed) instead of a request stream.
+const jsonModule = require("@vercel/cosmosdb-server/lib/json.js");
+jsonModule.default = async (req) => (req.parsedBody !== undefined ? req.parsedBody : JSON.parse(req.rawBody.toString()));
 
 // -------------------------------------------------------------------- proxy
 const HOP_BY_HOP = new Set([
@@ -298,13 +317,15 @@ function readBody(stream) {
   });
 }
 
+// body: a string (most answers: the backend's JSON text) or a Buffer. A string goes out in
+// one write together with the headers, without a copy into a Buffer first.
 function send(res, status, headers, body) {
-  const payload = Buffer.isBuffer(body) ? body : Buffer.from(body ?? "");
+  const payload = body ?? "";
   const out = {
     "x-ms-activity-id": randomUUID(),
     "x-ms-request-charge": "1",
     ...headers,
-    "content-length": String(payload.length),
+    "content-length": String(typeof payload === "string" ? Buffer.byteLength(payload) : payload.length),
   };
   if (status === 204 || status === 304) {
     delete out["content-length"];
@@ -364,31 +385,49 @@ function parsePartitionKeyHeader(raw) {
   return { value: v };
 }
 
-function forward(req, headers, body) {
-  return new Promise((resolve, reject) => {
-    const breq = backendTransport.request(
-      {
-        host: "127.0.0.1",
-        port: backendPort,
-        method: req.method,
-        path: req.url,
-        headers: { ...headers, "content-length": String(body.length) },
-        agent: backendAgent,
+// Runs one request through the backend's handler with a stand-in request and response.
+function askBackend(req, headers, rawBody, parsedBody) {
+  return new Promise((resolve) => {
+    const backendReq = { method: req.method, url: req.url, headers, rawBody, parsedBody };
+    const backendRes = {
+      statusCode: 200,
+      finished: false,
+      headers: {},
+      setHeader(name, value) {
+        this.headers[name.toLowerCase()] = value;
       },
-      (bres) => {
-        readBody(bres).then(
-          (buf) => resolve({ status: bres.statusCode, headers: bres.headers, body: buf }),
-          reject,
-        );
+      end(text) {
+        this.finished = true;
+        resolve({ status: this.statusCode, headers: this.headers, body: text ?? "" });
       },
-    );
-    breq.on("error", reject);
-    breq.end(body);
+    };
+    backendHandler(backendReq, backendRes);
   });
 }
 
+function isBatch(req) {
+  return req.method === "POST" && isTrue(req.headers["x-ms-cosmos-is-batch-request"]);
+}
+
+// Transactional batch (HybridRow body), run here on the backend's data: see cosmos-batch.mjs.
+function answerBatch(req, res, path, body) {
+  const [, dbId, collId] = /^\/*dbs\/([^/]+)\/colls\/([^/]+)\//.exec(path).map(decodeURIComponent);
+  const collection = backendAccount.database(dbId).collection(collId);
+  if (!collection.read()) {
+    sendJson(res, 404, { code: "NotFound", message: "Resource Not Found." }, { "x-ms-substatus": "0" });
+    return;
+  }
+  const answer = executeBatch(collection, req.headers, body);
+  if (answer.json) {
+    sendJson(res, answer.status, answer.json);
+    return;
+  }
+  send(res, answer.status, { "content-type": "application/json" }, answer.body);
+  log(`${req.method} ${req.url} -> ${answer.status} (batch)`);
+}
+
 async function handle(req, res) {
-  const started = process.hrtime.bigint();
+  const started = opts.verbose ? process.hrtime.bigint() : 0n;
   const path = (req.url || "/").split("?")[0];
   const body = await readBody(req);
 
@@ -398,106 +437,123 @@ async function handle(req, res) {
     log(`${req.method} ${req.url} -> 200 (query plan) ${body.toString()}`);
     return;
   }
-
-  const headers = {};
-  for (const [k, v] of Object.entries(req.headers)) {
-    if (!HOP_BY_HOP.has(k)) headers[k] = v;
+  if (isBatch(req) && DOCS_PATH.test(path)) {
+    answerBatch(req, res, path, body);
+    return;
   }
 
-  let fwdBody = body;
+  if (req.method === "GET" && DOC_PATH.test(path) && isMissingItem(path, req.headers)) {
+    sendJson(res, 404, NOT_FOUND_ITEM, { "x-ms-substatus": "0" });
+    log(`${req.method} ${req.url} -> 404 (missing item)`);
+    return;
+  }
+
   const query = isQuery(req) && DOCS_PATH.test(path);
-  if (query) {
-    // Scope the query to the partition named by the request (if any).
-    const pk = parsePartitionKeyHeader(req.headers["x-ms-documentdb-partitionkey"]);
-    if (pk) {
-      try {
-        const json = JSON.parse(body.toString() || "{}");
-        json[PK_FIELD] = pk.value;
-        fwdBody = Buffer.from(JSON.stringify(json));
-        headers["x-ms-documentdb-query-enablecrosspartition"] = "True";
-      } catch {
-        /* leave malformed bodies to the backend */
-      }
-    }
-  }
-
-  const b = await forward(req, headers, fwdBody);
-  let status = b.status;
-  const outHeaders = {};
-  for (const [k, v] of Object.entries(b.headers)) {
-    if (!HOP_BY_HOP.has(k)) outHeaders[k] = v;
-  }
-  // The backend writes https://<Host>/... here; we are plain http.
-  if (typeof outHeaders["content-location"] === "string") {
-    outHeaders["content-location"] = outHeaders["content-location"].replace(/^https:/, "http:");
-  }
-  let outBody = b.body;
-  let parsed;
-  const parse = () => {
-    if (parsed === undefined) {
-      try {
-        parsed = JSON.parse(b.body.toString() || "null");
-      } catch {
-        parsed = null;
-      }
-    }
-    return parsed;
-  };
-
-  // (a) Point read of a missing item: the backend throws and answers 500.
-  if (req.method === "GET" && status === 500 && DOC_PATH.test(path)) {
-    const msg = (parse() && parse().message) || "";
-    if (/^Failed to parse/.test(msg)) {
-      status = 400;
-      outBody = Buffer.from(JSON.stringify({ code: "BadRequest", message: msg }));
-    } else {
-      status = 404;
-      outBody = Buffer.from(
-        JSON.stringify({
-          code: "NotFound",
-          message: "Entity with the specified id does not exist in the system.",
-        }),
-      );
-    }
-    outHeaders["content-type"] = "application/json";
-  } else if (status >= 400 && status < 500) {
-    // Cosmos-style error bodies: { code, message } (backend often sends {}).
-    const p = parse();
-    if (p && typeof p === "object" && !Array.isArray(p) && !p.code) {
-      p.code = STATUS_CODES[status] || "BadRequest";
-      if (!p.message) p.message = p.code === "NotFound"
-        ? "Resource Not Found."
-        : `Request failed with status ${status}.`;
-      outBody = Buffer.from(JSON.stringify(p));
-    }
-  }
-  if (status === 404 && outHeaders["x-ms-substatus"] === undefined) {
-    outHeaders["x-ms-substatus"] = "0";
-  }
-
-  // (c) Query answers: the SDK must not try to distribute/re-plan.
-  if (query && status === 200) {
-    outHeaders["x-ms-cosmos-query-requiresdistribution"] = "false";
-  }
-
-  // Account document: advertise this proxy, not the internal backend.
-  if (req.method === "GET" && /^\/*$/.test(path) && status === 200) {
-    const p = parse();
-    if (p && typeof p === "object") {
-      const self = `http://${req.headers.host || `${opts.host}:${opts.port}`}/`;
-      for (const key of ["writableLocations", "readableLocations"]) {
-        if (Array.isArray(p[key])) for (const loc of p[key]) loc.databaseAccountEndpoint = self;
-      }
-      outBody = Buffer.from(JSON.stringify(p));
-    }
-  }
-
-  send(res, status, outHeaders, outBody);
+  const scoped = query ? partitionScopedQuery(req, body) : null;
+  const b = scoped
+    ? await askBackend(req, scoped.headers, body, scoped.parsedBody)
+    : await askBackend(req, req.headers, body, undefined);
+  const answer = cosmosAnswer(req, path, b, query);
+  send(res, answer.status, answer.headers, answer.body);
   if (opts.verbose) {
     const ms = Number(process.hrtime.bigint() - started) / 1e6;
     const extra = query ? ` pk=${req.headers["x-ms-documentdb-partitionkey"] ?? "-"} ${body.toString()}` : "";
-    log(`${req.method} ${req.url} -> ${status}${b.status !== status ? ` (backend ${b.status})` : ""} ${ms.toFixed(1)}ms${extra}`);
+    log(`${req.method} ${req.url} -> ${answer.status}${b.status !== answer.status ? ` (backend ${b.status})` : ""} ${ms.toFixed(1)}ms${extra}`);
   }
+}
+
+const NOT_FOUND_ITEM = { code: "NotFound", message: "Entity with the specified id does not exist in the system." };
+const DOC_IDS = /^\/*dbs\/([^/]+)\/colls\/([^/]+)\/docs\/([^/]+)/;
+
+// (a) A point read of a missing item makes the backend throw (it answers 500, and building the
+// exception is the costliest part of a read): answer it here. Anything unusual goes on to the backend.
+function isMissingItem(path, headers) {
+  const [, dbId, collId, docId] = DOC_IDS.exec(path).map(decodeURIComponent);
+  const collection = backendAccount.database(dbId).collection(collId);
+  if (!collection.read()) return false;
+  let partition;
+  try {
+    partition = parsePartitionKey(headers["x-ms-documentdb-partitionkey"], docId);
+  } catch {
+    return false;
+  }
+  return !collection.document(docId, partition).read();
+}
+
+// Scope a query to the partition named by the request (if any): the body gets a private field
+// that queryInPartition reads. Malformed bodies are left to the backend.
+function partitionScopedQuery(req, body) {
+  const pk = parsePartitionKeyHeader(req.headers["x-ms-documentdb-partitionkey"]);
+  if (!pk) return null;
+  let parsedBody;
+  try {
+    parsedBody = JSON.parse(body.toString() || "{}");
+  } catch {
+    return null;
+  }
+  if (!parsedBody || typeof parsedBody !== "object") return null;
+  parsedBody[PK_FIELD] = pk.value;
+  return { parsedBody, headers: { ...req.headers, "x-ms-documentdb-query-enablecrosspartition": "True" } };
+}
+
+// The backend's answer as Cosmos DB would give it.
+function cosmosAnswer(req, path, b, query) {
+  const headers = {};
+  for (const k of Object.keys(b.headers)) {
+    if (!HOP_BY_HOP.has(k)) headers[k] = b.headers[k];
+  }
+  // The backend writes https://<Host>/... here; we are plain http.
+  if (typeof headers["content-location"] === "string") {
+    headers["content-location"] = headers["content-location"].replace(/^https:/, "http:");
+  }
+  let { status, body } = b;
+  if (req.method === "GET" && status === 500 && DOC_PATH.test(path)) {
+    ({ status, body } = missingItemAnswer(body));
+    headers["content-type"] = "application/json";
+  } else if (status >= 400 && status < 500) {
+    body = cosmosErrorBody(status, body);
+  }
+  if (status === 404 && headers["x-ms-substatus"] === undefined) headers["x-ms-substatus"] = "0";
+  // (c) Query answers: the SDK must not try to distribute/re-plan.
+  if (query && status === 200) headers["x-ms-cosmos-query-requiresdistribution"] = "false";
+  if (req.method === "GET" && status === 200 && /^\/*$/.test(path)) body = advertiseProxy(req, body);
+  return { status, headers, body };
+}
+
+function parseOrNull(text) {
+  try {
+    return JSON.parse(text || "null");
+  } catch {
+    return null;
+  }
+}
+
+// A point read the backend failed with 500: a partition key header it cannot parse (400), or a
+// missing item that isMissingItem did not catch (404).
+function missingItemAnswer(body) {
+  const msg = parseOrNull(body)?.message || "";
+  if (/^Failed to parse/.test(msg)) return { status: 400, body: JSON.stringify({ code: "BadRequest", message: msg }) };
+  return { status: 404, body: JSON.stringify(NOT_FOUND_ITEM) };
+}
+
+// Cosmos-style error bodies: { code, message } (the backend often sends {}).
+function cosmosErrorBody(status, body) {
+  const p = parseOrNull(body);
+  if (!p || typeof p !== "object" || Array.isArray(p) || p.code) return body;
+  p.code = STATUS_CODES[status] || "BadRequest";
+  if (!p.message) p.message = p.code === "NotFound" ? "Resource Not Found." : `Request failed with status ${status}.`;
+  return JSON.stringify(p);
+}
+
+// Account document: advertise this proxy, not the internal backend.
+function advertiseProxy(req, body) {
+  const p = parseOrNull(body);
+  if (!p || typeof p !== "object") return body;
+  const self = `http://${req.headers.host || `${opts.host}:${opts.port}`}/`;
+  for (const key of ["writableLocations", "readableLocations"]) {
+    if (Array.isArray(p[key])) for (const loc of p[key]) loc.databaseAccountEndpoint = self;
+  }
+  return JSON.stringify(p);
 }
 
 const proxy = http.createServer({ keepAlive: true }, (req, res) => {
@@ -528,7 +584,6 @@ function shutdown(signal) {
   proxy.closeAllConnections?.();
   backend.close();
   backend.closeAllConnections?.();
-  backendAgent.destroy();
   process.exitCode = 0;
 }
 process.on("SIGTERM", () => shutdown("SIGTERM"));
@@ -556,8 +611,7 @@ backend.on("error", (err) => fail("backend", err));
 proxy.on("error", (err) => fail(`cannot listen on ${opts.host}:${opts.port}`, err));
 
 backend.listen(0, "127.0.0.1", () => {
-  backendPort = backend.address().port;
-  log(`backend (cosmosdb-server, ${backendIsTls ? "https" : "http"}) on 127.0.0.1:${backendPort}`);
+  log(`backend (cosmosdb-server) created its account; port ${backend.address().port} stays unused`);
   proxy.listen(opts.port, opts.host, () => {
     const { port } = proxy.address();
     const host = opts.host.includes(":") ? `[${opts.host}]` : opts.host;
