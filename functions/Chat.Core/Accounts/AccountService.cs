@@ -40,7 +40,7 @@ public sealed class AccountService(
     private string DummyHash => dummyHash ??= hasher.HashPassword(HashSubject, Ids.NewId());
 
     /// <summary>Starts a registration of its own (code, name, password); earlier ones stay as they were.
-    /// Cost: 2 point reads, 1 create or replace of the number's record (~0.4 KB), 1 create (~0.5 KB), 1 SMS.</summary>
+    /// Cost: 2 point reads, 1 create or replace of the number's record (~0.6 KB + 0.1 KB per pending registration, at most 5), 1 create (~0.6 KB), 1 SMS.</summary>
     public async Task<RegisterAccepted> RegisterAsync(RegisterRequest request, string clientIp, CancellationToken ct)
     {
         new Validator()
