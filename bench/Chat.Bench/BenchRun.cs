@@ -160,7 +160,7 @@ public sealed partial class BenchRun(BenchOptions options, HttpClient http, CpuM
 
     private async Task RegisterAsync(BenchUser user, CancellationToken ct)
     {
-        await AuthCallAsync(t => user.Client.RegisterAsync(user.PhoneNumber, $"Bench {user.Index}", user.Password, t), ct);
+        var registration = await AuthCallAsync(t => user.Client.RegisterAsync(user.PhoneNumber, $"Bench {user.Index}", user.Password, t), ct);
         string? code = null;
         for (var attempt = 0; attempt < 50 && code is null; attempt++)
         {
@@ -177,7 +177,7 @@ public sealed partial class BenchRun(BenchOptions options, HttpClient http, CpuM
             throw new TimeoutException($"No verification SMS for {user.PhoneNumber} (is this the local host? /_local/sms exists only there).");
         }
 
-        await AuthCallAsync(t => user.Client.VerifyAsync(user.PhoneNumber, code, t), ct);
+        await AuthCallAsync(t => user.Client.VerifyAsync(user.PhoneNumber, code, registration.RegistrationId, t), ct);
         await AuthCallAsync(t => user.Client.LoginAsync(user.PhoneNumber, user.Password, t), ct);
         user.TokensAt = Stopwatch.GetTimestamp();
     }

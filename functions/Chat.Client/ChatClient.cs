@@ -35,8 +35,10 @@ public sealed class ChatClient(HttpClient http)
     public Task<RegisterResult> RegisterAsync(string phoneNumber, string displayName, string password, CancellationToken ct = default) =>
         SendAsync<RegisterResult>(HttpMethod.Post, "api/auth/register", new { phoneNumber, displayName, password }, ct);
 
-    public Task<User> VerifyAsync(string phoneNumber, string code, CancellationToken ct = default) =>
-        SendAsync<User>(HttpMethod.Post, "api/auth/verify", new { phoneNumber, code }, ct);
+    /// <summary>Pass the <see cref="RegisterResult.RegistrationId"/> the code was sent for; without it the
+    /// server refuses the code while more than one registration of the number is pending.</summary>
+    public Task<User> VerifyAsync(string phoneNumber, string code, string? registrationId = null, CancellationToken ct = default) =>
+        SendAsync<User>(HttpMethod.Post, "api/auth/verify", new { phoneNumber, code, registrationId }, ct);
 
     public async Task<Tokens> LoginAsync(string phoneNumber, string password, CancellationToken ct = default) =>
         Tokens = await SendAsync<Tokens>(HttpMethod.Post, "api/auth/login", new { phoneNumber, password }, ct);

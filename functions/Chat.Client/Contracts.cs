@@ -4,7 +4,7 @@ using System.Text.Json;
 
 public sealed record Tokens(string UserId, string AccessToken, string RefreshToken, int ExpiresIn);
 
-public sealed record RegisterResult(string PhoneNumber, int ExpiresIn);
+public sealed record RegisterResult(string PhoneNumber, int ExpiresIn, string RegistrationId);
 
 public sealed record User(string UserId, string? PhoneNumber, string DisplayName, string? About, string? AvatarUrl, bool Online, DateTimeOffset? LastSeen);
 

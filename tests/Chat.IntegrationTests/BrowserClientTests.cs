@@ -103,8 +103,8 @@ public sealed class BrowserClientTests(BackendFixture backend)
         {
             var client = new ChatClient(new HttpClient { BaseAddress = http.BaseAddress });
             var phone = TestHost.NewPhoneNumber();
-            await client.RegisterAsync(phone, "Npm " + phone[^4..], "correct-horse-1");
-            await client.VerifyAsync(phone, await TestHost.LastCodeAsync(client, phone));
+            var registration = await client.RegisterAsync(phone, "Npm " + phone[^4..], "correct-horse-1");
+            await client.VerifyAsync(phone, await TestHost.LastCodeAsync(client, phone), registration.RegistrationId);
             await client.LoginAsync(phone, "correct-horse-1");
             return client;
         }

@@ -26,9 +26,12 @@ public sealed record UserAccount
     public required DateTimeOffset CreatedAt { get; init; }
 }
 
-/// <summary>A registration waiting for its SMS code; keyed by phone number.</summary>
+/// <summary>One register call waiting for its SMS code. Written once and never changed: a later
+/// register for the same number is a registration of its own.</summary>
 public sealed record PendingRegistration
 {
+    public required string RegistrationId { get; init; }
+
     public required string PhoneNumber { get; init; }
 
     public required string DisplayName { get; init; }
@@ -38,8 +41,6 @@ public sealed record PendingRegistration
     public required string CodeHash { get; init; }
 
     public required DateTimeOffset ExpiresAt { get; init; }
-
-    public int Attempts { get; init; }
 }
 
 /// <summary>
@@ -77,9 +78,9 @@ public sealed record UserView(
 
 public sealed record RegisterRequest(string? PhoneNumber, string? DisplayName, string? Password);
 
-public sealed record RegisterAccepted(string PhoneNumber, int ExpiresIn);
+public sealed record RegisterAccepted(string PhoneNumber, int ExpiresIn, string RegistrationId);
 
-public sealed record VerifyRequest(string? PhoneNumber, string? Code);
+public sealed record VerifyRequest(string? PhoneNumber, string? Code, string? RegistrationId = null);
 
 public sealed record LoginRequest(string? PhoneNumber, string? Password);
 

@@ -30,17 +30,25 @@ public sealed class AccountService(
         UserId = string.Empty, PhoneNumber = string.Empty, DisplayName = string.Empty, PasswordHash = string.Empty, CreatedAt = default,
     };
 
+    private const string WrongCredentials = "Wrong phone number or password, or the number is not verified yet.";
+
+    private string? dummyHash;
+
     private LimitsOptions Limits => limits.Value;
 
-    /// <summary>Starts a registration: stores it pending and texts a code. Cost: 1 point read, 1 upsert, 1 SMS.</summary>
+    /// <summary>Verified against when a login names no account, so both paths cost one hash check.</summary>
+    private string DummyHash => dummyHash ??= hasher.HashPassword(HashSubject, Ids.NewId());
+
+    /// <summary>Starts a registration of its own (code, name, password); earlier ones stay as they were.
+    /// Cost: 2 point reads, 1 create or replace of the number's record (~0.6 KB + 0.1 KB per pending registration, at most 5), 1 create (~0.6 KB), 1 SMS.</summary>
     public async Task<RegisterAccepted> RegisterAsync(RegisterRequest request, string clientIp, CancellationToken ct)
     {
-        limiter.Acquire(Limits.AuthPerIp, clientIp);
-        var v = new Validator()
+        new Validator()
             .When(!PhoneNumbers.IsE164(request.PhoneNumber), "phoneNumber", "must be an E.164 number such as +14155550100.")
             .Length("displayName", DisplayNames.Normalize(request.DisplayName), 1, 64)
-            .Length("password", request.Password, 8, 128);
-        v.ThrowIfInvalid();
+            .Length("password", request.Password, 8, 128)
+            .ThrowIfInvalid();
+        limiter.Acquire(Limits.AuthPerIp, clientIp);
         var phone = request.PhoneNumber!;
 
         if (await directory.FindUserIdByPhoneAsync(phone, ct) is not null)
@@ -48,33 +56,61 @@ public sealed class AccountService(
             throw ChatErrors.Conflict("The phone number belongs to a verified account.");
         }
 
+        var registrationId = Ids.NewId();
         var code = RandomNumberGenerator.GetInt32(0, 1_000_000).ToString("D6", System.Globalization.CultureInfo.InvariantCulture);
-        await directory.UpsertRegistrationAsync(
-            new PendingRegistration
+        string? passwordHash = null;
+        for (var attempt = 0; attempt < 10; attempt++)
+        {
+            var now = time.GetUtcNow();
+            var stored = await directory.GetVerificationAsync(phone, ct);
+            var verification = stored?.Value ?? PhoneVerification.Start(phone, now);
+            if (verification.SmsRetryAfter(now, Limits) is { } wait)
             {
-                PhoneNumber = phone,
-                DisplayName = DisplayNames.Normalize(request.DisplayName)!,
-                PasswordHash = hasher.HashPassword(HashSubject, request.Password!),
-                CodeHash = HashCode(phone, code),
-                ExpiresAt = time.GetUtcNow() + Limits.VerificationCodeLifetime,
-            },
-            ct);
-        await sms.SendAsync(phone, $"Your Chat verification code is {code}. It expires in {(int)Limits.VerificationCodeLifetime.TotalMinutes} minutes.", ct);
-        return new RegisterAccepted(phone, (int)Limits.VerificationCodeLifetime.TotalSeconds);
+                throw ChatErrors.RateLimited(wait);
+            }
+
+            // Hashed after the SMS check, so a number past its quota costs no hashing.
+            passwordHash ??= hasher.HashPassword(HashSubject, request.Password!);
+            var counted = verification.WithRegistration(registrationId, now, Limits);
+            var written = stored is null
+                ? await directory.TryCreateVerificationAsync(counted, ct)
+                : await directory.TryReplaceVerificationAsync(counted, stored.ETag, ct);
+            if (!written)
+            {
+                continue; // a concurrent register or verify changed the record: count again on the new one
+            }
+
+            await directory.CreateRegistrationAsync(
+                new PendingRegistration
+                {
+                    RegistrationId = registrationId,
+                    PhoneNumber = phone,
+                    DisplayName = DisplayNames.Normalize(request.DisplayName)!,
+                    PasswordHash = passwordHash,
+                    CodeHash = HashCode(phone, registrationId, code),
+                    ExpiresAt = now + Limits.VerificationCodeLifetime,
+                },
+                ct);
+            await sms.SendAsync(phone, $"Your Chat verification code is {code}. It expires in {(int)Limits.VerificationCodeLifetime.TotalMinutes} minutes.", ct);
+            return new RegisterAccepted(phone, (int)Limits.VerificationCodeLifetime.TotalSeconds, registrationId);
+        }
+
+        throw ChatErrors.Unavailable("registration store (contention)", TimeSpan.FromSeconds(1));
     }
 
-    /// <summary>Checks the code and creates the account. Cost: 1 read + 1 replace on a wrong code;
-    /// 1 read, 2 creates and 1 delete on success.</summary>
+    /// <summary>Checks the code of one registration and creates the account from it. Cost: 2 point
+    /// reads + 1 replace on a wrong code; 2 point reads, 2 creates and 2 deletes on success.</summary>
     public async Task<UserView> VerifyAsync(VerifyRequest request, string clientIp, CancellationToken ct)
     {
-        limiter.Acquire(Limits.AuthPerIp, clientIp);
         new Validator()
             .When(!PhoneNumbers.IsE164(request.PhoneNumber), "phoneNumber", "must be an E.164 number.")
             .When(request.Code is null || request.Code.Length != 6 || !request.Code.All(char.IsAsciiDigit), "code", "must be 6 digits.")
+            .When(request.RegistrationId is not null && !Ids.IsWellFormed(request.RegistrationId), "registrationId", "is not a registration id.")
             .ThrowIfInvalid();
+        limiter.Acquire(Limits.AuthPerIp, clientIp);
         var phone = request.PhoneNumber!;
 
-        var registration = await CheckCodeAsync(phone, request.Code!, ct);
+        var registration = await CheckCodeAsync(phone, request.RegistrationId, request.Code!, ct);
 
         var account = new UserAccount
         {
@@ -93,34 +129,34 @@ public sealed class AccountService(
             throw ChatErrors.Conflict("The phone number belongs to a verified account.");
         }
 
-        await directory.DeleteRegistrationAsync(phone, ct);
+        // The number's other registrations expire on their own; without the record none can be verified.
+        await directory.DeleteRegistrationAsync(phone, registration.RegistrationId, ct);
+        await directory.DeleteVerificationAsync(phone, ct);
         return UserViews.Self(account);
     }
 
-    /// <summary>Cost: 2 point reads and 1 create (session).</summary>
+    /// <summary>Cost: 2 point reads, 1 hash check and 1 create (session); an unknown number runs
+    /// the same hash check against a dummy hash, so it answers no faster.</summary>
     public async Task<IssuedTokens> LoginAsync(LoginRequest request, string clientIp, CancellationToken ct)
     {
-        limiter.Acquire(Limits.AuthPerIp, clientIp);
         new Validator()
             .Required("phoneNumber", request.PhoneNumber)
+            .When(request.PhoneNumber is { Length: > 0 } && !PhoneNumbers.IsE164(request.PhoneNumber), "phoneNumber", "must be an E.164 number.")
             .Required("password", request.Password)
             .ThrowIfInvalid();
+        limiter.Acquire(Limits.AuthPerIp, clientIp);
         var failureKey = request.PhoneNumber + "|" + clientIp;
         limiter.ThrowIfExhausted(Limits.FailedLogins, failureKey);
 
-        var userId = PhoneNumbers.IsE164(request.PhoneNumber) ? await directory.FindUserIdByPhoneAsync(request.PhoneNumber!, ct) : null;
+        var userId = await directory.FindUserIdByPhoneAsync(request.PhoneNumber!, ct);
         var user = userId is null ? null : await users.GetAsync(userId, ct);
-        if (user is null)
+        var check = user is null
+            ? hasher.VerifyHashedPassword(HashSubject, DummyHash, request.Password!)
+            : hasher.VerifyHashedPassword(user.Value, user.Value.PasswordHash, request.Password!);
+        if (user is null || check == PasswordVerificationResult.Failed)
         {
             limiter.Record(Limits.FailedLogins, failureKey);
-            throw ChatErrors.Unauthorized("Wrong phone number or password, or the number is not verified yet.");
-        }
-
-        var check = hasher.VerifyHashedPassword(user.Value, user.Value.PasswordHash, request.Password!);
-        if (check == PasswordVerificationResult.Failed)
-        {
-            limiter.Record(Limits.FailedLogins, failureKey);
-            throw ChatErrors.Unauthorized("Wrong phone number or password, or the number is not verified yet.");
+            throw ChatErrors.Unauthorized(WrongCredentials);
         }
 
         if (check == PasswordVerificationResult.SuccessRehashNeeded)
@@ -222,31 +258,51 @@ public sealed class AccountService(
         }
     }
 
-    /// <summary>Returns the registration when the code is right; counts every wrong guess, even
-    /// concurrent ones (each retries its increment until it lands), so five tries are five.</summary>
-    private async Task<PendingRegistration> CheckCodeAsync(string phone, string code, CancellationToken ct)
+    /// <summary>Returns the registration when its code is right. The tries are the number's, shared
+    /// by all its registrations; every wrong guess is counted, even concurrent ones (each retries
+    /// its increment on the number's record until it lands), so five tries are five.</summary>
+    private async Task<PendingRegistration> CheckCodeAsync(string phone, string? registrationId, string code, CancellationToken ct)
     {
-        var expected = Encoding.ASCII.GetBytes(HashCode(phone, code));
+        PendingRegistration? registration = null;
         for (var attempt = 0; attempt < 20; attempt++)
         {
-            var pending = await directory.GetRegistrationAsync(phone, ct);
-            if (pending is null || pending.Value.ExpiresAt <= time.GetUtcNow())
+            var now = time.GetUtcNow();
+            var stored = await directory.GetVerificationAsync(phone, ct);
+            var pending = stored?.Value.PendingAt(now) ?? [];
+            var target = registrationId ?? pending.Count switch
+            {
+                0 => null,
+                1 => pending[0].RegistrationId,
+                _ => throw ChatErrors.Invalid("registrationId", "is required: more than one registration of this number is pending."),
+            };
+            if (stored is null || target is null || !pending.Any(p => p.RegistrationId == target))
             {
                 throw ChatErrors.Invalid("code", "The code has expired or was never sent; register again.");
             }
 
-            var registration = pending.Value;
-            if (registration.Attempts >= Limits.VerificationAttempts)
+            var verification = stored.Value;
+            if (verification.TriesSpent(now, Limits))
             {
-                throw ChatErrors.Invalid("code", "Too many wrong codes; register again to get a new one.");
+                throw ChatErrors.Invalid("code", "Too many wrong codes for this number; try again later.");
             }
 
+            if (registration?.RegistrationId != target)
+            {
+                registration = await directory.GetRegistrationAsync(phone, target, ct);
+            }
+
+            if (registration is null || registration.ExpiresAt <= now)
+            {
+                throw ChatErrors.Invalid("code", "The code has expired or was never sent; register again.");
+            }
+
+            var expected = Encoding.ASCII.GetBytes(HashCode(phone, target, code));
             if (CryptographicOperations.FixedTimeEquals(expected, Encoding.ASCII.GetBytes(registration.CodeHash)))
             {
                 return registration;
             }
 
-            if (await directory.TryReplaceRegistrationAsync(registration with { Attempts = registration.Attempts + 1 }, pending.ETag, ct))
+            if (await directory.TryReplaceVerificationAsync(verification.WithWrongTry(now, Limits), stored.ETag, ct))
             {
                 throw ChatErrors.Invalid("code", "The code is wrong.");
             }
@@ -255,6 +311,7 @@ public sealed class AccountService(
         throw ChatErrors.Unavailable("registration store (contention)", TimeSpan.FromSeconds(1));
     }
 
-    private static string HashCode(string phone, string code) =>
-        Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(phone + ":" + code)));
+    /// <summary>Bound to its registration: a code texted for one never verifies another.</summary>
+    private static string HashCode(string phone, string registrationId, string code) =>
+        Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(phone + ":" + registrationId + ":" + code)));
 }

@@ -69,17 +69,22 @@ public sealed class UserService(IUserStore users, IDirectoryStore directory, Pre
     public async Task<IReadOnlyList<UserView>> LookupAsync(string callerId, LookupRequest request, CancellationToken ct)
     {
         var max = limits.Value.LookupMaxNumbers;
-        var v = new Validator().Required("phoneNumbers", request.PhoneNumbers);
-        if (request.PhoneNumbers is { } numbers)
+        var numbers = request.PhoneNumbers ?? throw ChatErrors.Invalid("phoneNumbers", "is required.");
+
+        // The cap first, then each number: an over-long list is refused before any of it is looked at.
+        if (numbers.Count > max)
         {
-            v.When(numbers.Count > max, "phoneNumbers", $"must hold at most {max} numbers.")
-             .When(numbers.Any(n => !PhoneNumbers.IsE164(n)), "phoneNumbers", "must all be E.164 numbers.");
+            throw ChatErrors.Invalid("phoneNumbers", $"must hold at most {max} numbers.");
         }
 
-        v.ThrowIfInvalid();
+        if (!numbers.All(PhoneNumbers.IsE164))
+        {
+            throw ChatErrors.Invalid("phoneNumbers", "must all be E.164 numbers.");
+        }
+
         limiter.Acquire(limits.Value.Lookups, callerId);
 
-        var found = await directory.FindUserIdsByPhoneAsync(request.PhoneNumbers!.Select(n => n!).Distinct(StringComparer.Ordinal).ToArray(), ct);
+        var found = await directory.FindUserIdsByPhoneAsync(numbers.Select(n => n!).Distinct(StringComparer.Ordinal).ToArray(), ct);
         var accounts = await users.GetManyAsync(found.Values.ToArray(), ct);
         var shown = await presence.ResolveAsync(callerId, accounts, ct);
         return accounts.Select(a => UserViews.Public(a, shown[a.UserId].Online, shown[a.UserId].LastSeen, withPhone: true)).ToArray();

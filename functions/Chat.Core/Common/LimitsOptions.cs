@@ -17,6 +17,9 @@ public sealed class LimitsOptions
 
     [Range(1, 100)] public int VerificationAttempts { get; set; } = 5;
 
+    /// <summary>The tries of a number's codes count again from zero this long after the first wrong one (API v1.1).</summary>
+    public TimeSpan VerificationAttemptWindow { get; set; } = TimeSpan.FromMinutes(10);
+
     [Range(1, int.MaxValue)] public int LookupsPerMinute { get; set; } = 20;
 
     [Range(1, 10_000)] public int LookupMaxNumbers { get; set; } = 1000;
@@ -57,6 +60,8 @@ public sealed class LimitsOptions
     public RateLimit Messages => new("send", MessagesPerWindow, MessageWindow);
 
     public RateLimit GroupJoins => new("join", GroupJoinsPerMinute, TimeSpan.FromMinutes(1));
+
+    public RateLimit VerificationTries => new("verify-tries", VerificationAttempts, VerificationAttemptWindow);
 
     public RateLimit VerificationSmsHourly => new("sms-hour", VerificationSmsPerHour, TimeSpan.FromHours(1));
 

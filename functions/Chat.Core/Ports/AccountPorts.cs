@@ -41,13 +41,23 @@ public interface IDirectoryStore
     /// <summary>Binds a number to a user; false when it is bound already.</summary>
     Task<bool> TryClaimPhoneAsync(string phoneNumber, string userId, CancellationToken ct);
 
-    Task<Versioned<PendingRegistration>?> GetRegistrationAsync(string phoneNumber, CancellationToken ct);
+    /// <summary>The record one phone number's registrations share (tries, SMS counters, pending ids).</summary>
+    Task<Versioned<PhoneVerification>?> GetVerificationAsync(string phoneNumber, CancellationToken ct);
 
-    Task UpsertRegistrationAsync(PendingRegistration registration, CancellationToken ct);
+    /// <summary>False when the number has a record already.</summary>
+    Task<bool> TryCreateVerificationAsync(PhoneVerification verification, CancellationToken ct);
 
-    Task<bool> TryReplaceRegistrationAsync(PendingRegistration registration, string etag, CancellationToken ct);
+    /// <summary>False when the record changed (or vanished) since <paramref name="etag"/>.</summary>
+    Task<bool> TryReplaceVerificationAsync(PhoneVerification verification, string etag, CancellationToken ct);
 
-    Task DeleteRegistrationAsync(string phoneNumber, CancellationToken ct);
+    Task DeleteVerificationAsync(string phoneNumber, CancellationToken ct);
+
+    /// <summary>Stores one registration beside the others of its number; it never replaces one.</summary>
+    Task CreateRegistrationAsync(PendingRegistration registration, CancellationToken ct);
+
+    Task<PendingRegistration?> GetRegistrationAsync(string phoneNumber, string registrationId, CancellationToken ct);
+
+    Task DeleteRegistrationAsync(string phoneNumber, string registrationId, CancellationToken ct);
 
     Task SetInviteAsync(string inviteCode, string chatId, CancellationToken ct);
 

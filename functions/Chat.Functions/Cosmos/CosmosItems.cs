@@ -9,7 +9,7 @@ public static class CosmosModel
     /// <summary>Partitioned by <c>/userId</c>: profile, chat index, sessions.</summary>
     public const string Users = "users";
 
-    /// <summary>Partitioned by <c>/id</c>: phone numbers, pending registrations, invite codes.</summary>
+    /// <summary>Partitioned by <c>/id</c>: phone numbers, pending registrations and their numbers' records, invite codes.</summary>
     public const string Directory = "directory";
 
     public const string ChatDocId = "chat";
@@ -31,7 +31,10 @@ public static class CosmosModel
 
     public static string PhoneId(string phone) => "phone:" + phone;
 
-    public static string RegistrationId(string phone) => "reg:" + phone;
+    /// <summary>One item per register call, so a later one never overwrites an earlier one.</summary>
+    public static string RegistrationId(string phone, string registrationId) => "reg:" + phone + ":" + registrationId;
+
+    public static string VerificationId(string phone) => "verify:" + phone;
 
     public static string InviteId(string code) => "invite:" + code;
 }
@@ -48,6 +51,7 @@ public static class Kinds
     public const string Session = "session";
     public const string Phone = "phone";
     public const string Registration = "registration";
+    public const string Verification = "verification";
     public const string Invite = "invite";
 }
 

@@ -95,24 +95,51 @@ public sealed class CosmosDirectoryStore(CosmosDatabase db, TimeProvider time) :
         return db.TryCreateAsync(db.Directory, new DirectoryItem<UserRef>(id, Kinds.Phone, new UserRef(userId)), id, ct);
     }
 
-    public Task<Versioned<PendingRegistration>?> GetRegistrationAsync(string phoneNumber, CancellationToken ct)
+    public Task<Versioned<PhoneVerification>?> GetVerificationAsync(string phoneNumber, CancellationToken ct)
     {
-        var id = CosmosModel.RegistrationId(phoneNumber);
-        return db.ReadAsync<DirectoryItem<PendingRegistration>, PendingRegistration>(db.Directory, id, id, i => i.Data, ct);
+        var id = CosmosModel.VerificationId(phoneNumber);
+        return db.ReadAsync<DirectoryItem<PhoneVerification>, PhoneVerification>(db.Directory, id, id, i => i.Data, ct);
     }
 
-    public Task UpsertRegistrationAsync(PendingRegistration registration, CancellationToken ct) =>
-        db.UpsertAsync(db.Directory, Item(registration), CosmosModel.RegistrationId(registration.PhoneNumber), ct);
+    public Task<bool> TryCreateVerificationAsync(PhoneVerification verification, CancellationToken ct) =>
+        db.TryCreateAsync(db.Directory, Item(verification), CosmosModel.VerificationId(verification.PhoneNumber), ct);
 
-    public Task<bool> TryReplaceRegistrationAsync(PendingRegistration registration, string etag, CancellationToken ct)
+    public Task<bool> TryReplaceVerificationAsync(PhoneVerification verification, string etag, CancellationToken ct)
     {
-        var id = CosmosModel.RegistrationId(registration.PhoneNumber);
-        return db.TryReplaceAsync(db.Directory, Item(registration), id, id, etag, ct);
+        var id = CosmosModel.VerificationId(verification.PhoneNumber);
+        return db.TryReplaceAsync(db.Directory, Item(verification), id, id, etag, ct);
     }
 
-    public Task DeleteRegistrationAsync(string phoneNumber, CancellationToken ct)
+    public Task DeleteVerificationAsync(string phoneNumber, CancellationToken ct)
     {
-        var id = CosmosModel.RegistrationId(phoneNumber);
+        var id = CosmosModel.VerificationId(phoneNumber);
+        return db.DeleteAsync(db.Directory, id, id, ct);
+    }
+
+    public async Task CreateRegistrationAsync(PendingRegistration registration, CancellationToken ct)
+    {
+        var id = CosmosModel.RegistrationId(registration.PhoneNumber, registration.RegistrationId);
+        if (!await db.TryCreateAsync(db.Directory, Item(registration), id, ct))
+        {
+            // Registration ids are fresh GUIDs: a taken one is a bug, never a reason to overwrite.
+            throw new InvalidOperationException("A registration id was used twice.");
+        }
+    }
+
+    public async Task<PendingRegistration?> GetRegistrationAsync(string phoneNumber, string registrationId, CancellationToken ct)
+    {
+        if (!Ids.IsWellFormed(registrationId))
+        {
+            return null;
+        }
+
+        var id = CosmosModel.RegistrationId(phoneNumber, registrationId);
+        return (await db.ReadAsync<DirectoryItem<PendingRegistration>, PendingRegistration>(db.Directory, id, id, i => i.Data, ct))?.Value;
+    }
+
+    public Task DeleteRegistrationAsync(string phoneNumber, string registrationId, CancellationToken ct)
+    {
+        var id = CosmosModel.RegistrationId(phoneNumber, registrationId);
         return db.DeleteAsync(db.Directory, id, id, ct);
     }
 
@@ -139,10 +166,12 @@ public sealed class CosmosDirectoryStore(CosmosDatabase db, TimeProvider time) :
         return db.DeleteAsync(db.Directory, id, id, ct);
     }
 
-    private DirectoryItem<PendingRegistration> Item(PendingRegistration r)
-    {
-        // Real Cosmos DB drops an expired registration by itself (the emulator keeps it; the code checks ExpiresAt).
-        var ttl = (int)Math.Max(60, (r.ExpiresAt - time.GetUtcNow()).TotalSeconds + 60);
-        return new DirectoryItem<PendingRegistration>(CosmosModel.RegistrationId(r.PhoneNumber), Kinds.Registration, r, ttl);
-    }
+    // Both expire by TTL (real Cosmos DB and the emulator proxy); the code checks the times anyway.
+    private DirectoryItem<PendingRegistration> Item(PendingRegistration r) =>
+        new(CosmosModel.RegistrationId(r.PhoneNumber, r.RegistrationId), Kinds.Registration, r, TtlUntil(r.ExpiresAt));
+
+    private DirectoryItem<PhoneVerification> Item(PhoneVerification v) =>
+        new(CosmosModel.VerificationId(v.PhoneNumber), Kinds.Verification, v, TtlUntil(v.KeepUntil));
+
+    private int TtlUntil(DateTimeOffset until) => (int)Math.Max(60, (until - time.GetUtcNow()).TotalSeconds + 60);
 }

@@ -88,8 +88,8 @@ public sealed class TestHost : IAsyncDisposable
     {
         var client = NewClient();
         var phone = NewPhoneNumber();
-        await client.RegisterAsync(phone, displayName ?? "User " + phone[^4..], password);
-        await client.VerifyAsync(phone, await LastCodeAsync(client, phone));
+        var registration = await client.RegisterAsync(phone, displayName ?? "User " + phone[^4..], password);
+        await client.VerifyAsync(phone, await LastCodeAsync(client, phone), registration.RegistrationId);
         await client.LoginAsync(phone, password);
         return client;
     }

@@ -92,11 +92,22 @@ internal static class StoreData
 
     public static PendingRegistration Registration(string phoneNumber, DateTimeOffset expiresAt) => new()
     {
+        RegistrationId = NewId(string.Empty),
         PhoneNumber = phoneNumber,
         DisplayName = "New user",
         PasswordHash = "hash-" + Guid.NewGuid().ToString("N"),
         CodeHash = "code-" + Guid.NewGuid().ToString("N"),
         ExpiresAt = expiresAt,
-        Attempts = 1,
+    };
+
+    /// <summary>A number's record with two pending registrations, spent tries and both SMS windows.</summary>
+    public static PhoneVerification Verification(string phoneNumber, DateTimeOffset keepUntil) => new()
+    {
+        PhoneNumber = phoneNumber,
+        Pending = [new PendingCode(NewId(string.Empty), T0.AddMinutes(10)), new PendingCode(NewId(string.Empty), T0.AddMinutes(11))],
+        WrongTries = new UseWindow(T0.AddMinutes(2), 3),
+        SmsHour = new UseWindow(T0, 2),
+        SmsDay = new UseWindow(T0.AddHours(-3), 7),
+        KeepUntil = keepUntil,
     };
 }

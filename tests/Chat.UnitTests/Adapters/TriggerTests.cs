@@ -33,7 +33,9 @@ public sealed class TriggerTests
 
         var accepted = Assert.IsType<ObjectResult>(result);
         Assert.Equal(202, accepted.StatusCode);
-        Assert.Equal(new RegisterAccepted("+14155550100", 600), accepted.Value);
+        var value = Assert.IsType<RegisterAccepted>(accepted.Value);
+        Assert.Equal(new RegisterAccepted("+14155550100", 600, value.RegistrationId), value);
+        Assert.True(Chat.Core.Common.Ids.IsWellFormed(value.RegistrationId));
         Assert.Single(h.SentSms);
     }
 

@@ -11,6 +11,7 @@ public sealed class AccountServiceTests
 {
     private const string Phone = AccountHarness.Phone;
     private const string Ip = AccountHarness.Ip;
+    private const string Password = AccountHarness.Password;
     private static readonly CancellationToken None = CancellationToken.None;
 
     private readonly AccountHarness h = new();
@@ -35,7 +36,8 @@ public sealed class AccountServiceTests
 
         Assert.Equal(400, error.Status);
         Assert.Equal([field], error.Errors!.Keys);
-        Assert.Null(h.Registration);
+        Assert.Empty(h.Registrations);
+        Assert.Empty(h.Verifications);
         Assert.Empty(h.SentSms);
     }
 
@@ -55,7 +57,8 @@ public sealed class AccountServiceTests
         var error = await Assert.ThrowsAsync<ChatException>(() => h.Service.RegisterAsync(new RegisterRequest(Phone, "Ann", "password1"), Ip, None));
 
         Assert.Equal(409, error.Status);
-        Assert.Null(h.Registration);
+        Assert.Empty(h.Registrations);
+        Assert.Empty(h.Verifications);
         Assert.Empty(h.SentSms);
     }
 
@@ -64,60 +67,163 @@ public sealed class AccountServiceTests
     {
         var accepted = await h.Service.RegisterAsync(new RegisterRequest(Phone, "  Ann  ", "password1"), Ip, None);
 
-        Assert.Equal(new RegisterAccepted(Phone, 600), accepted);
+        Assert.Equal(new RegisterAccepted(Phone, 600, accepted.RegistrationId), accepted);
+        Assert.True(Ids.IsWellFormed(accepted.RegistrationId));
         var (to, text) = Assert.Single(h.SentSms);
         Assert.Equal(Phone, to);
         Assert.Matches(@"\b[0-9]{6}\b", text);
 
-        var pending = h.Registration!.Value;
+        var pending = Assert.Single(h.Registrations.Values);
+        Assert.Equal(accepted.RegistrationId, pending.RegistrationId);
         Assert.Equal(Phone, pending.PhoneNumber);
         Assert.Equal("Ann", pending.DisplayName);
         Assert.Equal(TestClock.Start.AddMinutes(10), pending.ExpiresAt);
-        Assert.Equal(0, pending.Attempts);
         Assert.DoesNotContain(h.LastCode, pending.CodeHash, StringComparison.Ordinal);
         Assert.NotEqual("password1", pending.PasswordHash);
         Assert.NotEqual(PasswordVerificationResult.Failed, h.Hasher.VerifyHashedPassword(null!, pending.PasswordHash, "password1"));
+
+        var verification = h.Verification!;
+        Assert.Equal([new PendingCode(accepted.RegistrationId, pending.ExpiresAt)], verification.Pending);
+        Assert.Null(verification.WrongTries);
+        Assert.Equal(new UseWindow(TestClock.Start, 1), verification.SmsHour);
+        Assert.Equal(new UseWindow(TestClock.Start, 1), verification.SmsDay);
+        Assert.Equal(TestClock.Start.AddDays(1), verification.KeepUntil);
     }
 
     [Fact]
-    public async Task Verify_RightCode_CreatesUser_ClaimsPhone_DeletesRegistration()
+    public async Task Register_Again_IsARegistrationOfItsOwn_AndLeavesTheEarlierOneUnchanged()
     {
-        var code = await h.RegisterAsync();
-        var passwordHash = h.Registration!.Value.PasswordHash;
+        var (_, ownerId) = await h.RegisterAsync("Ann", Password);
+        var owners = h.Registrations[ownerId];
 
-        var user = await h.Service.VerifyAsync(new VerifyRequest(Phone, code), Ip, None);
+        var (_, otherId) = await h.RegisterAsync("Mallory", "mallory's password");
+
+        Assert.NotEqual(ownerId, otherId);
+        Assert.Equal(owners, h.Registrations[ownerId]);
+        Assert.Equal("Mallory", h.Registrations[otherId].DisplayName);
+        Assert.NotEqual(owners.CodeHash, h.Registrations[otherId].CodeHash);
+        Assert.Equal([ownerId, otherId], h.Verification!.Pending.Select(p => p.RegistrationId).ToArray());
+    }
+
+    [Fact]
+    public async Task Verify_TakeoverSequence_TheAccountGetsTheOwnersNameAndPassword()
+    {
+        var (ownerCode, ownerId) = await h.RegisterAsync("Ann", Password);
+        await h.RegisterAsync("Mallory", "mallory's password");
+
+        var user = await h.VerifyAsync(ownerCode, ownerId);
+
+        Assert.Equal("Ann", user.DisplayName);
+        h.Users.Verify(u => u.TryCreateAsync(It.Is<UserAccount>(a => a.UserId == user.UserId && a.DisplayName == "Ann"), It.IsAny<CancellationToken>()), Times.Once);
+        var created = (UserAccount)h.Users.Invocations.Single(i => i.Method.Name == nameof(h.Users.Object.TryCreateAsync)).Arguments[0]!;
+        Assert.NotEqual(PasswordVerificationResult.Failed, h.Hasher.VerifyHashedPassword(created, created.PasswordHash, Password));
+        Assert.Equal(PasswordVerificationResult.Failed, h.Hasher.VerifyHashedPassword(created, created.PasswordHash, "mallory's password"));
+    }
+
+    [Fact]
+    public async Task Verify_TheCodeOfAnotherRegistration_IsWrong_AndCounted()
+    {
+        var (ownerCode, ownerId) = await h.RegisterAsync("Ann", Password);
+        var (attackerCode, _) = await h.RegisterAsync("Mallory", "mallory's password");
+        if (ownerCode == attackerCode)
+        {
+            return; // both got the same six digits (one in a million): nothing to tell apart
+        }
+
+        var error = await Assert.ThrowsAsync<ChatException>(() => h.VerifyAsync(attackerCode, ownerId));
+
+        Assert.True(error.Errors!.ContainsKey("code"));
+        Assert.Equal(1, h.Verification!.WrongTries!.Count);
+        h.Users.Verify(u => u.TryCreateAsync(It.IsAny<UserAccount>(), It.IsAny<CancellationToken>()), Times.Never);
+    }
+
+    [Fact]
+    public async Task Verify_WithoutRegistrationId_TwoPending_Is400OnRegistrationId_AndCountsNothing()
+    {
+        var (code, _) = await h.RegisterAsync("Ann", Password);
+        await h.RegisterAsync("Mallory", "mallory's password");
+
+        var error = await Assert.ThrowsAsync<ChatException>(() => h.VerifyAsync(code));
+
+        Assert.Equal(400, error.Status);
+        Assert.Equal(["registrationId"], error.Errors!.Keys);
+        Assert.Null(h.Verification!.WrongTries);
+        h.Users.Verify(u => u.TryCreateAsync(It.IsAny<UserAccount>(), It.IsAny<CancellationToken>()), Times.Never);
+    }
+
+    [Fact]
+    public async Task Verify_WithoutRegistrationId_OnePending_VerifiesIt()
+    {
+        var (code, _) = await h.RegisterAsync("Ann", Password);
+
+        var user = await h.VerifyAsync(code);
+
+        Assert.Equal("Ann", user.DisplayName);
+    }
+
+    [Fact]
+    public async Task Verify_WithoutRegistrationId_TheOtherOneExpired_VerifiesThePendingOne()
+    {
+        await h.RegisterAsync("Old", Password);
+        h.Time.Advance(TimeSpan.FromMinutes(10));
+        var (code, _) = await h.RegisterAsync("Ann", Password);
+
+        var user = await h.VerifyAsync(code);
+
+        Assert.Equal("Ann", user.DisplayName);
+    }
+
+    [Fact]
+    public async Task Verify_UnknownRegistrationId_Is400OnCode()
+    {
+        var (code, _) = await h.RegisterAsync();
+
+        var error = await Assert.ThrowsAsync<ChatException>(() => h.VerifyAsync(code, Ids.NewId()));
+
+        Assert.Equal(["code"], error.Errors!.Keys);
+        h.Users.Verify(u => u.TryCreateAsync(It.IsAny<UserAccount>(), It.IsAny<CancellationToken>()), Times.Never);
+    }
+
+    [Fact]
+    public async Task Verify_RightCode_CreatesUser_ClaimsPhone_DeletesRegistrationAndTheNumbersRecord()
+    {
+        var (code, id) = await h.RegisterAsync();
+        var passwordHash = h.Registrations[id].PasswordHash;
+
+        var user = await h.VerifyAsync(code, id);
 
         Assert.Equal(Phone, user.PhoneNumber);
         Assert.Equal("Ann", user.DisplayName);
         h.Users.Verify(u => u.TryCreateAsync(
             It.Is<UserAccount>(a => a.UserId == user.UserId && a.PhoneNumber == Phone && a.PasswordHash == passwordHash), It.IsAny<CancellationToken>()), Times.Once);
         h.Directory.Verify(d => d.TryClaimPhoneAsync(Phone, user.UserId, It.IsAny<CancellationToken>()), Times.Once);
-        h.Directory.Verify(d => d.DeleteRegistrationAsync(Phone, It.IsAny<CancellationToken>()), Times.Once);
-        Assert.Null(h.Registration);
+        Assert.Empty(h.Registrations);
+        Assert.Empty(h.Verifications);
     }
 
     [Fact]
-    public async Task Verify_WrongCode_Is400OnCode_AndCountsTheAttempt()
+    public async Task Verify_WrongCode_Is400OnCode_AndCountsTheTryOnTheNumber()
     {
-        var code = await h.RegisterAsync();
-        var etag = h.Registration!.ETag;
+        var (code, id) = await h.RegisterAsync();
+        h.Time.Advance(TimeSpan.FromMinutes(1));
+        var etag = h.Verifications[Phone].ETag;
 
-        var error = await Assert.ThrowsAsync<ChatException>(() => h.Service.VerifyAsync(new VerifyRequest(Phone, WrongCode(code)), Ip, None));
+        var error = await Assert.ThrowsAsync<ChatException>(() => h.VerifyAsync(WrongCode(code), id));
 
         Assert.Equal(400, error.Status);
-        Assert.True(error.Errors!.ContainsKey("code"));
-        h.Directory.Verify(d => d.TryReplaceRegistrationAsync(It.Is<PendingRegistration>(r => r.Attempts == 1), etag, It.IsAny<CancellationToken>()), Times.Once);
-        Assert.Equal(1, h.Registration!.Value.Attempts);
+        Assert.Equal(["code"], error.Errors!.Keys);
+        h.Directory.Verify(d => d.TryReplaceVerificationAsync(It.Is<PhoneVerification>(v => v.WrongTries!.Count == 1), etag, It.IsAny<CancellationToken>()), Times.Once);
+        Assert.Equal(new UseWindow(h.Time.GetUtcNow(), 1), h.Verification!.WrongTries);
         h.Users.Verify(u => u.TryCreateAsync(It.IsAny<UserAccount>(), It.IsAny<CancellationToken>()), Times.Never);
     }
 
     [Fact]
     public async Task Verify_ExpiredCode_Is400()
     {
-        var code = await h.RegisterAsync();
+        var (code, id) = await h.RegisterAsync();
         h.Time.Advance(TimeSpan.FromMinutes(10));
 
-        var error = await Assert.ThrowsAsync<ChatException>(() => h.Service.VerifyAsync(new VerifyRequest(Phone, code), Ip, None));
+        var error = await Assert.ThrowsAsync<ChatException>(() => h.VerifyAsync(code, id));
 
         Assert.Equal(400, error.Status);
         Assert.True(error.Errors!.ContainsKey("code"));
@@ -127,10 +233,10 @@ public sealed class AccountServiceTests
     [Fact]
     public async Task Verify_JustBeforeExpiry_Succeeds()
     {
-        var code = await h.RegisterAsync();
+        var (code, id) = await h.RegisterAsync();
         h.Time.Advance(TimeSpan.FromMinutes(10) - TimeSpan.FromSeconds(1));
 
-        var user = await h.Service.VerifyAsync(new VerifyRequest(Phone, code), Ip, None);
+        var user = await h.VerifyAsync(code, id);
 
         Assert.Equal(Phone, user.PhoneNumber);
     }
@@ -138,53 +244,106 @@ public sealed class AccountServiceTests
     [Fact]
     public async Task Verify_AfterFiveWrongCodes_EvenTheRightCodeIs400()
     {
-        var code = await h.RegisterAsync();
+        var (code, id) = await h.RegisterAsync();
         for (var i = 0; i < 5; i++)
         {
-            await Assert.ThrowsAsync<ChatException>(() => h.Service.VerifyAsync(new VerifyRequest(Phone, WrongCode(code)), Ip, None));
+            await Assert.ThrowsAsync<ChatException>(() => h.VerifyAsync(WrongCode(code), id));
         }
 
-        var error = await Assert.ThrowsAsync<ChatException>(() => h.Service.VerifyAsync(new VerifyRequest(Phone, code), Ip, None));
+        var error = await Assert.ThrowsAsync<ChatException>(() => h.VerifyAsync(code, id));
 
         Assert.Equal(400, error.Status);
         Assert.True(error.Errors!.ContainsKey("code"));
-        Assert.Equal(5, h.Registration!.Value.Attempts);
+        Assert.Equal(5, h.Verification!.WrongTries!.Count);
         h.Users.Verify(u => u.TryCreateAsync(It.IsAny<UserAccount>(), It.IsAny<CancellationToken>()), Times.Never);
     }
 
     [Fact]
     public async Task Verify_FourWrongCodes_ThenTheRightCode_Succeeds()
     {
-        var code = await h.RegisterAsync();
+        var (code, id) = await h.RegisterAsync();
         for (var i = 0; i < 4; i++)
         {
-            await Assert.ThrowsAsync<ChatException>(() => h.Service.VerifyAsync(new VerifyRequest(Phone, WrongCode(code)), Ip, None));
+            await Assert.ThrowsAsync<ChatException>(() => h.VerifyAsync(WrongCode(code), id));
         }
 
-        var user = await h.Service.VerifyAsync(new VerifyRequest(Phone, code), Ip, None);
+        var user = await h.VerifyAsync(code, id);
 
+        Assert.Equal(Phone, user.PhoneNumber);
+    }
+
+    [Fact]
+    public async Task Verify_TriesCountAcrossReRegisters_ANewRegistrationDoesNotResetThem()
+    {
+        var (firstCode, firstId) = await h.RegisterAsync();
+        for (var i = 0; i < 3; i++)
+        {
+            await Assert.ThrowsAsync<ChatException>(() => h.VerifyAsync(WrongCode(firstCode), firstId));
+        }
+
+        var (code, id) = await h.RegisterAsync();
+        for (var i = 0; i < 2; i++)
+        {
+            await Assert.ThrowsAsync<ChatException>(() => h.VerifyAsync(WrongCode(code), id));
+        }
+
+        var error = await Assert.ThrowsAsync<ChatException>(() => h.VerifyAsync(code, id));
+
+        Assert.Equal(["code"], error.Errors!.Keys);
+        Assert.Equal(5, h.Verification!.WrongTries!.Count);
+        h.Users.Verify(u => u.TryCreateAsync(It.IsAny<UserAccount>(), It.IsAny<CancellationToken>()), Times.Never);
+    }
+
+    [Fact]
+    public async Task Verify_TriesStartAgainTenMinutesAfterTheFirstWrongTry()
+    {
+        h.Limits.VerificationCodeLifetime = TimeSpan.FromMinutes(30);
+        var (code, id) = await h.RegisterAsync();
+        await Assert.ThrowsAsync<ChatException>(() => h.VerifyAsync(WrongCode(code), id));
+        h.Time.Advance(TimeSpan.FromMinutes(5));
+        for (var i = 0; i < 4; i++)
+        {
+            await Assert.ThrowsAsync<ChatException>(() => h.VerifyAsync(WrongCode(code), id));
+        }
+
+        h.Time.Advance(TimeSpan.FromMinutes(5) - TimeSpan.FromSeconds(1));
+        var spent = await Assert.ThrowsAsync<ChatException>(() => h.VerifyAsync(code, id));
+        h.Time.Advance(TimeSpan.FromSeconds(1));
+        var user = await h.VerifyAsync(code, id);
+
+        Assert.Equal(["code"], spent.Errors!.Keys);
         Assert.Equal(Phone, user.PhoneNumber);
     }
 
     [Fact]
     public async Task Verify_ConcurrentWrongCodes_AreEachCounted()
     {
-        var code = await h.RegisterAsync();
-        var stale = h.Registration!;
-        var reads = new Queue<Versioned<PendingRegistration>>([stale, stale]);
-        h.Directory.Setup(d => d.GetRegistrationAsync(Phone, It.IsAny<CancellationToken>()))
-            .ReturnsAsync(() => reads.Count > 0 ? reads.Dequeue() : h.Registration);
+        var (code, id) = await h.RegisterAsync();
+        var stale = h.Verifications[Phone];
+        var reads = new Queue<Versioned<PhoneVerification>>([stale, stale]);
+        h.Directory.Setup(d => d.GetVerificationAsync(Phone, It.IsAny<CancellationToken>()))
+            .ReturnsAsync(() => reads.Count > 0 ? reads.Dequeue() : h.Verifications[Phone]);
 
-        await Assert.ThrowsAsync<ChatException>(() => h.Service.VerifyAsync(new VerifyRequest(Phone, WrongCode(code)), Ip, None));
-        await Assert.ThrowsAsync<ChatException>(() => h.Service.VerifyAsync(new VerifyRequest(Phone, WrongCode(code)), Ip, None));
+        await Assert.ThrowsAsync<ChatException>(() => h.VerifyAsync(WrongCode(code), id));
+        await Assert.ThrowsAsync<ChatException>(() => h.VerifyAsync(WrongCode(code), id));
 
-        Assert.Equal(2, h.Registration!.Value.Attempts);
+        Assert.Equal(2, h.Verification!.WrongTries!.Count);
+    }
+
+    [Fact]
+    public async Task Verify_ManyWrongCodesAtOnce_CountEveryOne()
+    {
+        var (code, id) = await h.RegisterAsync();
+
+        await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => Task.Run(() => Assert.ThrowsAsync<ChatException>(() => h.VerifyAsync(WrongCode(code), id)))));
+
+        Assert.Equal(4, h.Verification!.WrongTries!.Count);
     }
 
     [Fact]
     public async Task Verify_NothingPending_Is400()
     {
-        var error = await Assert.ThrowsAsync<ChatException>(() => h.Service.VerifyAsync(new VerifyRequest(Phone, "123456"), Ip, None));
+        var error = await Assert.ThrowsAsync<ChatException>(() => h.VerifyAsync("123456"));
 
         Assert.Equal(400, error.Status);
         Assert.True(error.Errors!.ContainsKey("code"));
@@ -197,27 +356,161 @@ public sealed class AccountServiceTests
     [InlineData(null)]
     public async Task Verify_CodeNotSixDigits_Is400WithoutTouchingTheStore(string? code)
     {
-        var error = await Assert.ThrowsAsync<ChatException>(() => h.Service.VerifyAsync(new VerifyRequest(Phone, code), Ip, None));
+        var error = await Assert.ThrowsAsync<ChatException>(() => h.VerifyAsync(code!));
 
         Assert.True(error.Errors!.ContainsKey("code"));
-        h.Directory.Verify(d => d.GetRegistrationAsync(It.IsAny<string>(), It.IsAny<CancellationToken>()), Times.Never);
+        Assert.Empty(h.Directory.Invocations);
+    }
+
+    [Fact]
+    public async Task Verify_MalformedRegistrationId_Is400WithoutTouchingTheStore()
+    {
+        var error = await Assert.ThrowsAsync<ChatException>(() => h.VerifyAsync("123456", "../reg:+1"));
+
+        Assert.Equal(["registrationId"], error.Errors!.Keys);
+        Assert.Empty(h.Directory.Invocations);
     }
 
     [Fact]
     public async Task Verify_PhoneClaimLost_DeletesTheCreatedUser_And409()
     {
-        var code = await h.RegisterAsync();
+        var (code, id) = await h.RegisterAsync();
         h.Directory.Setup(d => d.TryClaimPhoneAsync(Phone, It.IsAny<string>(), It.IsAny<CancellationToken>())).ReturnsAsync(false);
         string? createdId = null;
         h.Users.Setup(u => u.TryCreateAsync(It.IsAny<UserAccount>(), It.IsAny<CancellationToken>()))
             .Callback((UserAccount a, CancellationToken _) => createdId = a.UserId)
             .ReturnsAsync(true);
 
-        var error = await Assert.ThrowsAsync<ChatException>(() => h.Service.VerifyAsync(new VerifyRequest(Phone, code), Ip, None));
+        var error = await Assert.ThrowsAsync<ChatException>(() => h.VerifyAsync(code, id));
 
         Assert.Equal(409, error.Status);
         Assert.NotNull(createdId);
         h.Users.Verify(u => u.DeleteAsync(createdId, It.IsAny<CancellationToken>()), Times.Once);
+    }
+
+    // ------------------------------------------------------------------ verification SMS per number
+
+    [Fact]
+    public async Task Register_SixthSmsInAnHour_Is429WithRetryAfter_SendsAndStoresNothing()
+    {
+        for (var i = 0; i < 5; i++)
+        {
+            await h.RegisterAsync();
+            h.Time.Advance(TimeSpan.FromMinutes(1));
+        }
+
+        var before = h.Verifications[Phone];
+
+        var error = await Assert.ThrowsAsync<ChatException>(() => h.RegisterAsync());
+
+        Assert.Equal(429, error.Status);
+        Assert.Equal(TimeSpan.FromMinutes(55), error.RetryAfter);
+        Assert.Equal(5, h.SentSms.Count);
+        Assert.Equal(5, h.Registrations.Count);
+        Assert.Same(before, h.Verifications[Phone]);
+        h.HasherMock.Verify(x => x.HashPassword(It.IsAny<UserAccount>(), It.IsAny<string>()), Times.Exactly(5));
+
+        h.Time.Advance(TimeSpan.FromMinutes(55));
+        await h.RegisterAsync();
+        Assert.Equal(6, h.SentSms.Count);
+    }
+
+    [Fact]
+    public async Task Register_EleventhSmsInADay_Is429WithRetryAfter_SendsAndStoresNothing()
+    {
+        for (var hour = 0; hour < 2; hour++)
+        {
+            for (var i = 0; i < 5; i++)
+            {
+                await h.RegisterAsync();
+            }
+
+            h.Time.Advance(TimeSpan.FromHours(1));
+        }
+
+        var before = h.Verifications[Phone];
+        var registrations = h.Registrations.Count;
+
+        var error = await Assert.ThrowsAsync<ChatException>(() => h.RegisterAsync());
+
+        Assert.Equal(429, error.Status);
+        Assert.Equal(TimeSpan.FromHours(22), error.RetryAfter);
+        Assert.Equal(10, h.SentSms.Count);
+        Assert.Equal(registrations, h.Registrations.Count);
+        Assert.Same(before, h.Verifications[Phone]);
+
+        h.Time.Advance(TimeSpan.FromHours(22));
+        await h.RegisterAsync();
+        Assert.Equal(11, h.SentSms.Count);
+    }
+
+    [Fact]
+    public async Task Register_SmsCapOfOneNumber_LeavesAnotherNumberAlone()
+    {
+        for (var i = 0; i < 5; i++)
+        {
+            await h.RegisterAsync();
+        }
+
+        await h.Service.RegisterAsync(new RegisterRequest("+14155550199", "Bo", Password), Ip, None);
+
+        Assert.Equal("+14155550199", h.SentSms[^1].Phone);
+    }
+
+    // ------------------------------------------------------------------ numbers that are not E.164
+
+    public static TheoryData<string> NotE164 => new()
+    {
+        new string('9', 10_000),
+        "+" + new string('1', 10_000),
+        "+1234567890123456",
+        "+14155550100\n",
+        "+1415555010a",
+    };
+
+    [Theory]
+    [MemberData(nameof(NotE164))]
+    public async Task Register_NumberNotE164_Is400BeforeAnythingIsCountedOrStored(string phone)
+    {
+        var error = await Assert.ThrowsAsync<ChatException>(() => h.Service.RegisterAsync(new RegisterRequest(phone, "Ann", Password), Ip, None));
+
+        Assert.Equal(["phoneNumber"], error.Errors!.Keys);
+        Assert.Empty(h.Limiter.Invocations);
+        Assert.Empty(h.Directory.Invocations);
+        Assert.Empty(h.SentSms);
+    }
+
+    [Theory]
+    [MemberData(nameof(NotE164))]
+    public async Task Verify_NumberNotE164_Is400BeforeAnythingIsCountedOrStored(string phone)
+    {
+        var error = await Assert.ThrowsAsync<ChatException>(() => h.Service.VerifyAsync(new VerifyRequest(phone, "123456", null), Ip, None));
+
+        Assert.Equal(["phoneNumber"], error.Errors!.Keys);
+        Assert.Empty(h.Limiter.Invocations);
+        Assert.Empty(h.Directory.Invocations);
+    }
+
+    [Theory]
+    [MemberData(nameof(NotE164))]
+    public async Task Login_NumberNotE164_Is400BeforeAnythingIsCounted(string phone)
+    {
+        var error = await Assert.ThrowsAsync<ChatException>(() => h.Service.LoginAsync(new LoginRequest(phone, Password), Ip, None));
+
+        Assert.Equal(400, error.Status);
+        Assert.Equal(["phoneNumber"], error.Errors!.Keys);
+        Assert.Empty(h.Limiter.Invocations);
+        Assert.Empty(h.Directory.Invocations);
+        Assert.Empty(h.Users.Invocations);
+    }
+
+    [Fact]
+    public async Task Login_FailedLoginKey_IsTheValidatedNumberAndTheIp()
+    {
+        await Assert.ThrowsAsync<ChatException>(() => h.LoginAsync("wrong password"));
+
+        h.Limiter.Verify(l => l.Record(It.Is<RateLimit>(r => r.Name == h.Limits.FailedLogins.Name), Phone + "|" + Ip), Times.Once);
+        Assert.All(h.Limiter.Invocations, i => Assert.True(((string)i.Arguments[1]!).Length <= PhoneNumbers.MaxLength + 1 + Ip.Length));
     }
 
     [Fact]
@@ -227,6 +520,33 @@ public sealed class AccountServiceTests
 
         Assert.Equal(401, error.Status);
         h.Users.Verify(u => u.CreateSessionAsync(It.IsAny<SessionRecord>(), It.IsAny<CancellationToken>()), Times.Never);
+    }
+
+    [Fact]
+    public async Task Login_UnknownNumber_RunsTheSameHashCheck_AsAKnownOne()
+    {
+        await Assert.ThrowsAsync<ChatException>(() => h.LoginAsync());
+        h.AddUser();
+        await Assert.ThrowsAsync<ChatException>(() => h.LoginAsync("wrong password"));
+
+        var checks = h.HasherMock.Invocations.Where(i => i.Method.Name == nameof(PasswordHasher<UserAccount>.VerifyHashedPassword)).ToArray();
+        Assert.Equal(2, checks.Length);
+        var (dummy, real) = ((string)checks[0].Arguments[1]!, (string)checks[1].Arguments[1]!);
+
+        // Same format and length: the same PBKDF2 work runs for both.
+        Assert.Equal(Convert.FromBase64String(real).Length, Convert.FromBase64String(dummy).Length);
+        Assert.Equal(Convert.FromBase64String(real)[..13], Convert.FromBase64String(dummy)[..13]);
+    }
+
+    [Fact]
+    public async Task Login_UnverifiedNumber_Is401_AndRunsTheHasher()
+    {
+        await h.RegisterAsync();
+
+        var error = await Assert.ThrowsAsync<ChatException>(() => h.LoginAsync());
+
+        Assert.Equal(401, error.Status);
+        h.HasherMock.Verify(x => x.VerifyHashedPassword(It.IsAny<UserAccount>(), It.Is<string>(s => s.Length > 0), Password), Times.Once);
     }
 
     [Fact]

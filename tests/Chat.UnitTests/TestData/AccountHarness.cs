@@ -12,8 +12,9 @@ using Microsoft.Extensions.Time.Testing;
 using Moq;
 
 /// <summary>
-/// A real <see cref="AccountService"/> over mocked stores that remember the one pending registration
-/// and the one session they were given, with etags, so retries and counters behave as in a store.
+/// A real <see cref="AccountService"/> over mocked stores that remember the pending registrations,
+/// the per-number records and the one session they were given, with etags, so retries and counters
+/// behave as in a store.
 /// </summary>
 public sealed partial class AccountHarness
 {
@@ -29,24 +30,47 @@ public sealed partial class AccountHarness
             .Callback((string phone, string text, CancellationToken _) => SentSms.Add((phone, text)))
             .Returns(Task.CompletedTask);
 
-        Directory.Setup(d => d.UpsertRegistrationAsync(It.IsAny<PendingRegistration>(), It.IsAny<CancellationToken>()))
-            .Callback((PendingRegistration r, CancellationToken _) => Registration = new(r, NextTag()))
-            .Returns(Task.CompletedTask);
-        Directory.Setup(d => d.GetRegistrationAsync(It.IsAny<string>(), It.IsAny<CancellationToken>()))
-            .ReturnsAsync((string phone, CancellationToken _) => Registration?.Value.PhoneNumber == phone ? Registration : null);
-        Directory.Setup(d => d.TryReplaceRegistrationAsync(It.IsAny<PendingRegistration>(), It.IsAny<string>(), It.IsAny<CancellationToken>()))
-            .ReturnsAsync((PendingRegistration r, string tag, CancellationToken _) =>
+        Directory.Setup(d => d.GetVerificationAsync(It.IsAny<string>(), It.IsAny<CancellationToken>()))
+            .ReturnsAsync((string phone, CancellationToken _) =>
             {
-                if (Registration?.ETag != tag)
+                lock (Verifications)
                 {
-                    return false;
+                    return Verifications.GetValueOrDefault(phone);
                 }
-
-                Registration = new(r, NextTag());
-                return true;
             });
-        Directory.Setup(d => d.DeleteRegistrationAsync(It.IsAny<string>(), It.IsAny<CancellationToken>()))
-            .Callback(() => Registration = null)
+        Directory.Setup(d => d.TryCreateVerificationAsync(It.IsAny<PhoneVerification>(), It.IsAny<CancellationToken>()))
+            .ReturnsAsync((PhoneVerification v, CancellationToken _) =>
+            {
+                lock (Verifications)
+                {
+                    return Verifications.TryAdd(v.PhoneNumber, new(v, NextTag()));
+                }
+            });
+        Directory.Setup(d => d.TryReplaceVerificationAsync(It.IsAny<PhoneVerification>(), It.IsAny<string>(), It.IsAny<CancellationToken>()))
+            .ReturnsAsync((PhoneVerification v, string tag, CancellationToken _) =>
+            {
+                // Compare-and-swap as a store does it, so concurrent callers race as they would there.
+                lock (Verifications)
+                {
+                    if (Verifications.GetValueOrDefault(v.PhoneNumber)?.ETag != tag)
+                    {
+                        return false;
+                    }
+
+                    Verifications[v.PhoneNumber] = new(v, NextTag());
+                    return true;
+                }
+            });
+        Directory.Setup(d => d.DeleteVerificationAsync(It.IsAny<string>(), It.IsAny<CancellationToken>()))
+            .Callback((string phone, CancellationToken _) => Verifications.Remove(phone))
+            .Returns(Task.CompletedTask);
+        Directory.Setup(d => d.CreateRegistrationAsync(It.IsAny<PendingRegistration>(), It.IsAny<CancellationToken>()))
+            .Callback((PendingRegistration r, CancellationToken _) => Registrations.Add(r.RegistrationId, r))
+            .Returns(Task.CompletedTask);
+        Directory.Setup(d => d.GetRegistrationAsync(It.IsAny<string>(), It.IsAny<string>(), It.IsAny<CancellationToken>()))
+            .ReturnsAsync((string phone, string id, CancellationToken _) => Registrations.GetValueOrDefault(id) is { } r && r.PhoneNumber == phone ? r : null);
+        Directory.Setup(d => d.DeleteRegistrationAsync(It.IsAny<string>(), It.IsAny<string>(), It.IsAny<CancellationToken>()))
+            .Callback((string _, string id, CancellationToken _) => Registrations.Remove(id))
             .Returns(Task.CompletedTask);
         Directory.Setup(d => d.TryClaimPhoneAsync(It.IsAny<string>(), It.IsAny<string>(), It.IsAny<CancellationToken>())).ReturnsAsync(true);
 
@@ -69,6 +93,12 @@ public sealed partial class AccountHarness
                 return true;
             });
 
+        var limiter = new InMemoryRateLimiter(Time);
+        Limiter.Setup(l => l.Acquire(It.IsAny<RateLimit>(), It.IsAny<string>())).Callback((RateLimit l, string k) => limiter.Acquire(l, k));
+        Limiter.Setup(l => l.TryAcquire(It.IsAny<RateLimit>(), It.IsAny<string>())).Returns((RateLimit l, string k) => limiter.TryAcquire(l, k));
+        Limiter.Setup(l => l.ThrowIfExhausted(It.IsAny<RateLimit>(), It.IsAny<string>())).Callback((RateLimit l, string k) => limiter.ThrowIfExhausted(l, k));
+        Limiter.Setup(l => l.Record(It.IsAny<RateLimit>(), It.IsAny<string>())).Callback((RateLimit l, string k) => limiter.Record(l, k));
+
         Tokens = TestAuth.Tokens(Time);
         Service = new AccountService(
             Users.Object,
@@ -77,7 +107,7 @@ public sealed partial class AccountHarness
             Tokens,
             Realtime.Object,
             new DeviceService(PushHub.Object),
-            new InMemoryRateLimiter(Time),
+            Limiter.Object,
             Hasher,
             Options.Create(Limits),
             Time);
@@ -97,7 +127,13 @@ public sealed partial class AccountHarness
 
     public LimitsOptions Limits { get; } = new();
 
-    public PasswordHasher<UserAccount> Hasher { get; } = new();
+    /// <summary>The real hasher, watched: tests see which hashes were checked.</summary>
+    public Mock<PasswordHasher<UserAccount>> HasherMock { get; } = new(Options.Create(new PasswordHasherOptions())) { CallBase = true };
+
+    public PasswordHasher<UserAccount> Hasher => HasherMock.Object;
+
+    /// <summary>The real in-memory limiter, watched: tests see every key it was given.</summary>
+    public Mock<IRateLimiter> Limiter { get; } = new();
 
     public TokenService Tokens { get; }
 
@@ -105,18 +141,28 @@ public sealed partial class AccountHarness
 
     public List<(string Phone, string Text)> SentSms { get; } = [];
 
-    public Versioned<PendingRegistration>? Registration { get; set; }
+    /// <summary>The per-number records, by phone number.</summary>
+    public Dictionary<string, Versioned<PhoneVerification>> Verifications { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>The pending registrations, by registration id.</summary>
+    public Dictionary<string, PendingRegistration> Registrations { get; } = new(StringComparer.Ordinal);
+
+    public PhoneVerification? Verification => Verifications.GetValueOrDefault(Phone)?.Value;
 
     public Versioned<SessionRecord>? Session { get; set; }
 
     /// <summary>The 6-digit code of the last SMS.</summary>
     public string LastCode => SixDigits().Match(SentSms[^1].Text).Value;
 
-    public async Task<string> RegisterAsync()
+    /// <summary>Registers <see cref="Phone"/>; returns the texted code and the registration id.</summary>
+    public async Task<(string Code, string RegistrationId)> RegisterAsync(string name = "Ann", string password = Password)
     {
-        await Service.RegisterAsync(new RegisterRequest(Phone, "Ann", Password), Ip, CancellationToken.None);
-        return LastCode;
+        var accepted = await Service.RegisterAsync(new RegisterRequest(Phone, name, password), Ip, CancellationToken.None);
+        return (LastCode, accepted.RegistrationId);
     }
+
+    public Task<UserView> VerifyAsync(string code, string? registrationId = null) =>
+        Service.VerifyAsync(new VerifyRequest(Phone, code, registrationId), Ip, CancellationToken.None);
 
     /// <summary>A verified account with <see cref="Password"/>, found by <see cref="Phone"/>.</summary>
     public UserAccount AddUser(string userId = "user1", string phone = Phone, string password = Password)
