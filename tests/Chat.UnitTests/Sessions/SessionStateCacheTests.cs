@@ -55,6 +55,23 @@ public sealed class SessionStateCacheTests
     }
 
     [Fact]
+    public async Task EnsureActive_KnownFreshState_CompletesSynchronously_AllocatingNothing()
+    {
+        await Cache.EnsureActiveAsync(User, Session, None);
+        Assert.True(Cache.EnsureActiveAsync(User, Session, None).IsCompletedSuccessfully);
+        var before = GC.GetAllocatedBytesForCurrentThread();
+
+        var completed = 0;
+        for (var i = 0; i < 1000; i++)
+        {
+            completed += Cache.EnsureActiveAsync(User, Session, None).IsCompletedSuccessfully ? 1 : 0;
+        }
+
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        Assert.Equal(1000, completed);
+    }
+
+    [Fact]
     public async Task EnsureActive_StateOlderThanItsTtl_IsReadAgain()
     {
         await Cache.EnsureActiveAsync(User, Session, None);
