@@ -43,6 +43,7 @@ public static class ChatServiceRegistration
         services.AddOptions<NotificationHubOptions>().BindConfiguration(NotificationHubOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<PushOptions>().BindConfiguration(PushOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<LimitsOptions>().BindConfiguration(LimitsOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<SessionCacheOptions>().BindConfiguration(SessionCacheOptions.Section).ValidateDataAnnotations().ValidateOnStart();
 
         services.AddSingleton<CosmosDatabase>();
         services.AddSingleton<IChatStore, CosmosChatStore>();
@@ -65,6 +66,7 @@ public static class ChatServiceRegistration
         services.AddSingleton<ISmsSender>(sp => ActivatorUtilities.CreateInstance<AcsSmsSender>(sp, BackingServices));
         services.AddSingleton<ITokenService, TokenService>();
         services.AddSingleton<AccessTokenValidator>();
+        services.AddSingleton<ISessionCheck, SessionStateCache>();
         services.AddSingleton<IRateLimiter, InMemoryRateLimiter>();
         services.AddSingleton<IPasswordHasher<UserAccount>, PasswordHasher<UserAccount>>();
 
@@ -77,6 +79,7 @@ public static class ChatServiceRegistration
         services.AddSingleton<DeviceService>();
         services.AddSingleton<PushService>();
         services.AddSingleton<RealtimeGroupSync>();
+        services.AddSingleton<NegotiateService>();
 
         services.AddSingleton<ChatHttpPipeline>();
         services.Configure<Microsoft.AspNetCore.Mvc.JsonOptions>(o => ChatJson.Configure(o.JsonSerializerOptions));

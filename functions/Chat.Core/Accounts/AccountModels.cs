@@ -60,6 +60,9 @@ public sealed record SessionRecord
     public required DateTimeOffset CreatedAt { get; init; }
 
     public bool Revoked { get; init; }
+
+    /// <summary>Refresh tokens end at an absolute lifetime from the login, however often they rotate.</summary>
+    public bool RefreshExpired(DateTimeOffset now, TimeSpan lifetime) => now >= CreatedAt + lifetime;
 }
 
 /// <summary>What a refresh token says once its signature checked out.</summary>

@@ -15,6 +15,7 @@ public sealed class AccountService(
     IDirectoryStore directory,
     ISmsSender sms,
     ITokenService tokens,
+    ISessionCheck sessions,
     IRealtime realtime,
     DeviceService devices,
     IRateLimiter limiter,
@@ -170,7 +171,8 @@ public sealed class AccountService(
         return tokens.Issue(session.UserId, session.SessionId, session.Generation, now);
     }
 
-    /// <summary>Rotates the refresh token. Cost: 1 point read and 1 replace.</summary>
+    /// <summary>Rotates the refresh token; a session past its refresh-token lifetime, or whose old token
+    /// is used again after the retry window, is revoked. Cost: 1 point read and 1 replace.</summary>
     public async Task<IssuedTokens> RefreshAsync(RefreshRequest request, string clientIp, CancellationToken ct)
     {
         limiter.Acquire(Limits.AuthPerIp, clientIp);
@@ -182,12 +184,25 @@ public sealed class AccountService(
             var stored = await users.GetSessionAsync(claims.UserId, claims.SessionId, ct);
             if (stored is null || stored.Value.Revoked)
             {
+                if (stored is not null)
+                {
+                    sessions.Revoked(claims.UserId, claims.SessionId);
+                }
+
                 throw ChatErrors.Unauthorized("The session has ended; log in again.");
             }
 
             var session = stored.Value;
             var now = time.GetUtcNow();
-            if (claims.Generation == session.Generation)
+
+            // A retried request gets the pair it already got, even just past the lifetime: nothing new is granted.
+            if (claims.Generation == session.Generation - 1 && now - session.RotatedAt <= RefreshRetryWindow)
+            {
+                return tokens.Issue(session.UserId, session.SessionId, session.Generation, session.RotatedAt);
+            }
+
+            var expired = session.RefreshExpired(now, tokens.RefreshTokenLifetime);
+            if (claims.Generation == session.Generation && !expired)
             {
                 var rotated = session with { Generation = session.Generation + 1, RotatedAt = now };
                 if (await users.TryReplaceSessionAsync(rotated, stored.ETag, ct))
@@ -198,17 +213,13 @@ public sealed class AccountService(
                 continue; // a concurrent retry rotated it first: re-read and take the retry path
             }
 
-            if (claims.Generation == session.Generation - 1 && now - session.RotatedAt <= RefreshRetryWindow)
+            // An old token used again may have been stolen, and an expired session is over: either way
+            // the whole session ends (a concurrent rotation makes the write fail: re-read and revoke again).
+            if (await TryRevokeAsync(stored, ct))
             {
-                return tokens.Issue(session.UserId, session.SessionId, session.Generation, session.RotatedAt);
-            }
-
-            // An old token used again: it may have been stolen, so the whole session ends
-            // (a concurrent rotation makes the write fail: re-read and revoke again).
-            if (await users.TryReplaceSessionAsync(session with { Revoked = true }, stored.ETag, ct))
-            {
-                await realtime.CloseConnectionsAsync(session.UserId, ct);
-                throw ChatErrors.Unauthorized("The refresh token was already used; the session is revoked.");
+                throw ChatErrors.Unauthorized(expired
+                    ? "The session is older than the refresh-token lifetime; log in again."
+                    : "The refresh token was already used; the session is revoked.");
             }
         }
 
@@ -233,21 +244,39 @@ public sealed class AccountService(
             var stored = await users.GetSessionAsync(claims.UserId, claims.SessionId, ct);
             if (stored is null || stored.Value.Revoked)
             {
+                if (stored is not null)
+                {
+                    sessions.Revoked(claims.UserId, claims.SessionId);
+                }
+
                 await RemoveDeviceAsync(callerId, request.InstallationId, ct);
                 return null;
             }
 
             // A concurrent refresh may rotate the session between the read and the write: re-read and revoke again.
-            var revoked = stored.Value with { Revoked = true };
-            if (await users.TryReplaceSessionAsync(revoked, stored.ETag, ct))
+            if (await TryRevokeAsync(stored, ct))
             {
-                await realtime.CloseConnectionsAsync(revoked.UserId, ct);
                 await RemoveDeviceAsync(callerId, request.InstallationId, ct);
-                return revoked;
+                return stored.Value with { Revoked = true };
             }
         }
 
         throw ChatErrors.Unavailable("session store (contention)", TimeSpan.FromSeconds(1));
+    }
+
+    /// <summary>Stores the revocation, makes it take effect on this instance at once, and closes the
+    /// user's connections; false when the session changed since it was read.</summary>
+    private async Task<bool> TryRevokeAsync(Versioned<SessionRecord> stored, CancellationToken ct)
+    {
+        var session = stored.Value;
+        if (!await users.TryReplaceSessionAsync(session with { Revoked = true }, stored.ETag, ct))
+        {
+            return false;
+        }
+
+        sessions.Revoked(session.UserId, session.SessionId);
+        await realtime.CloseConnectionsAsync(session.UserId, ct);
+        return true;
     }
 
     private async Task RemoveDeviceAsync(string userId, string? installationId, CancellationToken ct)

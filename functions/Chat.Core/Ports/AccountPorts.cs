@@ -25,6 +25,7 @@ public interface IUserStore
 
     Task CreateSessionAsync(SessionRecord session, CancellationToken ct);
 
+    /// <summary>Null when there is no such session; a store that cannot be read throws <c>ChatException</c> Unavailable.</summary>
     Task<Versioned<SessionRecord>?> GetSessionAsync(string userId, string sessionId, CancellationToken ct);
 
     Task<bool> TryReplaceSessionAsync(SessionRecord session, string etag, CancellationToken ct);
@@ -79,4 +80,7 @@ public interface ITokenService
     IssuedTokens Issue(string userId, string sessionId, long generation, DateTimeOffset issuedAt);
 
     RefreshTokenClaims? ReadRefreshToken(string refreshToken);
+
+    /// <summary>A session's refresh tokens are refused this long after its creation, however often rotated.</summary>
+    TimeSpan RefreshTokenLifetime { get; }
 }

@@ -34,8 +34,8 @@ public sealed class AccessTokenValidator(IOptions<AuthOptions> options, TimeProv
         }
     }
 
-    /// <summary>Returns the user id and expiry of a valid <c>Bearer</c> header; 401 otherwise.</summary>
-    public async Task<(string UserId, DateTimeOffset Expires)> ValidateAsync(string authorizationHeader)
+    /// <summary>Returns the user id, session id (<c>sid</c>) and expiry of a valid <c>Bearer</c> header; 401 otherwise.</summary>
+    public async Task<(string UserId, string SessionId, DateTimeOffset Expires)> ValidateAsync(string authorizationHeader)
     {
         const string prefix = "Bearer ";
         if (!authorizationHeader.StartsWith(prefix, StringComparison.OrdinalIgnoreCase))
@@ -44,8 +44,10 @@ public sealed class AccessTokenValidator(IOptions<AuthOptions> options, TimeProv
         }
 
         var result = await handler.ValidateTokenAsync(authorizationHeader[prefix.Length..].Trim(), Parameters);
-        return result.IsValid && result.ClaimsIdentity.FindFirst(JwtRegisteredClaimNames.Sub)?.Value is { Length: > 0 } userId
-            ? (userId, new DateTimeOffset(result.SecurityToken.ValidTo, TimeSpan.Zero))
+        return result.IsValid
+            && result.ClaimsIdentity.FindFirst(JwtRegisteredClaimNames.Sub)?.Value is { Length: > 0 } userId
+            && result.ClaimsIdentity.FindFirst(JwtRegisteredClaimNames.Sid)?.Value is { Length: > 0 } sessionId
+            ? (userId, sessionId, new DateTimeOffset(result.SecurityToken.ValidTo, TimeSpan.Zero))
             : throw ChatErrors.Unauthorized("The access token is invalid or expired.");
     }
 }

@@ -30,6 +30,9 @@ public sealed class AuthOptions : IValidatableObject
 
     public TimeSpan AccessTokenLifetime { get; set; } = TimeSpan.FromMinutes(15);
 
+    /// <summary>The absolute lifetime of a session's refresh tokens, counted from its login.</summary>
+    public TimeSpan RefreshTokenLifetime { get; set; } = TimeSpan.FromDays(90);
+
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
         foreach (var key in SigningKeys)
@@ -43,6 +46,11 @@ public sealed class AuthOptions : IValidatableObject
         if (!IsLongKey(RefreshTokenKey))
         {
             yield return new ValidationResult("RefreshTokenKey must be base64 of at least 32 bytes.", [nameof(RefreshTokenKey)]);
+        }
+
+        if (RefreshTokenLifetime <= AccessTokenLifetime)
+        {
+            yield return new ValidationResult("RefreshTokenLifetime must be longer than AccessTokenLifetime.", [nameof(RefreshTokenLifetime)]);
         }
 
         if (ActiveKeyId is not null && SigningKeys.All(k => k.Id != ActiveKeyId))

@@ -18,6 +18,8 @@ public sealed class TokenService(IOptions<AuthOptions> options, TimeProvider tim
 {
     private readonly JsonWebTokenHandler handler = new() { SetDefaultTimesOnTokenCreation = false };
 
+    public TimeSpan RefreshTokenLifetime => options.Value.RefreshTokenLifetime;
+
     public IssuedTokens Issue(string userId, string sessionId, long generation, DateTimeOffset issuedAt)
     {
         var auth = options.Value;

@@ -2,7 +2,9 @@ namespace Chat.Functions.Cosmos;
 
 using Chat.Core.Accounts;
 using Chat.Core.Common;
+using Chat.Core.Errors;
 using Chat.Core.Ports;
+using Chat.Functions.Http;
 using Microsoft.Azure.Cosmos;
 
 /// <summary>Per-user items in the user's partition.</summary>
@@ -44,10 +46,24 @@ public sealed class CosmosUserStore(CosmosDatabase db) : IUserStore
     public Task CreateSessionAsync(SessionRecord session, CancellationToken ct) =>
         db.TryCreateAsync(db.Users, Item(session), session.UserId, ct);
 
-    public Task<Versioned<SessionRecord>?> GetSessionAsync(string userId, string sessionId, CancellationToken ct) =>
-        Ids.IsWellFormed(userId) && Ids.IsWellFormed(sessionId)
-            ? db.ReadAsync<UserItem<SessionRecord>, SessionRecord>(db.Users, CosmosModel.SessionId(sessionId), userId, i => i.Data, ct)
-            : Task.FromResult<Versioned<SessionRecord>?>(null);
+    /// <summary>Any transient failure (throttling included) surfaces as Unavailable, so the session
+    /// check can tell an outage, which keeps the last known state, from a fault.</summary>
+    public async Task<Versioned<SessionRecord>?> GetSessionAsync(string userId, string sessionId, CancellationToken ct)
+    {
+        if (!Ids.IsWellFormed(userId) || !Ids.IsWellFormed(sessionId))
+        {
+            return null;
+        }
+
+        try
+        {
+            return await db.ReadAsync<UserItem<SessionRecord>, SessionRecord>(db.Users, CosmosModel.SessionId(sessionId), userId, i => i.Data, ct);
+        }
+        catch (Exception e) when (e is not ChatException && ProblemMapping.Classify(e, ct) is { Kind: ErrorKind.Unavailable } unavailable)
+        {
+            throw unavailable;
+        }
+    }
 
     public Task<bool> TryReplaceSessionAsync(SessionRecord session, string etag, CancellationToken ct) =>
         db.TryReplaceAsync(db.Users, Item(session), CosmosModel.SessionId(session.SessionId), session.UserId, etag, ct);

@@ -1,6 +1,7 @@
 namespace Chat.Functions.Http;
 
 using Chat.Core.Errors;
+using Chat.Core.Ports;
 using Chat.Core.Presence;
 using Chat.Functions.Auth;
 using Microsoft.AspNetCore.Http;
@@ -8,9 +9,9 @@ using Microsoft.Extensions.Logging;
 
 /// <summary>
 /// What runs around every HTTP function in both hosts: caller authentication from the function's
-/// own attributes, and the mapping of failures to problem+json.
+/// own attributes (a valid token of a session not revoked), and the mapping of failures to problem+json.
 /// </summary>
-public sealed partial class ChatHttpPipeline(AccessTokenValidator tokens, PresenceService presence, ILogger<ChatHttpPipeline> logger)
+public sealed partial class ChatHttpPipeline(AccessTokenValidator tokens, ISessionCheck sessions, PresenceService presence, ILogger<ChatHttpPipeline> logger)
 {
     public async Task InvokeAsync(HttpContext context, HttpFunction function, string clientIp, Func<Task> next)
     {
@@ -19,8 +20,11 @@ public sealed partial class ChatHttpPipeline(AccessTokenValidator tokens, Presen
             HttpRequestExtensions.SetClientIp(context, clientIp);
             if (!function.IsPublic)
             {
-                var (userId, expires) = await tokens.ValidateAsync(context.Request.Headers.Authorization.ToString());
-                HttpRequestExtensions.SetCaller(context, userId, expires);
+                var (userId, sessionId, expires) = await tokens.ValidateAsync(context.Request.Headers.Authorization.ToString());
+
+                // A revoked session is refused within 60 s (API.md v1.1); usually one dictionary lookup, see SessionStateCache.
+                await sessions.EnsureActiveAsync(userId, sessionId, context.RequestAborted);
+                HttpRequestExtensions.SetCaller(context, userId, sessionId, expires);
 
                 // Any authenticated call is activity (API.md, Presence); usually free, see PresenceService.
                 // Presence is best effort: a throttled presence write must not fail the call itself.

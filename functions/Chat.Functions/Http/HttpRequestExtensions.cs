@@ -10,10 +10,15 @@ public static class HttpRequestExtensions
     private const string CallerKey = "chat.caller";
     private const string ClientIpKey = "chat.client-ip";
     private const string ExpiresKey = "chat.token-expires";
+    private const string SessionKey = "chat.session";
 
     /// <summary>The authenticated user, set by <see cref="ChatHttpPipeline"/> before the trigger runs.</summary>
     public static string CallerId(this HttpRequest request) =>
         request.HttpContext.Items[CallerKey] as string ?? throw ChatErrors.Unauthorized();
+
+    /// <summary>The session of the caller's access token (its <c>sid</c>).</summary>
+    public static string CallerSessionId(this HttpRequest request) =>
+        request.HttpContext.Items[SessionKey] as string ?? throw ChatErrors.Unauthorized();
 
     /// <summary>When the caller's access token expires.</summary>
     public static DateTimeOffset CallerTokenExpires(this HttpRequest request) =>
@@ -59,9 +64,10 @@ public static class HttpRequestExtensions
     public static int? QueryInt(this HttpRequest request, string name) =>
         request.QueryLong(name) is { } value ? (int)Math.Clamp(value, int.MinValue, int.MaxValue) : null;
 
-    internal static void SetCaller(HttpContext context, string userId, DateTimeOffset expires)
+    internal static void SetCaller(HttpContext context, string userId, string sessionId, DateTimeOffset expires)
     {
         context.Items[CallerKey] = userId;
+        context.Items[SessionKey] = sessionId;
         context.Items[ExpiresKey] = expires;
     }
 

@@ -9,12 +9,12 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Azure.Functions.Worker;
 
-public sealed class RealtimeFunctions(IRealtime realtime, RealtimeGroupSync groupSync)
+public sealed class RealtimeFunctions(NegotiateService negotiate, RealtimeGroupSync groupSync)
 {
-    /// <summary>The SignalR serverless negotiate answer <c>{url, accessToken}</c> (no store call).</summary>
+    /// <summary>The SignalR serverless negotiate answer <c>{url, accessToken}</c>, after a fresh read of the caller's session.</summary>
     [Function(nameof(Negotiate))]
     public async Task<IActionResult> Negotiate([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "negotiate")] HttpRequest req) =>
-        new OkObjectResult(await realtime.NegotiateAsync(req.CallerId(), req.CallerTokenExpires(), req.Aborted()));
+        new OkObjectResult(await negotiate.NegotiateAsync(req.CallerId(), req.CallerSessionId(), req.CallerTokenExpires(), req.Aborted()));
 
     /// <summary>Retries a real-time group change that failed at first, applying the chat's current
     /// membership; a failure queues it again with back-off (it never throws, so it is never poisoned

@@ -6,7 +6,8 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using Xunit;
 
-/// <summary>The local host, in process, on a free port, against the given stand-ins and a database of its own.</summary>
+/// <summary>The local host, in process, on a free port, against the given stand-ins and a database of its own
+/// (or an existing host's, to run a second instance of the same deployment).</summary>
 public sealed class TestHost : IAsyncDisposable
 {
     private static int phoneCounter = Random.Shared.Next(0, 1_000_000);
@@ -32,11 +33,11 @@ public sealed class TestHost : IAsyncDisposable
     public IServiceProvider Services => app.Services;
 
     public static async Task<TestHost> StartAsync(
-        string cosmosConnectionString, string storageConnectionString, IDictionary<string, string?>? settings = null, TimeProvider? time = null)
+        string cosmosConnectionString, string storageConnectionString, IDictionary<string, string?>? settings = null, TimeProvider? time = null, string? databaseName = null)
     {
         var port = Ports.Free();
         var baseAddress = new Uri($"http://127.0.0.1:{port}/");
-        var databaseName = "test-" + Guid.NewGuid().ToString("N")[..12];
+        databaseName ??= "test-" + Guid.NewGuid().ToString("N")[..12];
         var smsKey = Convert.ToBase64String("integration-tests-sms-sink-key-000000"u8.ToArray());
         var overrides = new Dictionary<string, string?>
         {
@@ -148,6 +149,10 @@ public sealed class BackendFixture : IAsyncLifetime
     /// <summary>Another host on the same stand-ins with its own database and settings.</summary>
     public Task<TestHost> StartHostAsync(IDictionary<string, string?> settings, TimeProvider? time = null) =>
         TestHost.StartAsync(Cosmos.ConnectionString, Storage.ConnectionString, settings, time);
+
+    /// <summary>Another instance on an existing host's database (and queues): sees what that host writes.</summary>
+    public Task<TestHost> StartHostOnDatabaseAsync(string databaseName, IDictionary<string, string?>? settings = null, TimeProvider? time = null) =>
+        TestHost.StartAsync(Cosmos.ConnectionString, Storage.ConnectionString, settings, time, databaseName);
 
     public async Task DisposeAsync()
     {

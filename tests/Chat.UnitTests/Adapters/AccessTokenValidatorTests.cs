@@ -22,9 +22,39 @@ public sealed class AccessTokenValidatorTests
         var token = TestAuth.Tokens(time).Issue("user1", "session1", 1, time.GetUtcNow()).AccessToken;
         time.Advance(TimeSpan.FromMinutes(3));
 
-        var (_, expires) = await TestAuth.Validator(time).ValidateAsync("Bearer " + token);
+        var (_, _, expires) = await TestAuth.Validator(time).ValidateAsync("Bearer " + token);
 
         Assert.Equal(TestClock.Start.AddMinutes(15), expires);
+    }
+
+    [Fact]
+    public async Task Validate_ValidToken_ReturnsItsSessionId()
+    {
+        var time = TestClock.New();
+        var token = TestAuth.Tokens(time).Issue("user1", "session1", 1, time.GetUtcNow()).AccessToken;
+
+        Assert.Equal("session1", (await TestAuth.Validator(time).ValidateAsync("Bearer " + token)).SessionId);
+    }
+
+    [Fact]
+    public async Task Validate_SignedTokenWithoutASessionId_Is401()
+    {
+        var time = TestClock.New();
+        var options = TestAuth.Options();
+        var token = new Microsoft.IdentityModel.JsonWebTokens.JsonWebTokenHandler().CreateToken(new Microsoft.IdentityModel.Tokens.SecurityTokenDescriptor
+        {
+            Issuer = options.Issuer,
+            Audience = options.Audience,
+            IssuedAt = time.GetUtcNow().UtcDateTime,
+            NotBefore = time.GetUtcNow().UtcDateTime,
+            Expires = time.GetUtcNow().AddMinutes(15).UtcDateTime,
+            Claims = new Dictionary<string, object> { ["sub"] = "user1" },
+            SigningCredentials = new Microsoft.IdentityModel.Tokens.SigningCredentials(
+                new Microsoft.IdentityModel.Tokens.SymmetricSecurityKey(Convert.FromBase64String(options.SigningKeys[0].Key)) { KeyId = "k1" },
+                Microsoft.IdentityModel.Tokens.SecurityAlgorithms.HmacSha256),
+        });
+
+        await AssertUnauthorized(TestAuth.Validator(time, options), "Bearer " + token);
     }
 
     [Fact]

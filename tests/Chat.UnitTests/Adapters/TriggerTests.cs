@@ -223,7 +223,7 @@ public sealed class TriggerTests
         var realtime = new Mock<IRealtime>();
         var answer = new NegotiateResult("https://example.service.signalr.net/client/?hub=chat", "client-token");
         realtime.Setup(r => r.NegotiateAsync("alice", TestClock.Start.AddMinutes(15), It.IsAny<CancellationToken>())).ReturnsAsync(answer);
-        var functions = new RealtimeFunctions(realtime.Object, new RealtimeGroupSync(new Mock<IChatStore>().Object, realtime.Object));
+        var functions = new RealtimeFunctions(new NegotiateService(ActiveSessions(), realtime.Object), new RealtimeGroupSync(new Mock<IChatStore>().Object, realtime.Object));
         var context = Request(string.Empty, Bearer("alice", time));
 
         var result = await RunAsync(context, nameof(RealtimeFunctions.Negotiate), time, () => functions.Negotiate(context.Request));
@@ -235,7 +235,7 @@ public sealed class TriggerTests
     public async Task Negotiate_WithoutAToken_Is401()
     {
         var realtime = new Mock<IRealtime>();
-        var functions = new RealtimeFunctions(realtime.Object, new RealtimeGroupSync(new Mock<IChatStore>().Object, realtime.Object));
+        var functions = new RealtimeFunctions(new NegotiateService(ActiveSessions(), realtime.Object), new RealtimeGroupSync(new Mock<IChatStore>().Object, realtime.Object));
         var context = Request(string.Empty);
 
         await RunAsync(context, nameof(RealtimeFunctions.Negotiate), TestClock.New(), () => functions.Negotiate(context.Request));
@@ -243,6 +243,9 @@ public sealed class TriggerTests
         Assert.Equal(401, context.Response.StatusCode);
         realtime.VerifyNoOtherCalls();
     }
+
+    /// <summary>A session check that finds every session active.</summary>
+    private static ISessionCheck ActiveSessions() => new Mock<ISessionCheck>().Object;
 
     private static string Bearer(string userId, TimeProvider time) =>
         "Bearer " + TestAuth.Tokens(time).Issue(userId, "s1", 1, time.GetUtcNow()).AccessToken;
@@ -263,10 +266,10 @@ public sealed class TriggerTests
     }
 
     /// <summary>Runs the trigger as the hosts do; the result is null when the pipeline answered with a problem.</summary>
-    private static async Task<IActionResult?> RunAsync(HttpContext context, string functionName, FakeTimeProvider time, Func<Task<IActionResult>> trigger, PresenceHarness? presence = null)
+    private static async Task<IActionResult?> RunAsync(HttpContext context, string functionName, FakeTimeProvider time, Func<Task<IActionResult>> trigger, PresenceHarness? presence = null, ISessionCheck? sessions = null)
     {
         presence ??= new PresenceHarness(time);
-        var pipeline = new ChatHttpPipeline(TestAuth.Validator(time), presence.Service, NullLogger<ChatHttpPipeline>.Instance);
+        var pipeline = new ChatHttpPipeline(TestAuth.Validator(time), sessions ?? ActiveSessions(), presence.Service, NullLogger<ChatHttpPipeline>.Instance);
         var function = HttpFunctionCatalog.Find(functionName) ?? throw new InvalidOperationException("unknown function " + functionName);
         IActionResult? result = null;
         await pipeline.InvokeAsync(context, function, ClientIp, async () => result = await trigger());

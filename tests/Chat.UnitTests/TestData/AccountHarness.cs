@@ -7,6 +7,7 @@ using Chat.Core.Ports;
 using Chat.Core.Push;
 using Chat.Functions.Auth;
 using Microsoft.AspNetCore.Identity;
+using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
 using Moq;
@@ -99,12 +100,14 @@ public sealed partial class AccountHarness
         Limiter.Setup(l => l.ThrowIfExhausted(It.IsAny<RateLimit>(), It.IsAny<string>())).Callback((RateLimit l, string k) => limiter.ThrowIfExhausted(l, k));
         Limiter.Setup(l => l.Record(It.IsAny<RateLimit>(), It.IsAny<string>())).Callback((RateLimit l, string k) => limiter.Record(l, k));
 
-        Tokens = TestAuth.Tokens(Time);
+        Tokens = TestAuth.Tokens(Time, AuthOptions);
+        SessionCheck = new SessionStateCache(Users.Object, Options.Create(new SessionCacheOptions()), Time, NullLogger<SessionStateCache>.Instance);
         Service = new AccountService(
             Users.Object,
             Directory.Object,
             Sms.Object,
             Tokens,
+            SessionCheck,
             Realtime.Object,
             new DeviceService(PushHub.Object),
             Limiter.Object,
@@ -135,7 +138,13 @@ public sealed partial class AccountHarness
     /// <summary>The real in-memory limiter, watched: tests see every key it was given.</summary>
     public Mock<IRateLimiter> Limiter { get; } = new();
 
+    /// <summary>Auth settings the tokens read on every call, so a test may change them (e.g. the refresh-token lifetime).</summary>
+    public AuthOptions AuthOptions { get; } = TestAuth.Options();
+
     public TokenService Tokens { get; }
+
+    /// <summary>The real per-instance session cache, over <see cref="Users"/>.</summary>
+    public SessionStateCache SessionCheck { get; }
 
     public AccountService Service { get; }
 

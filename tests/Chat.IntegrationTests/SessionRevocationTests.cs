@@ -1,0 +1,112 @@
+namespace Chat.IntegrationTests;
+
+using Chat.Client;
+using Chat.Core.Accounts;
+using Chat.IntegrationTests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Time.Testing;
+using Xunit;
+
+/// <summary>
+/// API v1.1: a revoked session's access tokens are refused (401) within 60 s on every instance. Two
+/// hosts on one database stand for two instances; they share a fake clock, so "within 60 s" is
+/// a clock advance past the cache TTL rather than a wait.
+/// </summary>
+[Collection(BackendCollection.Name)]
+public sealed class SessionRevocationTests(BackendFixture backend)
+{
+    private readonly FakeTimeProvider clock = new(DateTimeOffset.UtcNow);
+
+    [Fact]
+    public async Task Logout_OldAccessToken_Is401AtOnceHere_AndOnASecondInstanceOnceItsCacheTtlPasses()
+    {
+        await using var here = await backend.StartHostAsync(new Dictionary<string, string?>(), clock);
+        await using var elsewhere = await backend.StartHostOnDatabaseAsync(here.DatabaseName, time: clock);
+        var alice = await here.NewUserAsync();
+        var tokens = alice.Tokens!;
+        var onSecond = elsewhere.NewClient().WithTokens(tokens);
+        Assert.Equal(alice.UserId, (await onSecond.GetMeAsync()).UserId);
+
+        await alice.LogoutAsync();
+
+        var stale = here.NewClient().WithTokens(tokens);
+        await Expect.Problem(401, () => stale.GetMeAsync());
+        await Expect.Problem(401, () => stale.ListChatsAsync());
+
+        // The second instance answers from its cache until the TTL (the documented window under 60 s)...
+        Assert.Equal(alice.UserId, (await onSecond.GetMeAsync()).UserId);
+        Assert.True(CacheTtl(elsewhere) < TimeSpan.FromSeconds(60));
+        clock.Advance(CacheTtl(elsewhere));
+
+        // ...then it reads the session again and refuses it.
+        await Expect.Problem(401, () => onSecond.GetMeAsync());
+        await Expect.Problem(401, () => onSecond.ListChatsAsync());
+    }
+
+    [Fact]
+    public async Task ReusedRotatedRefreshToken_AfterTheRetryWindow_RevokesTheSession_ItsAccessTokensRefusedLikewise()
+    {
+        await using var here = await backend.StartHostAsync(new Dictionary<string, string?>(), clock);
+        await using var elsewhere = await backend.StartHostOnDatabaseAsync(here.DatabaseName, time: clock);
+        var alice = await here.NewUserAsync();
+        var first = alice.Tokens!;
+        var rotated = await alice.RefreshAsync();
+        clock.Advance(TimeSpan.FromSeconds(11));
+        var onSecond = elsewhere.NewClient().WithTokens(rotated);
+        await onSecond.GetMeAsync();
+
+        await Expect.Problem(401, () => here.NewClient().RefreshAsync(first.RefreshToken));
+
+        await Expect.Problem(401, () => alice.GetMeAsync());
+        await Expect.Problem(401, () => here.NewClient().WithTokens(first).GetMeAsync());
+        await Expect.Problem(401, () => here.NewClient().RefreshAsync(rotated.RefreshToken));
+        clock.Advance(CacheTtl(elsewhere));
+        await Expect.Problem(401, () => onSecond.GetMeAsync());
+        await Expect.Problem(401, () => elsewhere.NewClient().WithTokens(first).GetMeAsync());
+    }
+
+    [Fact]
+    public async Task Negotiate_RevokedSession_Is401AtOnceOnASecondInstance_EvenWhileItsCacheSaysActive()
+    {
+        await using var here = await backend.StartHostAsync(new Dictionary<string, string?>(), clock);
+        await using var elsewhere = await backend.StartHostOnDatabaseAsync(here.DatabaseName, time: clock);
+        var alice = await here.NewUserAsync();
+        var onSecond = elsewhere.NewClient().WithTokens(alice.Tokens);
+        Assert.False(string.IsNullOrEmpty((await onSecond.NegotiateAsync()).AccessToken));
+
+        await alice.LogoutAsync();
+
+        Assert.Equal(alice.UserId, (await onSecond.GetMeAsync()).UserId); // its cache still says active
+        await Expect.Problem(401, () => onSecond.NegotiateAsync());
+    }
+
+    [Fact]
+    public async Task Refresh_90DaysAfterLogin_Is401_AndEndsTheSession()
+    {
+        await using var here = await backend.StartHostAsync(new Dictionary<string, string?>(), clock);
+        var alice = await here.NewUserAsync();
+        clock.Advance(TimeSpan.FromDays(90) - TimeSpan.FromMinutes(1));
+        var last = await alice.RefreshAsync();
+        clock.Advance(TimeSpan.FromMinutes(2));
+
+        await Expect.Problem(401, () => here.NewClient().RefreshAsync(last.RefreshToken));
+
+        // The session is revoked: the access token of the last refresh, not yet expired, is refused too.
+        await Expect.Problem(401, () => alice.GetMeAsync());
+    }
+
+    [Fact]
+    public async Task Refresh_PastAConfiguredShorterLifetime_Is401()
+    {
+        await using var here = await backend.StartHostAsync(new Dictionary<string, string?> { ["Auth:RefreshTokenLifetime"] = "02:00:00" }, clock);
+        var alice = await here.NewUserAsync();
+        clock.Advance(TimeSpan.FromHours(1));
+        var rotated = await alice.RefreshAsync();
+        clock.Advance(TimeSpan.FromHours(1));
+
+        await Expect.Problem(401, () => here.NewClient().RefreshAsync(rotated.RefreshToken));
+    }
+
+    private static TimeSpan CacheTtl(TestHost host) => host.Services.GetRequiredService<IOptions<SessionCacheOptions>>().Value.Ttl;
+}
