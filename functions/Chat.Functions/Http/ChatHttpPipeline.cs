@@ -7,8 +7,8 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 
 /// <summary>
-/// What runs around every HTTP function in both hosts: caller authentication from the function's
-/// own attributes, and the mapping of failures to problem+json.
+/// What runs around every HTTP function in both hosts: the URL and header limits, caller authentication
+/// from the function's own attributes, and the mapping of failures to problem+json.
 /// </summary>
 public sealed partial class ChatHttpPipeline(AccessTokenValidator tokens, PresenceService presence, ILogger<ChatHttpPipeline> logger)
 {
@@ -17,6 +17,7 @@ public sealed partial class ChatHttpPipeline(AccessTokenValidator tokens, Presen
         try
         {
             HttpRequestExtensions.SetClientIp(context, clientIp);
+            RequestLimits.EnsureUrlAndHeadersFit(context.Request);
             if (!function.IsPublic)
             {
                 var (userId, expires) = await tokens.ValidateAsync(context.Request.Headers.Authorization.ToString());
