@@ -67,9 +67,9 @@ public static class LocalHostApp
             .WithExposedHeaders("Retry-After", "Location")));
 
         var app = builder.Build();
-        app.UseProblemAnswers();
         app.UseLoopbackOnly("/_local", "/sms", LocalSignalRService.RestPath);
         app.UseCors();
+        app.UseProblemAnswers();
         app.MapLocalSignalRService();
         app.MapChatFunctions();
         app.MapPost("/sms", (HttpContext context, LocalSmsSink sink) => sink.ReceiveAsync(context));

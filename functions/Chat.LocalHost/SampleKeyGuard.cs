@@ -66,7 +66,7 @@ public static class SampleKeyGuard
 
     private static IEnumerable<(string Setting, string Url)> BoundUrls(IConfiguration configuration) =>
         new[] { "urls", "ASPNETCORE_URLS" }
-            .Select(key => (Setting: key, Value: configuration[key]))
+            .Select(key => (Setting: key == "urls" ? "urls (--urls)" : key, Value: configuration[key]))
             .Concat(configuration.GetSection("Kestrel:Endpoints").GetChildren().Select(e => (Setting: e.Path + ":Url", Value: e["Url"])))
             .Where(u => !string.IsNullOrEmpty(u.Value))
             .SelectMany(u => u.Value!.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(url => (u.Setting, url)));

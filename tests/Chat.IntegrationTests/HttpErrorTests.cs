@@ -182,6 +182,19 @@ public sealed partial class HttpErrorTests(BackendFixture backend)
     }
 
     [Fact]
+    public async Task ErrorAnswers_CarryCorsHeaders_ForAllowedOrigins()
+    {
+        foreach (var path in new[] { "api/no/such/route", "api/chats/" + new string('x', 9 * 1024), "api/chats" })
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, path) { Headers = { { "Origin", "http://localhost:5173" } } };
+            using var response = await Host.NewClient().Http.SendAsync(request);
+
+            Assert.True((int)response.StatusCode >= 400, path[..Math.Min(path.Length, 40)]);
+            Assert.Equal("http://localhost:5173", response.Headers.GetValues("Access-Control-Allow-Origin").Single());
+        }
+    }
+
+    [Fact]
     public async Task Preflight_ForAnUnknownRoute_AndAKnownOne_StillAnswersCors()
     {
         foreach (var path in new[] { "api/chats/c1/messages/5", "api/no/such/route" })
