@@ -8,7 +8,8 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 
 /// <summary>The sizes every request keeps to (API v1.1): its URL (414) and headers (431) before anything runs,
-/// its JSON body (413) while it is read.</summary>
+/// its JSON body (413) while it is read. In Azure the front end and the Functions host's own Kestrel (default
+/// request-line and header limits, 100 MB bodies) may refuse a request first, with bodies of their own.</summary>
 public static class RequestLimits
 {
     private static readonly LimitsOptions Defaults = new();

@@ -52,6 +52,26 @@ public sealed class HttpRouteMatcherTests
         Assert.Equal(UnmatchedRouteFunction.Name, last);
     }
 
+    /// <summary>The Functions host tries routes in function-name order (OrdinalIgnoreCase) and takes the first that
+    /// matches path and method (azure-functions-host FunctionMetadataManager, WebScriptHostHttpRoutesManager): in that
+    /// order every route must still reach its own function, the unmatched-route one included last.</summary>
+    [Fact]
+    public void InTheFunctionsHostsOrder_EveryRouteReachesItsOwnFunction()
+    {
+        var azureOrder = HttpFunctionCatalog.All.OrderBy(f => f.Name, StringComparer.OrdinalIgnoreCase)
+            .Select(f => (Function: f, Matcher: new HttpRouteMatcher([f])))
+            .ToArray();
+        foreach (var function in HttpFunctionCatalog.All.Where(f => f.Name != UnmatchedRouteFunction.Name))
+        {
+            var sample = System.Text.RegularExpressions.Regex.Replace(function.Route, @"\{[^}]+\}", "1");
+            foreach (var method in function.HttpMethods)
+            {
+                var first = azureOrder.First(r => r.Matcher.AllowedMethods(sample).Contains(method, StringComparer.Ordinal));
+                Assert.True(first.Function == function, $"{method} {sample} reaches {first.Function.Name}, not {function.Name}");
+            }
+        }
+    }
+
     [Fact]
     public void UnmatchedRoute_WrongMethodOnAKnownRoute_Is405WithTheAllowedMethods()
     {
