@@ -1,5 +1,6 @@
 namespace Chat.LocalHost;
 
+using Chat.Core.Common;
 using Chat.Functions;
 using Chat.Functions.Http;
 using Chat.LocalHost.Queues;
@@ -32,6 +33,19 @@ public static class LocalHostApp
             PointLocalServicesAt(builder.Configuration, url.Split(';')[0].TrimEnd('/'));
         }
 
+        if (SampleKeyGuard.Refusal(builder.Configuration, SampleKeyGuard.SampleKeys(LocalSettings.SamplePath)) is { } refusal)
+        {
+            throw new StartRefusedException(refusal);
+        }
+
+        // Room above the API's own URL and header limits, so those answer 414/431 as problem+json before Kestrel's empty ones would.
+        var limits = builder.Configuration.GetSection(LimitsOptions.Section).Get<LimitsOptions>() ?? new LimitsOptions();
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.Limits.MaxRequestLineSize = Math.Max(kestrel.Limits.MaxRequestLineSize, 2 * limits.MaxUrlBytes);
+            kestrel.Limits.MaxRequestHeadersTotalSize = Math.Max(kestrel.Limits.MaxRequestHeadersTotalSize, 2 * limits.MaxRequestHeaderBytes);
+        });
+
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
         builder.Services.AddOptions<EmulatorOptions>().BindConfiguration(EmulatorOptions.Section);
 
@@ -53,7 +67,9 @@ public static class LocalHostApp
             .WithExposedHeaders("Retry-After", "Location")));
 
         var app = builder.Build();
+        app.UseLoopbackOnly("/_local", "/sms", LocalSignalRService.RestPath);
         app.UseCors();
+        app.UseProblemAnswers();
         app.MapLocalSignalRService();
         app.MapChatFunctions();
         app.MapPost("/sms", (HttpContext context, LocalSmsSink sink) => sink.ReceiveAsync(context));

@@ -189,7 +189,7 @@ public sealed partial class LocalNotificationHubSink(IOptions<NotificationHubOpt
         _ => null,
     };
 
-    private static IResult Error(int status, string detail) => Results.Json(new { code = status, detail }, statusCode: status);
+    private static IResult Error(int status, string detail) => LocalErrorAnswers.Problem(status, detail);
 
     [GeneratedRegex(@"^[A-Za-z0-9_@#.:-]{1,120}\z")]
     private static partial Regex TagPattern();

@@ -29,13 +29,13 @@ public sealed class LocalSmsSink(IOptions<SmsOptions> options, TimeProvider time
         var body = buffer.ToArray();
         if (!IsSigned(context.Request, body))
         {
-            return Results.Json(new { error = new { code = "Denied", message = "Denied by the local SMS sink: bad or missing HMAC signature." } }, statusCode: 401);
+            return LocalErrorAnswers.Problem(401, "Denied by the local SMS sink: bad or missing HMAC signature.");
         }
 
         var request = JsonSerializer.Deserialize<SendSms>(body, ChatJson.Options);
         if (request?.SmsRecipients is not { Count: > 0 } recipients || request.Message is null)
         {
-            return Results.Json(new { error = new { code = "BadRequest", message = "smsRecipients and message are required." } }, statusCode: 400);
+            return LocalErrorAnswers.Problem(400, "smsRecipients and message are required.");
         }
 
         var now = time.GetUtcNow();

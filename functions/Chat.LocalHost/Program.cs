@@ -1,3 +1,15 @@
 using Chat.LocalHost;
 
-await LocalHostApp.Build(args).RunAsync();
+WebApplication app;
+try
+{
+    app = LocalHostApp.Build(args);
+}
+catch (StartRefusedException e)
+{
+    Console.Error.WriteLine(e.Message);
+    return 1;
+}
+
+await app.RunAsync();
+return 0;

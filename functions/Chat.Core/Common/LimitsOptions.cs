@@ -42,6 +42,12 @@ public sealed class LimitsOptions
     /// <summary>JSON request bodies above this are refused with 413 without being read to the end.</summary>
     [Range(1024, 64 * 1024 * 1024)] public int MaxJsonBodyBytes { get; set; } = 256 * 1024;
 
+    /// <summary>Path and query above this are refused with 414 (the local host's Kestrel takes twice this).</summary>
+    [Range(1024, 64 * 1024)] public int MaxUrlBytes { get; set; } = 8 * 1024;
+
+    /// <summary>Request headers above this (names and values) are refused with 431 (the local host's Kestrel takes twice this).</summary>
+    [Range(4096, 256 * 1024)] public int MaxRequestHeaderBytes { get; set; } = 32 * 1024;
+
     [Range(2, 100)] public int MaxGroupMembers { get; set; } = 100;
 
     [Range(1, 65_536)] public int MaxTextLength { get; set; } = 4096;

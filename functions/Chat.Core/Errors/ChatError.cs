@@ -7,11 +7,15 @@ public enum ErrorKind
     Unauthorized = 401,
     Forbidden = 403,
     NotFound = 404,
+    MethodNotAllowed = 405,
+    RequestTimeout = 408,
     Conflict = 409,
     Gone = 410,
     TooLarge = 413,
+    UriTooLong = 414,
     PolicyViolation = 422,
     RateLimited = 429,
+    HeadersTooLarge = 431,
     Unavailable = 503,
 }
 
@@ -24,7 +28,8 @@ public sealed class ChatException : Exception
         string detail,
         IReadOnlyDictionary<string, string[]>? errors = null,
         TimeSpan? retryAfter = null,
-        Exception? inner = null)
+        Exception? inner = null,
+        IReadOnlyList<string>? allowedMethods = null)
         : base(detail, inner)
     {
         Kind = kind;
@@ -32,6 +37,7 @@ public sealed class ChatException : Exception
         Detail = detail;
         Errors = errors;
         RetryAfter = retryAfter;
+        AllowedMethods = allowedMethods;
     }
 
     public ErrorKind Kind { get; }
@@ -43,6 +49,9 @@ public sealed class ChatException : Exception
     public IReadOnlyDictionary<string, string[]>? Errors { get; }
 
     public TimeSpan? RetryAfter { get; }
+
+    /// <summary>The methods the resource does accept (the <c>Allow</c> header of a 405).</summary>
+    public IReadOnlyList<string>? AllowedMethods { get; }
 
     public int Status => (int)Kind;
 }
@@ -63,6 +72,20 @@ public static class ChatErrors
         new(ErrorKind.Unauthorized, "Unauthorized", detail);
 
     public static ChatException Forbidden(string detail) => new(ErrorKind.Forbidden, "Forbidden", detail);
+
+    /// <summary>A request the server could not read (broken framing, a body cut short); no field to name.</summary>
+    public static ChatException BadRequest(string detail) => new(ErrorKind.Validation, "Bad request", detail);
+
+    public static ChatException RouteNotFound() => new(ErrorKind.NotFound, "Not found", "No route matches this path.");
+
+    public static ChatException MethodNotAllowed(IReadOnlyList<string> allowed) =>
+        new(ErrorKind.MethodNotAllowed, "Method not allowed", $"This route accepts {string.Join(", ", allowed)} only.", allowedMethods: allowed);
+
+    public static ChatException RequestTimeout(string detail) => new(ErrorKind.RequestTimeout, "Request timeout", detail);
+
+    public static ChatException UriTooLong(string detail) => new(ErrorKind.UriTooLong, "URI too long", detail);
+
+    public static ChatException HeadersTooLarge(string detail) => new(ErrorKind.HeadersTooLarge, "Request header fields too large", detail);
 
     public static ChatException NotFound(string what) => new(ErrorKind.NotFound, "Not found", $"The {what} does not exist.");
 

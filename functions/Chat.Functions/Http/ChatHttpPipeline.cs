@@ -8,8 +8,8 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 
 /// <summary>
-/// What runs around every HTTP function in both hosts: caller authentication from the function's
-/// own attributes (a valid token of a session not revoked), and the mapping of failures to problem+json.
+/// What runs around every HTTP function in both hosts: the URL and header limits, caller authentication
+/// from the function's own attributes (a valid token of a session not revoked), and the mapping of failures to problem+json.
 /// </summary>
 public sealed partial class ChatHttpPipeline(AccessTokenValidator tokens, ISessionCheck sessions, PresenceService presence, ILogger<ChatHttpPipeline> logger)
 {
@@ -18,6 +18,7 @@ public sealed partial class ChatHttpPipeline(AccessTokenValidator tokens, ISessi
         try
         {
             HttpRequestExtensions.SetClientIp(context, clientIp);
+            RequestLimits.EnsureUrlAndHeadersFit(context.Request);
             if (!function.IsPublic)
             {
                 var (userId, sessionId, expires) = await tokens.ValidateAsync(context.Request.Headers.Authorization.ToString());

@@ -29,13 +29,15 @@ public static class HttpRequestExtensions
 
     public static CancellationToken Aborted(this HttpRequest request) => request.HttpContext.RequestAborted;
 
-    /// <summary>Reads the JSON body; malformed JSON or a wrongly typed field is a 400 naming the field.</summary>
+    /// <summary>Reads the JSON body; malformed JSON or a wrongly typed field is a 400 naming the field, a body over
+    /// <see cref="Chat.Core.Common.LimitsOptions.MaxJsonBodyBytes"/> a 413 without reading it to the end.</summary>
     public static async Task<T> ReadBodyAsync<T>(this HttpRequest request)
         where T : class
     {
         try
         {
-            var body = await JsonSerializer.DeserializeAsync<T>(request.Body, ChatJson.Options, request.HttpContext.RequestAborted);
+            var limited = RequestLimits.LimitedBody(request, RequestLimits.For(request.HttpContext).MaxJsonBodyBytes);
+            var body = await JsonSerializer.DeserializeAsync<T>(limited, ChatJson.Options, request.HttpContext.RequestAborted);
             return body ?? throw ChatErrors.MalformedJson("A JSON object is required.");
         }
         catch (JsonException e)

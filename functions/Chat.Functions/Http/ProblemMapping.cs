@@ -7,6 +7,7 @@ using System.Text.Json;
 using Azure;
 using Chat.Core.Errors;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.Azure.Cosmos;
 
 /// <summary>Maps every failure to problem details once, for both hosts.</summary>
@@ -18,6 +19,7 @@ public static class ProblemMapping
     public static ChatException? Classify(Exception exception, CancellationToken requestAborted) => exception switch
     {
         ChatException chat => chat,
+        BadHttpRequestException bad => FromServer(bad),
         CosmosException { StatusCode: HttpStatusCode.TooManyRequests } cosmos =>
             ChatErrors.Unavailable("database (throttled)", AtLeastOneSecond(cosmos.RetryAfter ?? DefaultRetryAfter), cosmos),
         CosmosException { StatusCode: HttpStatusCode.ServiceUnavailable or HttpStatusCode.RequestTimeout or HttpStatusCode.Gone or HttpStatusCode.InternalServerError or HttpStatusCode.BadGateway or HttpStatusCode.GatewayTimeout } cosmos =>
@@ -31,11 +33,29 @@ public static class ProblemMapping
         _ => null,
     };
 
-    public static async Task WriteAsync(HttpContext context, ChatException? error)
+    public static Task WriteAsync(HttpContext context, ChatException? error)
     {
-        var status = error?.Status ?? StatusCodes.Status500InternalServerError;
+        context.Response.Clear();
+        return WriteBodyAsync(
+            context,
+            error?.Status ?? StatusCodes.Status500InternalServerError,
+            error?.Title ?? "Internal server error",
+            error?.Detail ?? "An unexpected error occurred; it has been logged.",
+            error);
+    }
+
+    /// <summary>problem+json for a status a server or stand-in chose itself (the local host's own error answers);
+    /// headers already set, such as <c>Allow</c>, stay.</summary>
+    public static Task WriteStatusAsync(HttpContext context, int status, string? detail = null)
+    {
+        var reason = ReasonPhrases.GetReasonPhrase(status);
+        var title = reason.Length > 0 ? reason : "Error";
+        return WriteBodyAsync(context, status, title, detail ?? $"The server answered {status} {title}.", null);
+    }
+
+    private static async Task WriteBodyAsync(HttpContext context, int status, string title, string detail, ChatException? error)
+    {
         var response = context.Response;
-        response.Clear();
         response.StatusCode = status;
         response.ContentType = "application/problem+json";
         if (error?.RetryAfter is { } retryAfter)
@@ -43,12 +63,17 @@ public static class ProblemMapping
             response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
         }
 
+        if (error?.AllowedMethods is { } allowed)
+        {
+            response.Headers.Allow = string.Join(", ", allowed);
+        }
+
         var body = new Dictionary<string, object?>
         {
             ["type"] = "https://httpwg.org/specs/rfc9110.html#status." + status.ToString(CultureInfo.InvariantCulture),
-            ["title"] = error?.Title ?? "Internal server error",
+            ["title"] = title,
             ["status"] = status,
-            ["detail"] = error?.Detail ?? "An unexpected error occurred; it has been logged.",
+            ["detail"] = detail,
             ["traceId"] = Activity.Current?.TraceId.ToString() ?? context.TraceIdentifier,
         };
         if (error?.Errors is { } errors)
@@ -58,6 +83,16 @@ public static class ProblemMapping
 
         await JsonSerializer.SerializeAsync(response.Body, body, ChatJson.Options, context.RequestAborted);
     }
+
+    /// <summary>The server refused the request while it was read (Kestrel's limits and framing); each status to its kind.</summary>
+    private static ChatException FromServer(BadHttpRequestException bad) => bad.StatusCode switch
+    {
+        StatusCodes.Status413PayloadTooLarge => ChatErrors.TooLarge("The request body is too large."),
+        StatusCodes.Status408RequestTimeout => ChatErrors.RequestTimeout("The request body did not arrive in time."),
+        StatusCodes.Status414UriTooLong => ChatErrors.UriTooLong("The request target is too long."),
+        StatusCodes.Status431RequestHeaderFieldsTooLarge => ChatErrors.HeadersTooLarge("The request headers are too large."),
+        _ => ChatErrors.BadRequest("The request could not be read: " + bad.Message),
+    };
 
     private static TimeSpan AtLeastOneSecond(TimeSpan value) => value < TimeSpan.FromSeconds(1) ? TimeSpan.FromSeconds(1) : value;
 }

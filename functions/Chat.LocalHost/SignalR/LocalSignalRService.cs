@@ -94,6 +94,9 @@ public sealed class LocalSignalRFaults
 /// </summary>
 public static class LocalSignalRService
 {
+    /// <summary>Where Azure SignalR's REST API lives; only this machine may call it here (LocalHostApp).</summary>
+    public const string RestPath = "/api/hubs";
+
     public static IServiceCollection AddLocalSignalRService(this IServiceCollection services)
     {
         services.AddSingleton<LocalGroupRegistry>();
@@ -134,7 +137,7 @@ public static class LocalSignalRService
         }));
         app.MapHub<LocalChatHub>("/client");
 
-        var rest = app.MapGroup("/api/hubs/{hub}").AddEndpointFilter(async (invocation, next) =>
+        var rest = app.MapGroup(RestPath + "/{hub}").AddEndpointFilter(async (invocation, next) =>
         {
             var context = invocation.HttpContext;
             var (_, key, hub) = Settings(context);

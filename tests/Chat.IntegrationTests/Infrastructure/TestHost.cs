@@ -33,7 +33,12 @@ public sealed class TestHost : IAsyncDisposable
     public IServiceProvider Services => app.Services;
 
     public static async Task<TestHost> StartAsync(
-        string cosmosConnectionString, string storageConnectionString, IDictionary<string, string?>? settings = null, TimeProvider? time = null, string? databaseName = null)
+        string cosmosConnectionString,
+        string storageConnectionString,
+        IDictionary<string, string?>? settings = null,
+        TimeProvider? time = null,
+        Action<IServiceCollection>? configureServices = null,
+        string? databaseName = null)
     {
         var port = Ports.Free();
         var baseAddress = new Uri($"http://127.0.0.1:{port}/");
@@ -74,6 +79,8 @@ public sealed class TestHost : IAsyncDisposable
             {
                 services.AddSingleton(time);
             }
+
+            configureServices?.Invoke(services);
         });
         await app.StartAsync();
         return new TestHost(app, baseAddress, databaseName);
@@ -147,12 +154,12 @@ public sealed class BackendFixture : IAsyncLifetime
     }
 
     /// <summary>Another host on the same stand-ins with its own database and settings.</summary>
-    public Task<TestHost> StartHostAsync(IDictionary<string, string?> settings, TimeProvider? time = null) =>
-        TestHost.StartAsync(Cosmos.ConnectionString, Storage.ConnectionString, settings, time);
+    public Task<TestHost> StartHostAsync(IDictionary<string, string?> settings, TimeProvider? time = null, Action<IServiceCollection>? configureServices = null) =>
+        TestHost.StartAsync(Cosmos.ConnectionString, Storage.ConnectionString, settings, time, configureServices);
 
     /// <summary>Another instance on an existing host's database (and queues): sees what that host writes.</summary>
     public Task<TestHost> StartHostOnDatabaseAsync(string databaseName, IDictionary<string, string?>? settings = null, TimeProvider? time = null) =>
-        TestHost.StartAsync(Cosmos.ConnectionString, Storage.ConnectionString, settings, time, databaseName);
+        TestHost.StartAsync(Cosmos.ConnectionString, Storage.ConnectionString, settings, time, databaseName: databaseName);
 
     public async Task DisposeAsync()
     {

@@ -151,6 +151,59 @@ public sealed class ProblemMappingTests
         Assert.Equal(404, body.RootElement.GetProperty("status").GetInt32());
     }
 
+    [Theory]
+    [InlineData(413, 413)]
+    [InlineData(408, 408)]
+    [InlineData(414, 414)]
+    [InlineData(431, 431)]
+    [InlineData(400, 400)]
+    [InlineData(411, 400)]
+    public void Classify_ServerRefusedTheRequest_KeepsItsStatus_OthersAre400(int serverStatus, int expected)
+    {
+        var error = ProblemMapping.Classify(new BadHttpRequestException("refused", serverStatus), CancellationToken.None);
+
+        Assert.Equal(expected, error!.Status);
+        Assert.True(Enum.IsDefined(error.Kind));
+    }
+
+    [Fact]
+    public async Task Write_MethodNotAllowed_SetsAllowAndAllFiveKeys()
+    {
+        var context = NewContext();
+
+        await ProblemMapping.WriteAsync(context, ChatErrors.MethodNotAllowed(["GET", "PATCH"]));
+
+        Assert.Equal(405, context.Response.StatusCode);
+        Assert.Equal("GET, PATCH", context.Response.Headers.Allow.ToString());
+        using var body = ReadBody(context);
+        Assert.Equal(["detail", "status", "title", "traceId", "type"], body.RootElement.EnumerateObject().Select(p => p.Name).Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public async Task WriteStatus_AnyStatus_IsProblemJson_AndKeepsHeadersAlreadySet()
+    {
+        var context = NewContext();
+        context.Response.Headers.Allow = "POST";
+
+        await ProblemMapping.WriteStatusAsync(context, 405);
+
+        Assert.Equal("application/problem+json", context.Response.ContentType);
+        Assert.Equal("POST", context.Response.Headers.Allow.ToString());
+        using var body = ReadBody(context);
+        Assert.Equal(405, body.RootElement.GetProperty("status").GetInt32());
+        Assert.Equal("Method Not Allowed", body.RootElement.GetProperty("title").GetString());
+        Assert.Equal(["detail", "status", "title", "traceId", "type"], body.RootElement.EnumerateObject().Select(p => p.Name).Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public void ErrorKinds_EachIsOneHttpErrorStatus()
+    {
+        var kinds = Enum.GetValues<ErrorKind>();
+
+        Assert.All(kinds, k => Assert.InRange((int)k, 400, 599));
+        Assert.Equal(kinds.Length, kinds.Select(k => (int)k).Distinct().Count());
+    }
+
     private static DefaultHttpContext NewContext() => new() { Response = { Body = new MemoryStream() }, TraceIdentifier = "trace-1" };
 
     private static JsonDocument ReadBody(HttpContext context)
