@@ -16,11 +16,22 @@ public sealed class ChatWorkerMiddleware(ChatHttpPipeline pipeline) : IFunctions
             return;
         }
 
-        // Behind the Functions front end the client is the last address it appended.
+        await pipeline.InvokeAsync(http, function, ClientIp(http), () => next(context));
+    }
+
+    /// <summary>Behind the Functions front end the client is the last address it appended. Only a
+    /// parsed address is used: the value keys rate limits, so a caller must not choose its size.</summary>
+    public static string ClientIp(Microsoft.AspNetCore.Http.HttpContext http)
+    {
         var forwarded = http.Request.Headers["X-Forwarded-For"].ToString();
-        var clientIp = forwarded.Length > 0
-            ? forwarded.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)[^1]
+        var last = forwarded.Length is > 0 and <= 4096 ? forwarded[(forwarded.LastIndexOf(',') + 1)..].Trim() : string.Empty;
+        if (System.Net.IPAddress.TryParse(last, out var address))
+        {
+            return address.ToString();
+        }
+
+        return System.Net.IPEndPoint.TryParse(last, out var endpoint)
+            ? endpoint.Address.ToString()
             : http.Connection.RemoteIpAddress?.ToString() ?? "unknown";
-        await pipeline.InvokeAsync(http, function, clientIp, () => next(context));
     }
 }
