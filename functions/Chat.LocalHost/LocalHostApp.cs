@@ -11,6 +11,8 @@ public static class LocalHostApp
 {
     public const string DefaultUrl = "http://127.0.0.1:7071";
 
+    private const int KestrelRoom = 1024 * 1024;
+
     public static WebApplication Build(string[] args, IDictionary<string, string?>? overrides = null, Action<IServiceCollection>? configureServices = null)
     {
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = RepositoryLayout.Root });
@@ -38,12 +40,13 @@ public static class LocalHostApp
             throw new StartRefusedException(refusal);
         }
 
-        // Room above the API's own URL and header limits, so those answer 414/431 as problem+json before Kestrel's empty ones would.
+        // Room far above the API's own URL and header limits (1 MiB, a bounded buffer per connection), so
+        // those answer 414/431 as problem+json; only past that does Kestrel answer with its empty ones.
         var limits = builder.Configuration.GetSection(LimitsOptions.Section).Get<LimitsOptions>() ?? new LimitsOptions();
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
-            kestrel.Limits.MaxRequestLineSize = Math.Max(kestrel.Limits.MaxRequestLineSize, 2 * limits.MaxUrlBytes);
-            kestrel.Limits.MaxRequestHeadersTotalSize = Math.Max(kestrel.Limits.MaxRequestHeadersTotalSize, 2 * limits.MaxRequestHeaderBytes);
+            kestrel.Limits.MaxRequestLineSize = Math.Max(KestrelRoom, 2 * limits.MaxUrlBytes);
+            kestrel.Limits.MaxRequestHeadersTotalSize = Math.Max(KestrelRoom, 2 * limits.MaxRequestHeaderBytes);
         });
 
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
