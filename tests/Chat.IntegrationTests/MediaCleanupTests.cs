@@ -49,6 +49,39 @@ public sealed class MediaCleanupTests(BackendFixture backend)
         await Readable(await stranger.GetMediaUrlAsync(avatar));
     }
 
+    [Fact]
+    public async Task AnnouncedButNeverUploadedTicket_CannotBeAttachedAfterItsWindow_AndItsRecordExpires()
+    {
+        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        var settings = new Dictionary<string, string?>
+        {
+            ["Media:UnattachedLifetime"] = "00:00:03",
+            ["Media:UploadUrlLifetime"] = "00:00:02",
+        };
+        await using var host = await backend.StartHostAsync(settings, clock);
+        var alice = await host.NewUserAsync();
+        var bob = await host.NewUserAsync();
+        var chat = await alice.OpenDirectAsync(bob.UserId);
+        var never = await alice.CreateMediaAsync("never.png", "image/png", Png.Length);
+        var late = await alice.CreateMediaAsync("late.png", "image/png", Png.Length);
+        using (var upload = await alice.UploadAsync(late, Png))
+        {
+            Assert.True(upload.IsSuccessStatusCode);
+        }
+
+        await Expect.Validation("mediaId", () => alice.SendAsync(chat.ChatId, new SendMessage("n-1", "image", MediaId: never.MediaId)));
+        clock.Advance(TimeSpan.FromSeconds(4));
+        await Expect.Validation("mediaId", () => alice.SendAsync(chat.ChatId, new SendMessage("l-1", "image", MediaId: late.MediaId)));
+        await Expect.Problem(404, () => alice.GetMediaUrlAsync(late.MediaId));
+
+        // The sweep only sees blobs; the ticket without one goes by the store's TTL (twice the window).
+        var store = host.Services.GetRequiredService<Chat.Core.Ports.IMediaStore>();
+        await Expect.Eventually(async () => await store.GetAsync(never.MediaId, CancellationToken.None) is null, TimeSpan.FromSeconds(30), "the pending record expires");
+        await Expect.Validation("mediaId", () => alice.SendAsync(chat.ChatId, new SendMessage("n-2", "image", MediaId: never.MediaId)));
+        Assert.Equal(1, await host.Services.GetRequiredService<MediaService>().SweepAsync(CancellationToken.None));
+        Assert.Empty((await bob.GetMessagesAsync(chat.ChatId)).Messages);
+    }
+
     private static async Task<string> UploadAsync(ChatClient client, string name)
     {
         var ticket = await client.CreateMediaAsync(name, "image/png", Png.Length);

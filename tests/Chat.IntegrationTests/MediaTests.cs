@@ -243,4 +243,141 @@ public sealed class MediaTests(BackendFixture backend)
         Assert.Equal("attachment", download.Content.Headers.ContentDisposition!.DispositionType);
         Assert.Equal("application/pdf", download.Content.Headers.ContentType!.MediaType);
     }
+
+    [Fact]
+    public async Task NonAsciiFileName_Downloads_ThroughAFollowableRedirect_WithTheUtf8NameInTheDisposition()
+    {
+        var alice = await Host.NewUserAsync();
+        var bob = await Host.NewUserAsync();
+        var chat = await alice.OpenDirectAsync(bob.UserId);
+        var pdf = "%PDF-1.4 r\u00e9sum\u00e9"u8.ToArray();
+        var ticket = await alice.CreateMediaAsync("résumé \"final\".pdf", "application/pdf", pdf.Length);
+        Assert.True(Uri.IsWellFormedUriString(ticket.UploadUrl, UriKind.Absolute));
+        using (var upload = await alice.UploadAsync(ticket, pdf))
+        {
+            Assert.Equal(HttpStatusCode.Created, upload.StatusCode);
+        }
+
+        await alice.SendAsync(chat.ChatId, new SendMessage("cv-1", "file", MediaId: ticket.MediaId));
+
+        // What a browser does: GET the API route with the token and follow the 302 to the blob.
+        using var api = new HttpClient { BaseAddress = Host.BaseAddress };
+        using var request = new HttpRequestMessage(HttpMethod.Get, $"api/media/{ticket.MediaId}");
+        request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", bob.Tokens!.AccessToken);
+        using var followed = await api.SendAsync(request);
+        Assert.Equal(HttpStatusCode.OK, followed.StatusCode);
+        Assert.Equal(pdf, await followed.Content.ReadAsByteArrayAsync());
+        var disposition = followed.Content.Headers.ContentDisposition!;
+        Assert.Equal("attachment", disposition.DispositionType);
+        Assert.Equal("résumé \"final\".pdf", disposition.FileNameStar);
+        Assert.Equal("resume _final_.pdf", disposition.FileName?.Trim('"'));
+
+        var location = await bob.GetMediaUrlAsync(ticket.MediaId);
+        Assert.True(location.IsAbsoluteUri);
+        Assert.True(Uri.IsWellFormedUriString(location.AbsoluteUri, UriKind.Absolute));
+        var rscd = System.Web.HttpUtility.ParseQueryString(location.Query)["rscd"];
+        Assert.Equal("attachment; filename=\"resume _final_.pdf\"; filename*=UTF-8''r%C3%A9sum%C3%A9%20%22final%22.pdf", rscd);
+    }
+
+    [Fact]
+    public async Task Video_WhoseBytesAreNotVideo_Is422_AndAudioToo()
+    {
+        var alice = await Host.NewUserAsync();
+        var bob = await Host.NewUserAsync();
+        var chat = await alice.OpenDirectAsync(bob.UserId);
+        var html = "<html><script>alert(1)</script></html>"u8.ToArray();
+
+        var video = await UploadAsync(alice, "clip.mp4", "video/mp4", html);
+        await Expect.Problem(422, () => alice.SendAsync(chat.ChatId, new SendMessage("v-1", "video", MediaId: video)));
+        var audio = await UploadAsync(alice, "voice.ogg", "audio/ogg", html);
+        await Expect.Problem(422, () => alice.SendAsync(chat.ChatId, new SendMessage("a-1", "audio", MediaId: audio)));
+        var webmAsMp4 = await UploadAsync(alice, "clip2.mp4", "video/mp4", MinimalWebM);
+        await Expect.Problem(422, () => alice.SendAsync(chat.ChatId, new SendMessage("v-2", "video", MediaId: webmAsMp4)));
+        Assert.Empty((await bob.GetMessagesAsync(chat.ChatId)).Messages);
+    }
+
+    [Theory]
+    [InlineData("clip.mp4", "video/mp4", "video")]
+    [InlineData("clip.webm", "video/webm", "video")]
+    [InlineData("voice.m4a", "audio/mp4", "audio")]
+    public async Task RealVideoAndAudioHeaders_AreAccepted_AndServedInline(string fileName, string contentType, string type)
+    {
+        var alice = await Host.NewUserAsync();
+        var bob = await Host.NewUserAsync();
+        var chat = await alice.OpenDirectAsync(bob.UserId);
+        var bytes = contentType == "video/webm" ? MinimalWebM : MinimalMp4(contentType == "audio/mp4" ? "M4A " : "isom");
+        var media = await UploadAsync(alice, fileName, contentType, bytes);
+
+        var sent = await alice.SendAsync(chat.ChatId, new SendMessage("av-1", type, MediaId: media));
+
+        Assert.Null(sent.Media!.ThumbnailUrl);
+        using var plain = new HttpClient();
+        using var download = await plain.GetAsync(await bob.GetMediaUrlAsync(media));
+        Assert.Equal(bytes, await download.Content.ReadAsByteArrayAsync());
+        Assert.Equal(contentType, download.Content.Headers.ContentType!.MediaType);
+        Assert.Equal("inline", download.Content.Headers.ContentDisposition!.DispositionType);
+    }
+
+    [Fact]
+    public async Task UnverifiedFiles_AreServedAsAttachments_EvenAnImageNotYetAttached()
+    {
+        var alice = await Host.NewUserAsync();
+        var bob = await Host.NewUserAsync();
+        var chat = await alice.OpenDirectAsync(bob.UserId);
+        var text = "<html>not run by the browser</html>"u8.ToArray();
+        var note = await UploadAsync(alice, "note.txt", "text/plain", text);
+        await alice.SendAsync(chat.ChatId, new SendMessage("t-1", "file", MediaId: note));
+        var draft = await UploadAsync(alice, "draft.png", "image/png", text);
+
+        using var plain = new HttpClient();
+        using (var download = await plain.GetAsync(await bob.GetMediaUrlAsync(note)))
+        {
+            Assert.Equal(text, await download.Content.ReadAsByteArrayAsync());
+            Assert.Equal("attachment", download.Content.Headers.ContentDisposition!.DispositionType);
+        }
+
+        using (var pending = await plain.GetAsync(await alice.GetMediaUrlAsync(draft)))
+        {
+            Assert.Equal("attachment", pending.Content.Headers.ContentDisposition!.DispositionType);
+        }
+    }
+
+    [Fact]
+    public async Task UploadTickets_The61stInAMinute_Is429WithRetryAfter_ForThatUserOnly()
+    {
+        var alice = await Host.NewUserAsync();
+        var bob = await Host.NewUserAsync();
+        for (var i = 0; i < 60; i++)
+        {
+            await alice.CreateMediaAsync($"p{i}.png", "image/png", Png.Length);
+        }
+
+        var limited = await Expect.Problem(429, () => alice.CreateMediaAsync("p60.png", "image/png", Png.Length));
+        Assert.NotNull(limited.RetryAfter);
+        Assert.InRange(limited.RetryAfter!.Value, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(60));
+        await bob.CreateMediaAsync("b.png", "image/png", Png.Length);
+    }
+
+    /// <summary>The EBML header of a WebM file (DocType "webm").</summary>
+    private static readonly byte[] MinimalWebM =
+    [
+        0x1A, 0x45, 0xDF, 0xA3, 0x9F, 0x42, 0x86, 0x81, 0x01, 0x42, 0xF7, 0x81, 0x01, 0x42, 0xF2, 0x81, 0x04,
+        0x42, 0xF3, 0x81, 0x08, 0x42, 0x82, 0x84, (byte)'w', (byte)'e', (byte)'b', (byte)'m', 0x42, 0x87, 0x81, 0x04, 0x42, 0x85, 0x81, 0x02,
+    ];
+
+    /// <summary>An ISO base media file: an ftyp box with <paramref name="brand"/> and an empty moov box.</summary>
+    private static byte[] MinimalMp4(string brand) =>
+    [
+        0, 0, 0, 0x18, (byte)'f', (byte)'t', (byte)'y', (byte)'p', .. System.Text.Encoding.ASCII.GetBytes(brand), 0, 0, 2, 0,
+        .. System.Text.Encoding.ASCII.GetBytes(brand), (byte)'m', (byte)'p', (byte)'4', (byte)'1',
+        0, 0, 0, 8, (byte)'m', (byte)'o', (byte)'o', (byte)'v',
+    ];
+
+    private static async Task<string> UploadAsync(ChatClient client, string fileName, string contentType, byte[] bytes)
+    {
+        var ticket = await client.CreateMediaAsync(fileName, contentType, bytes.Length);
+        using var upload = await client.UploadAsync(ticket, bytes);
+        Assert.True(upload.IsSuccessStatusCode);
+        return ticket.MediaId;
+    }
 }

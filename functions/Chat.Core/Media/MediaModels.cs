@@ -40,9 +40,20 @@ public sealed record MediaRecord
     public bool IsAvatar { get; init; }
 
     public bool HasThumbnail { get; init; }
+
+    /// <summary>No thumbnail will ever be made: the image cannot be decoded within the limits (checked
+    /// when attached, or found when rendering). Its views carry no thumbnailUrl.</summary>
+    public bool NoThumbnail { get; init; }
+
+    /// <summary>Inline only when its bytes were checked against its type when attached; anything else downloads.</summary>
+    public bool IsServedInline() => State == MediaStates.Attached && MediaSignatures.IsVerifiable(ContentType);
 }
 
 public sealed record ThumbnailJob(string MediaId);
+
+/// <summary>What a thumbnail render may cost: the longest side it makes, the pixels an image may
+/// claim, and the pixels it may decode.</summary>
+public sealed record ThumbnailLimits(int MaxSide, long MaxPixels, long MaxDecodedPixels);
 
 /// <summary>What the blob store says about an uploaded blob.</summary>
 public sealed record BlobFacts(long SizeBytes, string ETag, byte[] Head);

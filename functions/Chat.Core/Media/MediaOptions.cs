@@ -3,7 +3,7 @@ namespace Chat.Core.Media;
 using System.ComponentModel.DataAnnotations;
 
 /// <summary>Media limits and lifetimes (<c>Media</c> section); storage settings live with the adapter.</summary>
-public sealed class MediaOptions
+public sealed class MediaOptions : IValidatableObject
 {
     public const string Section = "Media";
 
@@ -23,6 +23,17 @@ public sealed class MediaOptions
     /// <summary>Images with more pixels are refused unread (decompression bombs).</summary>
     [Range(1, long.MaxValue)] public long MaxImagePixels { get; set; } = 50_000_000;
 
+    /// <summary>Thumbnails rendered at once per instance; each holds a decoded bitmap of up to
+    /// <see cref="MaxDecodedPixels"/> pixels (4 bytes each).</summary>
+    [Range(1, 64)] public int ThumbnailConcurrency { get; set; } = 2;
+
+    /// <summary>The largest bitmap a render may decode. Formats that decode at a reduced size (JPEG,
+    /// WebP, non-interlaced PNG) stay at most twice the thumbnail size; others (GIF, interlaced PNG)
+    /// decode in full, and above this get no thumbnail.</summary>
+    [Range(1024, 256L * 1024 * 1024)] public long MaxDecodedPixels { get; set; } = 4096L * 4096;
+
+    public ThumbnailLimits Thumbnails => new(ThumbnailMaxSide, MaxImagePixels, MaxDecodedPixels);
+
     [MinLength(1)]
     public List<string> AllowedContentTypes { get; set; } =
     [
@@ -34,4 +45,13 @@ public sealed class MediaOptions
         "application/vnd.ms-excel", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         "application/vnd.ms-powerpoint", "application/vnd.openxmlformats-officedocument.presentationml.presentation",
     ];
+
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        // An upload URL outliving its pending record could create a blob nobody can attach.
+        if (UploadUrlLifetime <= TimeSpan.Zero || UploadUrlLifetime > UnattachedLifetime)
+        {
+            yield return new ValidationResult("Media:UploadUrlLifetime must be positive and at most Media:UnattachedLifetime.", [nameof(UploadUrlLifetime)]);
+        }
+    }
 }

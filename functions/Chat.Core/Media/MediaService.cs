@@ -5,15 +5,33 @@ using Chat.Core.Common;
 using Chat.Core.Errors;
 using Chat.Core.Messages;
 using Chat.Core.Ports;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 /// <summary>Uploads straight to Blob Storage through short-lived create-only URLs, checked when
 /// attached to a message, and served to those who may see them through short-lived read URLs.</summary>
-public sealed class MediaService(IMediaStore media, IMediaBlobs blobs, IChatStore chats, IMediaJobs jobs, IThumbnailRenderer thumbnails, IOptions<MediaOptions> options, TimeProvider time)
+public sealed partial class MediaService(
+    IMediaStore media,
+    IMediaBlobs blobs,
+    IChatStore chats,
+    IMediaJobs jobs,
+    IThumbnailRenderer thumbnails,
+    IRateLimiter limiter,
+    IOptions<MediaOptions> options,
+    IOptions<LimitsOptions> limits,
+    TimeProvider time,
+    ILogger<MediaService> logger)
 {
+    /// <summary>How much of an image is read when attached to tell whether it can get a thumbnail (its header).</summary>
+    public const int ImageHeadBytes = 64 * 1024;
+
+    // Each render holds a decoded bitmap; the queue may hand this instance many jobs at once.
+    private readonly SemaphoreSlim renders = new(options.Value.ThumbnailConcurrency, options.Value.ThumbnailConcurrency);
+
     private MediaOptions Options => options.Value;
 
-    /// <summary>Registers an upload and returns its URL. Cost: 1 create (record), no blob call with an account key.</summary>
+    /// <summary>Registers an upload and returns its URL (at most <see cref="LimitsOptions.UploadTicketsPerMinute"/>
+    /// per user, then 429). Cost: 1 create (record), no blob call with an account key.</summary>
     public async Task<UploadTicket> CreateAsync(string callerId, CreateMediaRequest request, CancellationToken ct)
     {
         var fileName = DisplayName(request.FileName);
@@ -29,11 +47,13 @@ public sealed class MediaService(IMediaStore media, IMediaBlobs blobs, IChatStor
             throw ChatErrors.Policy($"The content type '{contentType}' is not accepted.");
         }
 
-        var limit = IsRichMedia(contentType) ? Options.MaxMediaBytes : Options.MaxFileBytes;
+        var limit = MediaSignatures.IsVerifiable(contentType) ? Options.MaxMediaBytes : Options.MaxFileBytes;
         if (request.SizeBytes > limit)
         {
             throw ChatErrors.TooLarge($"{contentType} files are limited to {limit} bytes.");
         }
+
+        limiter.Acquire(limits.Value.UploadTickets, callerId);
 
         var now = time.GetUtcNow();
         var record = new MediaRecord
@@ -50,11 +70,13 @@ public sealed class MediaService(IMediaStore media, IMediaBlobs blobs, IChatStor
     }
 
     /// <summary>Checks media about to be attached to a message of <paramref name="messageType"/>: the
-    /// caller uploaded it, it is unused, the blob exists, is no larger than declared, and an image
-    /// starts like one. With a <paramref name="claimKey"/> (the send's chat and client message id) it
-    /// also reserves the media for that send, so a concurrent send of the same upload is refused
-    /// (a retry of the same send passes). Cost: 1 point read, 1 blob properties call, 1 ranged read,
-    /// and with a claim 1 replace.</summary>
+    /// caller uploaded it within <see cref="MediaOptions.UnattachedLifetime"/>, it is unused, the blob
+    /// exists, is no larger than declared, and an image, video or audio file starts like one (422
+    /// otherwise). An image whose header shows it cannot be thumbnailed is marked
+    /// <see cref="MediaRecord.NoThumbnail"/>. With a <paramref name="claimKey"/> (the send's chat and
+    /// client message id) it also reserves the media for that send, so a concurrent send of the same
+    /// upload is refused (a retry of the same send passes). Cost: 1 point read, 1 blob properties
+    /// call, 1 ranged read (2 for images), and with a claim 1 replace.</summary>
     public async Task<(MediaRecord Media, string ETag)> PrepareAttachmentAsync(string callerId, string mediaId, string messageType, CancellationToken ct, string? claimKey = null)
     {
         for (var attempt = 0; ; attempt++)
@@ -71,6 +93,11 @@ public sealed class MediaService(IMediaStore media, IMediaBlobs blobs, IChatStor
                 throw ChatErrors.Invalid("mediaId", "is already attached to a message.");
             }
 
+            if (IsPastUploadWindow(record))
+            {
+                throw ChatErrors.Invalid("mediaId", "has expired: uploads must be attached within " + Options.UnattachedLifetime + ".");
+            }
+
             if (!Matches(messageType, record.ContentType))
             {
                 throw ChatErrors.Invalid("type", $"does not fit media of type {record.ContentType}.");
@@ -82,14 +109,15 @@ public sealed class MediaService(IMediaStore media, IMediaBlobs blobs, IChatStor
                 throw ChatErrors.Policy("The uploaded file is larger than declared.");
             }
 
-            if (record.ContentType.StartsWith("image/", StringComparison.Ordinal) && !ImageSignatures.Matches(record.ContentType, blob.Head))
+            if (MediaSignatures.IsVerifiable(record.ContentType) && !MediaSignatures.Matches(record.ContentType, blob.Head))
             {
-                throw ChatErrors.Policy($"The uploaded file is not a {record.ContentType} image.");
+                throw ChatErrors.Policy($"The uploaded file is not a {record.ContentType} file.");
             }
 
-            if (claimKey is null || record.ClaimedBy == claimKey || await media.TryReplaceAsync(record with { ClaimedBy = claimKey }, stored.ETag, ct))
+            var checkedRecord = record with { NoThumbnail = record.NoThumbnail || (IsImage(record) && !await CanThumbnailAsync(mediaId, ct)) };
+            if (claimKey is null || record.ClaimedBy == claimKey || await media.TryReplaceAsync(checkedRecord with { ClaimedBy = claimKey }, stored.ETag, ct))
             {
-                return (record with { SizeBytes = blob.SizeBytes }, blob.ETag);
+                return (checkedRecord with { SizeBytes = blob.SizeBytes }, blob.ETag);
             }
 
             if (attempt == 2)
@@ -114,7 +142,7 @@ public sealed class MediaService(IMediaStore media, IMediaBlobs blobs, IChatStor
             var attached = stored.Value with { State = MediaStates.Attached, ChatId = chatId, Seq = seq, BlobETag = blobETag };
             if (await media.TryReplaceAsync(attached, stored.ETag, ct))
             {
-                if (attached.ContentType.StartsWith("image/", StringComparison.Ordinal))
+                if (IsImage(attached) && !attached.NoThumbnail)
                 {
                     await jobs.EnqueueThumbnailAsync(mediaId, ct);
                 }
@@ -159,27 +187,29 @@ public sealed class MediaService(IMediaStore media, IMediaBlobs blobs, IChatStor
     /// <summary>The thumbnail's read URL once it exists; 404 before that and for non-images.</summary>
     public async Task<Uri> OpenThumbnailAsync(string callerId, string mediaId, CancellationToken ct) => await OpenAsync(callerId, mediaId, thumbnail: true, ct);
 
-    /// <summary>Makes the thumbnail of an attached image (queue-triggered, idempotent): 1 point read,
-    /// 1 blob read, 1 blob write, 1 replace. A corrupt or oversized image throws, and after the
-    /// queue's retries the job lands in the poison queue without holding up others.</summary>
+    /// <summary>Makes the thumbnail of an attached image (queue-triggered, idempotent), at most
+    /// <see cref="MediaOptions.ThumbnailConcurrency"/> at once per instance: 1 point read, 1 blob read
+    /// (streamed, never buffered whole), 1 blob write, 1 replace. An image that is corrupt or cannot be
+    /// decoded within the limits is recorded as <see cref="MediaRecord.NoThumbnail"/> with one warning
+    /// and the job ends (no retries, no poison); other failures throw so the queue retries.</summary>
     public async Task MakeThumbnailAsync(string mediaId, CancellationToken ct)
     {
         var stored = await media.GetAsync(mediaId, ct);
-        if (stored is null || stored.Value.HasThumbnail || !stored.Value.ContentType.StartsWith("image/", StringComparison.Ordinal))
+        if (stored is null || stored.Value.HasThumbnail || stored.Value.NoThumbnail || stored.Value.State == MediaStates.Deleted || !IsImage(stored.Value))
         {
             return;
         }
 
-        byte[] jpeg;
-        await using (var image = await blobs.OpenReadAsync(mediaId, ct))
+        var jpeg = await RenderAsync(mediaId, ct);
+        if (jpeg is not null)
         {
-            jpeg = thumbnails.Render(image, Options.ThumbnailMaxSide, Options.MaxImagePixels);
+            await blobs.SaveThumbnailAsync(mediaId, jpeg, ct);
         }
 
-        await blobs.SaveThumbnailAsync(mediaId, jpeg, ct);
-        for (var attempt = 0; attempt < 5 && stored is not null && !stored.Value.HasThumbnail; attempt++)
+        for (var attempt = 0; attempt < 5 && stored is { Value: { HasThumbnail: false, NoThumbnail: false } } && stored.Value.State != MediaStates.Deleted; attempt++)
         {
-            if (await media.TryReplaceAsync(stored.Value with { HasThumbnail = true }, stored.ETag, ct))
+            var outcome = jpeg is null ? stored.Value with { NoThumbnail = true } : stored.Value with { HasThumbnail = true };
+            if (await media.TryReplaceAsync(outcome, stored.ETag, ct))
             {
                 return;
             }
@@ -188,11 +218,51 @@ public sealed class MediaService(IMediaStore media, IMediaBlobs blobs, IChatStor
         }
     }
 
+    private async Task<byte[]?> RenderAsync(string mediaId, CancellationToken ct)
+    {
+        await renders.WaitAsync(ct);
+        try
+        {
+            await using var image = await blobs.OpenReadAsync(mediaId, ct);
+            return thumbnails.Render(image, Options.Thumbnails);
+        }
+        catch (InvalidDataException e)
+        {
+            LogNoThumbnail(logger, mediaId, e.Message);
+            return null;
+        }
+        finally
+        {
+            renders.Release();
+        }
+    }
+
+    /// <summary>Reads the image's first <see cref="ImageHeadBytes"/> and asks the renderer whether they
+    /// already rule a thumbnail out (corrupt header, too many pixels).</summary>
+    private async Task<bool> CanThumbnailAsync(string mediaId, CancellationToken ct)
+    {
+        var head = new byte[ImageHeadBytes];
+        int read;
+        await using (var image = await blobs.OpenReadAsync(mediaId, ct))
+        {
+            read = await image.ReadAtLeastAsync(head, head.Length, throwOnEndOfStream: false, ct);
+        }
+
+        using var headStream = new MemoryStream(head, 0, read, writable: false);
+        var renderable = thumbnails.CanRender(headStream, complete: read < head.Length, Options.Thumbnails);
+        if (!renderable)
+        {
+            LogNoThumbnail(logger, mediaId, "its header shows it cannot be decoded within the limits");
+        }
+
+        return renderable;
+    }
+
     private async Task<Uri> OpenAsync(string callerId, string mediaId, bool thumbnail, CancellationToken ct)
     {
         var stored = Ids.IsWellFormed(mediaId) ? await media.GetAsync(mediaId, ct) : null;
         var record = stored?.Value ?? throw ChatErrors.NotFound("media");
-        if (record.State == MediaStates.Deleted || !await MayReadAsync(callerId, record, ct))
+        if (record.State == MediaStates.Deleted || IsPastUploadWindow(record) || !await MayReadAsync(callerId, record, ct))
         {
             throw ChatErrors.NotFound("media");
         }
@@ -221,20 +291,24 @@ public sealed class MediaService(IMediaStore media, IMediaBlobs blobs, IChatStor
     {
         var (record, etag) = await PrepareAttachmentAsync(callerId, mediaId, "image", ct);
         var stored = await media.GetAsync(mediaId, ct) ?? throw ChatErrors.Invalid("avatarMediaId", "does not name media you uploaded.");
-        var avatar = stored.Value with { State = MediaStates.Attached, IsAvatar = true, BlobETag = etag, SizeBytes = record.SizeBytes };
+        var avatar = stored.Value with { State = MediaStates.Attached, IsAvatar = true, BlobETag = etag, SizeBytes = record.SizeBytes, NoThumbnail = record.NoThumbnail };
         if (!await media.TryReplaceAsync(avatar, stored.ETag, ct))
         {
             throw ChatErrors.Unavailable("media store (contention)", TimeSpan.FromSeconds(1));
         }
 
-        await jobs.EnqueueThumbnailAsync(mediaId, ct);
+        if (!avatar.NoThumbnail)
+        {
+            await jobs.EnqueueThumbnailAsync(mediaId, ct);
+        }
     }
 
     /// <summary>
     /// Keeps media only as long as needed: deletes blobs of uploads never attached within a day and of
     /// media past retention (avatars excepted); records of expired media stay, so reads answer 410.
     /// Lists blobs instead of querying records, so no cross-partition query: 1 list page per 5,000
-    /// blobs and 1 point read per blob.
+    /// blobs and 1 point read per blob. Tickets that never got a blob are not listed here: their
+    /// pending record carries a store TTL (see the media store) and is refused once past its window.
     /// </summary>
     public async Task<int> SweepAsync(CancellationToken ct)
     {
@@ -269,7 +343,7 @@ public sealed class MediaService(IMediaStore media, IMediaBlobs blobs, IChatStor
         return deleted;
     }
 
-    public static MediaRef ToRef(MediaRecord record) => new(record.MediaId, record.FileName, record.ContentType, record.SizeBytes);
+    public static MediaRef ToRef(MediaRecord record) => new(record.MediaId, record.FileName, record.ContentType, record.SizeBytes) { NoThumbnail = record.NoThumbnail };
 
     private async Task<bool> MayReadAsync(string callerId, MediaRecord record, CancellationToken ct)
     {
@@ -288,8 +362,10 @@ public sealed class MediaService(IMediaStore media, IMediaBlobs blobs, IChatStor
         return member is not null && record.Seq > member.JoinedAfterSeq;
     }
 
-    private static bool IsRichMedia(string contentType) =>
-        contentType.StartsWith("image/", StringComparison.Ordinal) || contentType.StartsWith("video/", StringComparison.Ordinal) || contentType.StartsWith("audio/", StringComparison.Ordinal);
+    private static bool IsImage(MediaRecord record) => record.ContentType.StartsWith("image/", StringComparison.Ordinal);
+
+    private bool IsPastUploadWindow(MediaRecord record) =>
+        record.State == MediaStates.Pending && time.GetUtcNow() - record.CreatedAt > Options.UnattachedLifetime;
 
     private static bool Matches(string messageType, string contentType) => messageType switch
     {
@@ -312,17 +388,7 @@ public sealed class MediaService(IMediaStore media, IMediaBlobs blobs, IChatStor
         var clean = new string(last.Where(c => !char.IsControl(c)).ToArray()).Trim();
         return clean.Length > 255 ? clean[..255] : clean;
     }
-}
 
-/// <summary>The first bytes each accepted image type starts with.</summary>
-public static class ImageSignatures
-{
-    public static bool Matches(string contentType, ReadOnlySpan<byte> head) => contentType switch
-    {
-        "image/jpeg" => head.StartsWith((ReadOnlySpan<byte>)[0xFF, 0xD8, 0xFF]),
-        "image/png" => head.StartsWith((ReadOnlySpan<byte>)[0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]),
-        "image/gif" => head.StartsWith("GIF87a"u8) || head.StartsWith("GIF89a"u8),
-        "image/webp" => head.Length >= 12 && head[..4].SequenceEqual("RIFF"u8) && head[8..12].SequenceEqual("WEBP"u8),
-        _ => false,
-    };
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Media {MediaId} gets no thumbnail: {Reason}")]
+    private static partial void LogNoThumbnail(ILogger logger, string mediaId, string reason);
 }

@@ -23,7 +23,11 @@ public static class MessageStatus
     public const string Read = "read";
 }
 
-public sealed record MediaRef(string MediaId, string FileName, string ContentType, long SizeBytes);
+public sealed record MediaRef(string MediaId, string FileName, string ContentType, long SizeBytes)
+{
+    /// <summary>The image gets no thumbnail (it cannot be decoded within the limits), so views show no thumbnailUrl.</summary>
+    public bool NoThumbnail { get; init; }
+}
 
 /// <summary>A stored message; its store id is derived from <see cref="Seq"/>, which makes claiming
 /// a seq and writing the message one write.</summary>

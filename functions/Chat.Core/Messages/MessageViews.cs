@@ -49,7 +49,7 @@ public static class MessageViews
         media.ContentType,
         media.SizeBytes,
         "/api/media/" + media.MediaId,
-        media.ContentType.StartsWith("image/", StringComparison.Ordinal) ? $"/api/media/{media.MediaId}/thumbnail" : null);
+        media.ContentType.StartsWith("image/", StringComparison.Ordinal) && !media.NoThumbnail ? $"/api/media/{media.MediaId}/thumbnail" : null);
 
     public static IReadOnlyDictionary<string, ReceiptState> ByUser(IEnumerable<ReceiptState> states) =>
         states.ToDictionary(s => s.UserId, StringComparer.Ordinal);

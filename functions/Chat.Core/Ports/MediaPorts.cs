@@ -38,12 +38,18 @@ public interface IMediaBlobs
     Task DeleteAsync(string mediaId, CancellationToken ct);
 }
 
-/// <summary>Makes small previews of images; refuses images above its pixel cap before decoding them.</summary>
+/// <summary>Makes small previews of images; refuses images above its pixel cap before decoding them,
+/// and decodes at most <see cref="ThumbnailLimits.MaxDecodedPixels"/> pixels.</summary>
 public interface IThumbnailRenderer
 {
-    /// <summary>A JPEG whose longest side is at most <paramref name="maxSide"/>; throws <see cref="InvalidDataException"/>
-    /// for a corrupt image or one with more than <paramref name="maxPixels"/> pixels.</summary>
-    byte[] Render(Stream image, int maxSide, long maxPixels);
+    /// <summary>A JPEG whose longest side is at most <see cref="ThumbnailLimits.MaxSide"/>; throws
+    /// <see cref="InvalidDataException"/> for a corrupt image or one that cannot be decoded within the limits.</summary>
+    byte[] Render(Stream image, ThumbnailLimits limits);
+
+    /// <summary>False when the first bytes of an image already show it cannot be thumbnailed (not
+    /// decodable, or above the limits); true when it can, or when <paramref name="head"/> is too short
+    /// to tell (unless it is the <paramref name="complete"/> file).</summary>
+    bool CanRender(Stream head, bool complete, ThumbnailLimits limits);
 }
 
 /// <summary>Background work on media (a Storage queue in both hosts).</summary>

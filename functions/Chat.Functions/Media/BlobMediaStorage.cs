@@ -52,7 +52,7 @@ public sealed class BlobMediaStorage : IMediaBlobs
             ["Content-Type"] = contentType,
             ["If-None-Match"] = "*",
         };
-        return new UploadTicket(mediaId, url.ToString(), headers, expiresAt);
+        return new UploadTicket(mediaId, url.AbsoluteUri, headers, expiresAt);
     }
 
     public async Task<BlobFacts?> InspectAsync(string mediaId, CancellationToken ct)
@@ -76,8 +76,10 @@ public sealed class BlobMediaStorage : IMediaBlobs
         }
     }
 
+    /// <summary>Streams the blob in 256 KiB ranges: a header probe reads one, a render at most the
+    /// media limit (16 MiB) in pieces, never the whole blob at once.</summary>
     public async Task<Stream> OpenReadAsync(string mediaId, CancellationToken ct) =>
-        await (await container.Value).GetBlobClient(mediaId).OpenReadAsync(cancellationToken: ct);
+        await (await container.Value).GetBlobClient(mediaId).OpenReadAsync(new BlobOpenReadOptions(allowModifications: false) { BufferSize = 256 * 1024 }, ct);
 
     public async Task SaveThumbnailAsync(string mediaId, byte[] jpeg, CancellationToken ct) =>
         await (await container.Value).GetBlobClient(ThumbnailName(mediaId)).UploadAsync(
@@ -96,9 +98,9 @@ public sealed class BlobMediaStorage : IMediaBlobs
             BlobName = blob.Name,
             Resource = "b",
             ContentType = thumbnail ? "image/jpeg" : media.ContentType,
-            ContentDisposition = thumbnail || IsInline(media.ContentType)
-                ? "inline"
-                : $"attachment; filename=\"{media.FileName.Replace("\"", string.Empty, StringComparison.Ordinal)}\"",
+            ContentDisposition = thumbnail ? "inline"
+                : media.IsServedInline() ? ContentDispositionBuilder.Inline(media.FileName)
+                : ContentDispositionBuilder.Attachment(media.FileName),
         };
         var url = await SignAsync(blob, sas, ct);
         if (options.PublicBaseUrl is { } cdn)
@@ -143,9 +145,6 @@ public sealed class BlobMediaStorage : IMediaBlobs
     }
 
     private static string ThumbnailName(string mediaId) => "thumbnails/" + mediaId;
-
-    private static bool IsInline(string contentType) =>
-        contentType.StartsWith("image/", StringComparison.Ordinal) || contentType.StartsWith("video/", StringComparison.Ordinal) || contentType.StartsWith("audio/", StringComparison.Ordinal);
 
     private async Task<Uri> SignAsync(BlobClient blob, BlobSasBuilder sas, CancellationToken ct)
     {

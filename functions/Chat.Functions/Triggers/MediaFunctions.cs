@@ -13,15 +13,16 @@ public sealed class MediaFunctions(MediaService media)
     public async Task<IActionResult> CreateMedia([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "media")] HttpRequest req) =>
         new ObjectResult(await media.CreateAsync(req.CallerId(), await req.ReadBodyAsync<CreateMediaRequest>(), req.Aborted())) { StatusCode = StatusCodes.Status201Created };
 
-    /// <summary>302 to a short-lived read URL of the blob; bytes never pass through the function.</summary>
+    /// <summary>302 to a short-lived read URL of the blob; bytes never pass through the function. The
+    /// Location is the escaped form (<see cref="Uri.AbsoluteUri"/>): the SAS carries an encoded file name.</summary>
     [Function(nameof(GetMedia))]
     public async Task<IActionResult> GetMedia([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "media/{mediaId}")] HttpRequest req, string mediaId) =>
-        new RedirectResult((await media.OpenAsync(req.CallerId(), mediaId, req.Aborted())).ToString(), permanent: false);
+        new RedirectResult((await media.OpenAsync(req.CallerId(), mediaId, req.Aborted())).AbsoluteUri, permanent: false);
 
     /// <summary>302 to the thumbnail once the queue made it; 404 before that and for non-images.</summary>
     [Function(nameof(GetMediaThumbnail))]
     public async Task<IActionResult> GetMediaThumbnail([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "media/{mediaId}/thumbnail")] HttpRequest req, string mediaId) =>
-        new RedirectResult((await media.OpenThumbnailAsync(req.CallerId(), mediaId, req.Aborted())).ToString(), permanent: false);
+        new RedirectResult((await media.OpenThumbnailAsync(req.CallerId(), mediaId, req.Aborted())).AbsoluteUri, permanent: false);
 
     /// <summary>Hourly clean-up of unattached and expired media (see <see cref="MediaService.SweepAsync"/>).</summary>
     [Function(nameof(SweepMedia))]

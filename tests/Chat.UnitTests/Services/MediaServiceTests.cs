@@ -228,17 +228,61 @@ public sealed class MediaServiceTests
     public void DisplayName_KeepsOnlyTheLastPathSegment_WithoutControlChars(string? given, string shown) =>
         Assert.Equal(shown, MediaService.DisplayName(given));
 
-    // ---- ImageSignatures ----
+    // ---- MediaSignatures ----
 
     [Theory]
     [MemberData(nameof(ValidImages))]
-    public void ImageSignatures_RealImageHeads_Match(string contentType, byte[] head) =>
-        Assert.True(ImageSignatures.Matches(contentType, head));
+    [MemberData(nameof(ValidVideoAndAudio))]
+    public void MediaSignatures_RealHeads_Match(string contentType, byte[] head) =>
+        Assert.True(MediaSignatures.Matches(contentType, head));
 
     [Theory]
     [MemberData(nameof(MismatchedImages))]
-    public void ImageSignatures_OtherHeads_DoNotMatch(string contentType, byte[] head) =>
-        Assert.False(ImageSignatures.Matches(contentType, head));
+    [MemberData(nameof(MismatchedVideoAndAudio))]
+    public void MediaSignatures_OtherHeads_DoNotMatch(string contentType, byte[] head) =>
+        Assert.False(MediaSignatures.Matches(contentType, head));
+
+    [Theory]
+    [InlineData("video/mp4", "video")]
+    [InlineData("video/webm", "video")]
+    [InlineData("video/quicktime", "video")]
+    [InlineData("audio/mpeg", "audio")]
+    [InlineData("audio/ogg", "audio")]
+    [InlineData("audio/wav", "audio")]
+    [InlineData("audio/aac", "audio")]
+    [InlineData("audio/mp4", "audio")]
+    [InlineData("audio/webm", "audio")]
+    public async Task Prepare_VideoOrAudio_WhoseBytesAreSomethingElse_Is422(string contentType, string messageType)
+    {
+        var media = h.Store(MediaBuilder.Pending(contentType: contentType));
+        h.Upload(media.MediaId, "%PDF-1.7 pretending"u8.ToArray(), media.SizeBytes);
+
+        var error = await Assert.ThrowsAsync<ChatException>(() => Service.PrepareAttachmentAsync("alice", media.MediaId, messageType, None));
+
+        Assert.Equal(422, error.Status);
+    }
+
+    [Theory]
+    [InlineData("video/mp4", "video")]
+    [InlineData("video/webm", "video")]
+    [InlineData("audio/mpeg", "audio")]
+    [InlineData("audio/wav", "audio")]
+    public async Task Prepare_VideoOrAudio_WithItsSignature_Passes_AndIsServedInlineOnceAttached(string contentType, string messageType)
+    {
+        var media = h.StoreUploaded(MediaBuilder.Pending(contentType: contentType));
+
+        var (prepared, _) = await Service.PrepareAttachmentAsync("alice", media.MediaId, messageType, None);
+
+        Assert.False(prepared.IsServedInline());
+        Assert.True((prepared with { State = MediaStates.Attached }).IsServedInline());
+    }
+
+    [Theory]
+    [InlineData("application/pdf")]
+    [InlineData("text/plain")]
+    [InlineData("application/zip")]
+    public void IsServedInline_TypesWithoutASignatureCheck_AreNever(string contentType) =>
+        Assert.False(MediaBuilder.Attached("g_group1", 5, contentType: contentType).IsServedInline());
 
     // ---- PrepareAttachmentAsync ----
 
@@ -398,14 +442,15 @@ public sealed class MediaServiceTests
     }
 
     [Fact]
-    public async Task Prepare_NonImage_IsNotCheckedForASignature()
+    public async Task Prepare_TypeWithoutASignature_IsNotChecked_AndIsNotServedInline()
     {
-        var media = h.Store(MediaBuilder.Pending(contentType: "video/mp4"));
+        var media = h.Store(MediaBuilder.Pending(contentType: "application/pdf"));
         h.Upload(media.MediaId, MediaBuilder.NotAnImage);
 
-        var (prepared, _) = await Service.PrepareAttachmentAsync("alice", media.MediaId, "video", None);
+        var (prepared, _) = await Service.PrepareAttachmentAsync("alice", media.MediaId, "file", None);
 
-        Assert.Equal("video/mp4", prepared.ContentType);
+        Assert.Equal("application/pdf", prepared.ContentType);
+        Assert.False((prepared with { State = MediaStates.Attached }).IsServedInline());
     }
 
     [Fact]
@@ -774,7 +819,7 @@ public sealed class MediaServiceTests
         Assert.Equal(h.ThumbnailJpeg, h.Thumbnails[media.MediaId]);
         Assert.True(h.Stored(media.MediaId)!.HasThumbnail);
         Assert.Equal("g_group1", h.Stored(media.MediaId)!.ChatId);
-        h.Renderer.Verify(r => r.Render(It.IsAny<Stream>(), h.Options.ThumbnailMaxSide, h.Options.MaxImagePixels), Times.Once);
+        h.Renderer.Verify(r => r.Render(It.IsAny<Stream>(), h.Options.Thumbnails), Times.Once);
         h.Blobs.Verify(b => b.OpenReadAsync(media.MediaId, It.IsAny<CancellationToken>()), Times.Once);
     }
 
@@ -783,8 +828,8 @@ public sealed class MediaServiceTests
     {
         var media = h.StoreUploaded(MediaBuilder.Attached("g_group1", 5));
         byte[]? rendered = null;
-        h.Renderer.Setup(r => r.Render(It.IsAny<Stream>(), It.IsAny<int>(), It.IsAny<long>()))
-            .Callback((Stream image, int _, long _) =>
+        h.Renderer.Setup(r => r.Render(It.IsAny<Stream>(), It.IsAny<ThumbnailLimits>()))
+            .Callback((Stream image, ThumbnailLimits _) =>
             {
                 using var copy = new MemoryStream();
                 image.CopyTo(copy);
@@ -837,22 +882,177 @@ public sealed class MediaServiceTests
         await Service.MakeThumbnailAsync(media.MediaId, None);
         await Service.MakeThumbnailAsync(media.MediaId, None);
 
-        h.Renderer.Verify(r => r.Render(It.IsAny<Stream>(), It.IsAny<int>(), It.IsAny<long>()), Times.Once);
+        h.Renderer.Verify(r => r.Render(It.IsAny<Stream>(), It.IsAny<ThumbnailLimits>()), Times.Once);
         h.Blobs.Verify(b => b.SaveThumbnailAsync(media.MediaId, It.IsAny<byte[]>(), It.IsAny<CancellationToken>()), Times.Once);
     }
 
     [Fact]
-    public async Task MakeThumbnail_RendererRejectsTheImage_ThrowsSoTheQueueRetries_AndMarksNothing()
+    public async Task MakeThumbnail_RendererRejectsTheImage_EndsAsNoThumbnail_WithOneWarningAndNoStackTrace()
     {
         var media = h.StoreUploaded(MediaBuilder.Attached("g_group1", 5));
-        h.Renderer.Setup(r => r.Render(It.IsAny<Stream>(), It.IsAny<int>(), It.IsAny<long>()))
+        h.Renderer.Setup(r => r.Render(It.IsAny<Stream>(), It.IsAny<ThumbnailLimits>()))
             .Throws(new InvalidDataException("corrupt or too many pixels"));
 
-        await Assert.ThrowsAsync<InvalidDataException>(() => Service.MakeThumbnailAsync(media.MediaId, None));
+        await Service.MakeThumbnailAsync(media.MediaId, None);
+        await Service.MakeThumbnailAsync(media.MediaId, None); // a redelivered job does not try again
 
-        Assert.False(h.Stored(media.MediaId)!.HasThumbnail);
+        var stored = h.Stored(media.MediaId)!;
+        Assert.False(stored.HasThumbnail);
+        Assert.True(stored.NoThumbnail);
         Assert.False(h.Thumbnails.ContainsKey(media.MediaId));
-        h.Media.Verify(m => m.TryReplaceAsync(It.IsAny<MediaRecord>(), It.IsAny<string>(), It.IsAny<CancellationToken>()), Times.Never);
+        h.Renderer.Verify(r => r.Render(It.IsAny<Stream>(), It.IsAny<ThumbnailLimits>()), Times.Once);
+        var warning = Assert.Single(h.Logs.Entries);
+        Assert.Equal(Microsoft.Extensions.Logging.LogLevel.Warning, warning.Level);
+        Assert.Contains(media.MediaId, warning.Message, StringComparison.Ordinal);
+        Assert.Null(warning.Exception);
+        Assert.Equal(404, (await Assert.ThrowsAsync<ChatException>(() => Service.OpenThumbnailAsync("alice", media.MediaId, None))).Status);
+    }
+
+    [Fact]
+    public async Task MakeThumbnail_OtherFailures_Throw_SoTheQueueRetries()
+    {
+        var media = h.StoreUploaded(MediaBuilder.Attached("g_group1", 5));
+        h.Blobs.Setup(b => b.OpenReadAsync(It.IsAny<string>(), It.IsAny<CancellationToken>())).ThrowsAsync(new IOException("storage went away"));
+
+        await Assert.ThrowsAsync<IOException>(() => Service.MakeThumbnailAsync(media.MediaId, None));
+
+        Assert.False(h.Stored(media.MediaId)!.NoThumbnail);
+        Assert.False(h.Stored(media.MediaId)!.HasThumbnail);
+    }
+
+    [Fact]
+    public async Task MakeThumbnail_ManyJobsAtOnce_RenderAtMostThumbnailConcurrencyAtATime()
+    {
+        const int jobs = 6;
+        var ids = Enumerable.Range(0, jobs).Select(i => h.StoreUploaded(MediaBuilder.Attached("g_group1", 5 + i, mediaId: "img" + i)).MediaId).ToArray();
+        var inside = 0;
+        var entered = 0;
+        var mostAtOnce = 0;
+        using var release = new SemaphoreSlim(0);
+        h.Renderer.Setup(r => r.Render(It.IsAny<Stream>(), It.IsAny<ThumbnailLimits>())).Returns(() =>
+        {
+            var now = Interlocked.Increment(ref inside);
+            Interlocked.Increment(ref entered);
+            InterlockedMax(ref mostAtOnce, now);
+            Assert.True(release.Wait(TimeSpan.FromSeconds(30)), "the test released this render");
+            Interlocked.Decrement(ref inside);
+            return h.ThumbnailJpeg;
+        });
+
+        var running = ids.Select(id => Task.Run(() => Service.MakeThumbnailAsync(id, None))).ToArray();
+        for (var released = 0; released < jobs; released++)
+        {
+            // Renders are let go one at a time, each only once the next ones could have come in.
+            var expected = Math.Min(jobs, released + h.Options.ThumbnailConcurrency);
+            Assert.True(SpinWait.SpinUntil(() => Volatile.Read(ref entered) >= expected, TimeSpan.FromSeconds(10)), $"{expected} renders started");
+            Assert.True(Volatile.Read(ref inside) <= h.Options.ThumbnailConcurrency);
+            release.Release();
+        }
+
+        await Task.WhenAll(running);
+        Assert.Equal(h.Options.ThumbnailConcurrency, mostAtOnce);
+        Assert.All(ids, id => Assert.True(h.Stored(id)!.HasThumbnail));
+
+        static void InterlockedMax(ref int target, int value)
+        {
+            for (var seen = Volatile.Read(ref target); value > seen; seen = Volatile.Read(ref target))
+            {
+                if (Interlocked.CompareExchange(ref target, value, seen) == seen)
+                {
+                    return;
+                }
+            }
+        }
+    }
+
+    [Fact]
+    public async Task Prepare_ImageWhoseHeaderRulesOutAThumbnail_IsAttachedWithoutOne()
+    {
+        var media = h.StoreUploaded(MediaBuilder.Pending(contentType: "image/png"));
+        h.Renderer.Setup(r => r.CanRender(It.IsAny<Stream>(), It.IsAny<bool>(), h.Options.Thumbnails)).Returns(false);
+
+        var (prepared, etag) = await Service.PrepareAttachmentAsync("alice", media.MediaId, "image", None, claimKey: "g_group1|c1");
+        await Service.MarkAttachedAsync(media.MediaId, "g_group1", 5, etag, None);
+
+        Assert.True(prepared.NoThumbnail);
+        Assert.True(MediaService.ToRef(prepared).NoThumbnail);
+        Assert.Null(Chat.Core.Messages.MessageViews.ToView(MediaService.ToRef(prepared)).ThumbnailUrl);
+        Assert.True(h.Stored(media.MediaId)!.NoThumbnail);
+        h.Jobs.Verify(j => j.EnqueueThumbnailAsync(It.IsAny<string>(), It.IsAny<CancellationToken>()), Times.Never);
+        Assert.Contains(h.Logs.Entries, e => e.Message.Contains(media.MediaId, StringComparison.Ordinal) && e.Exception is null);
+    }
+
+    [Fact]
+    public async Task Prepare_RenderableImage_KeepsItsThumbnailUrl_AndProbesOnlyTheHead()
+    {
+        var media = h.StoreUploaded(MediaBuilder.Pending(contentType: "image/png"));
+        long probed = -1;
+        bool? complete = null;
+        h.Renderer.Setup(r => r.CanRender(It.IsAny<Stream>(), It.IsAny<bool>(), It.IsAny<ThumbnailLimits>()))
+            .Callback((Stream head, bool whole, ThumbnailLimits _) => (probed, complete) = (head.Length, whole))
+            .Returns(true);
+
+        var (prepared, _) = await Service.PrepareAttachmentAsync("alice", media.MediaId, "image", None);
+
+        Assert.False(prepared.NoThumbnail);
+        Assert.Equal($"/api/media/{media.MediaId}/thumbnail", Chat.Core.Messages.MessageViews.ToView(MediaService.ToRef(prepared)).ThumbnailUrl);
+        Assert.Equal(MediaBuilder.Png.Length, probed);
+        Assert.True(complete, "a blob shorter than the head is the whole file");
+    }
+
+    // ---- Upload window and ticket limit ----
+
+    [Fact]
+    public async Task Create_PastTheTicketLimit_Is429WithRetryAfter_PerUser_AndAgainAfterAMinute()
+    {
+        for (var i = 0; i < h.Limits.UploadTicketsPerMinute; i++)
+        {
+            await Service.CreateAsync("alice", new CreateMediaRequest("a.png", "image/png", 10), None);
+        }
+
+        var error = await Assert.ThrowsAsync<ChatException>(() => Service.CreateAsync("alice", new CreateMediaRequest("a.png", "image/png", 10), None));
+        Assert.Equal(429, error.Status);
+        Assert.NotNull(error.RetryAfter);
+        Assert.Equal(h.Limits.UploadTicketsPerMinute, h.AllStored.Count);
+
+        await Service.CreateAsync("bob", new CreateMediaRequest("b.png", "image/png", 10), None);
+        h.Time.Advance(TimeSpan.FromMinutes(1));
+        await Service.CreateAsync("alice", new CreateMediaRequest("a.png", "image/png", 10), None);
+    }
+
+    [Fact]
+    public async Task Create_InvalidRequests_DoNotSpendTickets()
+    {
+        for (var i = 0; i < h.Limits.UploadTicketsPerMinute + 5; i++)
+        {
+            await Assert.ThrowsAsync<ChatException>(() => Service.CreateAsync("alice", new CreateMediaRequest("a.exe", "application/x-msdownload", 10), None));
+        }
+
+        await Service.CreateAsync("alice", new CreateMediaRequest("a.png", "image/png", 10), None);
+    }
+
+    [Fact]
+    public async Task Prepare_TicketPastTheUnattachedLifetime_IsRefused_AndItsUploadIsNotServed()
+    {
+        var ticket = await Service.CreateAsync("alice", new CreateMediaRequest("late.png", "image/png", MediaBuilder.Png.Length), None);
+        h.Upload(ticket.MediaId, MediaBuilder.Png);
+        h.Time.Advance(h.Options.UnattachedLifetime + TimeSpan.FromSeconds(1));
+
+        var error = await Assert.ThrowsAsync<ChatException>(() => Service.PrepareAttachmentAsync("alice", ticket.MediaId, "image", None));
+
+        AssertInvalid(error, "mediaId");
+        Assert.Equal(404, (await Assert.ThrowsAsync<ChatException>(() => Service.OpenAsync("alice", ticket.MediaId, None))).Status);
+    }
+
+    [Fact]
+    public void Options_UploadUrlOutlivingThePendingRecord_AreRefused()
+    {
+        var options = new MediaOptions { UploadUrlLifetime = TimeSpan.FromDays(2), UnattachedLifetime = TimeSpan.FromDays(1) };
+
+        var errors = options.Validate(new System.ComponentModel.DataAnnotations.ValidationContext(options)).ToArray();
+
+        Assert.Contains(errors, e => e.MemberNames.Contains(nameof(MediaOptions.UploadUrlLifetime)));
+        Assert.Empty(new MediaOptions().Validate(new System.ComponentModel.DataAnnotations.ValidationContext(options)));
     }
 
     [Fact]
@@ -1105,6 +1305,43 @@ public sealed class MediaServiceTests
         { "image/webp", MediaBuilder.Webp },
     };
 
+    public static TheoryData<string, byte[]> ValidVideoAndAudio() => new()
+    {
+        { "video/mp4", MediaBuilder.Mp4 },
+        { "video/quicktime", MediaBuilder.QuickTime },
+        { "video/quicktime", [0x00, 0x00, 0x00, 0x08, (byte)'w', (byte)'i', (byte)'d', (byte)'e', 0, 0, 0, 0] },
+        { "video/webm", MediaBuilder.WebM },
+        { "audio/webm", MediaBuilder.WebM },
+        { "audio/mp4", MediaBuilder.M4a },
+        { "audio/ogg", MediaBuilder.Ogg },
+        { "audio/mpeg", MediaBuilder.Mp3WithId3 },
+        { "audio/mpeg", MediaBuilder.Mp3Frame },
+        { "audio/aac", MediaBuilder.AacAdts },
+        { "audio/aac", MediaBuilder.AacAdtsMpeg2 },
+        { "audio/wav", MediaBuilder.Wav },
+    };
+
+    public static TheoryData<string, byte[]> MismatchedVideoAndAudio() => new()
+    {
+        { "video/mp4", MediaBuilder.WebM },
+        { "video/mp4", "\0\0\0\x18moov"u8.ToArray() },
+        { "video/mp4", [0x00, 0x00, 0x00, 0x18, (byte)'f', (byte)'t', (byte)'y'] },
+        { "video/quicktime", MediaBuilder.Ogg },
+        { "video/webm", MediaBuilder.Mp4 },
+        { "video/webm", [0x1A, 0x45, 0xDF] },
+        { "audio/webm", MediaBuilder.Ogg },
+        { "audio/mp4", MediaBuilder.Mp3WithId3 },
+        { "audio/ogg", "OggX"u8.ToArray() },
+        { "audio/mpeg", MediaBuilder.AacAdts },
+        { "audio/mpeg", [0xFF, 0xFF, 0xF0, 0x00] },
+        { "audio/mpeg", "<html>"u8.ToArray() },
+        { "audio/aac", MediaBuilder.Mp3Frame },
+        { "audio/aac", MediaBuilder.Wav },
+        { "audio/wav", MediaBuilder.Webp },
+        { "audio/wav", [] },
+        { "video/x-msvideo", "RIFF\0\0\0\0AVI "u8.ToArray() },
+    };
+
     public static TheoryData<string, byte[]> MismatchedImages() => new()
     {
         { "image/jpeg", MediaBuilder.Png },
@@ -1140,7 +1377,7 @@ public sealed class MediaServiceTests
     private void AssertNoThumbnailWork()
     {
         h.Blobs.Verify(b => b.OpenReadAsync(It.IsAny<string>(), It.IsAny<CancellationToken>()), Times.Never);
-        h.Renderer.Verify(r => r.Render(It.IsAny<Stream>(), It.IsAny<int>(), It.IsAny<long>()), Times.Never);
+        h.Renderer.Verify(r => r.Render(It.IsAny<Stream>(), It.IsAny<ThumbnailLimits>()), Times.Never);
         h.Blobs.Verify(b => b.SaveThumbnailAsync(It.IsAny<string>(), It.IsAny<byte[]>(), It.IsAny<CancellationToken>()), Times.Never);
         h.Media.Verify(m => m.TryReplaceAsync(It.IsAny<MediaRecord>(), It.IsAny<string>(), It.IsAny<CancellationToken>()), Times.Never);
     }

@@ -51,7 +51,7 @@ public sealed class ChatHarness
 
         Limiter = new InMemoryRateLimiter(Time);
         ChatService = new ChatService(Chats.Object, Messages.Object, Receipts.Object, Users.Object, Directory.Object, Realtime.Object, Limiter, Options.Create(Limits), Time);
-        MediaService = new MediaService(Media.Object, Blobs.Object, Chats.Object, new Mock<IMediaJobs>().Object, new Mock<IThumbnailRenderer>().Object, Options.Create(new MediaOptions()), Time);
+        MediaService = new MediaService(Media.Object, Blobs.Object, Chats.Object, new Mock<IMediaJobs>().Object, new Mock<IThumbnailRenderer>().Object, new InMemoryRateLimiter(Time), Options.Create(new MediaOptions()), Options.Create(new LimitsOptions()), Time, NullLogger<MediaService>.Instance);
         PushService = new PushService(
             Chats.Object, Messages.Object, Users.Object, Presence.Object, PushHub.Object, PushJobs.Object, PushLog.Object, Options.Create(PushOptions), Time, NullLogger<PushService>.Instance);
         MessageService = new MessageService(ChatService, MediaService, Messages.Object, Receipts.Object, Realtime.Object, PushService, Limiter, Options.Create(Limits), Time, NullLogger<MessageService>.Instance);

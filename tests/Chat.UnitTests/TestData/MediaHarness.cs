@@ -62,9 +62,21 @@ public sealed class MediaHarness
         Chats.Setup(c => c.GetAsync(It.IsAny<string>(), It.IsAny<CancellationToken>()))
             .ReturnsAsync((string id, CancellationToken _) => chats.GetValueOrDefault(id));
 
-        Renderer.Setup(r => r.Render(It.IsAny<Stream>(), It.IsAny<int>(), It.IsAny<long>())).Returns(() => ThumbnailJpeg);
+        Renderer.Setup(r => r.Render(It.IsAny<Stream>(), It.IsAny<ThumbnailLimits>())).Returns(() => ThumbnailJpeg);
+        Renderer.Setup(r => r.CanRender(It.IsAny<Stream>(), It.IsAny<bool>(), It.IsAny<ThumbnailLimits>())).Returns(() => Renderable);
 
-        Service = new MediaService(Media.Object, Blobs.Object, Chats.Object, Jobs.Object, Renderer.Object, Microsoft.Extensions.Options.Options.Create(Options), Time);
+        Limiter = new InMemoryRateLimiter(Time);
+        Service = new MediaService(
+            Media.Object,
+            Blobs.Object,
+            Chats.Object,
+            Jobs.Object,
+            Renderer.Object,
+            Limiter,
+            Microsoft.Extensions.Options.Options.Create(Options),
+            Microsoft.Extensions.Options.Options.Create(Limits),
+            Time,
+            Logs);
     }
 
     public Mock<IMediaStore> Media { get; } = new();
@@ -81,6 +93,15 @@ public sealed class MediaHarness
     public FakeTimeProvider Time { get; } = TestClock.New();
 
     public MediaOptions Options { get; } = new();
+
+    public LimitsOptions Limits { get; } = new();
+
+    public InMemoryRateLimiter Limiter { get; }
+
+    public RecordingLogger<MediaService> Logs { get; } = new();
+
+    /// <summary>What the renderer says of an image's header when it is attached.</summary>
+    public bool Renderable { get; set; } = true;
 
     public MediaService Service { get; }
 
