@@ -359,7 +359,7 @@ public sealed partial class MediaService(
 
         var chat = await chats.GetAsync(record.ChatId, ct);
         var member = chat?.Value.Member(callerId);
-        return member is not null && record.Seq > member.JoinedAfterSeq;
+        return member is not null && member.Sees(record.Seq.Value);
     }
 
     private static bool IsImage(MediaRecord record) => record.ContentType.StartsWith("image/", StringComparison.Ordinal);
