@@ -49,7 +49,7 @@ public sealed class AccountService(
             .Length("displayName", DisplayNames.Normalize(request.DisplayName), 1, 64)
             .Length("password", request.Password, 8, 128)
             .ThrowIfInvalid();
-        limiter.Acquire(Limits.AuthPerIp, clientIp);
+        await limiter.AcquireAsync(Limits.AuthPerIp, clientIp, ct);
         var phone = request.PhoneNumber!;
 
         if (await directory.FindUserIdByPhoneAsync(phone, ct) is not null)
@@ -108,7 +108,7 @@ public sealed class AccountService(
             .When(request.Code is null || request.Code.Length != 6 || !request.Code.All(char.IsAsciiDigit), "code", "must be 6 digits.")
             .When(request.RegistrationId is not null && !Ids.IsWellFormed(request.RegistrationId), "registrationId", "is not a registration id.")
             .ThrowIfInvalid();
-        limiter.Acquire(Limits.AuthPerIp, clientIp);
+        await limiter.AcquireAsync(Limits.AuthPerIp, clientIp, ct);
         var phone = request.PhoneNumber!;
 
         var registration = await CheckCodeAsync(phone, request.RegistrationId, request.Code!, ct);
@@ -145,9 +145,9 @@ public sealed class AccountService(
             .When(request.PhoneNumber is { Length: > 0 } && !PhoneNumbers.IsE164(request.PhoneNumber), "phoneNumber", "must be an E.164 number.")
             .Required("password", request.Password)
             .ThrowIfInvalid();
-        limiter.Acquire(Limits.AuthPerIp, clientIp);
+        await limiter.AcquireAsync(Limits.AuthPerIp, clientIp, ct);
         var failureKey = request.PhoneNumber + "|" + clientIp;
-        limiter.ThrowIfExhausted(Limits.FailedLogins, failureKey);
+        await limiter.ThrowIfExhaustedAsync(Limits.FailedLogins, failureKey, ct);
 
         var userId = await directory.FindUserIdByPhoneAsync(request.PhoneNumber!, ct);
         var user = userId is null ? null : await users.GetAsync(userId, ct);
@@ -156,7 +156,7 @@ public sealed class AccountService(
             : hasher.VerifyHashedPassword(user.Value, user.Value.PasswordHash, request.Password!);
         if (user is null || check == PasswordVerificationResult.Failed)
         {
-            limiter.Record(Limits.FailedLogins, failureKey);
+            await limiter.RecordAsync(Limits.FailedLogins, failureKey, ct);
             throw ChatErrors.Unauthorized(WrongCredentials);
         }
 
@@ -175,7 +175,7 @@ public sealed class AccountService(
     /// is used again after the retry window, is revoked. Cost: 1 point read and 1 replace.</summary>
     public async Task<IssuedTokens> RefreshAsync(RefreshRequest request, string clientIp, CancellationToken ct)
     {
-        limiter.Acquire(Limits.AuthPerIp, clientIp);
+        await limiter.AcquireAsync(Limits.AuthPerIp, clientIp, ct);
         new Validator().Required("refreshToken", request.RefreshToken).ThrowIfInvalid();
         var claims = tokens.ReadRefreshToken(request.RefreshToken!) ?? throw ChatErrors.Unauthorized("The refresh token is not valid.");
 

@@ -82,7 +82,7 @@ public sealed class UserService(IUserStore users, IDirectoryStore directory, Pre
             throw ChatErrors.Invalid("phoneNumbers", "must all be E.164 numbers.");
         }
 
-        limiter.Acquire(limits.Value.Lookups, callerId);
+        await limiter.AcquireAsync(limits.Value.Lookups, callerId, ct);
 
         var found = await directory.FindUserIdsByPhoneAsync(numbers.Select(n => n!).Distinct(StringComparer.Ordinal).ToArray(), ct);
         var accounts = await users.GetManyAsync(found.Values.ToArray(), ct);

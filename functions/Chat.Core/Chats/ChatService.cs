@@ -82,7 +82,7 @@ public sealed class ChatService(
         }
 
         // Groups are made without their members' consent: a cap per creator keeps anyone from burying a victim in them.
-        limiter.Acquire(limits.Value.GroupCreations, callerId);
+        await limiter.AcquireAsync(limits.Value.GroupCreations, callerId, ct);
 
         await EnsureUsersExistAsync(memberIds, ct);
         var now = time.GetUtcNow();
@@ -241,7 +241,7 @@ public sealed class ChatService(
     public async Task<ChatView> JoinAsync(string callerId, JoinGroupRequest request, CancellationToken ct)
     {
         new Validator().Length("inviteCode", request.InviteCode, 1, 64).ThrowIfInvalid();
-        limiter.Acquire(limits.Value.GroupJoins, callerId);
+        await limiter.AcquireAsync(limits.Value.GroupJoins, callerId, ct);
         var chatId = await directory.FindInviteAsync(request.InviteCode!, ct) ?? throw ChatErrors.NotFound("invite code");
         var current = await chats.GetAsync(chatId, ct);
         if (current is null || current.Value.InviteCode != request.InviteCode)

@@ -55,7 +55,7 @@ public sealed class LimitsOptions
     /// <summary>Typing signals per user and chat; extra ones are dropped quietly.</summary>
     public TimeSpan TypingInterval { get; set; } = TimeSpan.FromSeconds(2);
 
-    public RateLimit Typing => new("typing", 1, TypingInterval);
+    public RateLimit Typing => new("typing", 1, TypingInterval, FailOpen: true);
 
     public RateLimit AuthPerIp => new("auth", AuthRequestsPerMinutePerIp, TimeSpan.FromMinutes(1));
 
@@ -63,7 +63,7 @@ public sealed class LimitsOptions
 
     public RateLimit Lookups => new("lookup", LookupsPerMinute, TimeSpan.FromMinutes(1));
 
-    public RateLimit Messages => new("send", MessagesPerWindow, MessageWindow);
+    public RateLimit Messages => new("send", MessagesPerWindow, MessageWindow, FailOpen: true);
 
     public RateLimit GroupJoins => new("join", GroupJoinsPerMinute, TimeSpan.FromMinutes(1));
 

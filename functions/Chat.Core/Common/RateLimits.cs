@@ -3,35 +3,37 @@ namespace Chat.Core.Common;
 using System.Collections.Concurrent;
 using Chat.Core.Errors;
 
-/// <summary>A named allowance: at most <see cref="Permits"/> in <see cref="Window"/>.</summary>
-public sealed record RateLimit(string Name, int Permits, TimeSpan Window);
+/// <summary>A named allowance: at most <see cref="Permits"/> in <see cref="Window"/>. When the shared
+/// counter store cannot answer, a <see cref="FailOpen"/> limit lets the call through (with a warning);
+/// every other one refuses it (503), so an outage never means an unthrottled login.</summary>
+public sealed record RateLimit(string Name, int Permits, TimeSpan Window, bool FailOpen = false);
 
+/// <summary>Counters of named allowances per key, shared by every instance that uses the same store.</summary>
 public interface IRateLimiter
 {
     /// <summary>Counts one use of <paramref name="key"/>; throws 429 when the allowance is spent.</summary>
-    void Acquire(RateLimit limit, string key);
+    ValueTask AcquireAsync(RateLimit limit, string key, CancellationToken ct);
 
     /// <summary>Counts one use when the allowance has room; false (nothing counted) otherwise.</summary>
-    bool TryAcquire(RateLimit limit, string key);
+    ValueTask<bool> TryAcquireAsync(RateLimit limit, string key, CancellationToken ct);
 
     /// <summary>Throws 429 when the allowance is already spent, without counting.</summary>
-    void ThrowIfExhausted(RateLimit limit, string key);
+    ValueTask ThrowIfExhaustedAsync(RateLimit limit, string key, CancellationToken ct);
 
     /// <summary>Counts one use without checking (e.g. a failed login).</summary>
-    void Record(RateLimit limit, string key);
+    ValueTask RecordAsync(RateLimit limit, string key, CancellationToken ct);
 }
 
 /// <summary>
-/// Fixed-window counters held in this instance's memory. Each Functions instance limits on its own,
-/// so the effective limit scales with the instance count; a shared store (Redis) can replace it
-/// behind <see cref="IRateLimiter"/> when that matters.
+/// Fixed-window counters held in this instance's memory: for unit tests and a single instance. Each
+/// instance limits on its own, so in Azure the Redis limiter takes its place.
 /// </summary>
 public sealed class InMemoryRateLimiter(TimeProvider time) : IRateLimiter
 {
     private readonly ConcurrentDictionary<string, Window> windows = new(StringComparer.Ordinal);
     private long operations;
 
-    public void Acquire(RateLimit limit, string key)
+    public ValueTask AcquireAsync(RateLimit limit, string key, CancellationToken ct)
     {
         var (window, now) = Current(limit, key);
         lock (window)
@@ -43,24 +45,26 @@ public sealed class InMemoryRateLimiter(TimeProvider time) : IRateLimiter
 
             window.Count++;
         }
+
+        return ValueTask.CompletedTask;
     }
 
-    public bool TryAcquire(RateLimit limit, string key)
+    public ValueTask<bool> TryAcquireAsync(RateLimit limit, string key, CancellationToken ct)
     {
         var (window, _) = Current(limit, key);
         lock (window)
         {
             if (window.Count >= limit.Permits)
             {
-                return false;
+                return ValueTask.FromResult(false);
             }
 
             window.Count++;
-            return true;
+            return ValueTask.FromResult(true);
         }
     }
 
-    public void ThrowIfExhausted(RateLimit limit, string key)
+    public ValueTask ThrowIfExhaustedAsync(RateLimit limit, string key, CancellationToken ct)
     {
         var (window, now) = Current(limit, key);
         lock (window)
@@ -70,15 +74,19 @@ public sealed class InMemoryRateLimiter(TimeProvider time) : IRateLimiter
                 throw ChatErrors.RateLimited(RetryAfter(window, now));
             }
         }
+
+        return ValueTask.CompletedTask;
     }
 
-    public void Record(RateLimit limit, string key)
+    public ValueTask RecordAsync(RateLimit limit, string key, CancellationToken ct)
     {
         var (window, _) = Current(limit, key);
         lock (window)
         {
             window.Count++;
         }
+
+        return ValueTask.CompletedTask;
     }
 
     private (Window Window, DateTimeOffset Now) Current(RateLimit limit, string key)

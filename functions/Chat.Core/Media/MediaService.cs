@@ -53,7 +53,7 @@ public sealed partial class MediaService(
             throw ChatErrors.TooLarge($"{contentType} files are limited to {limit} bytes.");
         }
 
-        limiter.Acquire(limits.Value.UploadTickets, callerId);
+        await limiter.AcquireAsync(limits.Value.UploadTickets, callerId, ct);
 
         var now = time.GetUtcNow();
         var record = new MediaRecord

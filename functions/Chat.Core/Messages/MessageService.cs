@@ -42,7 +42,7 @@ public sealed partial class MessageService(
         request = request with { Text = UntrustedText.Clean(request.Text) };
         Validate(request);
         var chat = await chatService.LoadVisibleAsync(callerId, chatId, ct);
-        limiter.Acquire(limits.Value.Messages, callerId);
+        await limiter.AcquireAsync(limits.Value.Messages, callerId, ct);
         if (request.ReplyToSeq is { } reply && (reply < 1 || reply > Math.Max(chat.LastSeq, await LastSeqIfStaleAsync(chat, reply, ct))))
         {
             throw ChatErrors.Invalid("replyToSeq", "does not name a message of this chat.");
@@ -298,7 +298,7 @@ public sealed partial class MessageService(
     public async Task TypingAsync(string callerId, string chatId, CancellationToken ct)
     {
         var chat = await chatService.LoadVisibleAsync(callerId, chatId, ct);
-        if (!limiter.TryAcquire(limits.Value.Typing, callerId + "|" + chatId))
+        if (!await limiter.TryAcquireAsync(limits.Value.Typing, callerId + "|" + chatId, ct))
         {
             return;
         }

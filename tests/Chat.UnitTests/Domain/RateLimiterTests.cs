@@ -9,85 +9,85 @@ public sealed class RateLimiterTests
     private static readonly RateLimit TwoPerMinute = new("test", 2, TimeSpan.FromMinutes(1));
 
     [Fact]
-    public void Acquire_PastThePermits_Throws429WithRetryAfter()
+    public async Task Acquire_PastThePermits_Throws429WithRetryAfter()
     {
         var time = TestClock.New();
         var limiter = new InMemoryRateLimiter(time);
-        limiter.Acquire(TwoPerMinute, "k");
-        limiter.Acquire(TwoPerMinute, "k");
+        await limiter.AcquireAsync(TwoPerMinute, "k", CancellationToken.None);
+        await limiter.AcquireAsync(TwoPerMinute, "k", CancellationToken.None);
         time.Advance(TimeSpan.FromSeconds(20));
 
-        var error = Assert.Throws<ChatException>(() => limiter.Acquire(TwoPerMinute, "k"));
+        var error = await Assert.ThrowsAsync<ChatException>(async () => await limiter.AcquireAsync(TwoPerMinute, "k", CancellationToken.None));
 
         Assert.Equal(429, error.Status);
         Assert.Equal(TimeSpan.FromSeconds(40), error.RetryAfter);
     }
 
     [Fact]
-    public void Acquire_AfterTheWindowEnds_IsAllowedAgain()
+    public async Task Acquire_AfterTheWindowEnds_IsAllowedAgain()
     {
         var time = TestClock.New();
         var limiter = new InMemoryRateLimiter(time);
-        limiter.Acquire(TwoPerMinute, "k");
-        limiter.Acquire(TwoPerMinute, "k");
+        await limiter.AcquireAsync(TwoPerMinute, "k", CancellationToken.None);
+        await limiter.AcquireAsync(TwoPerMinute, "k", CancellationToken.None);
 
         time.Advance(TimeSpan.FromMinutes(1));
 
-        limiter.Acquire(TwoPerMinute, "k");
-        limiter.Acquire(TwoPerMinute, "k");
-        Assert.Throws<ChatException>(() => limiter.Acquire(TwoPerMinute, "k"));
+        await limiter.AcquireAsync(TwoPerMinute, "k", CancellationToken.None);
+        await limiter.AcquireAsync(TwoPerMinute, "k", CancellationToken.None);
+        await Assert.ThrowsAsync<ChatException>(async () => await limiter.AcquireAsync(TwoPerMinute, "k", CancellationToken.None));
     }
 
     [Fact]
-    public void Acquire_CountsKeysAndLimitsSeparately()
+    public async Task Acquire_CountsKeysAndLimitsSeparately()
     {
         var limiter = new InMemoryRateLimiter(TestClock.New());
-        limiter.Acquire(TwoPerMinute, "a");
-        limiter.Acquire(TwoPerMinute, "a");
+        await limiter.AcquireAsync(TwoPerMinute, "a", CancellationToken.None);
+        await limiter.AcquireAsync(TwoPerMinute, "a", CancellationToken.None);
 
-        limiter.Acquire(TwoPerMinute, "b");
-        limiter.Acquire(TwoPerMinute with { Name = "other" }, "a");
+        await limiter.AcquireAsync(TwoPerMinute, "b", CancellationToken.None);
+        await limiter.AcquireAsync(TwoPerMinute with { Name = "other" }, "a", CancellationToken.None);
     }
 
     [Fact]
-    public void RetryAfter_IsAtLeastOneSecond()
+    public async Task RetryAfter_IsAtLeastOneSecond()
     {
         var time = TestClock.New();
         var limiter = new InMemoryRateLimiter(time);
-        limiter.Acquire(TwoPerMinute, "k");
-        limiter.Acquire(TwoPerMinute, "k");
+        await limiter.AcquireAsync(TwoPerMinute, "k", CancellationToken.None);
+        await limiter.AcquireAsync(TwoPerMinute, "k", CancellationToken.None);
         time.Advance(TimeSpan.FromSeconds(59.9));
 
-        var error = Assert.Throws<ChatException>(() => limiter.Acquire(TwoPerMinute, "k"));
+        var error = await Assert.ThrowsAsync<ChatException>(async () => await limiter.AcquireAsync(TwoPerMinute, "k", CancellationToken.None));
 
         Assert.Equal(TimeSpan.FromSeconds(1), error.RetryAfter);
     }
 
     [Fact]
-    public void ThrowIfExhausted_DoesNotCount_RecordDoes()
+    public async Task ThrowIfExhausted_DoesNotCount_RecordDoes()
     {
         var limiter = new InMemoryRateLimiter(TestClock.New());
         for (var i = 0; i < 5; i++)
         {
-            limiter.ThrowIfExhausted(TwoPerMinute, "k");
+            await limiter.ThrowIfExhaustedAsync(TwoPerMinute, "k", CancellationToken.None);
         }
 
-        limiter.Record(TwoPerMinute, "k");
-        limiter.ThrowIfExhausted(TwoPerMinute, "k");
-        limiter.Record(TwoPerMinute, "k");
+        await limiter.RecordAsync(TwoPerMinute, "k", CancellationToken.None);
+        await limiter.ThrowIfExhaustedAsync(TwoPerMinute, "k", CancellationToken.None);
+        await limiter.RecordAsync(TwoPerMinute, "k", CancellationToken.None);
 
-        var error = Assert.Throws<ChatException>(() => limiter.ThrowIfExhausted(TwoPerMinute, "k"));
+        var error = await Assert.ThrowsAsync<ChatException>(async () => await limiter.ThrowIfExhaustedAsync(TwoPerMinute, "k", CancellationToken.None));
         Assert.Equal(ErrorKind.RateLimited, error.Kind);
     }
 
     [Fact]
-    public void Record_CountsPastThePermitsWithoutThrowing()
+    public async Task Record_CountsPastThePermitsWithoutThrowing()
     {
         var limiter = new InMemoryRateLimiter(TestClock.New());
-        limiter.Record(TwoPerMinute, "k");
-        limiter.Record(TwoPerMinute, "k");
-        limiter.Record(TwoPerMinute, "k");
+        await limiter.RecordAsync(TwoPerMinute, "k", CancellationToken.None);
+        await limiter.RecordAsync(TwoPerMinute, "k", CancellationToken.None);
+        await limiter.RecordAsync(TwoPerMinute, "k", CancellationToken.None);
 
-        Assert.Throws<ChatException>(() => limiter.Acquire(TwoPerMinute, "k"));
+        await Assert.ThrowsAsync<ChatException>(async () => await limiter.AcquireAsync(TwoPerMinute, "k", CancellationToken.None));
     }
 }

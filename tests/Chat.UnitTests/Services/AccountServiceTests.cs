@@ -509,7 +509,7 @@ public sealed class AccountServiceTests
     {
         await Assert.ThrowsAsync<ChatException>(() => h.LoginAsync("wrong password"));
 
-        h.Limiter.Verify(l => l.Record(It.Is<RateLimit>(r => r.Name == h.Limits.FailedLogins.Name), Phone + "|" + Ip), Times.Once);
+        h.Limiter.Verify(l => l.RecordAsync(It.Is<RateLimit>(r => r.Name == h.Limits.FailedLogins.Name), Phone + "|" + Ip, It.IsAny<CancellationToken>()), Times.Once);
         Assert.All(h.Limiter.Invocations, i => Assert.True(((string)i.Arguments[1]!).Length <= PhoneNumbers.MaxLength + 1 + Ip.Length));
     }
 

@@ -95,10 +95,14 @@ public sealed partial class AccountHarness
             });
 
         var limiter = new InMemoryRateLimiter(Time);
-        Limiter.Setup(l => l.Acquire(It.IsAny<RateLimit>(), It.IsAny<string>())).Callback((RateLimit l, string k) => limiter.Acquire(l, k));
-        Limiter.Setup(l => l.TryAcquire(It.IsAny<RateLimit>(), It.IsAny<string>())).Returns((RateLimit l, string k) => limiter.TryAcquire(l, k));
-        Limiter.Setup(l => l.ThrowIfExhausted(It.IsAny<RateLimit>(), It.IsAny<string>())).Callback((RateLimit l, string k) => limiter.ThrowIfExhausted(l, k));
-        Limiter.Setup(l => l.Record(It.IsAny<RateLimit>(), It.IsAny<string>())).Callback((RateLimit l, string k) => limiter.Record(l, k));
+        Limiter.Setup(l => l.AcquireAsync(It.IsAny<RateLimit>(), It.IsAny<string>(), It.IsAny<CancellationToken>()))
+            .Returns((RateLimit l, string k, CancellationToken ct) => limiter.AcquireAsync(l, k, ct));
+        Limiter.Setup(l => l.TryAcquireAsync(It.IsAny<RateLimit>(), It.IsAny<string>(), It.IsAny<CancellationToken>()))
+            .Returns((RateLimit l, string k, CancellationToken ct) => limiter.TryAcquireAsync(l, k, ct));
+        Limiter.Setup(l => l.ThrowIfExhaustedAsync(It.IsAny<RateLimit>(), It.IsAny<string>(), It.IsAny<CancellationToken>()))
+            .Returns((RateLimit l, string k, CancellationToken ct) => limiter.ThrowIfExhaustedAsync(l, k, ct));
+        Limiter.Setup(l => l.RecordAsync(It.IsAny<RateLimit>(), It.IsAny<string>(), It.IsAny<CancellationToken>()))
+            .Returns((RateLimit l, string k, CancellationToken ct) => limiter.RecordAsync(l, k, ct));
 
         Tokens = TestAuth.Tokens(Time, AuthOptions);
         SessionCheck = new SessionStateCache(Users.Object, Options.Create(new SessionCacheOptions()), Time, NullLogger<SessionStateCache>.Instance);
