@@ -8,6 +8,7 @@ using Chat.Client;
 using Chat.IntegrationTests.Infrastructure;
 using SkiaSharp;
 using Xunit;
+using Chat.Tests.Shared;
 
 [Collection(BackendCollection.Name)]
 public sealed class ThumbnailTests(BackendFixture backend)
@@ -117,7 +118,7 @@ public sealed class ThumbnailTests(BackendFixture backend)
         BinaryPrimitives.WriteInt32BigEndian(header, width);
         BinaryPrimitives.WriteInt32BigEndian(header.AsSpan(4), height);
         header[8] = 8; // bit depth; colour type 0 (grey)
-        Chunk(png, "IHDR", header);
+        PngChunks.Write(png, "IHDR", header);
         using (var raw = new MemoryStream())
         {
             using (var z = new ZLibStream(raw, CompressionLevel.SmallestSize, leaveOpen: true))
@@ -125,37 +126,10 @@ public sealed class ThumbnailTests(BackendFixture backend)
                 z.Write(new byte[width + 1]); // one row of the promised hundred thousand
             }
 
-            Chunk(png, "IDAT", raw.ToArray());
+            PngChunks.Write(png, "IDAT", raw.ToArray());
         }
 
-        Chunk(png, "IEND", []);
+        PngChunks.Write(png, "IEND", []);
         return png.ToArray();
-    }
-
-    private static void Chunk(Stream png, string type, byte[] data)
-    {
-        var length = new byte[4];
-        BinaryPrimitives.WriteInt32BigEndian(length, data.Length);
-        png.Write(length);
-        var body = System.Text.Encoding.ASCII.GetBytes(type).Concat(data).ToArray();
-        png.Write(body);
-        var crc = new byte[4];
-        BinaryPrimitives.WriteUInt32BigEndian(crc, Crc32(body));
-        png.Write(crc);
-    }
-
-    private static uint Crc32(byte[] bytes)
-    {
-        var crc = 0xFFFFFFFFu;
-        foreach (var b in bytes)
-        {
-            crc ^= b;
-            for (var k = 0; k < 8; k++)
-            {
-                crc = (crc & 1) != 0 ? (crc >> 1) ^ 0xEDB88320u : crc >> 1;
-            }
-        }
-
-        return ~crc;
     }
 }

@@ -5,6 +5,7 @@ using Chat.Functions.Media;
 using System.Buffers.Binary;
 using System.IO.Compression;
 using SkiaSharp;
+using Chat.Tests.Shared;
 
 public sealed class SkiaThumbnailRendererTests
 {
@@ -143,37 +144,10 @@ public sealed class SkiaThumbnailRendererTests
         BinaryPrimitives.WriteInt32BigEndian(header.AsSpan(4), height);
         header[8] = 8; // bit depth; colour type 0 (grey)
         header[12] = 1; // Adam7
-        Chunk(png, "IHDR", header);
-        Chunk(png, "IDAT", raw.ToArray());
-        Chunk(png, "IEND", []);
+        PngChunks.Write(png, "IHDR", header);
+        PngChunks.Write(png, "IDAT", raw.ToArray());
+        PngChunks.Write(png, "IEND", []);
         return png.ToArray();
-    }
-
-    private static void Chunk(Stream png, string type, byte[] data)
-    {
-        var length = new byte[4];
-        BinaryPrimitives.WriteInt32BigEndian(length, data.Length);
-        png.Write(length);
-        var body = System.Text.Encoding.ASCII.GetBytes(type).Concat(data).ToArray();
-        png.Write(body);
-        var crc = new byte[4];
-        BinaryPrimitives.WriteUInt32BigEndian(crc, Crc32(body));
-        png.Write(crc);
-    }
-
-    private static uint Crc32(byte[] bytes)
-    {
-        var crc = 0xFFFFFFFFu;
-        foreach (var b in bytes)
-        {
-            crc ^= b;
-            for (var k = 0; k < 8; k++)
-            {
-                crc = (crc & 1) != 0 ? (crc >> 1) ^ 0xEDB88320u : crc >> 1;
-            }
-        }
-
-        return ~crc;
     }
 }
 
