@@ -43,8 +43,13 @@ public sealed class SignalROptions : IValidatableObject
         }
     }
 
-    /// <summary>The endpoint (no trailing slash) and, with a connection string, the access key.</summary>
-    public (string Endpoint, string? AccessKey) Resolve()
+    private (string Endpoint, string? AccessKey)? resolved;
+
+    /// <summary>The endpoint (no trailing slash) and, with a connection string, the access key; parsed
+    /// once (every REST call asks).</summary>
+    public (string Endpoint, string? AccessKey) Resolve() => resolved ??= Parse();
+
+    private (string Endpoint, string? AccessKey) Parse()
     {
         if (Endpoint is not null)
         {

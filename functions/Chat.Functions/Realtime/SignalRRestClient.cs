@@ -26,7 +26,7 @@ public sealed partial class SignalRRestClient(
     TimeProvider time,
     ILogger<SignalRRestClient> logger) : IRealtime
 {
-    private const string EntraScope = "https://signalr.azure.com/.default";
+    private readonly SignalRRestBearer bearer = new(options, credential, time);
 
     private SignalROptions Settings => options.Value;
 
@@ -136,7 +136,7 @@ public sealed partial class SignalRRestClient(
     /// <summary>Builds the request of one REST operation (exposed for tests of its shape).</summary>
     public async Task<HttpRequestMessage> BuildRequestAsync(HttpMethod method, string relative, byte[]? body, CancellationToken ct)
     {
-        var (endpoint, key) = Settings.Resolve();
+        var (endpoint, _) = Settings.Resolve();
         var path = $"{endpoint}/api/hubs/{Esc(Settings.Hub)}/{relative}";
         var uri = new Uri(path + (path.Contains('?', StringComparison.Ordinal) ? "&" : "?") + "api-version=" + Settings.ApiVersion);
         var request = new HttpRequestMessage(method, uri);
@@ -146,10 +146,7 @@ public sealed partial class SignalRRestClient(
             request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
         }
 
-        var bearer = key is not null
-            ? SignalRTokens.Create(key, uri.GetLeftPart(UriPartial.Path), time.GetUtcNow(), time.GetUtcNow().AddMinutes(5))
-            : (await credential.GetTokenAsync(new TokenRequestContext([EntraScope]), ct)).Token;
-        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", bearer);
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", await bearer.ForAsync(uri.GetLeftPart(UriPartial.Path), ct));
         return request;
     }
 
