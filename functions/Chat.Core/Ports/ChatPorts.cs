@@ -50,10 +50,9 @@ public interface IReceiptStore
 
     Task<Versioned<ReceiptState>?> GetAsync(string chatId, string userId, CancellationToken ct);
 
-    /// <summary>Creates (etag null) or replaces the state; false on a concurrent change.</summary>
-    Task<bool> TrySaveAsync(string chatId, ReceiptState state, string? etag, CancellationToken ct);
-
-    Task AddAdvanceAsync(string chatId, ReceiptAdvance advance, CancellationToken ct);
+    /// <summary>Creates (etag null) or replaces the state and records the advances that move it, all or
+    /// nothing (one transactional batch in the chat's partition); false on a concurrent change.</summary>
+    Task<bool> TrySaveAsync(string chatId, ReceiptState state, string? etag, IReadOnlyCollection<ReceiptAdvance> advances, CancellationToken ct);
 
     /// <summary>The advances that cover <paramref name="seq"/> (at most one per member and type).</summary>
     Task<IReadOnlyList<ReceiptAdvance>> ListCoveringAsync(string chatId, long seq, CancellationToken ct);

@@ -99,20 +99,24 @@ public sealed class CosmosReceiptStore(CosmosDatabase db) : IReceiptStore
     public Task<Versioned<ReceiptState>?> GetAsync(string chatId, string userId, CancellationToken ct) =>
         db.ReadAsync<ChatItem<ReceiptState>, ReceiptState>(db.Chats, CosmosModel.ReceiptStateId(userId), chatId, i => i.Data, ct);
 
-    public Task<bool> TrySaveAsync(string chatId, ReceiptState state, string? etag, CancellationToken ct)
+    /// <summary>One transactional batch: the state (create, or replace under its ETag) and one create per
+    /// advance. ~10 RU for a state and two advances.</summary>
+    public async Task<bool> TrySaveAsync(string chatId, ReceiptState state, string? etag, IReadOnlyCollection<ReceiptAdvance> advances, CancellationToken ct)
     {
         var item = new ChatItem<ReceiptState>(CosmosModel.ReceiptStateId(state.UserId), chatId, Kinds.ReceiptState, state);
-        return etag is null
-            ? db.TryCreateAsync(db.Chats, item, chatId, ct)
-            : db.TryReplaceAsync(db.Chats, item, item.Id, chatId, etag, ct);
-    }
+        var batch = db.Chats.CreateTransactionalBatch(new PartitionKey(chatId));
+        batch = etag is null
+            ? batch.CreateItem(item)
+            : batch.ReplaceItem(item.Id, item, new TransactionalBatchItemRequestOptions { IfMatchEtag = etag });
+        foreach (var advance in advances)
+        {
+            batch = batch.CreateItem(
+                new ChatItem<ReceiptAdvance>(CosmosModel.ReceiptAdvanceId(advance.UserId, advance.Type, advance.UpToSeq), chatId, Kinds.ReceiptAdvance, advance),
+                new TransactionalBatchItemRequestOptions { EnableContentResponseOnWrite = false });
+        }
 
-    public Task AddAdvanceAsync(string chatId, ReceiptAdvance advance, CancellationToken ct) =>
-        db.TryCreateAsync(
-            db.Chats,
-            new ChatItem<ReceiptAdvance>(CosmosModel.ReceiptAdvanceId(advance.UserId, advance.Type, advance.UpToSeq), chatId, Kinds.ReceiptAdvance, advance),
-            chatId,
-            ct);
+        return await db.TryExecuteAsync(batch, ct);
+    }
 
     public async Task<IReadOnlyList<ReceiptAdvance>> ListCoveringAsync(string chatId, long seq, CancellationToken ct)
     {

@@ -64,6 +64,21 @@ public static class CosmosOperations
         }
     }
 
+    /// <summary>Runs a transactional batch: true when every operation landed, false when one lost to a
+    /// concurrent write (409 or 412: nothing was written); any other failure throws, as single calls do.</summary>
+    public static async Task<bool> TryExecuteAsync(this CosmosDatabase db, TransactionalBatch batch, CancellationToken ct)
+    {
+        using var response = await db.RunAsync(token => batch.ExecuteAsync(token), ct);
+        if (response.IsSuccessStatusCode)
+        {
+            return true;
+        }
+
+        return response.StatusCode is HttpStatusCode.Conflict or HttpStatusCode.PreconditionFailed
+            ? false
+            : throw new CosmosException(response.ErrorMessage ?? "The batch failed.", response.StatusCode, 0, response.ActivityId, response.RequestCharge);
+    }
+
     /// <summary>A query inside one partition, all pages.</summary>
     public static Task<List<T>> QueryAsync<T>(this CosmosDatabase db, Container container, QueryDefinition query, string partitionKey, CancellationToken ct, int? maxItems = null) =>
         db.RunAsync(

@@ -27,7 +27,7 @@ public sealed class ReceiptStoreContractTests(StoreDatabase database) : StoreCon
     {
         var state = new ReceiptState(StoreData.NewId("u_"), DeliveredSeq: 5, ReadSeq: 3, StoreData.T0);
 
-        Assert.True(await Store.TrySaveAsync(chatId, state, etag: null, Ct));
+        Assert.True(await Store.TrySaveAsync(chatId, state, etag: null, [], Ct));
 
         var stored = await Store.GetAsync(chatId, state.UserId, Ct);
         Assert.NotNull(stored);
@@ -39,9 +39,9 @@ public sealed class ReceiptStoreContractTests(StoreDatabase database) : StoreCon
     public async Task TrySave_NullEtagTwice_SecondReturnsFalse_AndFirstIsKept()
     {
         var state = new ReceiptState(StoreData.NewId("u_"), 5, 3, StoreData.T0);
-        Assert.True(await Store.TrySaveAsync(chatId, state, etag: null, Ct));
+        Assert.True(await Store.TrySaveAsync(chatId, state, etag: null, [], Ct));
 
-        Assert.False(await Store.TrySaveAsync(chatId, state with { DeliveredSeq = 9 }, etag: null, Ct));
+        Assert.False(await Store.TrySaveAsync(chatId, state with { DeliveredSeq = 9 }, etag: null, [], Ct));
 
         Assert.Equal(state, (await Store.GetAsync(chatId, state.UserId, Ct))!.Value);
     }
@@ -50,11 +50,11 @@ public sealed class ReceiptStoreContractTests(StoreDatabase database) : StoreCon
     public async Task TrySave_WithCurrentEtag_ReplacesTheState_AndTheEtagChanges()
     {
         var state = new ReceiptState(StoreData.NewId("u_"), 5, 3, StoreData.T0);
-        await Store.TrySaveAsync(chatId, state, etag: null, Ct);
+        await Store.TrySaveAsync(chatId, state, etag: null, [], Ct);
         var before = (await Store.GetAsync(chatId, state.UserId, Ct))!;
         var moved = state with { DeliveredSeq = 9, ReadSeq = 9, UpdatedAt = StoreData.T0.AddMinutes(1) };
 
-        Assert.True(await Store.TrySaveAsync(chatId, moved, before.ETag, Ct));
+        Assert.True(await Store.TrySaveAsync(chatId, moved, before.ETag, [], Ct));
 
         var after = (await Store.GetAsync(chatId, state.UserId, Ct))!;
         Assert.Equal(moved, after.Value);
@@ -65,12 +65,12 @@ public sealed class ReceiptStoreContractTests(StoreDatabase database) : StoreCon
     public async Task TrySave_WithStaleEtag_ReturnsFalse_AndKeepsTheNewerState()
     {
         var state = new ReceiptState(StoreData.NewId("u_"), 5, 3, StoreData.T0);
-        await Store.TrySaveAsync(chatId, state, etag: null, Ct);
+        await Store.TrySaveAsync(chatId, state, etag: null, [], Ct);
         var stale = (await Store.GetAsync(chatId, state.UserId, Ct))!.ETag;
         var first = state with { ReadSeq = 5 };
-        Assert.True(await Store.TrySaveAsync(chatId, first, stale, Ct));
+        Assert.True(await Store.TrySaveAsync(chatId, first, stale, [], Ct));
 
-        Assert.False(await Store.TrySaveAsync(chatId, state with { DeliveredSeq = 7 }, stale, Ct));
+        Assert.False(await Store.TrySaveAsync(chatId, state with { DeliveredSeq = 7 }, stale, [], Ct));
 
         Assert.Equal(first, (await Store.GetAsync(chatId, state.UserId, Ct))!.Value);
     }
@@ -82,8 +82,8 @@ public sealed class ReceiptStoreContractTests(StoreDatabase database) : StoreCon
         var mine = new ReceiptState(StoreData.NewId("u_"), 5, 3, StoreData.T0);
         var theirs = mine with { DeliveredSeq = 1, ReadSeq = 0 };
 
-        Assert.True(await Store.TrySaveAsync(chatId, mine, etag: null, Ct));
-        Assert.True(await Store.TrySaveAsync(otherChat, theirs, etag: null, Ct));
+        Assert.True(await Store.TrySaveAsync(chatId, mine, etag: null, [], Ct));
+        Assert.True(await Store.TrySaveAsync(otherChat, theirs, etag: null, [], Ct));
 
         Assert.Equal(mine, (await Store.GetAsync(chatId, mine.UserId, Ct))!.Value);
         Assert.Equal(theirs, (await Store.GetAsync(otherChat, mine.UserId, Ct))!.Value);
@@ -94,14 +94,14 @@ public sealed class ReceiptStoreContractTests(StoreDatabase database) : StoreCon
     {
         var alice = new ReceiptState(StoreData.NewId("u_"), 5, 3, StoreData.T0);
         var bob = new ReceiptState(StoreData.NewId("u_"), 2, 2, StoreData.T0);
-        await Store.TrySaveAsync(chatId, alice, etag: null, Ct);
-        await Store.TrySaveAsync(chatId, bob, etag: null, Ct);
-        await Store.AddAdvanceAsync(chatId, new ReceiptAdvance(alice.UserId, ReceiptTypes.Read, 0, 3, StoreData.T0), Ct);
+        await Store.TrySaveAsync(chatId, alice, etag: null, [], Ct);
+        await Store.TrySaveAsync(chatId, bob, etag: null, [], Ct);
+        await AdvanceAsync(chatId, new ReceiptAdvance(alice.UserId, ReceiptTypes.Read, 0, 3, StoreData.T0));
         await new CosmosChatStore(Db).TryCreateAsync(StoreData.Group(chatId), Ct);
         var messages = new CosmosMessageStore(Db);
         await messages.TryCreateAsync(StoreData.Message(chatId, 1, alice.UserId), Ct);
         await messages.TryClaimSendKeyAsync(StoreData.Key(chatId, alice.UserId, "c-1"), Ct);
-        await Store.TrySaveAsync(StoreData.NewId("g_"), new ReceiptState(StoreData.NewId("u_"), 1, 1, StoreData.T0), etag: null, Ct);
+        await Store.TrySaveAsync(StoreData.NewId("g_"), new ReceiptState(StoreData.NewId("u_"), 1, 1, StoreData.T0), etag: null, [], Ct);
 
         var states = await Store.ListAsync(chatId, Ct);
 
@@ -111,7 +111,7 @@ public sealed class ReceiptStoreContractTests(StoreDatabase database) : StoreCon
     [Fact]
     public async Task List_ChatWithoutReceipts_ReturnsEmpty()
     {
-        await Store.TrySaveAsync(StoreData.NewId("g_"), new ReceiptState(StoreData.NewId("u_"), 1, 1, StoreData.T0), etag: null, Ct);
+        await Store.TrySaveAsync(StoreData.NewId("g_"), new ReceiptState(StoreData.NewId("u_"), 1, 1, StoreData.T0), etag: null, [], Ct);
 
         Assert.Empty(await Store.ListAsync(chatId, Ct));
     }
@@ -129,7 +129,7 @@ public sealed class ReceiptStoreContractTests(StoreDatabase database) : StoreCon
         var bobRead = new ReceiptAdvance(bob, ReceiptTypes.Read, 12, 20, StoreData.T0.AddMinutes(4));
         foreach (var advance in new[] { aliceDelivered1, aliceDelivered2, aliceRead, bobDelivered, bobRead })
         {
-            await Store.AddAdvanceAsync(chatId, advance, Ct);
+            await AdvanceAsync(chatId, advance);
         }
 
         async Task<ReceiptAdvance[]> Covering(long seq) => [.. (await Store.ListCoveringAsync(chatId, seq, Ct)).OrderBy(a => a.At)];
@@ -151,30 +151,70 @@ public sealed class ReceiptStoreContractTests(StoreDatabase database) : StoreCon
     public async Task ListCovering_IgnoresAnotherChatsAdvances()
     {
         var advance = new ReceiptAdvance(StoreData.NewId("u_"), ReceiptTypes.Read, 0, 10, StoreData.T0);
-        await Store.AddAdvanceAsync(StoreData.NewId("g_"), advance, Ct);
+        await AdvanceAsync(StoreData.NewId("g_"), advance);
 
         Assert.Empty(await Store.ListCoveringAsync(chatId, 5, Ct));
     }
 
     [Fact]
-    public async Task AddAdvance_SameMoveTwice_IsStoredOnce()
+    public async Task TrySave_StateAndAdvances_LandTogether()
     {
-        var advance = new ReceiptAdvance(StoreData.NewId("u_"), ReceiptTypes.Read, 0, 10, StoreData.T0);
+        var user = StoreData.NewId("u_");
+        var delivered = new ReceiptAdvance(user, ReceiptTypes.Delivered, 0, 10, StoreData.T0);
+        var read = new ReceiptAdvance(user, ReceiptTypes.Read, 0, 10, StoreData.T0);
 
-        await Store.AddAdvanceAsync(chatId, advance, Ct);
-        await Store.AddAdvanceAsync(chatId, advance with { At = StoreData.T0.AddSeconds(5) }, Ct);
+        Assert.True(await Store.TrySaveAsync(chatId, new ReceiptState(user, 10, 10, StoreData.T0), etag: null, [delivered, read], Ct));
 
-        Assert.Equal([advance], await Store.ListCoveringAsync(chatId, 5, Ct));
+        Assert.Equal(10, (await Store.GetAsync(chatId, user, Ct))!.Value.ReadSeq);
+        Assert.Equal([delivered, read], (await Store.ListCoveringAsync(chatId, 5, Ct)).OrderBy(a => a.Type, StringComparer.Ordinal));
     }
 
     [Fact]
-    public async Task AddAdvance_DoesNotShowUpAsAReceiptState()
+    public async Task TrySave_StaleState_WritesNeitherTheStateNorItsAdvances()
+    {
+        // A receipt that fails halfway must leave nothing behind, so that its retry completes it.
+        var user = StoreData.NewId("u_");
+        await Store.TrySaveAsync(chatId, new ReceiptState(user, 2, 2, StoreData.T0), etag: null, [], Ct);
+        var stale = (await Store.GetAsync(chatId, user, Ct))!.ETag;
+        Assert.True(await Store.TrySaveAsync(chatId, new ReceiptState(user, 3, 2, StoreData.T0), stale, [], Ct));
+
+        var lost = await Store.TrySaveAsync(chatId, new ReceiptState(user, 9, 9, StoreData.T0), stale, [new ReceiptAdvance(user, ReceiptTypes.Read, 2, 9, StoreData.T0)], Ct);
+
+        Assert.False(lost);
+        Assert.Equal(3, (await Store.GetAsync(chatId, user, Ct))!.Value.DeliveredSeq);
+        Assert.Empty(await Store.ListCoveringAsync(chatId, 5, Ct));
+    }
+
+    [Fact]
+    public async Task TrySave_AdvanceAlreadyRecorded_IsAConflict_AndTheStateStays()
+    {
+        var user = StoreData.NewId("u_");
+        var advance = new ReceiptAdvance(user, ReceiptTypes.Read, 0, 10, StoreData.T0);
+        await Store.TrySaveAsync(chatId, new ReceiptState(user, 10, 10, StoreData.T0), etag: null, [advance], Ct);
+        var current = (await Store.GetAsync(chatId, user, Ct))!;
+
+        Assert.False(await Store.TrySaveAsync(chatId, new ReceiptState(user, 11, 11, StoreData.T0), current.ETag, [advance], Ct));
+        Assert.Equal(10, (await Store.GetAsync(chatId, user, Ct))!.Value.ReadSeq);
+    }
+
+    [Fact]
+    public async Task Advances_DoNotShowUpAsReceiptStates()
     {
         var advance = new ReceiptAdvance(StoreData.NewId("u_"), ReceiptTypes.Read, 0, 10, StoreData.T0);
 
-        await Store.AddAdvanceAsync(chatId, advance, Ct);
+        await AdvanceAsync(chatId, advance);
 
-        Assert.Empty(await Store.ListAsync(chatId, Ct));
-        Assert.Null(await Store.GetAsync(chatId, advance.UserId, Ct));
+        Assert.Equal([advance.UserId], (await Store.ListAsync(chatId, Ct)).Select(s => s.UserId));
+    }
+
+    /// <summary>Moves the user's state to cover <paramref name="advance"/>, recording it, as a receipt does.</summary>
+    private async Task AdvanceAsync(string chat, ReceiptAdvance advance)
+    {
+        var stored = await Store.GetAsync(chat, advance.UserId, Ct);
+        var state = stored?.Value ?? new ReceiptState(advance.UserId, 0, 0, StoreData.T0);
+        var next = advance.Type == ReceiptTypes.Read
+            ? state with { ReadSeq = Math.Max(state.ReadSeq, advance.UpToSeq) }
+            : state with { DeliveredSeq = Math.Max(state.DeliveredSeq, advance.UpToSeq) };
+        Assert.True(await Store.TrySaveAsync(chat, next, stored?.ETag, [advance], Ct));
     }
 }

@@ -190,21 +190,37 @@ public sealed class MessageServiceTests
 
         Assert.Empty(read);
         Assert.Empty(delivered);
-        h.Receipts.Verify(r => r.TrySaveAsync(It.IsAny<string>(), It.IsAny<ReceiptState>(), It.IsAny<string?>(), It.IsAny<CancellationToken>()), Times.Never);
-        h.Receipts.Verify(r => r.AddAdvanceAsync(It.IsAny<string>(), It.IsAny<ReceiptAdvance>(), It.IsAny<CancellationToken>()), Times.Never);
+        h.Receipts.Verify(r => r.TrySaveAsync(It.IsAny<string>(), It.IsAny<ReceiptState>(), It.IsAny<string?>(), It.IsAny<IReadOnlyCollection<ReceiptAdvance>>(), It.IsAny<CancellationToken>()), Times.Never);
     }
 
     [Fact]
     public async Task Receipt_UpToSeqPastLastSeq_IsClampedToLastSeq()
     {
         var chat = h.Store(ChatBuilder.Direct("alice", "bob").WithLastSeq(5).Build());
-        h.Receipts.Setup(r => r.TrySaveAsync(chat.ChatId, It.IsAny<ReceiptState>(), null, It.IsAny<CancellationToken>())).ReturnsAsync(true);
+        h.Receipts.Setup(r => r.TrySaveAsync(chat.ChatId, It.IsAny<ReceiptState>(), null, It.IsAny<IReadOnlyCollection<ReceiptAdvance>>(), It.IsAny<CancellationToken>())).ReturnsAsync(true);
 
         var advances = await Service.ReceiptAsync("bob", chat.ChatId, new ReceiptRequest(ReceiptTypes.Delivered, 100), None);
 
         var advance = Assert.Single(advances);
         Assert.Equal((ReceiptTypes.Delivered, 0L, 5L), (advance.Type, advance.FromSeq, advance.UpToSeq));
-        h.Receipts.Verify(r => r.TrySaveAsync(chat.ChatId, It.Is<ReceiptState>(s => s.DeliveredSeq == 5 && s.ReadSeq == 0), null, It.IsAny<CancellationToken>()), Times.Once);
+        h.Receipts.Verify(r => r.TrySaveAsync(chat.ChatId, It.Is<ReceiptState>(s => s.DeliveredSeq == 5 && s.ReadSeq == 0), null, It.IsAny<IReadOnlyCollection<ReceiptAdvance>>(), It.IsAny<CancellationToken>()), Times.Once);
+    }
+
+    [Fact]
+    public async Task Receipt_StoreFailsHalfway_NothingMoves_AndTheRetryRecordsTheSameAdvance()
+    {
+        var chat = h.Store(ChatBuilder.Direct("alice", "bob").WithLastSeq(5).Build());
+        h.Receipts.SetupSequence(r => r.TrySaveAsync(chat.ChatId, It.IsAny<ReceiptState>(), null, It.IsAny<IReadOnlyCollection<ReceiptAdvance>>(), It.IsAny<CancellationToken>()))
+            .ThrowsAsync(ChatErrors.Unavailable("database", TimeSpan.FromSeconds(5)))
+            .ReturnsAsync(true);
+
+        await Assert.ThrowsAsync<ChatException>(() => Service.ReceiptAsync("bob", chat.ChatId, new ReceiptRequest(ReceiptTypes.Read, 5), None));
+        var advances = await Service.ReceiptAsync("bob", chat.ChatId, new ReceiptRequest(ReceiptTypes.Read, 5), None);
+
+        Assert.Equal([(ReceiptTypes.Delivered, 5L), (ReceiptTypes.Read, 5L)], advances.Select(a => (a.Type, a.UpToSeq)));
+        h.Receipts.Verify(
+            r => r.TrySaveAsync(chat.ChatId, It.Is<ReceiptState>(s => s.ReadSeq == 5), null, It.Is<IReadOnlyCollection<ReceiptAdvance>>(a => a.Count == 2), It.IsAny<CancellationToken>()),
+            Times.Exactly(2));
     }
 
     [Fact]
@@ -213,16 +229,22 @@ public sealed class MessageServiceTests
         var chat = h.Store(ChatBuilder.Direct("alice", "bob").WithLastSeq(5).Build());
         h.Receipts.Setup(r => r.GetAsync(chat.ChatId, "bob", It.IsAny<CancellationToken>()))
             .ReturnsAsync(new Versioned<ReceiptState>(MessageBuilder.Receipt("bob", 1, 0), "r1"));
-        h.Receipts.Setup(r => r.TrySaveAsync(chat.ChatId, It.IsAny<ReceiptState>(), "r1", It.IsAny<CancellationToken>())).ReturnsAsync(true);
+        h.Receipts.Setup(r => r.TrySaveAsync(chat.ChatId, It.IsAny<ReceiptState>(), "r1", It.IsAny<IReadOnlyCollection<ReceiptAdvance>>(), It.IsAny<CancellationToken>())).ReturnsAsync(true);
 
         var advances = await Service.ReceiptAsync("bob", chat.ChatId, new ReceiptRequest(ReceiptTypes.Read, 3), None);
 
         Assert.Equal(
             [(ReceiptTypes.Delivered, 1L, 3L), (ReceiptTypes.Read, 0L, 3L)],
             advances.Select(a => (a.Type, a.FromSeq, a.UpToSeq)));
-        h.Receipts.Verify(r => r.TrySaveAsync(chat.ChatId, It.Is<ReceiptState>(s => s.DeliveredSeq == 3 && s.ReadSeq == 3), "r1", It.IsAny<CancellationToken>()), Times.Once);
-        h.Receipts.Verify(r => r.AddAdvanceAsync(chat.ChatId, It.Is<ReceiptAdvance>(a => a.Type == ReceiptTypes.Delivered && a.UpToSeq == 3), It.IsAny<CancellationToken>()), Times.Once);
-        h.Receipts.Verify(r => r.AddAdvanceAsync(chat.ChatId, It.Is<ReceiptAdvance>(a => a.Type == ReceiptTypes.Read && a.UpToSeq == 3), It.IsAny<CancellationToken>()), Times.Once);
+        h.Receipts.Verify(
+            r => r.TrySaveAsync(
+                chat.ChatId,
+                It.Is<ReceiptState>(s => s.DeliveredSeq == 3 && s.ReadSeq == 3),
+                "r1",
+                It.Is<IReadOnlyCollection<ReceiptAdvance>>(a => a.Count == 2
+                    && a.Any(x => x.Type == ReceiptTypes.Delivered && x.UpToSeq == 3) && a.Any(x => x.Type == ReceiptTypes.Read && x.UpToSeq == 3)),
+                It.IsAny<CancellationToken>()),
+            Times.Once);
     }
 
     [Fact]
@@ -232,8 +254,8 @@ public sealed class MessageServiceTests
         h.Receipts.SetupSequence(r => r.GetAsync(chat.ChatId, "bob", It.IsAny<CancellationToken>()))
             .ReturnsAsync((Versioned<ReceiptState>?)null)
             .ReturnsAsync(new Versioned<ReceiptState>(MessageBuilder.Receipt("bob", 2, 0), "r2"));
-        h.Receipts.Setup(r => r.TrySaveAsync(chat.ChatId, It.IsAny<ReceiptState>(), null, It.IsAny<CancellationToken>())).ReturnsAsync(false);
-        h.Receipts.Setup(r => r.TrySaveAsync(chat.ChatId, It.IsAny<ReceiptState>(), "r2", It.IsAny<CancellationToken>())).ReturnsAsync(true);
+        h.Receipts.Setup(r => r.TrySaveAsync(chat.ChatId, It.IsAny<ReceiptState>(), null, It.IsAny<IReadOnlyCollection<ReceiptAdvance>>(), It.IsAny<CancellationToken>())).ReturnsAsync(false);
+        h.Receipts.Setup(r => r.TrySaveAsync(chat.ChatId, It.IsAny<ReceiptState>(), "r2", It.IsAny<IReadOnlyCollection<ReceiptAdvance>>(), It.IsAny<CancellationToken>())).ReturnsAsync(true);
 
         var advances = await Service.ReceiptAsync("bob", chat.ChatId, new ReceiptRequest(ReceiptTypes.Delivered, 4), None);
 

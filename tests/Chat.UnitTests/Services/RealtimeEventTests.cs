@@ -66,7 +66,7 @@ public sealed class RealtimeEventTests
         var chat = h.Store(ChatBuilder.Direct("alice", "bob").WithLastSeq(5).Build());
         h.Receipts.Setup(r => r.GetAsync(chat.ChatId, "bob", It.IsAny<CancellationToken>()))
             .ReturnsAsync(new Versioned<ReceiptState>(MessageBuilder.Receipt("bob", 1, 0), "r1"));
-        h.Receipts.Setup(r => r.TrySaveAsync(chat.ChatId, It.IsAny<ReceiptState>(), "r1", It.IsAny<CancellationToken>())).ReturnsAsync(true);
+        h.Receipts.Setup(r => r.TrySaveAsync(chat.ChatId, It.IsAny<ReceiptState>(), "r1", It.IsAny<IReadOnlyCollection<ReceiptAdvance>>(), It.IsAny<CancellationToken>())).ReturnsAsync(true);
         h.Time.Advance(TimeSpan.FromMinutes(1));
 
         var advances = await h.MessageService.ReceiptAsync("bob", chat.ChatId, new ReceiptRequest(ReceiptTypes.Read, 3), None);
@@ -82,7 +82,7 @@ public sealed class RealtimeEventTests
     public async Task Receipt_DeliveredOnly_SendsADeliveredEvent_ClampedToLastSeq()
     {
         var chat = h.Store(ChatBuilder.Direct("alice", "bob").WithLastSeq(5).Build());
-        h.Receipts.Setup(r => r.TrySaveAsync(chat.ChatId, It.IsAny<ReceiptState>(), null, It.IsAny<CancellationToken>())).ReturnsAsync(true);
+        h.Receipts.Setup(r => r.TrySaveAsync(chat.ChatId, It.IsAny<ReceiptState>(), null, It.IsAny<IReadOnlyCollection<ReceiptAdvance>>(), It.IsAny<CancellationToken>())).ReturnsAsync(true);
 
         await h.MessageService.ReceiptAsync("bob", chat.ChatId, new ReceiptRequest(ReceiptTypes.Delivered, 100), None);
 
