@@ -17,6 +17,7 @@ public sealed partial class RedisEntraToken(TokenCredential credential, string p
 
     private readonly SemaphoreSlim gate = new(1, 1);
     private ITimer? timer;
+    private DateTimeOffset acquiredAt;
 
     public string User => principalId;
 
@@ -38,8 +39,6 @@ public sealed partial class RedisEntraToken(TokenCredential credential, string p
             return time.GetUtcNow() >= ExpiresOn - margin;
         }
     }
-
-    private DateTimeOffset acquiredAt;
 
     /// <summary>Gets a new token when one is due; true when it changed. A failure is logged and retried on the next check.</summary>
     public async Task<bool> RefreshIfDueAsync(CancellationToken ct)
