@@ -32,7 +32,11 @@ public sealed class TestHost : IAsyncDisposable
     public IServiceProvider Services => app.Services;
 
     public static async Task<TestHost> StartAsync(
-        string cosmosConnectionString, string storageConnectionString, IDictionary<string, string?>? settings = null, TimeProvider? time = null)
+        string cosmosConnectionString,
+        string storageConnectionString,
+        IDictionary<string, string?>? settings = null,
+        TimeProvider? time = null,
+        Action<IServiceCollection>? configureServices = null)
     {
         var port = Ports.Free();
         var baseAddress = new Uri($"http://127.0.0.1:{port}/");
@@ -74,6 +78,8 @@ public sealed class TestHost : IAsyncDisposable
             {
                 services.AddSingleton(time);
             }
+
+            configureServices?.Invoke(services);
         });
         await app.StartAsync();
         return new TestHost(app, baseAddress, databaseName);
