@@ -58,6 +58,9 @@ param signalRSku string = 'Free_F1'
 @minValue(1)
 param signalRCapacity int = 1
 
+@description('Azure Managed Redis SKU (presence and last seen): Balanced_B0 for a trial, larger Balanced or Memory Optimized sizes by user count.')
+param redisSku string = 'Balanced_B0'
+
 @description('Notification Hubs tier: Free (1M pushes, 500 devices), Basic or Standard.')
 @allowed(['Free', 'Basic', 'Standard'])
 param notificationHubsSku string = 'Free'
@@ -159,6 +162,18 @@ module signalR 'app/signalr.bicep' = {
   }
 }
 
+module redis 'app/redis.bicep' = {
+  scope: resourceGroup
+  dependsOn: [identity]
+  params: {
+    name: 'amr-${resourceToken}'
+    location: location
+    tags: tags
+    skuName: redisSku
+    appIdentityName: identityName
+  }
+}
+
 module communication 'app/communication.bicep' = {
   scope: resourceGroup
   dependsOn: [identity]
@@ -218,6 +233,7 @@ module functionApp 'app/function-app.bicep' = {
     serviceName: apiServiceName
     identityId: identity.outputs.id
     identityClientId: identity.outputs.clientId
+    identityPrincipalId: identity.outputs.principalId
     maximumInstanceCount: maximumInstanceCount
     instanceMemoryMB: instanceMemoryMB
     corsOrigins: corsOrigins
@@ -231,6 +247,7 @@ module functionApp 'app/function-app.bicep' = {
     cosmosDatabaseName: cosmos.outputs.databaseName
     signalREndpoint: signalR.outputs.endpoint
     signalRHubName: signalRHubName
+    redisEndpoint: redis.outputs.endpoint
     communicationEndpoint: communication.outputs.endpoint
     smsSender: smsSender
     authIssuer: authIssuer
@@ -255,6 +272,8 @@ output AZURE_COSMOS_DATABASE string = cosmos.outputs.databaseName
 output AZURE_STORAGE_ACCOUNT_NAME string = storage.outputs.name
 output AZURE_STORAGE_BLOB_ENDPOINT string = storage.outputs.blobEndpoint
 output AZURE_SIGNALR_ENDPOINT string = signalR.outputs.endpoint
+output AZURE_REDIS_NAME string = redis.outputs.name
+output AZURE_REDIS_ENDPOINT string = redis.outputs.endpoint
 output AZURE_COMMUNICATION_SERVICES_NAME string = communication.outputs.name
 output AZURE_COMMUNICATION_SERVICES_ENDPOINT string = communication.outputs.endpoint
 output AZURE_NOTIFICATION_HUBS_NAMESPACE string = notificationHubs.outputs.namespaceName

@@ -18,6 +18,7 @@ using Chat.Functions.Media;
 using Chat.Functions.Push;
 using Chat.Functions.Queues;
 using Chat.Functions.Realtime;
+using Chat.Functions.Redis;
 using Chat.Functions.Sms;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.Extensions.DependencyInjection;
@@ -44,6 +45,7 @@ public static class ChatServiceRegistration
         services.AddOptions<PushOptions>().BindConfiguration(PushOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<LimitsOptions>().BindConfiguration(LimitsOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<SessionCacheOptions>().BindConfiguration(SessionCacheOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<RedisOptions>().BindConfiguration(RedisOptions.Section).ValidateDataAnnotations().ValidateOnStart();
 
         services.AddSingleton<CosmosDatabase>();
         services.AddSingleton<IChatStore, CosmosChatStore>();
@@ -51,7 +53,9 @@ public static class ChatServiceRegistration
         services.AddSingleton<IReceiptStore, CosmosReceiptStore>();
         services.AddSingleton<IUserStore, CosmosUserStore>();
         services.AddSingleton<IDirectoryStore, CosmosDirectoryStore>();
-        services.AddSingleton<IPresenceStore, CosmosPresenceStore>();
+        services.AddSingleton<RedisConnectionFactory>();
+        services.AddSingleton<StackExchange.Redis.IConnectionMultiplexer>(sp => sp.GetRequiredService<RedisConnectionFactory>().Connect());
+        services.AddSingleton<IPresenceStore, RedisPresenceStore>();
         services.AddSingleton<IMediaStore, CosmosMediaStore>();
         services.AddSingleton<IMediaBlobs, BlobMediaStorage>();
         services.AddSingleton<IMediaJobs, QueuedMediaJobs>();

@@ -56,6 +56,7 @@ public static class LocalHostApp
 
         // The emulators must be up before anything else starts (the Cosmos initializer first of all).
         builder.Services.AddHostedService<LocalEmulators>();
+        builder.Services.AddHostedService<LocalGarnet>();
         builder.Services.AddChatBackend();
         builder.Services.AddMvcCore();
         builder.Services.AddSingleton<LocalSmsSink>();

@@ -10,9 +10,10 @@ param tags object
 @description('The azd service this app hosts (azure.yaml).')
 param serviceName string
 
-@description('Resource id and client id of the user-assigned identity the app runs as.')
+@description('Resource id, client id and object (principal) id of the user-assigned identity the app runs as.')
 param identityId string
 param identityClientId string
+param identityPrincipalId string
 
 @description('Flex Consumption: the largest number of instances the app may scale out to.')
 @minValue(40)
@@ -39,6 +40,9 @@ param cosmosDatabaseName string
 
 param signalREndpoint string
 param signalRHubName string
+
+@description('host:port of the Azure Managed Redis database.')
+param redisEndpoint string
 
 param communicationEndpoint string
 @description('The SMS sender (a number bought on the Communication Services resource, or an alphanumeric sender id).')
@@ -138,6 +142,10 @@ resource app 'Microsoft.Web/sites@2024-11-01' = {
       Auth__SigningKeys__0__Key: '@Microsoft.KeyVault(SecretUri=${authSigningKeyUri})'
       Auth__ActiveKeyId: authSigningKeyId
       Auth__RefreshTokenKey: '@Microsoft.KeyVault(SecretUri=${authRefreshTokenKeyUri})'
+
+      // Entra ID token of the identity as password, its object id as user name; TLS, no access key.
+      Redis__Endpoint: redisEndpoint
+      Redis__PrincipalId: identityPrincipalId
 
       Sms__Endpoint: communicationEndpoint
       Sms__From: smsSender

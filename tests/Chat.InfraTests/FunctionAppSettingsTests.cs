@@ -225,7 +225,8 @@ public sealed partial class FunctionAppSettingsTests
 
     /// <summary>
     /// The value a setting will have in Azure, as far as it can be known here: its literal when it has
-    /// one, a stand-in secret for a Key Vault reference, else a URL (each expression its own).
+    /// one, a stand-in secret for a Key Vault reference, a GUID for an identity's principal id, host:port
+    /// for a <c>format('{0}:{1}', ...)</c>, else a URL (each expression its own).
     /// </summary>
     private static string StandIn(ArmTemplate scope, JsonNode? value)
     {
@@ -241,6 +242,17 @@ public sealed partial class FunctionAppSettingsTests
         }
 
         var hash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)))[..12];
+        var traced = scope.Trace(value).Texts;
+        if (traced.Any(t => t.EndsWith(".principalId]", StringComparison.Ordinal)))
+        {
+            return new Guid(SHA256.HashData(Encoding.UTF8.GetBytes(text))[..16]).ToString(); // an object id
+        }
+
+        if (traced.Any(t => t.StartsWith("[format('{0}:{1}'", StringComparison.Ordinal)))
+        {
+            return $"x{hash}.resolved-at-deployment.invalid:10000"; // host:port
+        }
+
         return $"https://x{hash}.resolved-at-deployment.invalid/";
     }
 

@@ -2,6 +2,8 @@ namespace Chat.IntegrationTests;
 
 using Chat.Client;
 using Chat.IntegrationTests.Infrastructure;
+using Microsoft.Azure.Cosmos;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
 using Xunit;
 
@@ -74,10 +76,45 @@ public sealed class PresenceTests(BackendFixture backend) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Heartbeat_MakesNoCosmosRequest_AndIsReadBackFromRedis()
+    {
+        var cosmosRequests = new CountingHandler();
+        await using var counted = await TestHost.StartAsync(
+            backend.Cosmos.ConnectionString, backend.Storage.ConnectionString, time: clock, configureServices: s => s.AddSingleton<RequestHandler>(cosmosRequests));
+        var alice = await counted.NewUserAsync();
+        await alice.HeartbeatAsync(); // the first activity announces itself (Cosmos reads); later ones do not
+        clock.Advance(TimeSpan.FromSeconds(30));
+
+        var before = cosmosRequests.Count;
+        await alice.HeartbeatAsync();
+        var during = cosmosRequests.Count - before;
+
+        Assert.Equal(0, during);
+        var me = await alice.GetMeAsync();
+        Assert.True(cosmosRequests.Count > before + during, "the handler must see the profile read of GET /users/me");
+        Assert.True(me.Online);
+        Assert.Equal(clock.GetUtcNow().ToUnixTimeMilliseconds(), me.LastSeen!.Value.ToUnixTimeMilliseconds());
+    }
+
+    [Fact]
     public async Task Presence_Validates()
     {
         var alice = await host.NewUserAsync();
         await Expect.Validation("userIds", () => alice.GetPresenceAsync([]));
         await Expect.Validation("userIds", () => alice.GetPresenceAsync(Enumerable.Range(0, 101).Select(i => "u" + i)));
+    }
+
+    /// <summary>Counts every request the Cosmos SDK sends.</summary>
+    private sealed class CountingHandler : RequestHandler
+    {
+        private int count;
+
+        public int Count => Volatile.Read(ref count);
+
+        public override Task<ResponseMessage> SendAsync(RequestMessage request, CancellationToken cancellationToken)
+        {
+            Interlocked.Increment(ref count);
+            return base.SendAsync(request, cancellationToken);
+        }
     }
 }

@@ -10,7 +10,7 @@ using Microsoft.Extensions.Options;
 /// <summary>Profiles: read, update, contact lookup by phone number.</summary>
 public sealed class UserService(IUserStore users, IDirectoryStore directory, PresenceService presence, MediaService media, IRateLimiter limiter, IOptions<LimitsOptions> limits)
 {
-    /// <summary>Cost: 2 point reads (profile, presence).</summary>
+    /// <summary>Cost: 1 point read (profile) and 1 Redis round trip (presence).</summary>
     public async Task<UserView> GetMeAsync(string callerId, CancellationToken ct) =>
         await presence.DescribeAsync(callerId, await LoadAsync(callerId, ct), withPhone: true, ct);
 
@@ -52,7 +52,7 @@ public sealed class UserService(IUserStore users, IDirectoryStore directory, Pre
     }
 
     /// <summary>Another user's profile, without the phone number; presence only for chat partners.
-    /// Cost: 1 point read, and 2 single-partition queries + 1 point read for presence.</summary>
+    /// Cost: 1 point read, and 2 single-partition queries + 1 point read + 1 Redis round trip for presence.</summary>
     public async Task<UserView> GetAsync(string callerId, string userId, CancellationToken ct)
     {
         if (!Ids.IsWellFormed(userId))

@@ -24,12 +24,13 @@ public interface IRealtime
     Task<NegotiateResult> NegotiateAsync(string userId, DateTimeOffset notAfter, CancellationToken ct);
 }
 
-/// <summary>Last activity per user; a cache (e.g. Azure Managed Redis) can replace the store.</summary>
+/// <summary>Last activity per user (Azure Managed Redis; Garnet locally). Failures surface as
+/// <c>Unavailable</c>; callers degrade to "offline, last seen unknown".</summary>
 public interface IPresenceStore
 {
-    Task<DateTimeOffset?> GetLastActiveAsync(string userId, CancellationToken ct);
-
+    /// <summary>Last activity of up to 100 users in one round trip; users never seen are missing.</summary>
     Task<IReadOnlyDictionary<string, DateTimeOffset>> GetLastActiveAsync(IReadOnlyCollection<string> userIds, CancellationToken ct);
 
-    Task SetLastActiveAsync(string userId, DateTimeOffset at, CancellationToken ct);
+    /// <summary>Stores <paramref name="at"/> as the user's last activity and returns the one it replaced, in one round trip.</summary>
+    Task<DateTimeOffset?> SetLastActiveAsync(string userId, DateTimeOffset at, CancellationToken ct);
 }

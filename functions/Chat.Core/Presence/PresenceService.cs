@@ -7,26 +7,31 @@ using Chat.Core.Common;
 using Chat.Core.Errors;
 using Chat.Core.Ports;
 using Chat.Core.Realtime;
+using Microsoft.Extensions.Logging;
 
 public sealed record PresenceView(string UserId, bool Online, DateTimeOffset? LastSeen);
 
 /// <summary>
-/// Online means activity within the last 60 s. Activity is written at most once per user per
-/// 20 s (an in-memory gate per instance, then 1 point read and 1 upsert), and chat partners hear a
-/// <c>presence</c> event when a user comes back after 60 s or more.
+/// Online means activity within the last 60 s. Each instance writes a user's activity at most once
+/// per <see cref="CoalesceWindow"/> (1 Redis round trip that also returns the previous time, no
+/// Cosmos request), and chat partners hear a <c>presence</c> event when a user comes back after 60 s
+/// or more. When the presence store is unavailable, users read as offline with last seen unknown.
 /// </summary>
-public sealed class PresenceService(IPresenceStore store, IUserStore users, IChatStore chats, IRealtime realtime, TimeProvider time)
+public sealed partial class PresenceService(IPresenceStore store, IUserStore users, IChatStore chats, IRealtime realtime, TimeProvider time, ILogger<PresenceService> logger)
 {
     public static readonly TimeSpan OnlineWindow = TimeSpan.FromSeconds(60);
-    public static readonly TimeSpan WriteInterval = TimeSpan.FromSeconds(20);
+
+    /// <summary>Skipping writes within 5 s of this instance's last one makes "online" end at most 5 s early.</summary>
+    public static readonly TimeSpan CoalesceWindow = TimeSpan.FromSeconds(5);
 
     private readonly ConcurrentDictionary<string, DateTimeOffset> written = new(StringComparer.Ordinal);
 
-    /// <summary>Notes activity of <paramref name="userId"/>; usually free (the gate), else ~2 RU.</summary>
+    /// <summary>Notes activity of <paramref name="userId"/>. Cost: nothing within the coalesce window,
+    /// else 1 Redis round trip and 0 Cosmos requests (plus the announcement on coming back).</summary>
     public async Task RecordActivityAsync(string userId, CancellationToken ct)
     {
         var now = time.GetUtcNow();
-        if (written.TryGetValue(userId, out var last) && now - last < WriteInterval)
+        if (written.TryGetValue(userId, out var last) && now >= last && now - last < CoalesceWindow)
         {
             return;
         }
@@ -37,14 +42,7 @@ public sealed class PresenceService(IPresenceStore store, IUserStore users, ICha
             written.Clear(); // bounded memory; the worst case is one extra write per user
         }
 
-        var previous = await store.GetLastActiveAsync(userId, ct);
-        if (previous is { } p && now - p < WriteInterval)
-        {
-            written[userId] = p; // another instance wrote it just now
-            return;
-        }
-
-        await store.SetLastActiveAsync(userId, now, ct);
+        var previous = await store.SetLastActiveAsync(userId, now, ct);
         if (previous is null || now - previous.Value >= OnlineWindow)
         {
             await AnnounceAsync(userId, now, ct);
@@ -54,7 +52,7 @@ public sealed class PresenceService(IPresenceStore store, IUserStore users, ICha
     public bool IsOnline(DateTimeOffset? lastActive) => lastActive is { } at && time.GetUtcNow() - at < OnlineWindow;
 
     /// <summary>Presence of up to 100 users, as the caller may see it. Cost: the caller's contacts
-    /// (1 query + 1 point read per chat), 1 point read per user for the profile and one for presence.</summary>
+    /// (1 query + 1 point read per chat) and the profiles (1 point read per user) in Cosmos, then 1 MGET.</summary>
     public async Task<IReadOnlyList<PresenceView>> GetAsync(string callerId, IReadOnlyList<string> userIds, CancellationToken ct)
     {
         new Validator()
@@ -71,7 +69,7 @@ public sealed class PresenceService(IPresenceStore store, IUserStore users, ICha
     {
         var contacts = await ContactsAsync(callerId, ct);
         var visible = profiles.Where(p => contacts.Contains(p.UserId) && p.LastSeenVisibility != LastSeenVisibility.Nobody).Select(p => p.UserId).ToArray();
-        var activity = visible.Length == 0 ? new Dictionary<string, DateTimeOffset>() : await store.GetLastActiveAsync(visible, ct);
+        var activity = await ActivityAsync(visible, ct);
         return profiles.ToDictionary(
             p => p.UserId,
             p => activity.TryGetValue(p.UserId, out var at) ? new PresenceView(p.UserId, IsOnline(at), at) : new PresenceView(p.UserId, false, null),
@@ -83,13 +81,33 @@ public sealed class PresenceService(IPresenceStore store, IUserStore users, ICha
     {
         if (user.UserId == callerId)
         {
-            var mine = await store.GetLastActiveAsync(callerId, ct);
+            DateTimeOffset? mine = (await ActivityAsync([callerId], ct)).TryGetValue(callerId, out var own) ? own : null;
             return UserViews.Self(user, IsOnline(mine), mine);
         }
 
         var shared = await SharesChatAsync(callerId, user.UserId, ct);
-        var lastActive = shared ? await store.GetLastActiveAsync(user.UserId, ct) : null;
+        DateTimeOffset? lastActive = shared && (await ActivityAsync([user.UserId], ct)).TryGetValue(user.UserId, out var at) ? at : null;
         return UserViews.Public(user, IsOnline(lastActive), lastActive, withPhone);
+    }
+
+    /// <summary>Last activity of the users (1 MGET), or none when the store is unavailable: presence
+    /// is best effort, so a lost Redis shows "offline, last seen unknown" rather than failing the call.</summary>
+    private async Task<IReadOnlyDictionary<string, DateTimeOffset>> ActivityAsync(IReadOnlyCollection<string> userIds, CancellationToken ct)
+    {
+        if (userIds.Count == 0)
+        {
+            return new Dictionary<string, DateTimeOffset>();
+        }
+
+        try
+        {
+            return await store.GetLastActiveAsync(userIds, ct);
+        }
+        catch (ChatException e) when (e.Kind == ErrorKind.Unavailable)
+        {
+            LogPresenceUnavailable(logger, e, userIds.Count);
+            return new Dictionary<string, DateTimeOffset>();
+        }
     }
 
     /// <summary>Every user who shares a chat with <paramref name="userId"/>.</summary>
@@ -143,4 +161,7 @@ public sealed class PresenceService(IPresenceStore store, IUserStore users, ICha
             await realtime.SendToUsersAsync(partners, ClientMethods.Presence, new PresenceEvent(userId, true, now), ct);
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Presence of {Count} users could not be read; they show as offline, last seen unknown")]
+    private static partial void LogPresenceUnavailable(ILogger logger, Exception exception, int count);
 }

@@ -12,12 +12,12 @@ using Microsoft.Extensions.Options;
 /// <summary>
 /// Push notifications for members who are not online (API.md: no activity for 60 s).
 /// <para>On send (<see cref="PlanAsync"/>): one queue message per message, never one call per
-/// recipient. Chats with few recipients have presence read first (1 point read each, in parallel)
+/// recipient. Chats with few recipients have presence read first (1 Redis MGET)
 /// and queue nothing when everyone is online; larger groups queue every other member and leave the
 /// presence check to the dispatcher, so the request path stays O(1) in group size. A failure here is
 /// logged and never fails the send.</para>
 /// <para>Dispatch (<see cref="DispatchAsync"/>, queue-triggered, at least once): 3 point reads (chat,
-/// message, sender), 1 for the push log, 1 per candidate for presence, then 1 hub send per 20
+/// message, sender), 1 for the push log, 1 Redis MGET for presence, then 1 hub send per 20
 /// offline recipients (one template send reaches every platform) and 1 push-log upsert per send.
 /// Idempotent per (chat, seq, recipient); transient failures are retried with exponential back-off,
 /// permanent ones and exhausted retries go to the poison queue.</para>
@@ -54,15 +54,7 @@ public sealed partial class PushService(
         IReadOnlyList<string> offline = recipients;
         if (recipients.Length <= Options.InlinePresenceLimit)
         {
-            try
-            {
-                offline = await OfflineAsync(recipients, ct);
-            }
-            catch (ChatException e) when (e.Kind == ErrorKind.Unavailable)
-            {
-                LogPresenceUnavailable(logger, e, chat.ChatId, message.Seq); // the dispatcher checks again
-            }
-
+            offline = await OfflineAsync(chat.ChatId, message.Seq, recipients, ct);
             if (offline.Count == 0)
             {
                 return;
@@ -102,7 +94,7 @@ public sealed partial class PushService(
             .Where(id => id != message.SenderId && !notified.Contains(id) && chat.Member(id) is { } m && m.Sees(message.Seq))
             .Distinct(StringComparer.Ordinal)
             .ToArray();
-        var offline = candidates.Length == 0 ? [] : await OfflineAsync(candidates, ct);
+        var offline = candidates.Length == 0 ? [] : await OfflineAsync(job.ChatId, job.Seq, candidates, ct);
         if (offline.Count == 0)
         {
             return;
@@ -197,9 +189,21 @@ public sealed partial class PushService(
             && next.SentAt.UtcTicks / span == message.SentAt.UtcTicks / span;
     }
 
-    private async Task<IReadOnlyList<string>> OfflineAsync(IReadOnlyCollection<string> userIds, CancellationToken ct)
+    /// <summary>The users not online (1 MGET); all of them when presence cannot be read, as a push too
+    /// many beats a message nobody hears of.</summary>
+    private async Task<IReadOnlyList<string>> OfflineAsync(string chatId, long seq, IReadOnlyCollection<string> userIds, CancellationToken ct)
     {
-        var active = await presence.GetLastActiveAsync(userIds, ct);
+        IReadOnlyDictionary<string, DateTimeOffset> active;
+        try
+        {
+            active = await presence.GetLastActiveAsync(userIds, ct);
+        }
+        catch (ChatException e) when (e.Kind == ErrorKind.Unavailable)
+        {
+            LogPresenceUnavailable(logger, e, chatId, seq);
+            return userIds.ToArray();
+        }
+
         var now = time.GetUtcNow();
         return userIds.Where(id => !active.TryGetValue(id, out var at) || now - at >= PresenceService.OnlineWindow).ToArray();
     }
@@ -219,7 +223,7 @@ public sealed partial class PushService(
         LogRetrying(logger, error, remaining.ChatId, remaining.Seq, next.Attempt, delay);
     }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Presence of chat {ChatId} seq {Seq} could not be read; the push job goes to every recipient")]
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Presence of chat {ChatId} seq {Seq} could not be read; every recipient counts as offline")]
     private static partial void LogPresenceUnavailable(ILogger logger, Exception exception, string chatId, long seq);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "The push job of chat {ChatId} seq {Seq} could not be queued")]

@@ -13,7 +13,7 @@ public sealed class CosmosDatabase : IDisposable
 {
     private readonly CosmosOptions options;
 
-    public CosmosDatabase(IOptions<CosmosOptions> options, TokenCredential? credential = null)
+    public CosmosDatabase(IOptions<CosmosOptions> options, TokenCredential? credential = null, IEnumerable<RequestHandler>? handlers = null)
     {
         this.options = options.Value;
         var clientOptions = new CosmosClientOptions
@@ -29,6 +29,10 @@ public sealed class CosmosDatabase : IDisposable
             EnableContentResponseOnWrite = false,
             ApplicationName = "chat-functions",
         };
+        foreach (var handler in handlers ?? [])
+        {
+            clientOptions.CustomHandlers.Add(handler); // e.g. a test counting the requests of a route
+        }
 
         var isLocal = this.options.ConnectionString?.Contains("127.0.0.1", StringComparison.Ordinal) == true
             || this.options.ConnectionString?.Contains("localhost", StringComparison.OrdinalIgnoreCase) == true;

@@ -8,7 +8,8 @@ using Microsoft.Azure.Functions.Worker;
 
 public sealed class PresenceFunctions(PresenceService presence)
 {
-    /// <summary>204: the activity itself is recorded by the pipeline, as for every authenticated call.</summary>
+    /// <summary>204: the activity itself is recorded by the pipeline, as for every authenticated call.
+    /// Cost: 0 Cosmos requests and at most 1 Redis round trip.</summary>
     [Function(nameof(Heartbeat))]
     public IActionResult Heartbeat([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "presence/heartbeat")] HttpRequest req)
     {
@@ -16,6 +17,7 @@ public sealed class PresenceFunctions(PresenceService presence)
         return new NoContentResult();
     }
 
+    /// <summary>Cost: 1 Redis MGET for up to 100 users, plus the visibility check's Cosmos reads.</summary>
     [Function(nameof(GetPresence))]
     public async Task<IActionResult> GetPresence([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "presence")] HttpRequest req)
     {

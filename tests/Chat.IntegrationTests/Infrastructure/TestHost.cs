@@ -67,6 +67,7 @@ public sealed class TestHost : IAsyncDisposable
             ["Limits:LookupsPerMinute"] = "1000000",
             ["Limits:GroupJoinsPerMinute"] = "1000000",
             ["Logging:LogLevel:Default"] = "Warning",
+            ["Redis:ConnectionString"] = GarnetStandIn.Shared.ConnectionString,
         };
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
         {
@@ -142,6 +143,9 @@ public sealed class BackendFixture : IAsyncLifetime
     public Azurite Storage { get; private set; } = null!;
 
     public TestHost Host { get; private set; } = null!;
+
+    /// <summary>The run's Garnet, which every host uses unless its settings name another.</summary>
+    public GarnetStandIn Redis => GarnetStandIn.Shared;
 
     public async Task InitializeAsync()
     {

@@ -65,6 +65,21 @@ public sealed class PushDispatchTests
     }
 
     [Fact]
+    public async Task Dispatch_PresenceUnavailable_PushesEveryCandidateAsOffline_WithoutRetrying()
+    {
+        var (chat, _) = Group(3);
+        h.LastActive["bob"] = Now; // online, but the store cannot say so
+        h.Presence.Setup(p => p.GetLastActiveAsync(It.IsAny<IReadOnlyCollection<string>>(), It.IsAny<CancellationToken>()))
+            .ThrowsAsync(Chat.Core.Errors.ChatErrors.Unavailable("presence store", TimeSpan.FromSeconds(1)));
+
+        await Service.DispatchAsync(Job(chat, Others(chat)), None);
+
+        Assert.Equal(Others(chat).Order(StringComparer.Ordinal), Assert.Single(sent).UserIds);
+        Assert.Empty(requeued);
+        Assert.Empty(poisoned);
+    }
+
+    [Fact]
     public async Task Dispatch_Group_TitleIsTheGroup_BodyNamesTheSender()
     {
         var (chat, _) = Group(3);

@@ -23,39 +23,95 @@ public sealed class PresenceServiceTests
     }
 
     [Fact]
-    public async Task RecordActivity_AgainWithin20s_WritesNothing_AndReadsNothing()
+    public async Task RecordActivity_AgainWithinTheCoalesceWindow_TouchesTheStoreOnce()
     {
         await h.RecordAsync("alice");
-        h.Time.Advance(TimeSpan.FromSeconds(19));
+        h.Time.Advance(PresenceService.CoalesceWindow - TimeSpan.FromMilliseconds(1));
 
         await h.RecordAsync("alice");
 
         h.Store.Verify(s => s.SetLastActiveAsync("alice", It.IsAny<DateTimeOffset>(), It.IsAny<CancellationToken>()), Times.Once);
-        h.Store.Verify(s => s.GetLastActiveAsync("alice", It.IsAny<CancellationToken>()), Times.Once);
+        h.Store.Verify(s => s.GetLastActiveAsync(It.IsAny<IReadOnlyCollection<string>>(), It.IsAny<CancellationToken>()), Times.Never);
         Assert.Equal(TestClock.Start, h.LastActive["alice"]);
     }
 
     [Fact]
-    public async Task RecordActivity_After20s_WritesAgain()
+    public async Task RecordActivity_AfterTheCoalesceWindow_WritesAgain_WithoutARead()
     {
         await h.RecordAsync("alice");
-        h.Time.Advance(TimeSpan.FromSeconds(20));
+        h.Time.Advance(PresenceService.CoalesceWindow);
 
         await h.RecordAsync("alice");
 
         h.Store.Verify(s => s.SetLastActiveAsync("alice", It.IsAny<DateTimeOffset>(), It.IsAny<CancellationToken>()), Times.Exactly(2));
-        Assert.Equal(TestClock.Start.AddSeconds(20), h.LastActive["alice"]);
+        h.Store.Verify(s => s.GetLastActiveAsync(It.IsAny<IReadOnlyCollection<string>>(), It.IsAny<CancellationToken>()), Times.Never);
+        Assert.Equal(TestClock.Start + PresenceService.CoalesceWindow, h.LastActive["alice"]);
     }
 
     [Fact]
-    public async Task RecordActivity_AnotherInstanceWroteWithin20s_WritesNothing()
+    public async Task RecordActivity_EveryHeartbeat_Writes_SoOnlineEndsAtMostTheWindowEarly()
     {
+        // A heartbeat every 30 s is past the coalesce window: every one is written.
+        for (var i = 0; i < 4; i++)
+        {
+            await h.RecordAsync("alice");
+            h.Time.Advance(TimeSpan.FromSeconds(30));
+        }
+
+        h.Store.Verify(s => s.SetLastActiveAsync("alice", It.IsAny<DateTimeOffset>(), It.IsAny<CancellationToken>()), Times.Exactly(4));
+        Assert.Equal(TestClock.Start.AddSeconds(90), h.LastActive["alice"]);
+    }
+
+    [Fact]
+    public async Task RecordActivity_AnotherInstanceWroteJustNow_WritesAndTellsNobody()
+    {
+        h.AddChat(ChatBuilder.Direct("alice", "bob").Build());
         h.LastActive["alice"] = TestClock.Start.AddSeconds(-5);
 
         await h.RecordAsync("alice");
 
-        h.Store.Verify(s => s.SetLastActiveAsync(It.IsAny<string>(), It.IsAny<DateTimeOffset>(), It.IsAny<CancellationToken>()), Times.Never);
+        Assert.Equal(TestClock.Start, h.LastActive["alice"]);
         h.Realtime.VerifyNoOtherCalls();
+    }
+
+    [Fact]
+    public async Task RecordActivity_StoreUnavailable_Throws_AndTheNextCallWithinTheWindowSkipsIt()
+    {
+        h.BreakStore();
+
+        var error = await Assert.ThrowsAsync<ChatException>(() => h.RecordAsync("alice"));
+        await h.RecordAsync("alice");
+
+        Assert.Equal(ErrorKind.Unavailable, error.Kind);
+        h.Store.Verify(s => s.SetLastActiveAsync("alice", It.IsAny<DateTimeOffset>(), It.IsAny<CancellationToken>()), Times.Once);
+        h.Realtime.VerifyNoOtherCalls();
+    }
+
+    [Fact]
+    public async Task Get_StoreUnavailable_ShowsOfflineWithoutLastSeen_AndWarns()
+    {
+        h.AddChat(ChatBuilder.Direct("alice", "bob").Build());
+        h.LastActive["bob"] = TestClock.Start;
+        h.BreakStore();
+
+        var views = await Service.GetAsync("alice", ["bob"], None);
+
+        Assert.Equal(new PresenceView("bob", false, null), Assert.Single(views));
+        h.VerifyWarned(Times.Once());
+    }
+
+    [Fact]
+    public async Task Describe_StoreUnavailable_ShowsOfflineWithoutLastSeen()
+    {
+        h.AddChat(ChatBuilder.Direct("alice", "bob").Build());
+        h.BreakStore();
+
+        var partner = await Service.DescribeAsync("alice", ChatHarness.Account("bob"), withPhone: false, None);
+        var self = await Service.DescribeAsync("alice", ChatHarness.Account("alice"), withPhone: true, None);
+
+        Assert.Equal((false, (DateTimeOffset?)null), (partner.Online, partner.LastSeen));
+        Assert.Equal((false, (DateTimeOffset?)null), (self.Online, self.LastSeen));
+        h.VerifyWarned(Times.Exactly(2));
     }
 
     [Fact]

@@ -4,8 +4,10 @@ using System.Collections.Concurrent;
 using Chat.Core.Accounts;
 using Chat.Core.Chats;
 using Chat.Core.Common;
+using Chat.Core.Errors;
 using Chat.Core.Ports;
 using Chat.Core.Presence;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Time.Testing;
 using Moq;
 
@@ -23,14 +25,16 @@ public sealed class PresenceHarness
     {
         Time = time ?? TestClock.New();
 
-        Store.Setup(s => s.GetLastActiveAsync(It.IsAny<string>(), It.IsAny<CancellationToken>()))
-            .ReturnsAsync((string id, CancellationToken _) => LastActive.TryGetValue(id, out var at) ? at : null);
         Store.Setup(s => s.GetLastActiveAsync(It.IsAny<IReadOnlyCollection<string>>(), It.IsAny<CancellationToken>()))
             .ReturnsAsync((IReadOnlyCollection<string> ids, CancellationToken _) =>
                 (IReadOnlyDictionary<string, DateTimeOffset>)ids.Where(LastActive.ContainsKey).ToDictionary(id => id, id => LastActive[id], StringComparer.Ordinal));
         Store.Setup(s => s.SetLastActiveAsync(It.IsAny<string>(), It.IsAny<DateTimeOffset>(), It.IsAny<CancellationToken>()))
-            .Callback((string id, DateTimeOffset at, CancellationToken _) => LastActive[id] = at)
-            .Returns(Task.CompletedTask);
+            .ReturnsAsync((string id, DateTimeOffset at, CancellationToken _) =>
+            {
+                DateTimeOffset? previous = LastActive.TryGetValue(id, out var p) ? p : null;
+                LastActive[id] = at;
+                return previous;
+            });
 
         Users.Setup(u => u.GetAsync(It.IsAny<string>(), It.IsAny<CancellationToken>()))
             .ReturnsAsync((string id, CancellationToken _) => new Versioned<UserAccount>(Profile(id), "u"));
@@ -42,7 +46,8 @@ public sealed class PresenceHarness
         Chats.Setup(c => c.GetAsync(It.IsAny<string>(), It.IsAny<CancellationToken>()))
             .ReturnsAsync((string id, CancellationToken _) => chats.GetValueOrDefault(id));
 
-        Service = new PresenceService(Store.Object, Users.Object, Chats.Object, Realtime.Object, Time);
+        Logger.Setup(l => l.IsEnabled(It.IsAny<LogLevel>())).Returns(true);
+        Service = new PresenceService(Store.Object, Users.Object, Chats.Object, Realtime.Object, Time, Logger.Object);
     }
 
     public Mock<IPresenceStore> Store { get; } = new();
@@ -54,6 +59,8 @@ public sealed class PresenceHarness
     public Mock<IRealtime> Realtime { get; } = new();
 
     public FakeTimeProvider Time { get; }
+
+    public Mock<ILogger<PresenceService>> Logger { get; } = new();
 
     public ConcurrentDictionary<string, DateTimeOffset> LastActive { get; } = new(StringComparer.Ordinal);
 
@@ -76,6 +83,19 @@ public sealed class PresenceHarness
 
     public void HideLastSeen(string userId) =>
         profiles[userId] = ChatHarness.Account(userId) with { LastSeenVisibility = LastSeenVisibility.Nobody };
+
+    /// <summary>Makes every presence read and write fail as a lost Redis does.</summary>
+    public void BreakStore()
+    {
+        var down = ChatErrors.Unavailable("presence store", TimeSpan.FromSeconds(1));
+        Store.Setup(s => s.GetLastActiveAsync(It.IsAny<IReadOnlyCollection<string>>(), It.IsAny<CancellationToken>())).ThrowsAsync(down);
+        Store.Setup(s => s.SetLastActiveAsync(It.IsAny<string>(), It.IsAny<DateTimeOffset>(), It.IsAny<CancellationToken>())).ThrowsAsync(down);
+    }
+
+    public void VerifyWarned(Times times) =>
+        Logger.Verify(
+            l => l.Log(LogLevel.Warning, It.IsAny<EventId>(), It.IsAny<It.IsAnyType>(), It.IsAny<Exception?>(), It.IsAny<Func<It.IsAnyType, Exception?, string>>()),
+            times);
 
     public Task RecordAsync(string userId) => Service.RecordActivityAsync(userId, CancellationToken.None);
 

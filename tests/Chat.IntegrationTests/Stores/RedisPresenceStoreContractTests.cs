@@ -1,0 +1,124 @@
+namespace Chat.IntegrationTests.Stores;
+
+using Chat.Core.Errors;
+using Chat.Core.Ports;
+using Chat.Functions.Redis;
+using Chat.IntegrationTests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using StackExchange.Redis;
+using StackExchange.Redis.Profiling;
+using Xunit;
+
+/// <summary>The contract of <see cref="IPresenceStore"/>, run against <see cref="RedisPresenceStore"/> on Garnet;
+/// every operation is also profiled to count its round trips.</summary>
+public sealed class RedisPresenceStoreContractTests : IDisposable
+{
+    private static readonly CancellationToken Ct = CancellationToken.None;
+    private static readonly DateTimeOffset At = new(2026, 12, 1, 10, 0, 0, 123, TimeSpan.Zero);
+
+    private readonly IConnectionMultiplexer redis;
+    private readonly RedisPresenceStore store;
+    private ProfilingSession session = new();
+
+    public RedisPresenceStoreContractTests()
+    {
+        redis = Connect(GarnetStandIn.Shared.ConnectionString);
+        redis.RegisterProfiler(() => session);
+        store = new RedisPresenceStore(redis, Options.Create(new RedisOptions { ConnectionString = GarnetStandIn.Shared.ConnectionString }));
+    }
+
+    public void Dispose() => redis.Dispose();
+
+    [Fact]
+    public async Task Set_ThenGet_ReturnsTheTime_ToTheMillisecond()
+    {
+        var id = StoreData.NewId("u_");
+
+        await store.SetLastActiveAsync(id, At, Ct);
+
+        Assert.Equal(At, (await store.GetLastActiveAsync([id], Ct))[id]);
+    }
+
+    [Fact]
+    public async Task Set_ReturnsThePreviousTime_NullTheFirstTime_InOneRoundTrip()
+    {
+        var id = StoreData.NewId("u_");
+
+        var (first, commands) = await ProfiledAsync(() => store.SetLastActiveAsync(id, At, Ct));
+        var second = await store.SetLastActiveAsync(id, At.AddSeconds(30), Ct);
+
+        Assert.Null(first);
+        Assert.Equal(At, second);
+        Assert.Equal(["SET"], commands);
+        Assert.Equal(At.AddSeconds(30), (await store.GetLastActiveAsync([id], Ct))[id]);
+    }
+
+    [Fact]
+    public async Task Get_100Users_IsOneMget_AndOmitsThoseNeverSeen()
+    {
+        var ids = Enumerable.Range(0, 100).Select(_ => StoreData.NewId("u_")).ToArray();
+        for (var i = 0; i < ids.Length; i += 2)
+        {
+            await store.SetLastActiveAsync(ids[i], At.AddSeconds(i), Ct);
+        }
+
+        var (found, commands) = await ProfiledAsync(() => store.GetLastActiveAsync(ids, Ct));
+
+        Assert.Equal(["MGET"], commands);
+        Assert.Equal(50, found.Count);
+        for (var i = 0; i < ids.Length; i++)
+        {
+            Assert.Equal(i % 2 == 0, found.TryGetValue(ids[i], out var at));
+            Assert.Equal(i % 2 == 0 ? At.AddSeconds(i) : default, at);
+        }
+    }
+
+    [Fact]
+    public async Task Set_KeepsTheKeyForTheRetention_RenewedOnEveryWrite()
+    {
+        var id = StoreData.NewId("u_");
+        var key = RedisPresenceStore.Key(id);
+
+        await store.SetLastActiveAsync(id, At, Ct);
+        await redis.GetDatabase().KeyExpireAsync(key, TimeSpan.FromDays(1));
+        await store.SetLastActiveAsync(id, At.AddMinutes(1), Ct);
+
+        var ttl = await redis.GetDatabase().KeyTimeToLiveAsync(key);
+        Assert.NotNull(ttl);
+        Assert.InRange(ttl.Value, TimeSpan.FromDays(30) - TimeSpan.FromMinutes(1), TimeSpan.FromDays(30));
+    }
+
+    [Fact]
+    public async Task NothingListening_IsUnavailable_WithinTheBudget()
+    {
+        var deadPort = Ports.Free();
+        using var dead = Connect($"127.0.0.1:{deadPort}");
+        var unreachable = new RedisPresenceStore(dead, Options.Create(new RedisOptions { ConnectionString = $"127.0.0.1:{deadPort}" }));
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+
+        var read = await Assert.ThrowsAsync<ChatException>(() => unreachable.GetLastActiveAsync(["u_1"], Ct));
+        var write = await Assert.ThrowsAsync<ChatException>(() => unreachable.SetLastActiveAsync("u_1", At, Ct));
+
+        Assert.Equal((ErrorKind.Unavailable, ErrorKind.Unavailable), (read.Kind, write.Kind));
+        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(2), $"took {watch.Elapsed}");
+    }
+
+    public static IConnectionMultiplexer Connect(string connectionString)
+    {
+        var services = new ServiceCollection().BuildServiceProvider();
+        var factory = new RedisConnectionFactory(Options.Create(new RedisOptions { ConnectionString = connectionString }), services, TimeProvider.System, NullLoggerFactory.Instance);
+        return factory.Connect();
+    }
+
+    /// <summary>Runs <paramref name="call"/> in a profiling session of its own and names the commands it sent.</summary>
+    private async Task<(T Result, string[] Commands)> ProfiledAsync<T>(Func<Task<T>> call)
+    {
+        var mine = new ProfilingSession();
+        session = mine;
+        var result = await call();
+        session = new ProfilingSession();
+        return (result, mine.FinishProfiling().Select(c => c.Command).ToArray());
+    }
+}
