@@ -2,8 +2,12 @@ namespace Chat.LocalHost;
 
 using Chat.Functions;
 using Chat.Functions.Http;
+using Chat.Functions.Telemetry;
 using Chat.LocalHost.Queues;
 using Chat.LocalHost.SignalR;
+using OpenTelemetry;
+using OpenTelemetry.Metrics;
+using OpenTelemetry.Trace;
 
 /// <summary>The local host: Chat.Functions' triggers on their own routes, plus the local stand-ins.</summary>
 public static class LocalHostApp
@@ -40,6 +44,9 @@ public static class LocalHostApp
         // The emulators must be up before anything else starts (the Cosmos initializer first of all).
         builder.Services.AddHostedService<LocalEmulators>();
         builder.Services.AddChatBackend();
+        builder.Services.AddChatTelemetry(builder.Configuration, telemetry => telemetry
+            .WithTracing(tracing => tracing.AddAspNetCoreInstrumentation())
+            .WithMetrics(metrics => metrics.AddAspNetCoreInstrumentation()));
         builder.Services.AddMvcCore();
         builder.Services.AddSingleton<LocalSmsSink>();
         builder.Services.AddSingleton<LocalNotificationHubSink>();

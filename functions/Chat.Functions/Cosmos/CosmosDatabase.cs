@@ -4,6 +4,7 @@ using System.Net;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Azure.Core;
+using Chat.Core.Common;
 using Chat.Core.Errors;
 using Microsoft.Azure.Cosmos;
 using Microsoft.Extensions.Options;
@@ -13,7 +14,7 @@ public sealed class CosmosDatabase : IDisposable
 {
     private readonly CosmosOptions options;
 
-    public CosmosDatabase(IOptions<CosmosOptions> options, TokenCredential? credential = null)
+    public CosmosDatabase(IOptions<CosmosOptions> options, ChatMetrics metrics, TokenCredential? credential = null)
     {
         this.options = options.Value;
         var clientOptions = new CosmosClientOptions
@@ -28,7 +29,11 @@ public sealed class CosmosDatabase : IDisposable
             },
             EnableContentResponseOnWrite = false,
             ApplicationName = "chat-functions",
+
+            // Spans on ActivitySource "Azure.Cosmos.Operation" (only built while a tracer listens).
+            CosmosClientTelemetryOptions = new CosmosClientTelemetryOptions { DisableDistributedTracing = false },
         };
+        clientOptions.CustomHandlers.Add(new CosmosMetricsHandler(metrics, [CosmosModel.Chats, CosmosModel.Users, CosmosModel.Directory]));
 
         var isLocal = this.options.ConnectionString?.Contains("127.0.0.1", StringComparison.Ordinal) == true
             || this.options.ConnectionString?.Contains("localhost", StringComparison.OrdinalIgnoreCase) == true;
