@@ -7,8 +7,8 @@ using Microsoft.Azure.Cosmos;
 /// Counts every request the Cosmos DB client sends and the request units it was charged, by operation
 /// and container (<see cref="ChatMetrics.CosmosRequests"/>). It sits in the client's pipeline ahead of
 /// the SDK's retry handler, so a call is one request however often the SDK retried it, and a query is
-/// one request per page. The operation comes from the REST request (method, resource, the query, upsert
-/// and batch headers), the container from the URI; both are constant strings.
+/// one request per page. The operation comes from the request (method, link, the query, upsert and batch
+/// headers), the container from the link; both are constant strings.
 /// Cost, measured (Release, 2-core VM at load ~16): ~1 µs and one 72-byte Task per request, mostly the
 /// SDK's header lookups and its parse of the charge; a gateway round trip is 1-10 ms.
 /// </summary>
@@ -35,32 +35,32 @@ public sealed class CosmosMetricsHandler(ChatMetrics metrics, string[] container
         }
     }
 
-    /// <summary>The SDK's operation name, read from what the REST API sees: <c>dbs/{db}/colls/{coll}/docs[/{id}]</c>.</summary>
+    /// <summary>The SDK's operation name, from what its requests carry: an item's own link
+    /// (<c>dbs/{db}/colls/{coll}/docs/{id}</c>) for point reads, replaces, deletes and patches, the container's
+    /// link for creates, upserts, queries and batches (told apart by their headers).</summary>
     public static string Operation(RequestMessage request)
     {
         var path = Path(request.RequestUri);
-        var segments = path.Count('/') + 1;
-        if (!IsItems(path, segments))
-        {
-            return Metadata;
-        }
-
-        var feed = segments % 2 == 1;
+        var resource = Resource(path, out var isFeed);
+        var items = resource.SequenceEqual("docs");
         return request.Method.Method switch
         {
-            "GET" => feed ? "ReadFeed" : "Read",
-            "PUT" => "Replace",
-            "DELETE" => "Delete",
-            "PATCH" => "Patch",
-            "POST" when request.Headers["x-ms-cosmos-is-query-plan-request"] is not null => "QueryPlan",
-            "POST" when request.Headers["x-ms-documentdb-isquery"] is not null
-                || string.Equals(request.Headers.ContentType, "application/query+json", StringComparison.OrdinalIgnoreCase) => "Query",
-            "POST" when request.Headers["x-ms-cosmos-is-batch-request"] is not null => "Batch",
-            "POST" when string.Equals(request.Headers["x-ms-documentdb-is-upsert"], bool.TrueString, StringComparison.OrdinalIgnoreCase) => "Upsert",
-            "POST" => "Create",
+            "GET" when items => isFeed ? "ReadFeed" : "Read",
+            "PUT" when items && !isFeed => "Replace",
+            "DELETE" when items && !isFeed => "Delete",
+            "PATCH" when items && !isFeed => "Patch",
+            "POST" when (items && isFeed) || (!isFeed && resource.SequenceEqual("colls")) => ItemPost(request),
             _ => Metadata,
         };
     }
+
+    /// <summary>A POST to a container: the query plan, query, batch and upsert headers, else a create.</summary>
+    private static string ItemPost(RequestMessage request) =>
+        request.Headers["x-ms-cosmos-is-query-plan-request"] is not null ? "QueryPlan"
+        : request.Headers["x-ms-documentdb-isquery"] is not null || string.Equals(request.Headers.ContentType, "application/query+json", StringComparison.OrdinalIgnoreCase) ? "Query"
+        : request.Headers["x-ms-cosmos-is-batch-request"] is not null ? "Batch"
+        : string.Equals(request.Headers["x-ms-documentdb-is-upsert"], bool.TrueString, StringComparison.OrdinalIgnoreCase) ? "Upsert"
+        : "Create";
 
     /// <summary>The container a request addresses, as one of the known names (an unknown one is "other").</summary>
     public string Container(Uri? uri)
@@ -88,19 +88,21 @@ public sealed class CosmosMetricsHandler(ChatMetrics metrics, string[] container
 
     private static ReadOnlySpan<char> Path(Uri? uri) => uri is null ? default : uri.OriginalString.AsSpan().Trim('/');
 
-    /// <summary>Segments alternate type and id; the resource is the last type: <c>docs</c> means items.</summary>
-    private static bool IsItems(ReadOnlySpan<char> path, int segments)
+    /// <summary>Segments alternate type and id: the resource is the last type; an odd count names a feed of it.</summary>
+    private static ReadOnlySpan<char> Resource(ReadOnlySpan<char> path, out bool isFeed)
     {
-        var typeIndex = segments % 2 == 1 ? segments - 1 : segments - 2;
+        var segments = path.IsEmpty ? 0 : path.Count('/') + 1;
+        isFeed = segments % 2 == 1;
+        var typeIndex = isFeed ? segments - 1 : segments - 2;
         var index = 0;
         foreach (var range in path.Split('/'))
         {
             if (index++ == typeIndex)
             {
-                return path[range].SequenceEqual("docs");
+                return path[range];
             }
         }
 
-        return false;
+        return default;
     }
 }
