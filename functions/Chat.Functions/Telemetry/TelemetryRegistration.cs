@@ -8,6 +8,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using OpenTelemetry;
+using OpenTelemetry.Logs;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
 using OpenTelemetry.Trace;
@@ -27,8 +28,8 @@ public static class TelemetryRegistration
 
     /// <summary>
     /// Traces (the host's own spans, HttpClient calls to SignalR, Notification Hubs and SMS, the Cosmos DB
-    /// and Storage SDKs' "Azure.*" sources) and metrics (the "Chat" meter, HttpClient, the runtime), sent
-    /// to Application Insights when its connection string is set and to OTLP when an endpoint is set.
+    /// and Storage SDKs' "Azure.*" sources), metrics (the "Chat" meter, HttpClient, the runtime) and logs,
+    /// sent to Application Insights when its connection string is set and to OTLP when an endpoint is set.
     /// With neither, no OpenTelemetry provider is registered at all: nothing samples, nothing exports,
     /// nothing starts. <paramref name="host"/> adds what only one host has (the Functions worker's
     /// defaults, ASP.NET Core's spans) and runs only when something exports.
@@ -65,12 +66,16 @@ public static class TelemetryRegistration
                     ? new ManagedIdentityCredential(ManagedIdentityId.FromUserAssignedClientId(clientId))
                     : provider.GetRequiredService<TokenCredential>();
             });
-            telemetry.WithTracing(tracing => tracing.AddAzureMonitorTraceExporter()).WithMetrics(metrics => metrics.AddAzureMonitorMetricExporter());
+            // Logs too: UseFunctionsWorkerDefaults tells the host not to send the worker's logs a second time.
+            telemetry
+                .WithTracing(tracing => tracing.AddAzureMonitorTraceExporter())
+                .WithMetrics(metrics => metrics.AddAzureMonitorMetricExporter())
+                .WithLogging(logging => logging.AddAzureMonitorLogExporter());
         }
 
         if (options.ExportsToOtlp)
         {
-            // Endpoint, protocol and headers from the standard OTEL_EXPORTER_OTLP_* settings; logs go there too.
+            // Endpoint, protocol and headers from the standard OTEL_EXPORTER_OTLP_* settings.
             telemetry.UseOtlpExporter();
         }
 
