@@ -50,6 +50,7 @@ public static class LocalHostApp
         builder.Services.AddMvcCore();
         builder.Services.AddSingleton<LocalSmsSink>();
         builder.Services.AddSingleton<LocalNotificationHubSink>();
+        builder.Services.AddSingleton<LocalMetricsSink>();
         builder.Services.AddLocalSignalRService();
         builder.Services.AddHostedService<QueueTriggerHost>();
         builder.Services.AddHostedService<TimerTriggerHost>();
@@ -66,6 +67,7 @@ public static class LocalHostApp
         app.MapPost("/sms", (HttpContext context, LocalSmsSink sink) => sink.ReceiveAsync(context));
         app.MapGet("/_local/sms", (string? phoneNumber, LocalSmsSink sink) => Results.Json(sink.For(phoneNumber), ChatJson.Options));
         app.Services.GetRequiredService<LocalNotificationHubSink>().Map(app);
+        app.Services.GetRequiredService<LocalMetricsSink>().Map(app);
         return app;
     }
 

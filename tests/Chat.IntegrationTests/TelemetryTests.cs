@@ -3,6 +3,7 @@ namespace Chat.IntegrationTests;
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
+using System.Text.Json;
 using Chat.Core.Common;
 using Chat.Functions.Cosmos;
 using Chat.Functions.Queues;
@@ -81,6 +82,23 @@ public sealed class TelemetryTests(BackendFixture backend) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task LocalMetricsEndpoint_ServesTheTotalsOfThisHost_ForToolsOutsideTheProcess()
+    {
+        var alice = await host.NewUserAsync();
+        var bob = await host.NewUserAsync();
+        var chat = await alice.OpenDirectAsync(bob.UserId);
+        var before = await CosmosTotalAsync(alice, "Create", CosmosModel.Chats);
+
+        await alice.SendTextAsync(chat.ChatId, "one");
+        await alice.SendTextAsync(chat.ChatId, "two");
+
+        Assert.Equal(before + 4, await CosmosTotalAsync(alice, "Create", CosmosModel.Chats));
+        using var sent = await alice.SendRawAsync(HttpMethod.Get, "_local/metrics?instrument=" + ChatMetrics.MessagesSent);
+        using var document = JsonDocument.Parse(await sent.Content.ReadAsStringAsync());
+        Assert.Equal(2, document.RootElement.EnumerateArray().Sum(t => t.GetProperty("count").GetInt64()));
+    }
+
+    [Fact]
     public async Task PushJob_RecordsItsQueueAge_AndThePushLatency()
     {
         var alice = await host.NewUserAsync();
@@ -134,6 +152,16 @@ public sealed class TelemetryTests(BackendFixture backend) : IAsyncLifetime
         await Expect.Eventually(() => Task.FromResult(collector.Received.Contains("/v1/traces") && collector.Received.Contains("/v1/metrics")), TimeSpan.FromSeconds(30), "the exporter posts traces and metrics");
         Assert.Contains("Azure.Cosmos.Operation", sources);
         Assert.Contains("System.Net.Http", sources);
+    }
+
+    private static async Task<long> CosmosTotalAsync(Chat.Client.ChatClient client, string operation, string container)
+    {
+        using var response = await client.SendRawAsync(HttpMethod.Get, "_local/metrics?instrument=" + ChatMetrics.CosmosRequests);
+        using var document = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        return document.RootElement.EnumerateArray()
+            .Where(t => t.GetProperty("tags").GetProperty(ChatMetrics.OperationTag).GetString() == operation
+                && t.GetProperty("tags").GetProperty(ChatMetrics.ContainerTag).GetString() == container)
+            .Sum(t => t.GetProperty("count").GetInt64());
     }
 
     private double CosmosRequests(string operation, string container) =>
