@@ -3,8 +3,12 @@ namespace Chat.LocalHost;
 using Chat.Core.Common;
 using Chat.Functions;
 using Chat.Functions.Http;
+using Chat.Functions.Telemetry;
 using Chat.LocalHost.Queues;
 using Chat.LocalHost.SignalR;
+using OpenTelemetry;
+using OpenTelemetry.Metrics;
+using OpenTelemetry.Trace;
 
 /// <summary>The local host: Chat.Functions' triggers on their own routes, plus the local stand-ins.</summary>
 public static class LocalHostApp
@@ -58,9 +62,13 @@ public static class LocalHostApp
         builder.Services.AddHostedService<LocalEmulators>();
         builder.Services.AddHostedService<LocalGarnet>();
         builder.Services.AddChatBackend();
+        builder.Services.AddChatTelemetry(builder.Configuration, telemetry => telemetry
+            .WithTracing(tracing => tracing.AddAspNetCoreInstrumentation())
+            .WithMetrics(metrics => metrics.AddAspNetCoreInstrumentation()));
         builder.Services.AddMvcCore();
         builder.Services.AddSingleton<LocalSmsSink>();
         builder.Services.AddSingleton<LocalNotificationHubSink>();
+        builder.Services.AddSingleton<LocalMetricsSink>();
         builder.Services.AddLocalSignalRService();
         builder.Services.AddHostedService<QueueTriggerHost>();
         builder.Services.AddHostedService<TimerTriggerHost>();
@@ -79,6 +87,7 @@ public static class LocalHostApp
         app.MapPost("/sms", (HttpContext context, LocalSmsSink sink) => sink.ReceiveAsync(context));
         app.MapGet("/_local/sms", (string? phoneNumber, LocalSmsSink sink) => Results.Json(sink.For(phoneNumber), ChatJson.Options));
         app.Services.GetRequiredService<LocalNotificationHubSink>().Map(app);
+        app.Services.GetRequiredService<LocalMetricsSink>().Map(app);
         return app;
     }
 

@@ -129,6 +129,7 @@ resource app 'Microsoft.Web/sites@2024-11-01' = {
       AzureWebJobsStorage__queueServiceUri: storageQueueEndpoint
       // DefaultAzureCredential in the app picks the user-assigned identity by this client id.
       AZURE_CLIENT_ID: identityClientId
+      // Host and worker export OpenTelemetry (host.json telemetryMode) with an Entra token of the identity.
       APPLICATIONINSIGHTS_CONNECTION_STRING: applicationInsightsConnectionString
       APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'ClientId=${identityClientId};Authorization=AAD'
 

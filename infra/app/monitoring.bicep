@@ -1,5 +1,5 @@
 // Log Analytics + workspace-based Application Insights. Local (instrumentation key) auth is off: the
-// Functions host sends telemetry with the app identity (Monitoring Metrics Publisher).
+// Functions host and the worker's OpenTelemetry exporter send with the app identity (Monitoring Metrics Publisher).
 
 param logAnalyticsName string
 param applicationInsightsName string

@@ -8,6 +8,7 @@ using System.Text;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using Chat.Functions;
+using Chat.Functions.Telemetry;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -178,6 +179,42 @@ public sealed partial class FunctionAppSettingsTests
         {
             Assert.False(HasSetting(settings, name), $"{name} is not allowed on Flex Consumption.");
         }
+    }
+
+    [Fact]
+    public void Telemetry_GoesToApplicationInsights_WithAnEntraTokenOfTheAppIdentity()
+    {
+        var (scope, settings) = CompiledInfrastructure.AppSettings;
+        var connection = settings[TelemetryOptions.ConnectionStringSetting]!.GetValue<string>();
+        var authentication = settings[TelemetryOptions.AuthenticationSetting]?.GetValue<string>() ?? string.Empty;
+
+        // The component's own connection string (a module output), with local auth off on the component.
+        Assert.Contains(scope.Trace(settings[TelemetryOptions.ConnectionStringSetting]).Texts, t => t.Contains("ConnectionString", StringComparison.Ordinal));
+        Assert.True(CompiledInfrastructure.Main.Single("Microsoft.Insights/components").Resource["properties"]!["DisableLocalAuth"]!.GetValue<bool>());
+        Assert.StartsWith("[parameters(", connection, StringComparison.Ordinal);
+
+        // Entra auth, with the identity DefaultAzureCredential also picks (AZURE_CLIENT_ID).
+        Assert.StartsWith("[format('ClientId={0};Authorization=AAD'", authentication, StringComparison.Ordinal);
+        Assert.True(SameParameters(authentication, settings["AZURE_CLIENT_ID"]!.GetValue<string>()), "The authentication string must name the app's identity.");
+        Assert.False(HasSetting(settings, TelemetryOptions.OtlpEndpointSetting), "Azure exports to Application Insights only.");
+
+        // What these settings become in Azure passes the start-up validation, and names that identity.
+        var clientId = Guid.NewGuid().ToString();
+        var options = Configuration([
+            (TelemetryOptions.ConnectionStringSetting, "InstrumentationKey=00000000-0000-0000-0000-000000000000;IngestionEndpoint=https://westeurope-5.in.applicationinsights.azure.com/"),
+            (TelemetryOptions.AuthenticationSetting, $"ClientId={clientId};Authorization=AAD"),
+        ]).Get<TelemetryOptions>()!;
+        Assert.Empty(ValidationErrors(options));
+        Assert.True(options.ExportsToApplicationInsights);
+        Assert.Equal(clientId, options.AuthenticationClientId);
+        Assert.NotEmpty(ValidationErrors(new TelemetryOptions { ApplicationInsightsConnectionString = options.ApplicationInsightsConnectionString }));
+    }
+
+    private static List<ValidationResult> ValidationErrors(object options)
+    {
+        var results = new List<ValidationResult>();
+        Validator.TryValidateObject(options, new ValidationContext(options), results, validateAllProperties: true);
+        return results;
     }
 
     private static void AssertIdentityCredential(JsonObject settings, string connection)

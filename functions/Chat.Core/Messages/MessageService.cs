@@ -21,7 +21,8 @@ public sealed partial class MessageService(
     IRateLimiter limiter,
     IOptions<LimitsOptions> limits,
     TimeProvider time,
-    ILogger<MessageService> logger)
+    ILogger<MessageService> logger,
+    ChatMetrics metrics)
 {
     /// <summary>Rounds of optimistic retries of a stored message's chat update under contention before
     /// the send answers without it (the next send catches the chat document up).</summary>
@@ -39,6 +40,7 @@ public sealed partial class MessageService(
     /// </summary>
     public async Task<SendResult> SendAsync(string callerId, string chatId, SendMessageRequest request, CancellationToken ct)
     {
+        var started = time.GetTimestamp();
         request = request with { Text = UntrustedText.Clean(request.Text) };
         Validate(request);
         var chat = await chatService.LoadVisibleAsync(callerId, chatId, ct);
@@ -95,7 +97,9 @@ public sealed partial class MessageService(
             await BestEffortAsync(message, () => media.MarkAttachedAsync(attachment.MediaId, chatId, message.Seq, blobETag!, ct));
         }
 
-        return new SendResult(await AnnounceAsync(chat, message, ct), true);
+        var view = await AnnounceAsync(chat, message, ct);
+        metrics.MessageSent(chat.Type, chat.Members.Count - 1, time.GetElapsedTime(started));
+        return new SendResult(view, true);
     }
 
     /// <summary>A resend finds its message stored. The first attempt may have died before it told

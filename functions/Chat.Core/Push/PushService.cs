@@ -2,6 +2,7 @@ namespace Chat.Core.Push;
 
 using System.Globalization;
 using Chat.Core.Chats;
+using Chat.Core.Common;
 using Chat.Core.Errors;
 using Chat.Core.Messages;
 using Chat.Core.Ports;
@@ -32,7 +33,8 @@ public sealed partial class PushService(
     IPushLog log,
     IOptions<PushOptions> options,
     TimeProvider time,
-    ILogger<PushService> logger)
+    ILogger<PushService> logger,
+    ChatMetrics metrics)
 {
     /// <summary>A Notification Hubs tag expression holds at most 20 tags.</summary>
     public const int TagsPerSend = 20;
@@ -115,6 +117,7 @@ public sealed partial class PushService(
                 return;
             }
 
+            metrics.PushHandedToHub(chat.Type, time.GetUtcNow() - message.SentAt);
             done.UnionWith(batch);
             await log.SetNotifiedAsync(job.ChatId, job.Seq, done, ct);
         }

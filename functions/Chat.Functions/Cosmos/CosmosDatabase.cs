@@ -4,6 +4,7 @@ using System.Net;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Azure.Core;
+using Chat.Core.Common;
 using Chat.Core.Errors;
 using Microsoft.Azure.Cosmos;
 using Microsoft.Extensions.Options;
@@ -13,7 +14,7 @@ public sealed class CosmosDatabase : IDisposable
 {
     private readonly CosmosOptions options;
 
-    public CosmosDatabase(IOptions<CosmosOptions> options, TokenCredential? credential = null, IEnumerable<RequestHandler>? handlers = null)
+    public CosmosDatabase(IOptions<CosmosOptions> options, ChatMetrics metrics, TokenCredential? credential = null, IEnumerable<RequestHandler>? handlers = null)
     {
         this.options = options.Value;
         var clientOptions = new CosmosClientOptions
@@ -28,7 +29,11 @@ public sealed class CosmosDatabase : IDisposable
             },
             EnableContentResponseOnWrite = false,
             ApplicationName = "chat-functions",
+
+            // Spans on ActivitySource "Azure.Cosmos.Operation" (only built while a tracer listens).
+            CosmosClientTelemetryOptions = new CosmosClientTelemetryOptions { DisableDistributedTracing = false },
         };
+        clientOptions.CustomHandlers.Add(new CosmosMetricsHandler(metrics, [CosmosModel.Chats, CosmosModel.Users, CosmosModel.Directory]));
         foreach (var handler in handlers ?? [])
         {
             clientOptions.CustomHandlers.Add(handler); // e.g. a test counting the requests of a route

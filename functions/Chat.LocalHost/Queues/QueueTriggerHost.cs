@@ -4,6 +4,7 @@ using System.Reflection;
 using System.Text.Json;
 using Azure.Storage.Queues;
 using Azure.Storage.Queues.Models;
+using Chat.Core.Common;
 using Chat.Functions.Http;
 using Chat.Functions.Queues;
 using Microsoft.Azure.Functions.Worker;
@@ -29,7 +30,7 @@ public sealed record QueueHostSettings(TimeSpan MaxPollingInterval, TimeSpan Vis
 /// failed message visible again after <c>visibilityTimeout</c>, and move it to <c>NAME-poison</c>
 /// once it has been dequeued <c>maxDequeueCount</c> times.
 /// </summary>
-public sealed partial class QueueTriggerHost(IServiceProvider services, StorageQueues queues, ILogger<QueueTriggerHost> logger) : BackgroundService
+public sealed partial class QueueTriggerHost(IServiceProvider services, StorageQueues queues, ChatMetrics metrics, TimeProvider time, ILogger<QueueTriggerHost> logger) : BackgroundService
 {
     private static readonly TimeSpan MinPollingInterval = TimeSpan.FromMilliseconds(100);
 
@@ -88,6 +89,11 @@ public sealed partial class QueueTriggerHost(IServiceProvider services, StorageQ
 
     private async Task HandleAsync(string queueName, QueueClient queue, QueueMessage message, MethodInfo method, QueueHostSettings settings, CancellationToken ct)
     {
+        if (message.InsertedOn is { } inserted)
+        {
+            metrics.QueueMessageDequeued(queueName, time.GetUtcNow() - inserted);
+        }
+
         try
         {
             await using var scope = services.CreateAsyncScope();

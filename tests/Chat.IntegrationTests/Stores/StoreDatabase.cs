@@ -1,6 +1,8 @@
 namespace Chat.IntegrationTests.Stores;
 
+using Chat.Core.Common;
 using Chat.Functions.Cosmos;
+using Chat.Testing;
 using Chat.IntegrationTests.Infrastructure;
 using Microsoft.Azure.Cosmos;
 using Microsoft.Extensions.Options;
@@ -24,7 +26,7 @@ public sealed class StoreDatabase(BackendFixture backend) : IAsyncLifetime
                 ConnectionString = backend.Cosmos.ConnectionString,
                 DatabaseName = name,
                 CreateIfNotExists = true,
-            }));
+            }), new ChatMetrics(new TestMeterFactory()));
             await Db.EnsureCreatedAsync(CancellationToken.None);
 
             // The emulator writes resource ids in plain base64, so every 64th database it creates has a '/'

@@ -1,8 +1,10 @@
 namespace Chat.UnitTests.Push;
 
 using Chat.Core.Chats;
+using Chat.Core.Common;
 using Chat.Core.Messages;
 using Chat.Core.Push;
+using Chat.Testing;
 using Chat.UnitTests.TestData;
 using Moq;
 
@@ -77,6 +79,19 @@ public sealed class PushDispatchTests
         Assert.Equal(Others(chat).Order(StringComparer.Ordinal), Assert.Single(sent).UserIds);
         Assert.Empty(requeued);
         Assert.Empty(poisoned);
+    }
+
+    [Fact]
+    public async Task Dispatch_RecordsPushLatency_FromSentAtToTheHub()
+    {
+        using var recorder = new MetricRecorder(h.Meters);
+        var (chat, message) = Direct();
+
+        await Service.DispatchAsync(Job(chat, "bob"), None);
+
+        var latency = Assert.Single(recorder.Of(ChatMetrics.PushLatency));
+        Assert.Equal((Now - message.SentAt).TotalMilliseconds, latency.Value);
+        Assert.Equal(ChatTypes.Direct, latency.Tag(ChatMetrics.ChatTypeTag));
     }
 
     [Fact]

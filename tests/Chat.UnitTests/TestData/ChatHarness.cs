@@ -8,6 +8,7 @@ using Chat.Core.Media;
 using Chat.Core.Messages;
 using Chat.Core.Ports;
 using Chat.Core.Push;
+using Chat.Testing;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
@@ -24,6 +25,7 @@ public sealed class ChatHarness
 
     public ChatHarness()
     {
+        Metrics = new ChatMetrics(Meters);
         Chats.Setup(c => c.GetAsync(It.IsAny<string>(), It.IsAny<CancellationToken>()))
             .ReturnsAsync((string id, CancellationToken _) => chats.GetValueOrDefault(id));
         Chats.Setup(c => c.TryCreateAsync(It.IsAny<ChatRecord>(), It.IsAny<CancellationToken>()))
@@ -53,11 +55,16 @@ public sealed class ChatHarness
         ChatService = new ChatService(Chats.Object, Messages.Object, Receipts.Object, Users.Object, Directory.Object, Realtime.Object, Limiter, Options.Create(Limits), Time);
         MediaService = new MediaService(Media.Object, Blobs.Object, Chats.Object, new Mock<IMediaJobs>().Object, new Mock<IThumbnailRenderer>().Object, new InMemoryRateLimiter(Time), Options.Create(new MediaOptions()), Options.Create(new LimitsOptions()), Time, NullLogger<MediaService>.Instance);
         PushService = new PushService(
-            Chats.Object, Messages.Object, Users.Object, Presence.Object, PushHub.Object, PushJobs.Object, PushLog.Object, Options.Create(PushOptions), Time, NullLogger<PushService>.Instance);
-        MessageService = new MessageService(ChatService, MediaService, Messages.Object, Receipts.Object, Realtime.Object, PushService, Limiter, Options.Create(Limits), Time, NullLogger<MessageService>.Instance);
+            Chats.Object, Messages.Object, Users.Object, Presence.Object, PushHub.Object, PushJobs.Object, PushLog.Object, Options.Create(PushOptions), Time, NullLogger<PushService>.Instance, Metrics);
+        MessageService = new MessageService(ChatService, MediaService, Messages.Object, Receipts.Object, Realtime.Object, PushService, Limiter, Options.Create(Limits), Time, NullLogger<MessageService>.Instance, Metrics);
     }
 
     public Mock<IChatStore> Chats { get; } = new();
+
+    /// <summary>This harness's own meters: a <see cref="MetricRecorder"/> on them sees this harness only.</summary>
+    public TestMeterFactory Meters { get; } = new();
+
+    public ChatMetrics Metrics { get; }
 
     public Mock<IPresenceStore> Presence { get; } = new();
 
