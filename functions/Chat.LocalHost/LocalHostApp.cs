@@ -71,7 +71,10 @@ public static class LocalHostApp
         builder.Services.AddSingleton<LocalMetricsSink>();
         builder.Services.AddLocalSignalRService();
         builder.Services.AddHostedService<QueueTriggerHost>();
-        builder.Services.AddHostedService<TimerTriggerHost>();
+        if (builder.Configuration.GetValue("LocalHost:RunTimers", defaultValue: true))
+        {
+            builder.Services.AddHostedService<TimerTriggerHost>(); // tests that run a sweep themselves turn it off
+        }
         builder.Services.AddCors(cors => cors.AddDefaultPolicy(policy => policy
             .SetIsOriginAllowed(IsLocalOrigin)
             .AllowAnyHeader()

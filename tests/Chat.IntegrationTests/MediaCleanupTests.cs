@@ -16,7 +16,7 @@ public sealed class MediaCleanupTests(BackendFixture backend)
     public async Task Sweep_DeletesUnattachedAfterADay_AndExpiredAfterRetention_KeepsAvatars()
     {
         var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
-        await using var host = await backend.StartHostAsync(new Dictionary<string, string?>(), clock);
+        await using var host = await backend.StartHostAsync(new Dictionary<string, string?> { ["LocalHost:RunTimers"] = "false" }, clock);
         var alice = await host.NewUserAsync();
         var bob = await host.NewUserAsync();
         var chat = await alice.OpenDirectAsync(bob.UserId);
@@ -58,6 +58,7 @@ public sealed class MediaCleanupTests(BackendFixture backend)
         {
             ["Media:UnattachedLifetime"] = "00:00:03",
             ["Media:UploadUrlLifetime"] = "00:00:02",
+            ["LocalHost:RunTimers"] = "false",
         };
         await using var host = await backend.StartHostAsync(settings, clock);
         var alice = await host.NewUserAsync();
