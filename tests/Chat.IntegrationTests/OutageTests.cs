@@ -103,6 +103,16 @@ public sealed class OutageTests(BackendFixture backend)
         clock.Advance(TimeSpan.FromSeconds(61)); // bob is offline now: the send queues a push job
         await alice.SendTextAsync(chat.ChatId, "after storage came back");
         await Expect.Eventually(async () => (await alice.LocalNotificationsAsync(bob.UserId)).Count > 0, TimeSpan.FromSeconds(30), "the push goes out through the re-created queue");
+
+        // The media container is gone too: it is made again, and a file goes through end to end.
+        var bytes = "a file after the restart"u8.ToArray();
+        var ticket = await alice.CreateMediaAsync("after.txt", "text/plain", bytes.Length);
+        using (var upload = await alice.UploadAsync(ticket, bytes))
+        {
+            Assert.True(upload.IsSuccessStatusCode, $"upload answered {(int)upload.StatusCode}");
+        }
+
+        Assert.NotNull((await alice.SendAsync(chat.ChatId, new Chat.Client.SendMessage("file-1", "file", MediaId: ticket.MediaId))).Media);
     }
 
     [Fact]

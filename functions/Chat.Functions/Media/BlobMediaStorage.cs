@@ -7,6 +7,7 @@ using Azure.Storage.Blobs.Models;
 using Azure.Storage.Sas;
 using Chat.Core.Media;
 using Chat.Core.Ports;
+using Chat.Functions.Queues;
 using Microsoft.Extensions.Options;
 
 /// <summary>Media blobs in one container, named by media id (never by the client's file name).
@@ -16,7 +17,13 @@ public sealed class BlobMediaStorage : IMediaBlobs
     private readonly MediaStorageOptions options;
     private readonly TimeProvider time;
     private readonly BlobServiceClient service;
-    private readonly Lazy<Task<BlobContainerClient>> container;
+    /// <summary>How often an instance makes sure the container is there: storage that came back empty
+    /// (an emulator restarted) serves uploads again within this, or at once after a miss was seen.</summary>
+    private static readonly TimeSpan ContainerRecheck = TimeSpan.FromSeconds(30);
+
+    private Task<BlobContainerClient>? container;
+    private DateTimeOffset containerCheckedAt;
+    private bool corsApplied;
     private (UserDelegationKey Key, DateTimeOffset Until)? delegation;
 
     public BlobMediaStorage(IOptions<MediaStorageOptions> options, TokenCredential credential, TimeProvider time)
@@ -26,22 +33,11 @@ public sealed class BlobMediaStorage : IMediaBlobs
         service = this.options.ConnectionString is { Length: > 0 } connection
             ? new BlobServiceClient(connection)
             : new BlobServiceClient(this.options.ServiceUri!, credential);
-        container = new Lazy<Task<BlobContainerClient>>(async () =>
-        {
-            var client = service.GetBlobContainerClient(this.options.Container);
-            await client.CreateIfNotExistsAsync();
-            if (!string.IsNullOrWhiteSpace(this.options.CorsOrigins))
-            {
-                await AllowBrowsersAsync(this.options.CorsOrigins);
-            }
-
-            return client;
-        });
     }
 
     public async Task<UploadTicket> CreateUploadAsync(string mediaId, string contentType, DateTimeOffset expiresAt, CancellationToken ct)
     {
-        var blob = (await container.Value).GetBlobClient(mediaId);
+        var blob = (await ContainerAsync()).GetBlobClient(mediaId);
 
         // Create only: the URL can make this one blob once and never overwrite it.
         var sas = new BlobSasBuilder(BlobSasPermissions.Create, expiresAt) { BlobContainerName = blob.BlobContainerName, BlobName = blob.Name, Resource = "b" };
@@ -57,7 +53,7 @@ public sealed class BlobMediaStorage : IMediaBlobs
 
     public async Task<BlobFacts?> InspectAsync(string mediaId, CancellationToken ct)
     {
-        var blob = (await container.Value).GetBlobClient(mediaId);
+        var blob = (await ContainerAsync()).GetBlobClient(mediaId);
         try
         {
             BlobProperties properties = await blob.GetPropertiesAsync(cancellationToken: ct);
@@ -72,22 +68,56 @@ public sealed class BlobMediaStorage : IMediaBlobs
         }
         catch (RequestFailedException e) when (e.Status == 404)
         {
+            if (StorageFailures.IsMissing(e))
+            {
+                container = null; // the container itself is gone: the next call creates it again
+            }
+
             return null;
         }
+    }
+
+    /// <summary>The container, created (and opened to browsers) on first use and checked again every
+    /// <see cref="ContainerRecheck"/>; a failed creation is forgotten, so the next call tries again.
+    /// Cost: no storage call, but 1–2 per instance every 30 s.</summary>
+    private Task<BlobContainerClient> ContainerAsync()
+    {
+        var current = container;
+        var now = time.GetUtcNow();
+        if (current is null || current.IsFaulted || current.IsCanceled || now - containerCheckedAt > ContainerRecheck)
+        {
+            containerCheckedAt = now;
+            current = container = CreateContainerAsync();
+        }
+
+        return current;
+    }
+
+    private async Task<BlobContainerClient> CreateContainerAsync()
+    {
+        var client = service.GetBlobContainerClient(options.Container);
+        var created = await client.CreateIfNotExistsAsync() is not null;
+        if (!string.IsNullOrWhiteSpace(options.CorsOrigins) && (created || !corsApplied))
+        {
+            await AllowBrowsersAsync(options.CorsOrigins); // once per process, and again for an account that came back empty
+            corsApplied = true;
+        }
+
+        return client;
     }
 
     /// <summary>Streams the blob in 256 KiB ranges: a header probe reads one, a render at most the
     /// media limit (16 MiB) in pieces, never the whole blob at once.</summary>
     public async Task<Stream> OpenReadAsync(string mediaId, CancellationToken ct) =>
-        await (await container.Value).GetBlobClient(mediaId).OpenReadAsync(new BlobOpenReadOptions(allowModifications: false) { BufferSize = 256 * 1024 }, ct);
+        await (await ContainerAsync()).GetBlobClient(mediaId).OpenReadAsync(new BlobOpenReadOptions(allowModifications: false) { BufferSize = 256 * 1024 }, ct);
 
     public async Task SaveThumbnailAsync(string mediaId, byte[] jpeg, CancellationToken ct) =>
-        await (await container.Value).GetBlobClient(ThumbnailName(mediaId)).UploadAsync(
+        await (await ContainerAsync()).GetBlobClient(ThumbnailName(mediaId)).UploadAsync(
             new BinaryData(jpeg), new BlobUploadOptions { HttpHeaders = new BlobHttpHeaders { ContentType = "image/jpeg" } }, ct);
 
     public async Task<Uri> CreateReadUrlAsync(MediaRecord media, bool thumbnail, CancellationToken ct)
     {
-        var blob = (await container.Value).GetBlobClient(thumbnail ? ThumbnailName(media.MediaId) : media.MediaId);
+        var blob = (await ContainerAsync()).GetBlobClient(thumbnail ? ThumbnailName(media.MediaId) : media.MediaId);
 
         // Every caller in the same window gets the same URL, so a CDN can cache it.
         var window = options.ReadUrlWindow.Ticks;
@@ -113,7 +143,7 @@ public sealed class BlobMediaStorage : IMediaBlobs
 
     public async IAsyncEnumerable<string> ListAsync([System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct)
     {
-        await foreach (var blob in (await container.Value).GetBlobsAsync(cancellationToken: ct))
+        await foreach (var blob in (await ContainerAsync()).GetBlobsAsync(cancellationToken: ct))
         {
             if (!blob.Name.Contains('/', StringComparison.Ordinal))
             {
@@ -124,7 +154,7 @@ public sealed class BlobMediaStorage : IMediaBlobs
 
     public async Task DeleteAsync(string mediaId, CancellationToken ct)
     {
-        var client = await container.Value;
+        var client = await ContainerAsync();
         await client.GetBlobClient(mediaId).DeleteIfExistsAsync(DeleteSnapshotsOption.IncludeSnapshots, cancellationToken: ct);
         await client.GetBlobClient(ThumbnailName(mediaId)).DeleteIfExistsAsync(cancellationToken: ct);
     }
