@@ -73,7 +73,7 @@ public static class ChatServiceRegistration
         services.AddSingleton<ITokenService, TokenService>();
         services.AddSingleton<AccessTokenValidator>();
         services.AddSingleton<ISessionCheck, SessionStateCache>();
-        services.AddSingleton<IRateLimiter, InMemoryRateLimiter>();
+        services.AddSingleton<IRateLimiter, RedisRateLimiter>();
         services.AddSingleton<IPasswordHasher<UserAccount>, PasswordHasher<UserAccount>>();
 
         services.AddSingleton<AccountService>();
