@@ -72,6 +72,7 @@ public static class ChatServiceRegistration
         services.AddSingleton<ISmsSender>(sp => ActivatorUtilities.CreateInstance<AcsSmsSender>(sp, BackingServices));
         services.AddSingleton<ITokenService, TokenService>();
         services.AddSingleton<AccessTokenValidator>();
+        services.AddSingleton<ISessionRevocations, RedisSessionRevocations>();
         services.AddSingleton<ISessionCheck, SessionStateCache>();
         services.AddSingleton<IRateLimiter, RedisRateLimiter>();
         services.AddSingleton<IPasswordHasher<UserAccount>, PasswordHasher<UserAccount>>();
