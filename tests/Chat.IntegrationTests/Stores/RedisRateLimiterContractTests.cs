@@ -182,7 +182,7 @@ public sealed class RedisRateLimiterContractTests : IDisposable
     public async Task NothingListening_FailOpenLetsThrough_OthersAre503WithRetryAfter_WithinTheBudget()
     {
         var deadPort = Ports.Free();
-        using var dead = RedisPresenceStoreContractTests.Connect($"127.0.0.1:{deadPort}");
+        using var dead = RedisPresenceStoreContractTests.Connect($"127.0.0.1:{deadPort}", waitConnected: false);
         var unreachable = New(dead);
         var closed = Limit(1, TimeSpan.FromMinutes(1));
         var open = closed with { FailOpen = true };
@@ -208,7 +208,7 @@ public sealed class RedisRateLimiterContractTests : IDisposable
     public async Task StoreFailures_AreCounted_ByLimitAndOutcome()
     {
         var deadPort = Ports.Free();
-        using var dead = RedisPresenceStoreContractTests.Connect($"127.0.0.1:{deadPort}");
+        using var dead = RedisPresenceStoreContractTests.Connect($"127.0.0.1:{deadPort}", waitConnected: false);
         var unreachable = New(dead);
         var name = StoreData.NewId("l_");
         var seen = new List<(long Value, string? Limit, string? Outcome)>();

@@ -55,7 +55,7 @@ public sealed class RedisSessionRevocationsContractTests : IDisposable
     public async Task NothingListening_IsUnavailable_WithinTheBudget()
     {
         var deadPort = Ports.Free();
-        using var dead = RedisPresenceStoreContractTests.Connect($"127.0.0.1:{deadPort}");
+        using var dead = RedisPresenceStoreContractTests.Connect($"127.0.0.1:{deadPort}", waitConnected: false);
         var unreachable = new RedisSessionRevocations(dead, Options.Create(new AuthOptions()));
         var watch = System.Diagnostics.Stopwatch.StartNew();
 
