@@ -72,8 +72,9 @@ public static class ChatServiceRegistration
         services.AddSingleton<ISmsSender>(sp => ActivatorUtilities.CreateInstance<AcsSmsSender>(sp, BackingServices));
         services.AddSingleton<ITokenService, TokenService>();
         services.AddSingleton<AccessTokenValidator>();
+        services.AddSingleton<ISessionRevocations, RedisSessionRevocations>();
         services.AddSingleton<ISessionCheck, SessionStateCache>();
-        services.AddSingleton<IRateLimiter, InMemoryRateLimiter>();
+        services.AddSingleton<IRateLimiter, RedisRateLimiter>();
         services.AddSingleton<IPasswordHasher<UserAccount>, PasswordHasher<UserAccount>>();
 
         services.AddSingleton<AccountService>();

@@ -5,25 +5,31 @@ using Chat.IntegrationTests.Infrastructure;
 using Microsoft.Extensions.Time.Testing;
 using Xunit;
 
-/// <summary>Limits and time windows, on a host whose clock the tests move.</summary>
+/// <summary>Limits and time windows, on a host whose clock the tests move. Rate-limit windows run on Redis's
+/// clock, so the host has a Garnet of its own: no other test's counters (the client IP is 127.0.0.1 for all).</summary>
 [Collection(BackendCollection.Name)]
 public sealed class LimitsTests(BackendFixture backend) : IAsyncLifetime
 {
     private readonly FakeTimeProvider clock = new(DateTimeOffset.UtcNow);
+    private readonly GarnetStandIn garnet = GarnetStandIn.Start();
     private TestHost host = null!;
 
     public async Task InitializeAsync() =>
         host = await backend.StartHostAsync(
             new Dictionary<string, string?>
             {
-                ["Limits:AuthRequestsPerMinutePerIp"] = "60",
+                ["Redis:ConnectionString"] = garnet.ConnectionString,
                 ["Limits:LookupsPerMinute"] = "2",
                 ["Limits:MessagesPerWindow"] = "5",
                 ["Limits:GroupJoinsPerMinute"] = "2",
             },
             clock);
 
-    public async Task DisposeAsync() => await host.DisposeAsync();
+    public async Task DisposeAsync()
+    {
+        await host.DisposeAsync();
+        garnet.Dispose();
+    }
 
     [Fact]
     public async Task Messages_PastTheLimit_Return429WithRetryAfter_UntilTheWindowPasses()
@@ -38,8 +44,10 @@ public sealed class LimitsTests(BackendFixture backend) : IAsyncLifetime
         Assert.NotNull(limited.RetryAfter);
         Assert.Equal(5, (await alice.GetMessagesAsync(chat)).Messages.Count);
 
-        clock.Advance(TimeSpan.FromSeconds(11));
-        await alice.SendTextAsync(chat, "allowed again");
+        // The window is Redis's (10 s from the first send), not the host's clock.
+        await Expect.Eventually(
+            async () => await SendsAsync(alice, chat, "allowed again"), TimeSpan.FromSeconds(20), "the message window ends 10 s after the first send");
+        Assert.Equal(6, (await alice.GetMessagesAsync(chat)).Messages.Count);
     }
 
     [Fact]
@@ -104,7 +112,8 @@ public sealed class LimitsTests(BackendFixture backend) : IAsyncLifetime
     [Fact]
     public async Task AuthRoutes_PastThePerIpLimit_Return429()
     {
-        var limited = await backend.StartHostAsync(new Dictionary<string, string?> { ["Limits:AuthRequestsPerMinutePerIp"] = "3" }, new FakeTimeProvider(DateTimeOffset.UtcNow));
+        var limited = await backend.StartHostAsync(
+            new Dictionary<string, string?> { ["Limits:AuthRequestsPerMinutePerIp"] = "3", ["Redis:ConnectionString"] = garnet.ConnectionString }, new FakeTimeProvider(DateTimeOffset.UtcNow));
         await using (limited)
         {
             var client = limited.NewClient();
@@ -115,6 +124,19 @@ public sealed class LimitsTests(BackendFixture backend) : IAsyncLifetime
 
             var e = await Expect.Problem(429, () => client.RegisterAsync(TestHost.NewPhoneNumber(), "X", "correct-horse-1"));
             Assert.NotNull(e.RetryAfter);
+        }
+    }
+
+    private static async Task<bool> SendsAsync(ChatClient client, string chatId, string text)
+    {
+        try
+        {
+            await client.SendTextAsync(chatId, text);
+            return true;
+        }
+        catch (ChatApiException e) when (e.Status == 429)
+        {
+            return false;
         }
     }
 

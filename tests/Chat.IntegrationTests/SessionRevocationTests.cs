@@ -3,6 +3,7 @@ namespace Chat.IntegrationTests;
 using Chat.Client;
 using Chat.Core.Accounts;
 using Chat.IntegrationTests.Infrastructure;
+using Microsoft.Azure.Cosmos;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
@@ -42,6 +43,30 @@ public sealed class SessionRevocationTests(BackendFixture backend)
         // ...then it reads the session again and refuses it.
         await Expect.Problem(401, () => onSecond.GetMeAsync());
         await Expect.Problem(401, () => onSecond.ListChatsAsync());
+    }
+
+    [Fact]
+    public async Task Logout_OnHostA_RefusesTheAccessTokenOnHostB_PastItsCacheTtl_WithoutACosmosRequestOnB()
+    {
+        var cosmosRequestsOnB = new CountingHandler();
+        await using var a = await backend.StartHostAsync(new Dictionary<string, string?>(), clock);
+        await using var b = await TestHost.StartAsync(
+            backend.Cosmos.ConnectionString, backend.Storage.ConnectionString, time: clock, databaseName: a.DatabaseName,
+            configureServices: s => s.AddSingleton<RequestHandler>(cosmosRequestsOnB));
+        var alice = await a.NewUserAsync();
+        var onB = b.NewClient().WithTokens(alice.Tokens);
+        await onB.GetMeAsync();
+        Assert.True(cosmosRequestsOnB.Count > 0, "the handler must see B's profile read");
+
+        await alice.LogoutAsync();
+        clock.Advance(TimeSpan.FromSeconds(31));
+        var before = cosmosRequestsOnB.Count;
+
+        await Expect.Problem(401, () => onB.GetMeAsync());
+        await Expect.Problem(401, () => onB.ListChatsAsync());
+
+        Assert.Equal(TimeSpan.FromSeconds(30), CacheTtl(b));
+        Assert.Equal(0, cosmosRequestsOnB.Count - before); // the revocation came from Redis
     }
 
     [Fact]
@@ -106,6 +131,20 @@ public sealed class SessionRevocationTests(BackendFixture backend)
         clock.Advance(TimeSpan.FromHours(1));
 
         await Expect.Problem(401, () => here.NewClient().RefreshAsync(rotated.RefreshToken));
+    }
+
+    /// <summary>Counts every request the Cosmos SDK sends.</summary>
+    private sealed class CountingHandler : RequestHandler
+    {
+        private int count;
+
+        public int Count => Volatile.Read(ref count);
+
+        public override Task<ResponseMessage> SendAsync(RequestMessage request, CancellationToken cancellationToken)
+        {
+            Interlocked.Increment(ref count);
+            return base.SendAsync(request, cancellationToken);
+        }
     }
 
     private static TimeSpan CacheTtl(TestHost host) => host.Services.GetRequiredService<IOptions<SessionCacheOptions>>().Value.Ttl;

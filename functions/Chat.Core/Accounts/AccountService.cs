@@ -186,7 +186,7 @@ public sealed class AccountService(
             {
                 if (stored is not null)
                 {
-                    sessions.Revoked(claims.UserId, claims.SessionId);
+                    await sessions.RevokedAsync(claims.UserId, claims.SessionId, ct);
                 }
 
                 throw ChatErrors.Unauthorized("The session has ended; log in again.");
@@ -246,7 +246,7 @@ public sealed class AccountService(
             {
                 if (stored is not null)
                 {
-                    sessions.Revoked(claims.UserId, claims.SessionId);
+                    await sessions.RevokedAsync(claims.UserId, claims.SessionId, ct);
                 }
 
                 await RemoveDeviceAsync(callerId, request.InstallationId, ct);
@@ -264,8 +264,9 @@ public sealed class AccountService(
         throw ChatErrors.Unavailable("session store (contention)", TimeSpan.FromSeconds(1));
     }
 
-    /// <summary>Stores the revocation, makes it take effect on this instance at once, and closes the
-    /// user's connections; false when the session changed since it was read.</summary>
+    /// <summary>Stores the revocation, makes it take effect on this instance at once and on the others within
+    /// their cache TTL, and closes the user's connections; false when the session changed since it was read.
+    /// A retry after a 503 finds the session revoked and shares the revocation again.</summary>
     private async Task<bool> TryRevokeAsync(Versioned<SessionRecord> stored, CancellationToken ct)
     {
         var session = stored.Value;
@@ -274,7 +275,7 @@ public sealed class AccountService(
             return false;
         }
 
-        sessions.Revoked(session.UserId, session.SessionId);
+        await sessions.RevokedAsync(session.UserId, session.SessionId, ct);
         await realtime.CloseConnectionsAsync(session.UserId, ct);
         return true;
     }

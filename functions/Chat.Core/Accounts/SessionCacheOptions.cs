@@ -7,11 +7,11 @@ public sealed class SessionCacheOptions : IValidatableObject
 {
     public const string Section = "SessionCache";
 
-    /// <summary>How long a read state answers without a store read; under 60 s, with room for
-    /// request time, so a revocation on another instance is refused within 60 s (API.md v1.1).</summary>
-    public TimeSpan Ttl { get; set; } = TimeSpan.FromSeconds(45);
+    /// <summary>How long "not revoked" answers without a look-up in the shared revocations; at most 50 s,
+    /// with room for request time, so a revocation on another instance is refused within 60 s (API.md v1.1).</summary>
+    public TimeSpan Ttl { get; set; } = TimeSpan.FromSeconds(30);
 
-    /// <summary>How long an unrefreshed state is kept to answer while the store is down; then swept.</summary>
+    /// <summary>How long an unrefreshed state is kept to answer while the revocations cannot be read; then swept.</summary>
     public TimeSpan Retention { get; set; } = TimeSpan.FromMinutes(20);
 
     [Range(16, 50_000_000)] public int MaxEntries { get; set; } = 200_000;

@@ -7,13 +7,14 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 /// <summary>
-/// Session states held per instance and re-read after <see cref="SessionCacheOptions.Ttl"/>, so a
-/// revocation made anywhere is refused here within 60 s without a store read per request. A
-/// revocation is final: no earlier "active" read replaces it. While the store cannot be read the
-/// last known state answers (an outage is never a 401); with none known, 503.
+/// Session states held per instance: "not revoked" is re-checked after <see cref="SessionCacheOptions.Ttl"/>
+/// with one look-up in the shared revocations (Redis), so a revocation made anywhere is refused here
+/// within the TTL without a database read per request. A revocation is final: no earlier "active"
+/// answer replaces it. While the revocations cannot be read the last known state answers (an outage
+/// is never a 401); with none known, 503. Fresh reads (negotiate) go to the user store.
 /// </summary>
 public sealed partial class SessionStateCache(
-    IUserStore users, IOptions<SessionCacheOptions> options, TimeProvider time, ILogger<SessionStateCache> logger) : ISessionCheck
+    IUserStore users, ISessionRevocations revocations, IOptions<SessionCacheOptions> options, TimeProvider time, ILogger<SessionStateCache> logger) : ISessionCheck
 {
     private static readonly TimeSpan RetryAfter = TimeSpan.FromSeconds(5);
 
@@ -38,7 +39,7 @@ public sealed partial class SessionStateCache(
         return new ValueTask(RefreshAsync((userId, sessionId), ct));
     }
 
-    /// <summary>Cost: one point read; a store outage is a 503 here, as no cached state may answer.</summary>
+    /// <summary>Cost: one point read of the user store; its outage is a 503 here, as no cached state may answer.</summary>
     public async Task EnsureActiveNowAsync(string userId, string sessionId, CancellationToken ct)
     {
         if (!(await ReadAsync((userId, sessionId), ct)).Active)
@@ -47,7 +48,12 @@ public sealed partial class SessionStateCache(
         }
     }
 
-    public void Revoked(string userId, string sessionId) => Remember((userId, sessionId), new State(false, time.GetUtcNow()));
+    /// <summary>Cost: one write to the shared revocations.</summary>
+    public async Task RevokedAsync(string userId, string sessionId, CancellationToken ct)
+    {
+        Remember((userId, sessionId), new State(false, time.GetUtcNow()));
+        await revocations.RecordAsync(sessionId, ct);
+    }
 
     private static ChatException Refused() => ChatErrors.Unauthorized("The session has ended; log in again.");
 
@@ -56,13 +62,13 @@ public sealed partial class SessionStateCache(
         State state;
         try
         {
-            state = await ReadAsync(key, ct);
+            state = await ReadSharedAsync(key, ct);
         }
         catch (ChatException e) when (e.Kind == ErrorKind.Unavailable)
         {
             if (!states.TryGetValue(key, out var known))
             {
-                throw ChatErrors.Unavailable("session store", RetryAfter, e);
+                throw ChatErrors.Unavailable("session revocation store", RetryAfter, e);
             }
 
             LogLastKnownState(logger, e, key.UserId, key.SessionId, known.Active);
@@ -73,6 +79,14 @@ public sealed partial class SessionStateCache(
         {
             throw Refused();
         }
+    }
+
+    private async Task<State> ReadSharedAsync((string UserId, string SessionId) key, CancellationToken ct)
+    {
+        // Stamped before the read: a state is never older than its stamp says.
+        var readAt = time.GetUtcNow();
+        var revoked = await revocations.IsRevokedAsync(key.SessionId, ct);
+        return Remember(key, new State(!revoked, readAt));
     }
 
     private async Task<State> ReadAsync((string UserId, string SessionId) key, CancellationToken ct)
@@ -187,7 +201,7 @@ public sealed partial class SessionStateCache(
         }
     }
 
-    [LoggerMessage(EventId = 1, Level = LogLevel.Warning, Message = "Session store unreadable; session {SessionId} of user {UserId} keeps its last known state (active: {Active})")]
+    [LoggerMessage(EventId = 1, Level = LogLevel.Warning, Message = "Session revocations unreadable; session {SessionId} of user {UserId} keeps its last known state (active: {Active})")]
     private static partial void LogLastKnownState(ILogger logger, Exception exception, string userId, string sessionId, bool active);
 
     private sealed record State(bool Active, DateTimeOffset ReadAt);

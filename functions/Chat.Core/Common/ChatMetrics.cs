@@ -21,12 +21,15 @@ public sealed class ChatMetrics
     public const string QueueAge = "chat.queue.age";
     public const string CosmosRequests = "chat.cosmos.requests";
     public const string CosmosRequestCharge = "chat.cosmos.request_charge";
+    public const string RateLimitStoreFailures = "chat.ratelimit.store_failures";
 
     public const string ChatTypeTag = "chat.type";
     public const string OperationTag = "db.operation.name";
     public const string ContainerTag = "db.collection.name";
     public const string StatusTag = "db.response.status_code";
     public const string QueueTag = "messaging.destination.name";
+    public const string LimitTag = "chat.ratelimit.name";
+    public const string OutcomeTag = "chat.ratelimit.outcome";
 
     private static readonly double[] MillisecondBuckets = [5, 10, 25, 50, 75, 100, 250, 500, 1_000, 2_500, 5_000, 10_000, 30_000, 60_000, 300_000];
 
@@ -37,6 +40,7 @@ public sealed class ChatMetrics
     private readonly Histogram<double> queueAge;
     private readonly Counter<long> cosmosRequests;
     private readonly Histogram<double> cosmosRequestCharge;
+    private readonly Counter<long> rateLimitStoreFailures;
 
     public ChatMetrics(IMeterFactory meters)
     {
@@ -53,6 +57,8 @@ public sealed class ChatMetrics
         cosmosRequestCharge = meter.CreateHistogram(
             CosmosRequestCharge, "{RU}", "Request units each Cosmos DB request was charged (x-ms-request-charge).",
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1_000] });
+        rateLimitStoreFailures = meter.CreateCounter<long>(
+            RateLimitStoreFailures, "{check}", "Limit checks the shared counter store could not answer: let through (fail-open limits) or refused with 503.");
     }
 
     /// <summary>A send that stored a new message.</summary>
@@ -80,6 +86,10 @@ public sealed class ChatMetrics
         cosmosRequests.Add(1, op, coll, new KeyValuePair<string, object?>(StatusTag, StatusText(status)));
         cosmosRequestCharge.Record(requestCharge, op, coll);
     }
+
+    /// <summary>A limit check the counter store could not answer; <paramref name="limit"/> is the limit's name (a closed set).</summary>
+    public void RateLimitStoreFailed(string limit, bool allowed) =>
+        rateLimitStoreFailures.Add(1, new KeyValuePair<string, object?>(LimitTag, limit), new KeyValuePair<string, object?>(OutcomeTag, allowed ? "allowed" : "refused"));
 
     /// <summary>The status codes Cosmos DB answers with, as constant strings (a tag value that allocates nothing).</summary>
     private static string StatusText(HttpStatusCode? status) => status switch

@@ -26,7 +26,7 @@ public interface IRateLimiter
 
 /// <summary>
 /// Fixed-window counters held in this instance's memory: for unit tests and a single instance. Each
-/// instance limits on its own, so in Azure the Redis limiter takes its place.
+/// instance limits on its own, so the hosts use the Redis limiter (Chat.Functions).
 /// </summary>
 public sealed class InMemoryRateLimiter(TimeProvider time) : IRateLimiter
 {

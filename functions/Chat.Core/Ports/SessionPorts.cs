@@ -1,8 +1,8 @@
 namespace Chat.Core.Ports;
 
 /// <summary>
-/// Whether a login session may still be used by its access tokens. Today an in-process cache over
-/// <see cref="IUserStore"/>; a shared cache (Redis) can take its place without touching the callers.
+/// Whether a login session may still be used by its access tokens: a per-instance cache over the
+/// revocations every instance shares (<see cref="ISessionRevocations"/>), and <see cref="IUserStore"/> for fresh reads.
 /// </summary>
 public interface ISessionCheck
 {
@@ -13,6 +13,17 @@ public interface ISessionCheck
     /// <summary>As <see cref="EnsureActiveAsync"/>, but read from the store now: never a cached answer.</summary>
     Task EnsureActiveNowAsync(string userId, string sessionId, CancellationToken ct);
 
-    /// <summary>Makes a revocation this instance just stored take effect here at once.</summary>
-    void Revoked(string userId, string sessionId);
+    /// <summary>Makes a revocation this instance just stored take effect here at once, and on every
+    /// instance within the cache TTL; 503 when it cannot be shared (the caller's retry shares it).</summary>
+    Task RevokedAsync(string userId, string sessionId, CancellationToken ct);
+}
+
+/// <summary>Revoked sessions, shared by every instance, kept as long as any access token of theirs may be valid.</summary>
+public interface ISessionRevocations
+{
+    /// <summary>Records the revocation; 503 when the store cannot be written.</summary>
+    Task RecordAsync(string sessionId, CancellationToken ct);
+
+    /// <summary>Whether the session was revoked; 503 when the store cannot answer.</summary>
+    Task<bool> IsRevokedAsync(string sessionId, CancellationToken ct);
 }

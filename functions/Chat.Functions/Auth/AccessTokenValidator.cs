@@ -9,6 +9,9 @@ using Microsoft.IdentityModel.Tokens;
 /// issuer, audience, lifetime and algorithm.</summary>
 public sealed class AccessTokenValidator(IOptions<AuthOptions> options, TimeProvider time)
 {
+    /// <summary>How far past its expiry a token is still accepted (clocks of issuer and validator differ).</summary>
+    public static readonly TimeSpan ClockSkew = TimeSpan.FromSeconds(30);
+
     private readonly JsonWebTokenHandler handler = new();
 
     public TokenValidationParameters Parameters
@@ -28,7 +31,7 @@ public sealed class AccessTokenValidator(IOptions<AuthOptions> options, TimeProv
                 ValidateIssuerSigningKey = true,
                 RequireExpirationTime = true,
                 RequireSignedTokens = true,
-                ClockSkew = TimeSpan.FromSeconds(30),
+                ClockSkew = ClockSkew,
                 LifetimeValidator = TokenLifetime.Validator(time),
             };
         }

@@ -94,7 +94,7 @@ public sealed class RedisPresenceStoreContractTests : IDisposable
     public async Task NothingListening_IsUnavailable_WithinTheBudget()
     {
         var deadPort = Ports.Free();
-        using var dead = Connect($"127.0.0.1:{deadPort}");
+        using var dead = Connect($"127.0.0.1:{deadPort}", waitConnected: false);
         var unreachable = new RedisPresenceStore(dead, Options.Create(new RedisOptions { ConnectionString = $"127.0.0.1:{deadPort}" }));
         var watch = System.Diagnostics.Stopwatch.StartNew();
 
@@ -105,11 +105,19 @@ public sealed class RedisPresenceStoreContractTests : IDisposable
         Assert.True(watch.Elapsed < TimeSpan.FromSeconds(2), $"took {watch.Elapsed}");
     }
 
-    public static IConnectionMultiplexer Connect(string connectionString)
+    /// <summary>The app's multiplexer; it connects in the background and fails commands fast until then, so a
+    /// reachable server is waited for (a test's first command would otherwise race the connection under load).</summary>
+    public static IConnectionMultiplexer Connect(string connectionString, bool waitConnected = true)
     {
         var services = new ServiceCollection().BuildServiceProvider();
         var factory = new RedisConnectionFactory(Options.Create(new RedisOptions { ConnectionString = connectionString }), services, TimeProvider.System, NullLoggerFactory.Instance);
-        return factory.Connect();
+        var multiplexer = factory.Connect();
+        if (waitConnected && !SpinWait.SpinUntil(() => multiplexer.IsConnected, TimeSpan.FromSeconds(30)))
+        {
+            throw new TimeoutException("Garnet did not accept a connection within 30 s.");
+        }
+
+        return multiplexer;
     }
 
     /// <summary>Runs <paramref name="call"/> in a profiling session of its own and names the commands it sent.</summary>

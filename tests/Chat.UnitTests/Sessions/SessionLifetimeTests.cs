@@ -132,4 +132,31 @@ public sealed class SessionLifetimeTests
         Assert.Equal(401, error.Status);
         Assert.Equal(readsBefore + 1, h.Users.Invocations.Count(i => i.Method.Name == "GetSessionAsync")); // the logout's own read only
     }
+
+    [Fact]
+    public async Task Logout_SharesTheRevocation_ForEveryInstance()
+    {
+        h.AddUser();
+        var login = await h.LoginAsync();
+
+        await h.Service.LogoutAsync("user1", new Chat.Core.Accounts.LogoutRequest(login.RefreshToken, null), None);
+
+        Assert.True(h.Revocations.Contains(h.Session!.Value.SessionId));
+    }
+
+    [Fact]
+    public async Task Logout_RevocationsDown_Is503_AndARetrySharesIt()
+    {
+        h.AddUser();
+        var login = await h.LoginAsync();
+        h.Revocations.Failure = ChatErrors.Unavailable("session revocation store", TimeSpan.FromSeconds(5));
+
+        var error = await Assert.ThrowsAsync<ChatException>(() => h.Service.LogoutAsync("user1", new Chat.Core.Accounts.LogoutRequest(login.RefreshToken, null), None));
+        h.Revocations.Failure = null;
+        await h.Service.LogoutAsync("user1", new Chat.Core.Accounts.LogoutRequest(login.RefreshToken, null), None);
+
+        Assert.Equal(503, error.Status);
+        Assert.True(h.Session!.Value.Revoked);
+        Assert.True(h.Revocations.Contains(h.Session.Value.SessionId));
+    }
 }

@@ -22,6 +22,7 @@ public sealed class SessionPipelineTests
     private readonly FakeTimeProvider time = TestClock.New();
     private readonly Mock<IUserStore> users = new();
     private readonly Mock<IRealtime> realtime = new();
+    private readonly FakeSessionRevocations revocations = new();
     private SessionRecord session = new() { UserId = "alice", SessionId = "s1", Generation = 1, RotatedAt = TestClock.Start, CreatedAt = TestClock.Start };
     private Exception? storeFailure;
 
@@ -33,7 +34,7 @@ public sealed class SessionPipelineTests
                 : Task.FromException<Versioned<SessionRecord>?>(storeFailure));
         realtime.Setup(r => r.NegotiateAsync("alice", It.IsAny<DateTimeOffset>(), It.IsAny<CancellationToken>()))
             .ReturnsAsync(new NegotiateResult("https://signalr.example/client/?hub=chat", "client-token"));
-        Sessions = new SessionStateCache(users.Object, Options.Create(new SessionCacheOptions()), time, NullLogger<SessionStateCache>.Instance);
+        Sessions = new SessionStateCache(users.Object, revocations, Options.Create(new SessionCacheOptions()), time, NullLogger<SessionStateCache>.Instance);
     }
 
     private SessionStateCache Sessions { get; }
@@ -51,7 +52,7 @@ public sealed class SessionPipelineTests
     [Fact]
     public async Task RevokedSession_Is401_AndTheFunctionDoesNotRun()
     {
-        session = session with { Revoked = true };
+        revocations.RevokeElsewhere("s1");
 
         var (status, ran, _) = await RunAsync(nameof(UserFunctions.GetMe));
 
@@ -64,7 +65,7 @@ public sealed class SessionPipelineTests
     {
         await RunAsync(nameof(UserFunctions.GetMe));
 
-        Sessions.Revoked("alice", "s1");
+        await Sessions.RevokedAsync("alice", "s1", CancellationToken.None);
         var (status, ran, _) = await RunAsync(nameof(UserFunctions.GetMe));
 
         Assert.False(ran);
@@ -72,9 +73,9 @@ public sealed class SessionPipelineTests
     }
 
     [Fact]
-    public async Task StoreDown_NothingKnown_Is503WithRetryAfter_Not401()
+    public async Task RevocationsDown_NothingKnown_Is503WithRetryAfter_Not401()
     {
-        storeFailure = ChatErrors.Unavailable("database", TimeSpan.FromSeconds(5));
+        revocations.Failure = ChatErrors.Unavailable("session revocation store", TimeSpan.FromSeconds(5));
 
         var (status, ran, context) = await RunAsync(nameof(UserFunctions.GetMe));
 
@@ -84,10 +85,10 @@ public sealed class SessionPipelineTests
     }
 
     [Fact]
-    public async Task StoreDown_KnownActiveSession_StillServed()
+    public async Task RevocationsDown_KnownActiveSession_StillServed()
     {
         await RunAsync(nameof(UserFunctions.GetMe));
-        storeFailure = ChatErrors.Unavailable("database", TimeSpan.FromSeconds(5));
+        revocations.Failure = ChatErrors.Unavailable("session revocation store", TimeSpan.FromSeconds(5));
         time.Advance(TimeSpan.FromMinutes(5));
 
         var (status, ran, _) = await RunAsync(nameof(UserFunctions.GetMe));

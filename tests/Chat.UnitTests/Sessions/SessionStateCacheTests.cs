@@ -21,27 +21,28 @@ public sealed class SessionStateCacheTests
     private readonly Mock<IUserStore> users = new();
     private readonly Dictionary<string, SessionRecord> stored = new(StringComparer.Ordinal);
     private readonly SessionCacheOptions options = new();
+    private readonly FakeSessionRevocations revocations = new();
     private Exception? storeFailure;
-    private int reads;
+    private int storeReads;
 
     public SessionStateCacheTests()
     {
         users.Setup(u => u.GetSessionAsync(It.IsAny<string>(), It.IsAny<string>(), It.IsAny<CancellationToken>()))
             .Returns((string userId, string sessionId, CancellationToken _) =>
             {
-                reads++;
+                storeReads++;
                 return storeFailure is not null
                     ? Task.FromException<Versioned<SessionRecord>?>(storeFailure)
                     : Task.FromResult(stored.TryGetValue(sessionId, out var s) && s.UserId == userId ? new Versioned<SessionRecord>(s, "e") : null);
             });
-        Cache = new SessionStateCache(users.Object, Options.Create(options), time, NullLogger<SessionStateCache>.Instance);
+        Cache = new SessionStateCache(users.Object, revocations, Options.Create(options), time, NullLogger<SessionStateCache>.Instance);
         Add(Session);
     }
 
     private SessionStateCache Cache { get; }
 
     [Fact]
-    public async Task EnsureActive_KnownFreshState_IsServedWithoutAStoreRead()
+    public async Task EnsureActive_KnownFreshState_IsServedWithoutALookup()
     {
         await Cache.EnsureActiveAsync(User, Session, None);
         time.Advance(options.Ttl - TimeSpan.FromSeconds(1));
@@ -51,7 +52,20 @@ public sealed class SessionStateCacheTests
             await Cache.EnsureActiveAsync(User, Session, None);
         }
 
-        Assert.Equal(1, reads);
+        Assert.Equal(1, revocations.Lookups);
+    }
+
+    [Fact]
+    public async Task EnsureActive_NeverReadsTheUserStore()
+    {
+        for (var i = 0; i < 5; i++)
+        {
+            await Cache.EnsureActiveAsync(User, Session, None);
+            time.Advance(options.Ttl);
+        }
+
+        Assert.Equal(5, revocations.Lookups);
+        Assert.Equal(0, storeReads);
     }
 
     [Fact]
@@ -72,7 +86,7 @@ public sealed class SessionStateCacheTests
     }
 
     [Fact]
-    public async Task EnsureActive_StateOlderThanItsTtl_IsReadAgain()
+    public async Task EnsureActive_StateOlderThanItsTtl_IsLookedUpAgain()
     {
         await Cache.EnsureActiveAsync(User, Session, None);
         time.Advance(options.Ttl);
@@ -80,24 +94,24 @@ public sealed class SessionStateCacheTests
         await Cache.EnsureActiveAsync(User, Session, None);
         await Cache.EnsureActiveAsync(User, Session, None);
 
-        Assert.Equal(2, reads);
+        Assert.Equal(2, revocations.Lookups);
     }
 
     [Fact]
-    public void Ttl_Default_LeavesRoomForRequestTimeUnder60s()
+    public void Ttl_Default_Is30s()
     {
-        Assert.True(options.Ttl <= TimeSpan.FromSeconds(50));
+        Assert.Equal(TimeSpan.FromSeconds(30), options.Ttl);
     }
 
     [Fact]
-    public async Task RevokedOnAnotherInstance_IsRefusedWithin60sOfTheRevocation()
+    public async Task RevokedOnAnotherInstance_IsRefusedWithinTheTtlOfTheRevocation()
     {
         await Cache.EnsureActiveAsync(User, Session, None);
         time.Advance(TimeSpan.FromMilliseconds(1));
-        stored[Session] = stored[Session] with { Revoked = true }; // another instance revokes it right after our read
+        revocations.RevokeElsewhere(Session); // another instance revokes it right after our look-up
         var revokedAt = time.GetUtcNow();
 
-        // Until the state is re-read this instance may still accept it: that is the documented window.
+        // Until the state is looked up again this instance may still accept it: that is the documented window.
         while (await AcceptsAsync())
         {
             time.Advance(TimeSpan.FromSeconds(1));
@@ -109,26 +123,39 @@ public sealed class SessionStateCacheTests
     }
 
     [Fact]
-    public async Task Revoked_OnThisInstance_IsRefusedAtOnce_WithoutAStoreRead()
+    public async Task Revoked_OnThisInstance_IsRefusedAtOnce_WithoutALookup_AndShared()
     {
         await Cache.EnsureActiveAsync(User, Session, None);
 
-        Cache.Revoked(User, Session);
+        await Cache.RevokedAsync(User, Session, None);
 
         var error = await Assert.ThrowsAsync<ChatException>(() => Cache.EnsureActiveAsync(User, Session, None).AsTask());
         Assert.Equal(401, error.Status);
-        Assert.Equal(1, reads);
+        Assert.Equal(1, revocations.Lookups);
+        Assert.True(revocations.Contains(Session));
     }
 
     [Fact]
-    public async Task Revoked_WhileAnOlderReadIsInFlight_StaysRevoked()
+    public async Task Revoked_SharingFails_Is503_YetRefusedHereAtOnce()
     {
-        var slowRead = new TaskCompletionSource<Versioned<SessionRecord>?>();
-        users.Setup(u => u.GetSessionAsync(User, Session, It.IsAny<CancellationToken>())).Returns(slowRead.Task);
+        await Cache.EnsureActiveAsync(User, Session, None);
+        revocations.Failure = ChatErrors.Unavailable("session revocation store", TimeSpan.FromSeconds(5));
+
+        var shared = await Assert.ThrowsAsync<ChatException>(() => Cache.RevokedAsync(User, Session, None));
+
+        Assert.Equal(503, shared.Status);
+        Assert.Equal(401, (await Assert.ThrowsAsync<ChatException>(() => Cache.EnsureActiveAsync(User, Session, None).AsTask())).Status);
+    }
+
+    [Fact]
+    public async Task Revoked_WhileAnOlderLookupIsInFlight_StaysRevoked()
+    {
+        var slowLookup = new TaskCompletionSource<bool>();
+        revocations.Pending = slowLookup;
         var check = Cache.EnsureActiveAsync(User, Session, None).AsTask();
 
-        Cache.Revoked(User, Session);
-        slowRead.SetResult(new Versioned<SessionRecord>(stored[Session], "e")); // read before the revocation: says active
+        await Cache.RevokedAsync(User, Session, None);
+        slowLookup.SetResult(false); // looked up before the revocation: says active
 
         Assert.Equal(401, (await Assert.ThrowsAsync<ChatException>(() => check)).Status);
 
@@ -137,24 +164,24 @@ public sealed class SessionStateCacheTests
     }
 
     [Fact]
-    public async Task StoreDown_KnownActiveState_HoldsPastItsTtl_Never401()
+    public async Task RevocationsDown_KnownActiveState_HoldsPastItsTtl_Never401()
     {
         await Cache.EnsureActiveAsync(User, Session, None);
-        storeFailure = ChatErrors.Unavailable("database", TimeSpan.FromSeconds(5));
+        revocations.Failure = ChatErrors.Unavailable("session revocation store", TimeSpan.FromSeconds(5));
 
         time.Advance(options.Ttl * 3);
         await Cache.EnsureActiveAsync(User, Session, None);
         time.Advance(options.Ttl);
         await Cache.EnsureActiveAsync(User, Session, None);
 
-        Assert.Equal(3, reads);
+        Assert.Equal(3, revocations.Lookups);
     }
 
     [Fact]
-    public async Task StoreDown_KnownRevokedState_StillRefused()
+    public async Task RevocationsDown_KnownRevokedState_StillRefused()
     {
-        Cache.Revoked(User, Session);
-        storeFailure = ChatErrors.Unavailable("database", TimeSpan.FromSeconds(5));
+        await Cache.RevokedAsync(User, Session, None);
+        revocations.Failure = ChatErrors.Unavailable("session revocation store", TimeSpan.FromSeconds(5));
         time.Advance(options.Ttl * 2);
 
         var error = await Assert.ThrowsAsync<ChatException>(() => Cache.EnsureActiveAsync(User, Session, None).AsTask());
@@ -163,9 +190,9 @@ public sealed class SessionStateCacheTests
     }
 
     [Fact]
-    public async Task StoreDown_NothingKnown_Is503WithRetryAfter()
+    public async Task RevocationsDown_NothingKnown_Is503WithRetryAfter()
     {
-        storeFailure = ChatErrors.Unavailable("database", TimeSpan.FromSeconds(5));
+        revocations.Failure = ChatErrors.Unavailable("session revocation store", TimeSpan.FromSeconds(5));
 
         var error = await Assert.ThrowsAsync<ChatException>(() => Cache.EnsureActiveAsync(User, Session, None).AsTask());
 
@@ -174,28 +201,28 @@ public sealed class SessionStateCacheTests
     }
 
     [Fact]
-    public async Task StoreFailingOtherwise_IsNotTurnedIntoAnAnswer()
+    public async Task RevocationsFailingOtherwise_IsNotTurnedIntoAnAnswer()
     {
-        storeFailure = new InvalidOperationException("a bug");
+        revocations.Failure = new InvalidOperationException("a bug");
 
         await Assert.ThrowsAsync<InvalidOperationException>(() => Cache.EnsureActiveAsync(User, Session, None).AsTask());
     }
 
     [Fact]
-    public async Task UnknownSession_Is401_AndNotRemembered()
+    public async Task EnsureActiveNow_UnknownSession_Is401_AndNotRemembered()
     {
-        var error = await Assert.ThrowsAsync<ChatException>(() => Cache.EnsureActiveAsync(User, "new-session", None).AsTask());
+        var error = await Assert.ThrowsAsync<ChatException>(() => Cache.EnsureActiveNowAsync(User, "new-session", None));
         Assert.Equal(401, error.Status);
 
         Add("new-session"); // e.g. a replica that lagged behind the login catches up
-        await Cache.EnsureActiveAsync(User, "new-session", None);
+        await Cache.EnsureActiveNowAsync(User, "new-session", None);
         Assert.Equal(1, Cache.Count);
     }
 
     [Fact]
-    public async Task SessionOfAnotherUser_Is401()
+    public async Task EnsureActiveNow_SessionOfAnotherUser_Is401()
     {
-        var error = await Assert.ThrowsAsync<ChatException>(() => Cache.EnsureActiveAsync("user2", Session, None).AsTask());
+        var error = await Assert.ThrowsAsync<ChatException>(() => Cache.EnsureActiveNowAsync("user2", Session, None));
 
         Assert.Equal(401, error.Status);
     }
@@ -209,9 +236,9 @@ public sealed class SessionStateCacheTests
         var error = await Assert.ThrowsAsync<ChatException>(() => Cache.EnsureActiveNowAsync(User, Session, None));
 
         Assert.Equal(401, error.Status);
-        Assert.Equal(2, reads);
+        Assert.Equal(1, storeReads);
         await Assert.ThrowsAsync<ChatException>(() => Cache.EnsureActiveAsync(User, Session, None).AsTask());
-        Assert.Equal(2, reads);
+        Assert.Equal((1, 1), (storeReads, revocations.Lookups));
     }
 
     [Fact]
@@ -238,9 +265,9 @@ public sealed class SessionStateCacheTests
         }
 
         // The most recent ones were kept.
-        var before = reads;
+        var before = revocations.Lookups;
         await Cache.EnsureActiveAsync(User, "s199", None);
-        Assert.Equal(before, reads);
+        Assert.Equal(before, revocations.Lookups);
     }
 
     [Fact]

@@ -105,7 +105,7 @@ public sealed partial class AccountHarness
             .Returns((RateLimit l, string k, CancellationToken ct) => limiter.RecordAsync(l, k, ct));
 
         Tokens = TestAuth.Tokens(Time, AuthOptions);
-        SessionCheck = new SessionStateCache(Users.Object, Options.Create(new SessionCacheOptions()), Time, NullLogger<SessionStateCache>.Instance);
+        SessionCheck = new SessionStateCache(Users.Object, Revocations, Options.Create(new SessionCacheOptions()), Time, NullLogger<SessionStateCache>.Instance);
         Service = new AccountService(
             Users.Object,
             Directory.Object,
@@ -147,7 +147,10 @@ public sealed partial class AccountHarness
 
     public TokenService Tokens { get; }
 
-    /// <summary>The real per-instance session cache, over <see cref="Users"/>.</summary>
+    /// <summary>The revocations every instance shares.</summary>
+    public FakeSessionRevocations Revocations { get; } = new();
+
+    /// <summary>The real per-instance session cache, over <see cref="Revocations"/> and <see cref="Users"/>.</summary>
     public SessionStateCache SessionCheck { get; }
 
     public AccountService Service { get; }

@@ -1,0 +1,112 @@
+namespace Chat.Functions.Redis;
+
+using System.Security.Cryptography;
+using System.Text;
+using Chat.Core.Common;
+using Chat.Core.Errors;
+using Microsoft.Extensions.Logging;
+using StackExchange.Redis;
+
+/// <summary>
+/// Fixed-window counters in Redis, shared by every instance: key <c>limit:{name}:{key}</c> holds the
+/// count, and expires with its window (set on its first use, Redis's clock). Cost: 1 Redis round trip
+/// per limit check (one script that reads or counts and returns the count and the window's time left).
+/// When Redis cannot answer within the connection's budget, a <see cref="RateLimit.FailOpen"/> limit
+/// lets the call through and every other one refuses it with 503, so an outage never unthrottles a login.
+/// </summary>
+public sealed partial class RedisRateLimiter(IConnectionMultiplexer redis, ChatMetrics metrics, TimeProvider time, ILogger<RedisRateLimiter> logger) : IRateLimiter
+{
+    public const string KeyPrefix = "limit:";
+
+    /// <summary>Keys longer than this are hashed, so no input sizes a Redis key.</summary>
+    public const int MaxKeyLength = 128;
+
+    private static readonly TimeSpan RetryAfterUnavailable = TimeSpan.FromSeconds(5);
+
+    /// <summary>One warning per this interval while Redis is down, not one per request.</summary>
+    private static readonly TimeSpan WarningInterval = TimeSpan.FromSeconds(10);
+
+    // @mode "try" counts below the limit, "record" always, "peek" never; the first count starts the window.
+    // Returns {counted 0|1, count, ms left in the window}.
+    private static readonly LuaScript Script = LuaScript.Prepare(
+        """
+        local count = tonumber(redis.call('GET', @key) or '0')
+        local counted = 0
+        if @mode == 'record' or (@mode == 'try' and count < tonumber(@permits)) then
+          count = redis.call('INCR', @key)
+          counted = 1
+        end
+        local left = redis.call('PTTL', @key)
+        if count > 0 and left < 0 then
+          redis.call('PEXPIRE', @key, @window)
+          left = tonumber(@window)
+        end
+        return {counted, count, left}
+        """);
+
+    private long nextWarningTicks;
+
+    public async ValueTask AcquireAsync(RateLimit limit, string key, CancellationToken ct)
+    {
+        if (await RunAsync(limit, key, "try", ct) is { Counted: false } window)
+        {
+            throw ChatErrors.RateLimited(RetryAfter(window.Left));
+        }
+    }
+
+    public async ValueTask<bool> TryAcquireAsync(RateLimit limit, string key, CancellationToken ct) =>
+        await RunAsync(limit, key, "try", ct) is not { Counted: false };
+
+    public async ValueTask ThrowIfExhaustedAsync(RateLimit limit, string key, CancellationToken ct)
+    {
+        if (await RunAsync(limit, key, "peek", ct) is { } window && window.Count >= limit.Permits)
+        {
+            throw ChatErrors.RateLimited(RetryAfter(window.Left));
+        }
+    }
+
+    public async ValueTask RecordAsync(RateLimit limit, string key, CancellationToken ct) => await RunAsync(limit, key, "record", ct);
+
+    /// <summary>The Redis key of a limit's counter; a long key becomes its SHA-256 (hex).</summary>
+    public static RedisKey Key(RateLimit limit, string key)
+    {
+        var full = KeyPrefix + limit.Name + ":" + key;
+        return full.Length <= MaxKeyLength ? full : KeyPrefix + limit.Name + ":#" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(key)));
+    }
+
+    private static TimeSpan RetryAfter(long leftMs) => TimeSpan.FromMilliseconds(Math.Max(1000, leftMs));
+
+    /// <summary>The window after the script ran, or null when Redis could not answer and the limit fails open.</summary>
+    private async Task<Window?> RunAsync(RateLimit limit, string key, string mode, CancellationToken ct)
+    {
+        try
+        {
+            var result = (RedisResult[])(await redis.GetDatabase().ScriptEvaluateAsync(
+                Script,
+                new { key = Key(limit, key), window = (long)limit.Window.TotalMilliseconds, permits = limit.Permits, mode }).WaitAsync(ct))!;
+            return new Window((long)result[0] == 1, (long)result[1], (long)result[2]);
+        }
+        catch (Exception e) when (e is RedisException or TimeoutException)
+        {
+            metrics.RateLimitStoreFailed(limit.Name, limit.FailOpen);
+            if (WarningDue())
+            {
+                LogStoreUnavailable(logger, e, limit.Name, limit.FailOpen);
+            }
+
+            return limit.FailOpen ? null : throw ChatErrors.Unavailable("rate-limit store", RetryAfterUnavailable, e);
+        }
+    }
+
+    private bool WarningDue()
+    {
+        var now = time.GetUtcNow().UtcTicks;
+        var due = Interlocked.Read(ref nextWarningTicks);
+        return now >= due && Interlocked.CompareExchange(ref nextWarningTicks, now + WarningInterval.Ticks, due) == due;
+    }
+
+    [LoggerMessage(EventId = 1, Level = LogLevel.Warning, Message = "Rate-limit store (Redis) unavailable; limit {Limit} fails open: {FailOpen} (logged at most every 10 s)")]
+    private static partial void LogStoreUnavailable(ILogger logger, Exception exception, string limit, bool failOpen);
+
+    private readonly record struct Window(bool Counted, long Count, long Left);
+}

@@ -1,0 +1,43 @@
+namespace Chat.Functions.Redis;
+
+using Chat.Core.Errors;
+using Chat.Core.Ports;
+using Chat.Functions.Auth;
+using Microsoft.Extensions.Options;
+using StackExchange.Redis;
+
+/// <summary>
+/// A revoked session as one key, <c>revoked:{sessionId}</c>, kept for the access-token lifetime plus the
+/// validator's clock skew and a minute for clocks apart: longer than any access token of the session
+/// lives (none is issued after its revocation). Record: 1 round trip (<c>SETEX key ttl 1</c>); check:
+/// 1 round trip (<c>EXISTS</c>), made by each instance at most once a cache TTL per session.
+/// </summary>
+public sealed class RedisSessionRevocations(IConnectionMultiplexer redis, IOptions<AuthOptions> auth) : ISessionRevocations
+{
+    public const string KeyPrefix = "revoked:";
+
+    private static readonly TimeSpan RetryAfter = TimeSpan.FromSeconds(5);
+
+    /// <summary>How long a revocation is kept.</summary>
+    public TimeSpan Retention => auth.Value.AccessTokenLifetime + AccessTokenValidator.ClockSkew + TimeSpan.FromMinutes(1);
+
+    public static RedisKey Key(string sessionId) => KeyPrefix + sessionId;
+
+    public Task RecordAsync(string sessionId, CancellationToken ct) =>
+        RunAsync(db => db.StringSetAsync(Key(sessionId), 1, Retention), ct);
+
+    public Task<bool> IsRevokedAsync(string sessionId, CancellationToken ct) =>
+        RunAsync(db => db.KeyExistsAsync(Key(sessionId)), ct);
+
+    private async Task<T> RunAsync<T>(Func<IDatabase, Task<T>> command, CancellationToken ct)
+    {
+        try
+        {
+            return await command(redis.GetDatabase()).WaitAsync(ct);
+        }
+        catch (Exception e) when (e is RedisException or TimeoutException)
+        {
+            throw ChatErrors.Unavailable("session revocation store", RetryAfter, e);
+        }
+    }
+}
