@@ -73,11 +73,22 @@ public sealed class BenchOptions
 
     public double HostStartTimeoutSeconds { get; private set; } = 600;
 
-    public bool SkipDirect { get; private set; }
+    /// <summary>The phases to run: direct, group and push by default; <c>--phase costs</c> alone for the request counts.</summary>
+    public HashSet<string> Phases { get; private set; } = new(DefaultPhases, StringComparer.Ordinal);
 
-    public bool SkipGroup { get; private set; }
+    public static readonly string[] AllPhases = ["direct", "group", "push", "costs"];
 
-    public bool SkipPush { get; private set; }
+    private static readonly string[] DefaultPhases = ["direct", "group", "push"];
+
+    public int CostCalls { get; private set; } = 50;
+
+    public bool SkipDirect => !Phases.Contains("direct");
+
+    public bool SkipGroup => !Phases.Contains("group");
+
+    public bool SkipPush => !Phases.Contains("push");
+
+    public bool Costs => Phases.Contains("costs");
 
     public bool Help { get; private set; }
 
@@ -128,7 +139,11 @@ public sealed class BenchOptions
           --push-offline-wait S      silence of the members before the sends; offline = no activity for 60 s (65)
           --push-wait S              after the last send, wait this long at most for its notifications (30)
           --push-collapse-window S   with --start-host: Push__CollapseWindow of the host (default: the server's 2 s)
+        Costs (Cosmos requests per operation, from the local host's /_local/metrics; 101 users)
+          --cost-calls N             calls of each operation, one at a time (50; a full 300-chat listing: N/5)
         Other
+          --phase NAME               run only the named phases (repeatable): direct, group, push, costs
+                                     (default: direct, group and push)
           --setup-concurrency N      concurrent calls while registering and connecting users (8; at most 8)
           --skip-direct, --skip-group, --skip-push
           --out PATH                 JSON results (bench/results/latest.json under the repository root)
@@ -138,6 +153,7 @@ public sealed class BenchOptions
     public static BenchOptions Parse(string[] args)
     {
         var o = new BenchOptions();
+        var explicitPhases = false;
         for (var i = 0; i < args.Length; i++)
         {
             var name = args[i];
@@ -162,14 +178,17 @@ public sealed class BenchOptions
                 case "--limits-raised":
                     o.LimitsRaised = true;
                     break;
-                case "--skip-direct":
-                    o.SkipDirect = true;
+                case "--skip-direct" or "--skip-group" or "--skip-push":
+                    o.Phases.Remove(name["--skip-".Length..]);
                     break;
-                case "--skip-group":
-                    o.SkipGroup = true;
+                case "--phase":
+                    o.Phases = explicitPhases ? o.Phases : new HashSet<string>(StringComparer.Ordinal);
+                    explicitPhases = true;
+                    o.Phases.Add(Value() is var phase && AllPhases.Contains(phase) ? phase
+                        : throw new ArgumentException($"--phase: one of {string.Join(", ", AllPhases)}, not '{phase}'."));
                     break;
-                case "--skip-push":
-                    o.SkipPush = true;
+                case "--cost-calls":
+                    o.CostCalls = Int(name, Value(), 1, 1000);
                     break;
                 case "--push-size":
                     o.PushSize = Int(name, Value(), 2, 100);

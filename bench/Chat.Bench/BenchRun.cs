@@ -22,7 +22,8 @@ public sealed partial class BenchRun(BenchOptions options, HttpClient http, CpuM
         var direct = options.SkipDirect ? 0 : options.Users - (options.Users % 2);
         var group = options.SkipGroup ? 0 : options.GroupSize;
         var push = options.SkipPush ? 0 : options.PushSize;
-        var count = Math.Max(direct, Math.Max(group, push));
+        var costs = options.Costs ? CostUsers : 0;
+        var count = Math.Max(Math.Max(direct, costs), Math.Max(group, push));
         if (count < 2)
         {
             report.Notes.Add("Nothing to do: every phase skipped.");
@@ -44,6 +45,12 @@ public sealed partial class BenchRun(BenchOptions options, HttpClient http, CpuM
         }
 
         await SetUpUsersAsync(count, ct);
+        if (costs > 0)
+        {
+            say($"costs: {options.CostCalls} calls of each operation, Cosmos requests from /_local/metrics");
+            report.Costs = await RunCostsAsync(ct);
+        }
+
         if (direct > 0)
         {
             await OpenDirectChatsAsync(direct, ct);

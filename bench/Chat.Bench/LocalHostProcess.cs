@@ -94,6 +94,7 @@ public sealed class LocalHostProcess
             ["Limits__AuthRequestsPerMinutePerIp"] = "100000",
             ["Limits__MessagesPerWindow"] = "100000",
             ["Limits__GroupJoinsPerMinute"] = "100000",
+            ["Limits__GroupCreationsPerHour"] = "100000",
             ["Logging__LogLevel__Default"] = "Warning",
             ["Logging__LogLevel__Microsoft.Hosting.Lifetime"] = "Information",
             ["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1",

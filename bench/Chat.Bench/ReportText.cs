@@ -77,6 +77,11 @@ public static class ReportText
             ]);
         }
 
+        if (r.Costs is { } costs)
+        {
+            text.Append(CostTable(costs)).AppendLine();
+        }
+
         var phases = new[] { r.Direct?.Cpu, r.Group?.Cpu, r.Push?.Cpu };
         Rows(text, "CPU seconds per 1,000 messages sent (utime+stime from /proc)", [
             ("", Cols(["direct", "group", "push"])),
@@ -115,6 +120,20 @@ public static class ReportText
             {
                 text.AppendLine("  - " + note);
             }
+        }
+
+        return text.ToString();
+    }
+
+    /// <summary>The cost phase as a Markdown table (bench/README.md takes it as it is).</summary>
+    public static string CostTable(IReadOnlyList<CostRow> rows)
+    {
+        var text = new StringBuilder();
+        text.AppendLine("| operation | calls | Cosmos requests per call | by operation type, per call | by container, per call | errors |");
+        text.AppendLine("|---|---|---|---|---|---|");
+        foreach (var c in rows)
+        {
+            text.AppendLine(Inv($"| {c.Name} | {c.Calls} | {N(c.PerCall)} | {CosmosMetrics.Format(c.PerCallByOperation)} | {CosmosMetrics.Format(c.PerCallByContainer)} | {Errors(c.Errors)} |"));
         }
 
         return text.ToString();
