@@ -94,6 +94,29 @@ public sealed partial class BenchRun(BenchOptions options, HttpClient http, CpuM
             .ToArray();
         var parallel = new ParallelOptions { MaxDegreeOfParallelism = options.SetupConcurrency, CancellationToken = ct };
 
+        await RegisterAllAsync(candidates, parallel);
+        var signedIn = candidates.Where(u => u.Client.Tokens is not null).ToArray();
+        if (signedIn.Length == 0)
+        {
+            throw new InvalidOperationException("No user could register and sign in; see setup errors.");
+        }
+
+        await ConnectAllAsync(signedIn, parallel, ct);
+
+        // Keep the indexes stable (group slots are user indexes); unready users are skipped later.
+        users.AddRange(candidates);
+        report.Setup.UsersReady = users.Count(u => u.Ready);
+        report.Setup.UsersFailed = count - report.Setup.UsersReady;
+        report.Setup.Retries = retries;
+        if (report.Setup.UsersFailed > 0)
+        {
+            Note($"{report.Setup.UsersFailed} of {count} users could not be set up; they take no part.");
+        }
+    }
+
+    private async Task RegisterAllAsync(BenchUser[] candidates, ParallelOptions parallel)
+    {
+        var count = candidates.Length;
         say($"registering {count} users (register, SMS code, verify, login; {options.SetupConcurrency} at a time)...");
         var clock = Stopwatch.StartNew();
         var done = 0;
@@ -115,13 +138,10 @@ public sealed partial class BenchRun(BenchOptions options, HttpClient http, CpuM
             }
         });
         report.Setup.RegisterSeconds = Math.Round(clock.Elapsed.TotalSeconds, 1);
+    }
 
-        var signedIn = candidates.Where(u => u.Client.Tokens is not null).ToArray();
-        if (signedIn.Length == 0)
-        {
-            throw new InvalidOperationException("No user could register and sign in; see setup errors.");
-        }
-
+    private async Task ConnectAllAsync(BenchUser[] signedIn, ParallelOptions parallel, CancellationToken ct)
+    {
         // Every address the client is sent to must stay on this machine.
         var negotiate = await signedIn[0].Client.NegotiateAsync(ct);
         if (!Uri.TryCreate(negotiate.Url, UriKind.Absolute, out var hub) || !hub.IsLoopback)
@@ -130,8 +150,8 @@ public sealed partial class BenchRun(BenchOptions options, HttpClient http, CpuM
         }
 
         say($"connecting {signedIn.Length} real-time connections ({hub.GetLeftPart(UriPartial.Path)})...");
-        clock.Restart();
-        done = 0;
+        var clock = Stopwatch.StartNew();
+        var done = 0;
         await Parallel.ForEachAsync(signedIn, parallel, async (user, token) =>
         {
             try
@@ -153,16 +173,6 @@ public sealed partial class BenchRun(BenchOptions options, HttpClient http, CpuM
             }
         });
         report.Setup.ConnectSeconds = Math.Round(clock.Elapsed.TotalSeconds, 1);
-
-        // Keep the indexes stable (group slots are user indexes); unready users are skipped later.
-        users.AddRange(candidates);
-        report.Setup.UsersReady = users.Count(u => u.Ready);
-        report.Setup.UsersFailed = count - report.Setup.UsersReady;
-        report.Setup.Retries = retries;
-        if (report.Setup.UsersFailed > 0)
-        {
-            Note($"{report.Setup.UsersFailed} of {count} users could not be set up; they take no part.");
-        }
     }
 
     private async Task RegisterAsync(BenchUser user, CancellationToken ct)
@@ -346,20 +356,27 @@ public sealed partial class BenchRun(BenchOptions options, HttpClient http, CpuM
         }, ct);
 
         var sendsDone = Stopwatch.GetTimestamp();
-        var launched = probes.Where(p => p is not null).ToArray();
-        var ok = launched.Where(p => p.Outcome == DirectProbe.Ok).ToArray();
+        var ok = probes.Where(p => p is { Outcome: DirectProbe.Ok }).ToArray();
         await WaitAsync(() => ok.Count(p => Interlocked.Read(ref p.Received) != 0), ok.Length, TimeSpan.FromSeconds(options.LossWaitSeconds), ct);
-        var delivered = ok.Where(p => Interlocked.Read(ref p.Received) != 0).ToArray();
         var cpuAfter = meter.Take();
         router.Forget();
+        var result = SummarizeDirect(seconds, probes, pacing, errors, router.Duplicates - duplicatesBefore, sendsDone);
+        result.Cpu = CpuMeter.Between(cpuBefore, cpuAfter, result.Sent, result.Delivered);
+        return result;
+    }
 
+    private DirectResult SummarizeDirect(double seconds, DirectProbe[] probes, PacingResult pacing, ConcurrentDictionary<string, long> errors, long duplicates, long sendsDone)
+    {
+        var launched = probes.Where(p => p is not null).ToArray();
+        var ok = launched.Where(p => p.Outcome == DirectProbe.Ok).ToArray();
+        var delivered = ok.Where(p => Interlocked.Read(ref p.Received) != 0).ToArray();
         var lastSendEnd = launched.Length > 0 ? launched.Max(p => p.SendEnd) : sendsDone;
         var window = Stopwatch.GetElapsedTime(pacing.StartTimestamp, lastSendEnd).TotalSeconds;
-        var result = new DirectResult
+        return new DirectResult
         {
             OfferedRate = options.Rate,
             ScheduledSeconds = seconds,
-            Scheduled = total,
+            Scheduled = probes.Length,
             Attempted = pacing.Launched,
             SkippedAtInFlightBound = pacing.Skipped,
             Sent = ok.Length,
@@ -368,7 +385,7 @@ public sealed partial class BenchRun(BenchOptions options, HttpClient http, CpuM
             Delivered = delivered.Length,
             Lost = ok.Length - delivered.Length,
             DeliveredDespiteSendError = launched.Count(p => p.Outcome == DirectProbe.Failed && p.Received != 0),
-            DuplicateEvents = router.Duplicates - duplicatesBefore,
+            DuplicateEvents = duplicates,
             SendWindowSeconds = Math.Round(window, 2),
             AchievedRate = window > 0 ? Math.Round(ok.Length / window, 2) : 0,
             MaxScheduleLagMs = pacing.MaxLagMs,
@@ -376,8 +393,6 @@ public sealed partial class BenchRun(BenchOptions options, HttpClient http, CpuM
             LatencyMs = Distribution.Of(delivered.Select(p => Ms(p.Start, p.Received))),
             SendCallMs = Distribution.Of(ok.Select(p => Ms(p.Start, p.SendEnd))),
         };
-        result.Cpu = CpuMeter.Between(cpuBefore, cpuAfter, result.Sent, result.Delivered);
-        return result;
     }
 
     /// <summary>One send; null on success, else the error class (HTTP status, timeout, network).</summary>
@@ -408,6 +423,42 @@ public sealed partial class BenchRun(BenchOptions options, HttpClient http, CpuM
 
     private async Task<GroupResult> RunGroupAsync(int size, CancellationToken ct)
     {
+        var sender = users[0];
+        var (chatId, recipients) = await CreateBenchGroupAsync(size, ct);
+        var total = (long)options.GroupMessages;
+        var probes = new GroupProbe[total];
+        var errors = new ConcurrentDictionary<string, long>(StringComparer.Ordinal);
+        var duplicatesBefore = router.Duplicates;
+        say($"group: {total} messages at {options.GroupRate} msg/s to {recipients.Length} recipients");
+        var cpuBefore = meter.Take();
+        var pacing = await OpenLoop.RunAsync(total, options.GroupRate, options.MaxInFlight, async (i, start) =>
+        {
+            var id = $"bench-{runTag}-g-{i.ToString(CultureInfo.InvariantCulture)}";
+            var probe = new GroupProbe(size) { Start = start };
+            probes[i] = probe;
+            router.Track(id, probe);
+            var outcome = await SendOnceAsync(sender, chatId, id, $"group bench {i}: hello everyone", ct);
+            probe.SendEnd = Stopwatch.GetTimestamp();
+            Volatile.Write(ref probe.Outcome, outcome is null ? DirectProbe.Ok : DirectProbe.Failed);
+            if (outcome is not null)
+            {
+                errors.AddOrUpdate(outcome, 1, (_, n) => n + 1);
+            }
+        }, ct);
+
+        var ok = probes.Where(p => p is { Outcome: DirectProbe.Ok }).ToArray();
+        var expected = (long)ok.Length * recipients.Length;
+        await WaitAsync(() => ok.Sum(p => (long)Volatile.Read(ref p.Count)), expected, TimeSpan.FromSeconds(options.LossWaitSeconds), ct);
+        var cpu = meter.Take();
+        router.Forget();
+        var result = SummarizeGroup(size, recipients, probes, pacing, errors, router.Duplicates - duplicatesBefore);
+        result.Cpu = CpuMeter.Between(cpuBefore, cpu, result.Sent, result.Deliveries);
+        return result;
+    }
+
+    /// <summary>The group of users 0..size-1 (user 0 the admin and sender), once its members got its `chat` event; the recipients' indexes.</summary>
+    private async Task<(string ChatId, int[] Recipients)> CreateBenchGroupAsync(int size, CancellationToken ct)
+    {
         var members = users.Take(size).ToArray();
         var sender = members[0];
         if (!sender.Ready)
@@ -428,45 +479,24 @@ public sealed partial class BenchRun(BenchOptions options, HttpClient http, CpuM
         }
 
         await SettleAsync("after group creation", ct);
-        var recipients = listening.Select(u => u.Index).ToArray();
-        var total = (long)options.GroupMessages;
-        var probes = new GroupProbe[total];
-        var errors = new ConcurrentDictionary<string, long>(StringComparer.Ordinal);
-        var duplicatesBefore = router.Duplicates;
-        say($"group: {total} messages at {options.GroupRate} msg/s to {recipients.Length} recipients");
-        var cpuBefore = meter.Take();
-        var pacing = await OpenLoop.RunAsync(total, options.GroupRate, options.MaxInFlight, async (i, start) =>
-        {
-            var id = $"bench-{runTag}-g-{i.ToString(CultureInfo.InvariantCulture)}";
-            var probe = new GroupProbe(size) { Start = start };
-            probes[i] = probe;
-            router.Track(id, probe);
-            var outcome = await SendOnceAsync(sender, chat.ChatId, id, $"group bench {i}: hello everyone", ct);
-            probe.SendEnd = Stopwatch.GetTimestamp();
-            Volatile.Write(ref probe.Outcome, outcome is null ? DirectProbe.Ok : DirectProbe.Failed);
-            if (outcome is not null)
-            {
-                errors.AddOrUpdate(outcome, 1, (_, n) => n + 1);
-            }
-        }, ct);
+        return (chat.ChatId, listening.Select(u => u.Index).ToArray());
+    }
 
+    private GroupResult SummarizeGroup(int size, int[] recipients, GroupProbe[] probes, PacingResult pacing, ConcurrentDictionary<string, long> errors, long duplicates)
+    {
         var launched = probes.Where(p => p is not null).ToArray();
         var ok = launched.Where(p => p.Outcome == DirectProbe.Ok).ToArray();
         var expected = (long)ok.Length * recipients.Length;
-        await WaitAsync(() => ok.Sum(p => (long)Volatile.Read(ref p.Count)), expected, TimeSpan.FromSeconds(options.LossWaitSeconds), ct);
-        var cpuAfter = meter.Take();
-        router.Forget();
-
         var complete = ok.Where(p => recipients.All(r => p.Received[r] != 0)).ToArray();
         var deliveries = ok.Sum(p => (long)recipients.Count(r => p.Received[r] != 0));
         var lastSendEnd = launched.Length > 0 ? launched.Max(p => p.SendEnd) : Stopwatch.GetTimestamp();
         var window = Stopwatch.GetElapsedTime(pacing.StartTimestamp, lastSendEnd).TotalSeconds;
-        var result = new GroupResult
+        return new GroupResult
         {
             Members = size,
             Recipients = recipients.Length,
             OfferedRate = options.GroupRate,
-            Scheduled = total,
+            Scheduled = probes.Length,
             Sent = ok.Length,
             Failed = launched.Length - ok.Length,
             ErrorsByStatus = new Dictionary<string, long>(errors, StringComparer.Ordinal),
@@ -474,14 +504,12 @@ public sealed partial class BenchRun(BenchOptions options, HttpClient http, CpuM
             Deliveries = deliveries,
             LostDeliveries = expected - deliveries,
             MessagesIncomplete = ok.Length - complete.Length,
-            DuplicateEvents = router.Duplicates - duplicatesBefore,
+            DuplicateEvents = duplicates,
             AchievedRate = window > 0 ? Math.Round(ok.Length / window, 2) : 0,
             FanOutMs = Distribution.Of(complete.Select(p => Ms(p.Start, recipients.Max(r => p.Received[r])))),
             DeliveryMs = Distribution.Of(ok.SelectMany(p => recipients.Where(r => p.Received[r] != 0).Select(r => Ms(p.Start, p.Received[r])))),
             SendCallMs = Distribution.Of(ok.Select(p => Ms(p.Start, p.SendEnd))),
         };
-        result.Cpu = CpuMeter.Between(cpuBefore, cpuAfter, result.Sent, result.Deliveries);
-        return result;
     }
 
     // ---------------------------------------------------------------- helpers

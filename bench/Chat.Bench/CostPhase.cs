@@ -9,7 +9,7 @@ using Chat.Client;
 /// </summary>
 public sealed partial class BenchRun
 {
-    /// <summary>Users of the cost phase: 0..19 the group of 20, 20/21 and 22/23 the 60- and 300-chat users, 1..100 the presence lists.</summary>
+    /// <summary>Users of the cost phase: 0..19 the group of 20, 0..99 the group of 100, 20 and 22 in 60 and 300 more groups, 1..100 the presence list.</summary>
     public const int CostUsers = 101;
 
     private sealed record CostOperation(string Name, int Calls, BenchUser[] Online, Func<int, CancellationToken, Task> Call);
@@ -55,8 +55,8 @@ public sealed partial class BenchRun
             (_, t) => U(0).Client.SendAsync(w.Direct, new SendMessage(Id("d", 0), "text", Text), t));
         yield return new("history page of 50, direct", n, [U(1)], (_, t) => U(1).Client.GetMessagesAsync(w.Direct, limit: 50, ct: t));
         yield return new("read receipt, direct", n, [U(0), U(1)], (i, t) => U(1).Client.PostReceiptAsync(w.Direct, "read", w.DirectSeqs[i], t));
-        yield return new("GET /api/chats, 60 chats, page of 20", n, [U(20)], (_, t) => U(20).Client.ListChatsAsync(20, ct: t));
-        yield return new("GET /api/chats, 300 chats, all 15 pages of 20", few, [U(22)], (_, t) => ListAllAsync(U(22), t));
+        yield return new("GET /api/chats, 61 chats, first page of 20", n, [U(20)], (_, t) => U(20).Client.ListChatsAsync(20, ct: t));
+        yield return new("GET /api/chats, 301 chats, all 16 pages of 20", few, [U(22)], (_, t) => ListAllAsync(U(22), t));
         yield return new("heartbeat", n, [U(0)], (_, t) => U(0).Client.HeartbeatAsync(t));
         yield return new("GET /api/presence, 19 users (group contacts)", n, [U(0)],
             (_, t) => U(0).Client.GetPresenceAsync(group.Skip(1).Select(u => u.UserId), t));
