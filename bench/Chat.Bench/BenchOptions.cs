@@ -76,7 +76,7 @@ public sealed class BenchOptions
     /// <summary>The phases to run: direct, group and push by default; <c>--phase costs</c> alone for the request counts.</summary>
     public HashSet<string> Phases { get; private set; } = new(DefaultPhases, StringComparer.Ordinal);
 
-    public static readonly string[] AllPhases = ["direct", "group", "push", "costs"];
+    public static readonly string[] AllPhases = ["direct", "group", "push", "costs", "concurrent"];
 
     private static readonly string[] DefaultPhases = ["direct", "group", "push"];
 
@@ -89,6 +89,8 @@ public sealed class BenchOptions
     public bool SkipPush => !Phases.Contains("push");
 
     public bool Costs => Phases.Contains("costs");
+
+    public bool Concurrent => Phases.Contains("concurrent");
 
     public bool Help { get; private set; }
 
@@ -142,8 +144,9 @@ public sealed class BenchOptions
         Costs (Cosmos requests per operation, from the local host's /_local/metrics; 101 users)
           --cost-calls N             calls of each operation, one at a time (50; a full 300-chat listing: N/5)
         Other
-          --phase NAME               run only the named phases (repeatable): direct, group, push, costs
-                                     (default: direct, group and push)
+          --phase NAME               run only the named phases (repeatable): direct, group, push, costs,
+                                     concurrent (10 members send 20 messages each at once into one group;
+                                     counts only); default: direct, group and push
           --setup-concurrency N      concurrent calls while registering and connecting users (8; at most 8)
           --skip-direct, --skip-group, --skip-push
           --out PATH                 JSON results (bench/results/latest.json under the repository root)

@@ -36,6 +36,8 @@ public sealed class BenchReport
 
     public List<CostRow>? Costs { get; set; }
 
+    public ConcurrentResult? Concurrent { get; set; }
+
     public string? LoadAverageAtStart { get; set; }
 
     public string? LoadAverageAtEnd { get; set; }

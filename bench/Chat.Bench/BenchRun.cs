@@ -22,7 +22,7 @@ public sealed partial class BenchRun(BenchOptions options, HttpClient http, CpuM
         var direct = options.SkipDirect ? 0 : options.Users - (options.Users % 2);
         var group = options.SkipGroup ? 0 : options.GroupSize;
         var push = options.SkipPush ? 0 : options.PushSize;
-        var costs = options.Costs ? CostUsers : 0;
+        var costs = options.Costs ? CostUsers : options.Concurrent ? ConcurrentSenders : 0;
         var count = Math.Max(Math.Max(direct, costs), Math.Max(group, push));
         if (count < 2)
         {
@@ -30,43 +30,22 @@ public sealed partial class BenchRun(BenchOptions options, HttpClient http, CpuM
             return;
         }
 
-        if (!options.LimitsKnownRaised)
-        {
-            // Stay within the defaults: 600 auth requests a minute per IP, 50 messages per 10 s per user.
-            authPacer = new Pacer(9);
-            Note("The host was not started by the bench: auth calls are paced at 9/s to stay under the default 600 a minute per IP " +
-                 "(start the host with Limits__AuthRequestsPerMinutePerIp=100000 and Limits__MessagesPerWindow=100000 and pass --limits-raised, or use --start-host).");
-            var perUser = direct > 0 ? options.Rate / direct * 10 : 0;
-            if (perUser > 45 || options.GroupRate * 10 > 45)
-            {
-                Note($"With the default limit of 50 messages per 10 s per user, this run ({perUser:F1} per user per 10 s in direct chats, " +
-                     $"{options.GroupRate * 10:F0} per 10 s for the group sender) may get 429s: raise Limits__MessagesPerWindow on the host.");
-            }
-        }
-
+        PaceForDefaultLimits(direct);
         await SetUpUsersAsync(count, ct);
-        if (costs > 0)
+        if (options.Costs)
         {
             say($"costs: {options.CostCalls} calls of each operation, Cosmos requests from /_local/metrics");
             report.Costs = await RunCostsAsync(ct);
         }
 
+        if (options.Concurrent)
+        {
+            report.Concurrent = await RunConcurrentSendersAsync(ct);
+        }
+
         if (direct > 0)
         {
-            await OpenDirectChatsAsync(direct, ct);
-            await SettleAsync("after setup", ct);
-            report.IdleCpu = await IdleCpuAsync(ct);
-            if (options.WarmupSeconds > 0)
-            {
-                say($"warm-up: {options.WarmupSeconds:F0} s at {options.Rate} msg/s (not measured)");
-                report.Warmup = await RunDirectAsync("w", options.WarmupSeconds, ct);
-                say($"warm-up: {report.Warmup.Sent} sent, p50 {Fmt(report.Warmup.LatencyMs.P50)} ms");
-                await SettleAsync("after warm-up", ct);
-            }
-
-            say($"direct: {options.Seconds:F0} s at {options.Rate} msg/s over {direct / 2} chats");
-            report.Direct = await RunDirectAsync("d", options.Seconds, ct);
-            ct.ThrowIfCancellationRequested();
+            await RunDirectPhaseAsync(direct, ct);
         }
 
         if (group > 0)
@@ -81,6 +60,44 @@ public sealed partial class BenchRun(BenchOptions options, HttpClient http, CpuM
             ct.ThrowIfCancellationRequested();
             report.Push = await RunPushAsync(push, ct);
         }
+    }
+
+    /// <summary>Stays within the default limits (600 auth requests a minute per IP, 50 messages per 10 s per user) when they may apply.</summary>
+    private void PaceForDefaultLimits(int direct)
+    {
+        if (options.LimitsKnownRaised)
+        {
+            return;
+        }
+
+        authPacer = new Pacer(9);
+        Note("The host was not started by the bench: auth calls are paced at 9/s to stay under the default 600 a minute per IP " +
+             "(start the host with Limits__AuthRequestsPerMinutePerIp=100000 and Limits__MessagesPerWindow=100000 and pass --limits-raised, or use --start-host).");
+        var perUser = direct > 0 ? options.Rate / direct * 10 : 0;
+        if (perUser > 45 || options.GroupRate * 10 > 45)
+        {
+            Note($"With the default limit of 50 messages per 10 s per user, this run ({perUser:F1} per user per 10 s in direct chats, " +
+                 $"{options.GroupRate * 10:F0} per 10 s for the group sender) may get 429s: raise Limits__MessagesPerWindow on the host.");
+        }
+    }
+
+    /// <summary>The direct chats, the idle baseline, the warm-up and the measured run.</summary>
+    private async Task RunDirectPhaseAsync(int direct, CancellationToken ct)
+    {
+        await OpenDirectChatsAsync(direct, ct);
+        await SettleAsync("after setup", ct);
+        report.IdleCpu = await IdleCpuAsync(ct);
+        if (options.WarmupSeconds > 0)
+        {
+            say($"warm-up: {options.WarmupSeconds:F0} s at {options.Rate} msg/s (not measured)");
+            report.Warmup = await RunDirectAsync("w", options.WarmupSeconds, ct);
+            say($"warm-up: {report.Warmup.Sent} sent, p50 {Fmt(report.Warmup.LatencyMs.P50)} ms");
+            await SettleAsync("after warm-up", ct);
+        }
+
+        say($"direct: {options.Seconds:F0} s at {options.Rate} msg/s over {direct / 2} chats");
+        report.Direct = await RunDirectAsync("d", options.Seconds, ct);
+        ct.ThrowIfCancellationRequested();
     }
 
     // ---------------------------------------------------------------- users
