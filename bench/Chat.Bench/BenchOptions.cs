@@ -153,6 +153,49 @@ public sealed class BenchOptions
           --help
         """;
 
+    /// <summary>Every option but --phase: how it sets the options (<c>v()</c> takes its value).</summary>
+    private static readonly Dictionary<string, Action<BenchOptions, Func<string>>> Setters = new(StringComparer.Ordinal)
+    {
+        ["--help"] = (o, _) => o.Help = true,
+        ["-h"] = (o, _) => o.Help = true,
+        ["--start-host"] = (o, _) => o.StartHost = true,
+        ["--limits-raised"] = (o, _) => o.LimitsRaised = true,
+        ["--skip-direct"] = (o, _) => o.Phases.Remove("direct"),
+        ["--skip-group"] = (o, _) => o.Phases.Remove("group"),
+        ["--skip-push"] = (o, _) => o.Phases.Remove("push"),
+        ["--cost-calls"] = (o, v) => o.CostCalls = Int("--cost-calls", v(), 1, 1000),
+        ["--push-size"] = (o, v) => o.PushSize = Int("--push-size", v(), 2, 100),
+        ["--push-messages"] = (o, v) => o.PushMessages = Int("--push-messages", v(), 0, 1000),
+        ["--push-warmup"] = (o, v) => o.PushWarmup = Int("--push-warmup", v(), 0, 100),
+        ["--push-interval"] = (o, v) => o.PushIntervalSeconds = Num("--push-interval", v(), 0.1, 600),
+        ["--push-offline-wait"] = (o, v) => o.PushOfflineWaitSeconds = Num("--push-offline-wait", v(), 61, 900),
+        ["--push-wait"] = (o, v) => o.PushWaitSeconds = Num("--push-wait", v(), 1, 600),
+        ["--push-collapse-window"] = (o, v) => o.PushCollapseWindowSeconds = Num("--push-collapse-window", v(), 0, 60),
+        ["--port"] = (o, v) => o.Port = Int("--port", v(), 1, 65535),
+        ["--server-pid"] = (o, v) => o.ServerPid = Int("--server-pid", v(), 1, int.MaxValue),
+        ["--emulators"] = (o, v) => o.Emulators = v() switch
+        {
+            "auto" => EmulatorMode.Auto,
+            "own" => EmulatorMode.Own,
+            "reuse" => EmulatorMode.Reuse,
+            var other => throw new ArgumentException($"--emulators: auto, own or reuse, not '{other}'."),
+        },
+        ["--cosmos-port"] = (o, v) => o.CosmosPort = Int("--cosmos-port", v(), 1, 65535),
+        ["--azurite-port"] = (o, v) => o.AzuritePort = Int("--azurite-port", v(), 1, 65533),
+        ["--host-timeout"] = (o, v) => o.HostStartTimeoutSeconds = Num("--host-timeout", v(), 10, 3600),
+        ["--users"] = (o, v) => o.Users = Int("--users", v(), 2, 5000),
+        ["--rate"] = (o, v) => o.Rate = Num("--rate", v(), 0.1, 10_000),
+        ["--seconds"] = (o, v) => o.Seconds = Num("--seconds", v(), 1, 3600),
+        ["--warmup"] = (o, v) => o.WarmupSeconds = Num("--warmup", v(), 0, 600),
+        ["--max-inflight"] = (o, v) => o.MaxInFlight = Int("--max-inflight", v(), 1, 10_000),
+        ["--loss-wait"] = (o, v) => o.LossWaitSeconds = Num("--loss-wait", v(), 0, 600),
+        ["--group-size"] = (o, v) => o.GroupSize = Int("--group-size", v(), 2, 100),
+        ["--group-messages"] = (o, v) => o.GroupMessages = Int("--group-messages", v(), 0, 100_000),
+        ["--group-rate"] = (o, v) => o.GroupRate = Num("--group-rate", v(), 0.1, 1000),
+        ["--setup-concurrency"] = (o, v) => o.SetupConcurrency = Int("--setup-concurrency", v(), 1, 8),
+        ["--out"] = (o, v) => o.Out = v(),
+    };
+
     public static BenchOptions Parse(string[] args)
     {
         var o = new BenchOptions();
@@ -170,109 +213,17 @@ public sealed class BenchOptions
                 return args[++i];
             }
 
-            switch (name)
+            if (name == "--phase")
             {
-                case "--help" or "-h":
-                    o.Help = true;
-                    break;
-                case "--start-host":
-                    o.StartHost = true;
-                    break;
-                case "--limits-raised":
-                    o.LimitsRaised = true;
-                    break;
-                case "--skip-direct" or "--skip-group" or "--skip-push":
-                    o.Phases.Remove(name["--skip-".Length..]);
-                    break;
-                case "--phase":
-                    o.Phases = explicitPhases ? o.Phases : new HashSet<string>(StringComparer.Ordinal);
-                    explicitPhases = true;
-                    o.Phases.Add(Value() is var phase && AllPhases.Contains(phase) ? phase
-                        : throw new ArgumentException($"--phase: one of {string.Join(", ", AllPhases)}, not '{phase}'."));
-                    break;
-                case "--cost-calls":
-                    o.CostCalls = Int(name, Value(), 1, 1000);
-                    break;
-                case "--push-size":
-                    o.PushSize = Int(name, Value(), 2, 100);
-                    break;
-                case "--push-messages":
-                    o.PushMessages = Int(name, Value(), 0, 1000);
-                    break;
-                case "--push-warmup":
-                    o.PushWarmup = Int(name, Value(), 0, 100);
-                    break;
-                case "--push-interval":
-                    o.PushIntervalSeconds = Num(name, Value(), 0.1, 600);
-                    break;
-                case "--push-offline-wait":
-                    o.PushOfflineWaitSeconds = Num(name, Value(), 61, 900);
-                    break;
-                case "--push-wait":
-                    o.PushWaitSeconds = Num(name, Value(), 1, 600);
-                    break;
-                case "--push-collapse-window":
-                    o.PushCollapseWindowSeconds = Num(name, Value(), 0, 60);
-                    break;
-                case "--port":
-                    o.Port = Int(name, Value(), 1, 65535);
-                    break;
-                case "--server-pid":
-                    o.ServerPid = Int(name, Value(), 1, int.MaxValue);
-                    break;
-                case "--emulators":
-                    o.Emulators = Value() switch
-                    {
-                        "auto" => EmulatorMode.Auto,
-                        "own" => EmulatorMode.Own,
-                        "reuse" => EmulatorMode.Reuse,
-                        var other => throw new ArgumentException($"--emulators: auto, own or reuse, not '{other}'."),
-                    };
-                    break;
-                case "--cosmos-port":
-                    o.CosmosPort = Int(name, Value(), 1, 65535);
-                    break;
-                case "--azurite-port":
-                    o.AzuritePort = Int(name, Value(), 1, 65533);
-                    break;
-                case "--host-timeout":
-                    o.HostStartTimeoutSeconds = Num(name, Value(), 10, 3600);
-                    break;
-                case "--users":
-                    o.Users = Int(name, Value(), 2, 5000);
-                    break;
-                case "--rate":
-                    o.Rate = Num(name, Value(), 0.1, 10_000);
-                    break;
-                case "--seconds":
-                    o.Seconds = Num(name, Value(), 1, 3600);
-                    break;
-                case "--warmup":
-                    o.WarmupSeconds = Num(name, Value(), 0, 600);
-                    break;
-                case "--max-inflight":
-                    o.MaxInFlight = Int(name, Value(), 1, 10_000);
-                    break;
-                case "--loss-wait":
-                    o.LossWaitSeconds = Num(name, Value(), 0, 600);
-                    break;
-                case "--group-size":
-                    o.GroupSize = Int(name, Value(), 2, 100);
-                    break;
-                case "--group-messages":
-                    o.GroupMessages = Int(name, Value(), 0, 100_000);
-                    break;
-                case "--group-rate":
-                    o.GroupRate = Num(name, Value(), 0.1, 1000);
-                    break;
-                case "--setup-concurrency":
-                    o.SetupConcurrency = Int(name, Value(), 1, 8);
-                    break;
-                case "--out":
-                    o.Out = Value();
-                    break;
-                default:
-                    throw new ArgumentException($"Unknown option '{name}' (see --help).");
+                o.Phases = explicitPhases ? o.Phases : new HashSet<string>(StringComparer.Ordinal);
+                explicitPhases = true;
+                o.Phases.Add(Value() is var phase && AllPhases.Contains(phase) ? phase
+                    : throw new ArgumentException($"--phase: one of {string.Join(", ", AllPhases)}, not '{phase}'."));
+            }
+            else
+            {
+                var set = Setters.GetValueOrDefault(name) ?? throw new ArgumentException($"Unknown option '{name}' (see --help).");
+                set(o, Value);
             }
         }
 
