@@ -20,9 +20,15 @@ public sealed partial class BenchRun
         var ids = senders.SelectMany(u => Enumerable.Range(0, MessagesPerSender)
             .Select(i => (Sender: u, Id: $"bench-{runTag}-cs-{u.Index.ToString(CultureInfo.InvariantCulture)}-{i.ToString(CultureInfo.InvariantCulture)}"))).ToArray();
         say($"concurrent: {senders.Length} members send {MessagesPerSender} messages each, all at once, into one group");
+        var metrics = new CosmosMetrics(http);
+        var before = await metrics.ReadAsync(ct);
         var first = await SendAllAsync(chat.ChatId, ids, ct);
         var failed = ids.Where(m => !first.Acked.ContainsKey(m.Id)).ToArray();
         var retry = await SendAllAsync(chat.ChatId, failed, ct);
+        var cosmos = before is not null && await metrics.QuietAsync(ct) is { } after
+            ? after.Minus(before).Where(e => e.Value != 0).GroupBy(e => $"{e.Key.Operation} {e.Key.Status}", StringComparer.Ordinal)
+                .OrderBy(g => g.Key, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Sum(e => e.Value), StringComparer.Ordinal)
+            : null;
         var stored = await StoredMessagesAsync(senders[0], chat.ChatId, ct);
         var acked = first.Acked.Concat(retry.Acked).ToDictionary(e => e.Key, e => e.Value, StringComparer.Ordinal);
         var seqs = stored.Select(m => m.Seq).Order().ToArray();
@@ -39,7 +45,8 @@ public sealed partial class BenchRun
             seqs.Length == 0 ? 0 : seqs[^1] - seqs[0] + 1 - seqs.Distinct().Count(),
             ours.Length - ours.Select(m => m.ClientMessageId).Distinct(StringComparer.Ordinal).Count(),
             acked.Count(e => !ours.Any(m => m.Seq == e.Value && m.ClientMessageId == e.Key)),
-            ours.Count(m => !acked.ContainsKey(m.ClientMessageId)));
+            ours.Count(m => !acked.ContainsKey(m.ClientMessageId)),
+            cosmos);
     }
 
     /// <summary>Sends them all at once; the acknowledged seq of each id, and errors by status.</summary>
@@ -94,4 +101,5 @@ public sealed record ConcurrentResult(
     long SeqGaps,
     int DuplicateClientMessageIds,
     int AckedNotStored,
-    int StoredNotAcked);
+    int StoredNotAcked,
+    Dictionary<string, long>? CosmosRequestsByOperationAndStatus);

@@ -125,6 +125,7 @@ public static class ReportText
             ("retried once (same id): ok / errors", Inv($"{c.RetrySucceeded} of {c.Retried} / {Errors(c.RetryErrorsByStatus)}")),
             ("stored / seq gaps / duplicate ids", Inv($"{c.Stored} / {c.SeqGaps} / {c.DuplicateClientMessageIds}")),
             ("acked not stored / stored not acked", Inv($"{c.AckedNotStored} / {c.StoredNotAcked}")),
+            ("Cosmos requests (operation status)", c.CosmosRequestsByOperationAndStatus is { } m ? Errors(m) : "n/a"),
         ]);
     }
 
