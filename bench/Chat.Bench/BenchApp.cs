@@ -10,21 +10,9 @@ public static class BenchApp
 {
     public static async Task<int> RunAsync(string[] args)
     {
-        BenchOptions options;
-        try
+        if (ParseOrExplain(args) is not { } options)
         {
-            options = BenchOptions.Parse(args);
-        }
-        catch (ArgumentException e)
-        {
-            await Console.Error.WriteLineAsync(e.Message + Environment.NewLine + Environment.NewLine + BenchOptions.Usage);
-            return 2;
-        }
-
-        if (options.Help)
-        {
-            Console.WriteLine(BenchOptions.Usage);
-            return 0;
+            return args.Contains("--help") || args.Contains("-h") ? 0 : 2;
         }
 
         using var cts = new CancellationTokenSource();
@@ -40,10 +28,45 @@ public static class BenchApp
 
         using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
         using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
-        var ct = cts.Token;
-
         var root = FindRoot();
         var outPath = options.Out is { } o ? Path.GetFullPath(o) : Path.Combine(root ?? Directory.GetCurrentDirectory(), "bench", "results", "latest.json");
+        var report = NewReport(options);
+        Say($"Chat.Bench on {report.Machine.CpuModel}, {report.Machine.Cores} cores, {report.Machine.MemoryGiB} GiB; target {options.BaseAddress}");
+
+        var exitCode = await RunPhasesAsync(options, root, outPath, report, cts.Token);
+        report.FinishedAt = DateTimeOffset.UtcNow;
+        report.LoadAverageAtEnd = ProcFs.LoadAverage();
+        Console.WriteLine();
+        Console.WriteLine(ReportText.Render(report));
+        Directory.CreateDirectory(Path.GetDirectoryName(outPath)!);
+        await File.WriteAllTextAsync(outPath, JsonSerializer.Serialize(report, BenchReport.Json) + "\n", CancellationToken.None);
+        Console.WriteLine($"JSON: {outPath}");
+        return exitCode;
+    }
+
+    /// <summary>The options, or null after printing the usage (asked for, or after a bad option).</summary>
+    private static BenchOptions? ParseOrExplain(string[] args)
+    {
+        try
+        {
+            var options = BenchOptions.Parse(args);
+            if (options.Help)
+            {
+                Console.WriteLine(BenchOptions.Usage);
+                return null;
+            }
+
+            return options;
+        }
+        catch (ArgumentException e)
+        {
+            Console.Error.WriteLine(e.Message + Environment.NewLine + Environment.NewLine + BenchOptions.Usage);
+            return null;
+        }
+    }
+
+    private static BenchReport NewReport(BenchOptions options)
+    {
         var report = new BenchReport
         {
             Machine = ProcFs.Machine(),
@@ -56,72 +79,38 @@ public static class BenchApp
         };
         report.Server.BaseUrl = options.BaseAddress.ToString();
         report.LoadAverageAtStart = ProcFs.LoadAverage();
-        Say($"Chat.Bench on {report.Machine.CpuModel}, {report.Machine.Cores} cores, {report.Machine.MemoryGiB} GiB; target {options.BaseAddress}");
+        return report;
+    }
 
+    /// <summary>Starts (or checks) the host, runs the phases, and always closes the connections and stops the host; the exit code.</summary>
+    private static async Task<int> RunPhasesAsync(BenchOptions options, string? root, string outPath, BenchReport report, CancellationToken ct)
+    {
         LocalHostProcess? host = null;
         BenchRun? run = null;
-        var exitCode = 0;
-        using var http = new HttpClient(new SocketsHttpHandler
-        {
-            UseProxy = false,
-            MaxConnectionsPerServer = Math.Max(64, options.MaxInFlight + 32),
-            PooledConnectionIdleTimeout = TimeSpan.FromSeconds(60),
-            ConnectTimeout = TimeSpan.FromSeconds(10),
-        })
-        {
-            BaseAddress = options.BaseAddress,
-            Timeout = TimeSpan.FromSeconds(90),
-        };
-
+        using var http = NewHttpClient(options);
         try
         {
-            if (options.StartHost)
+            host = options.StartHost ? await StartHostAsync(options, root, outPath, report, ct) : null;
+            if (host is null)
             {
-                if (root is null)
-                {
-                    throw new InvalidOperationException("--start-host needs the repository (Chat.Functions.sln) above the current directory.");
-                }
-
-                var logPath = Path.Combine(Path.GetDirectoryName(outPath)!, "host.log");
-                host = await LocalHostProcess.StartAsync(root, options, logPath, Say, ct);
-                report.Server.StartedByBench = true;
-                report.Server.HostLog = logPath;
-                report.Server.HostEnvironment = host.Environment.ToDictionary(e => e.Key, e => Redact(e.Key, e.Value), StringComparer.Ordinal);
-            }
-            else
-            {
-                var health = new ChatClient(http);
-                try
-                {
-                    await health.HealthAsync(ct);
-                }
-                catch (Exception e) when (e is HttpRequestException or ChatApiException or TaskCanceledException && !ct.IsCancellationRequested)
-                {
-                    throw new InvalidOperationException($"No healthy backend at {options.BaseAddress} ({e.Message}); start one or pass --start-host.", e);
-                }
-
-                if (!options.LimitsRaised)
-                {
-                    Note(report, "The host was started outside the bench with (presumably) the default limits: 600 auth requests a minute per IP and " +
-                        "50 messages per 10 s per user. To measure past them, start it with Limits__AuthRequestsPerMinutePerIp=100000 " +
-                        "Limits__MessagesPerWindow=100000 in its environment and pass --limits-raised (or use --start-host).");
-                }
+                await CheckRunningHostAsync(options, http, report, ct);
             }
 
             var meter = new CpuMeter(FindProcesses(options, host, report));
             run = new BenchRun(options, http, meter, report, Say);
             await run.ExecuteAsync(ct);
+            return 0;
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {
             report.Cancelled = true;
-            exitCode = 130;
+            return 130;
         }
         catch (Exception e) when (e is InvalidOperationException or TimeoutException or HttpRequestException or ChatApiException or IOException)
         {
             report.Error = e.Message;
             await Console.Error.WriteLineAsync("error: " + e.Message);
-            exitCode = 1;
+            return 1;
         }
         finally
         {
@@ -137,15 +126,53 @@ public static class BenchApp
                 await host.StopAsync(Say);
             }
         }
+    }
 
-        report.FinishedAt = DateTimeOffset.UtcNow;
-        report.LoadAverageAtEnd = ProcFs.LoadAverage();
-        Console.WriteLine();
-        Console.WriteLine(ReportText.Render(report));
-        Directory.CreateDirectory(Path.GetDirectoryName(outPath)!);
-        await File.WriteAllTextAsync(outPath, JsonSerializer.Serialize(report, BenchReport.Json) + "\n", CancellationToken.None);
-        Console.WriteLine($"JSON: {outPath}");
-        return exitCode;
+    private static HttpClient NewHttpClient(BenchOptions options) =>
+        new(new SocketsHttpHandler
+        {
+            UseProxy = false,
+            MaxConnectionsPerServer = Math.Max(64, options.MaxInFlight + 32),
+            PooledConnectionIdleTimeout = TimeSpan.FromSeconds(60),
+            ConnectTimeout = TimeSpan.FromSeconds(10),
+        })
+        {
+            BaseAddress = options.BaseAddress,
+            Timeout = TimeSpan.FromSeconds(90),
+        };
+
+    private static async Task<LocalHostProcess> StartHostAsync(BenchOptions options, string? root, string outPath, BenchReport report, CancellationToken ct)
+    {
+        if (root is null)
+        {
+            throw new InvalidOperationException("--start-host needs the repository (Chat.Functions.sln) above the current directory.");
+        }
+
+        var logPath = Path.Combine(Path.GetDirectoryName(outPath)!, "host.log");
+        var host = await LocalHostProcess.StartAsync(root, options, logPath, Say, ct);
+        report.Server.StartedByBench = true;
+        report.Server.HostLog = logPath;
+        report.Server.HostEnvironment = host.Environment.ToDictionary(e => e.Key, e => Redact(e.Key, e.Value), StringComparer.Ordinal);
+        return host;
+    }
+
+    private static async Task CheckRunningHostAsync(BenchOptions options, HttpClient http, BenchReport report, CancellationToken ct)
+    {
+        try
+        {
+            await new ChatClient(http).HealthAsync(ct);
+        }
+        catch (Exception e) when (e is HttpRequestException or ChatApiException or TaskCanceledException && !ct.IsCancellationRequested)
+        {
+            throw new InvalidOperationException($"No healthy backend at {options.BaseAddress} ({e.Message}); start one or pass --start-host.", e);
+        }
+
+        if (!options.LimitsRaised)
+        {
+            Note(report, "The host was started outside the bench with (presumably) the default limits: 600 auth requests a minute per IP and " +
+                "50 messages per 10 s per user. To measure past them, start it with Limits__AuthRequestsPerMinutePerIp=100000 " +
+                "Limits__MessagesPerWindow=100000 in its environment and pass --limits-raised (or use --start-host).");
+        }
     }
 
     /// <summary>The server process and its emulators, for CPU accounting.</summary>

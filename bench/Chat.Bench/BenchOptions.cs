@@ -73,11 +73,24 @@ public sealed class BenchOptions
 
     public double HostStartTimeoutSeconds { get; private set; } = 600;
 
-    public bool SkipDirect { get; private set; }
+    /// <summary>The phases to run: direct, group and push by default; <c>--phase costs</c> alone for the request counts.</summary>
+    public HashSet<string> Phases { get; private set; } = new(DefaultPhases, StringComparer.Ordinal);
 
-    public bool SkipGroup { get; private set; }
+    public static readonly string[] AllPhases = ["direct", "group", "push", "costs", "concurrent"];
 
-    public bool SkipPush { get; private set; }
+    private static readonly string[] DefaultPhases = ["direct", "group", "push"];
+
+    public int CostCalls { get; private set; } = 50;
+
+    public bool SkipDirect => !Phases.Contains("direct");
+
+    public bool SkipGroup => !Phases.Contains("group");
+
+    public bool SkipPush => !Phases.Contains("push");
+
+    public bool Costs => Phases.Contains("costs");
+
+    public bool Concurrent => Phases.Contains("concurrent");
 
     public bool Help { get; private set; }
 
@@ -128,16 +141,65 @@ public sealed class BenchOptions
           --push-offline-wait S      silence of the members before the sends; offline = no activity for 60 s (65)
           --push-wait S              after the last send, wait this long at most for its notifications (30)
           --push-collapse-window S   with --start-host: Push__CollapseWindow of the host (default: the server's 2 s)
+        Costs (Cosmos requests per operation, from the local host's /_local/metrics; 101 users)
+          --cost-calls N             calls of each operation, one at a time (50; a full 300-chat listing: N/5)
         Other
+          --phase NAME               run only the named phases (repeatable): direct, group, push, costs,
+                                     concurrent (10 members send 20 messages each at once into one group;
+                                     counts only); default: direct, group and push
           --setup-concurrency N      concurrent calls while registering and connecting users (8; at most 8)
           --skip-direct, --skip-group, --skip-push
           --out PATH                 JSON results (bench/results/latest.json under the repository root)
           --help
         """;
 
+    /// <summary>Every option but --phase: how it sets the options (<c>v()</c> takes its value).</summary>
+    private static readonly Dictionary<string, Action<BenchOptions, Func<string>>> Setters = new(StringComparer.Ordinal)
+    {
+        ["--help"] = (o, _) => o.Help = true,
+        ["-h"] = (o, _) => o.Help = true,
+        ["--start-host"] = (o, _) => o.StartHost = true,
+        ["--limits-raised"] = (o, _) => o.LimitsRaised = true,
+        ["--skip-direct"] = (o, _) => o.Phases.Remove("direct"),
+        ["--skip-group"] = (o, _) => o.Phases.Remove("group"),
+        ["--skip-push"] = (o, _) => o.Phases.Remove("push"),
+        ["--cost-calls"] = (o, v) => o.CostCalls = Int("--cost-calls", v(), 1, 1000),
+        ["--push-size"] = (o, v) => o.PushSize = Int("--push-size", v(), 2, 100),
+        ["--push-messages"] = (o, v) => o.PushMessages = Int("--push-messages", v(), 0, 1000),
+        ["--push-warmup"] = (o, v) => o.PushWarmup = Int("--push-warmup", v(), 0, 100),
+        ["--push-interval"] = (o, v) => o.PushIntervalSeconds = Num("--push-interval", v(), 0.1, 600),
+        ["--push-offline-wait"] = (o, v) => o.PushOfflineWaitSeconds = Num("--push-offline-wait", v(), 61, 900),
+        ["--push-wait"] = (o, v) => o.PushWaitSeconds = Num("--push-wait", v(), 1, 600),
+        ["--push-collapse-window"] = (o, v) => o.PushCollapseWindowSeconds = Num("--push-collapse-window", v(), 0, 60),
+        ["--port"] = (o, v) => o.Port = Int("--port", v(), 1, 65535),
+        ["--server-pid"] = (o, v) => o.ServerPid = Int("--server-pid", v(), 1, int.MaxValue),
+        ["--emulators"] = (o, v) => o.Emulators = v() switch
+        {
+            "auto" => EmulatorMode.Auto,
+            "own" => EmulatorMode.Own,
+            "reuse" => EmulatorMode.Reuse,
+            var other => throw new ArgumentException($"--emulators: auto, own or reuse, not '{other}'."),
+        },
+        ["--cosmos-port"] = (o, v) => o.CosmosPort = Int("--cosmos-port", v(), 1, 65535),
+        ["--azurite-port"] = (o, v) => o.AzuritePort = Int("--azurite-port", v(), 1, 65533),
+        ["--host-timeout"] = (o, v) => o.HostStartTimeoutSeconds = Num("--host-timeout", v(), 10, 3600),
+        ["--users"] = (o, v) => o.Users = Int("--users", v(), 2, 5000),
+        ["--rate"] = (o, v) => o.Rate = Num("--rate", v(), 0.1, 10_000),
+        ["--seconds"] = (o, v) => o.Seconds = Num("--seconds", v(), 1, 3600),
+        ["--warmup"] = (o, v) => o.WarmupSeconds = Num("--warmup", v(), 0, 600),
+        ["--max-inflight"] = (o, v) => o.MaxInFlight = Int("--max-inflight", v(), 1, 10_000),
+        ["--loss-wait"] = (o, v) => o.LossWaitSeconds = Num("--loss-wait", v(), 0, 600),
+        ["--group-size"] = (o, v) => o.GroupSize = Int("--group-size", v(), 2, 100),
+        ["--group-messages"] = (o, v) => o.GroupMessages = Int("--group-messages", v(), 0, 100_000),
+        ["--group-rate"] = (o, v) => o.GroupRate = Num("--group-rate", v(), 0.1, 1000),
+        ["--setup-concurrency"] = (o, v) => o.SetupConcurrency = Int("--setup-concurrency", v(), 1, 8),
+        ["--out"] = (o, v) => o.Out = v(),
+    };
+
     public static BenchOptions Parse(string[] args)
     {
         var o = new BenchOptions();
+        var explicitPhases = false;
         for (var i = 0; i < args.Length; i++)
         {
             var name = args[i];
@@ -151,106 +213,17 @@ public sealed class BenchOptions
                 return args[++i];
             }
 
-            switch (name)
+            if (name == "--phase")
             {
-                case "--help" or "-h":
-                    o.Help = true;
-                    break;
-                case "--start-host":
-                    o.StartHost = true;
-                    break;
-                case "--limits-raised":
-                    o.LimitsRaised = true;
-                    break;
-                case "--skip-direct":
-                    o.SkipDirect = true;
-                    break;
-                case "--skip-group":
-                    o.SkipGroup = true;
-                    break;
-                case "--skip-push":
-                    o.SkipPush = true;
-                    break;
-                case "--push-size":
-                    o.PushSize = Int(name, Value(), 2, 100);
-                    break;
-                case "--push-messages":
-                    o.PushMessages = Int(name, Value(), 0, 1000);
-                    break;
-                case "--push-warmup":
-                    o.PushWarmup = Int(name, Value(), 0, 100);
-                    break;
-                case "--push-interval":
-                    o.PushIntervalSeconds = Num(name, Value(), 0.1, 600);
-                    break;
-                case "--push-offline-wait":
-                    o.PushOfflineWaitSeconds = Num(name, Value(), 61, 900);
-                    break;
-                case "--push-wait":
-                    o.PushWaitSeconds = Num(name, Value(), 1, 600);
-                    break;
-                case "--push-collapse-window":
-                    o.PushCollapseWindowSeconds = Num(name, Value(), 0, 60);
-                    break;
-                case "--port":
-                    o.Port = Int(name, Value(), 1, 65535);
-                    break;
-                case "--server-pid":
-                    o.ServerPid = Int(name, Value(), 1, int.MaxValue);
-                    break;
-                case "--emulators":
-                    o.Emulators = Value() switch
-                    {
-                        "auto" => EmulatorMode.Auto,
-                        "own" => EmulatorMode.Own,
-                        "reuse" => EmulatorMode.Reuse,
-                        var other => throw new ArgumentException($"--emulators: auto, own or reuse, not '{other}'."),
-                    };
-                    break;
-                case "--cosmos-port":
-                    o.CosmosPort = Int(name, Value(), 1, 65535);
-                    break;
-                case "--azurite-port":
-                    o.AzuritePort = Int(name, Value(), 1, 65533);
-                    break;
-                case "--host-timeout":
-                    o.HostStartTimeoutSeconds = Num(name, Value(), 10, 3600);
-                    break;
-                case "--users":
-                    o.Users = Int(name, Value(), 2, 5000);
-                    break;
-                case "--rate":
-                    o.Rate = Num(name, Value(), 0.1, 10_000);
-                    break;
-                case "--seconds":
-                    o.Seconds = Num(name, Value(), 1, 3600);
-                    break;
-                case "--warmup":
-                    o.WarmupSeconds = Num(name, Value(), 0, 600);
-                    break;
-                case "--max-inflight":
-                    o.MaxInFlight = Int(name, Value(), 1, 10_000);
-                    break;
-                case "--loss-wait":
-                    o.LossWaitSeconds = Num(name, Value(), 0, 600);
-                    break;
-                case "--group-size":
-                    o.GroupSize = Int(name, Value(), 2, 100);
-                    break;
-                case "--group-messages":
-                    o.GroupMessages = Int(name, Value(), 0, 100_000);
-                    break;
-                case "--group-rate":
-                    o.GroupRate = Num(name, Value(), 0.1, 1000);
-                    break;
-                case "--setup-concurrency":
-                    o.SetupConcurrency = Int(name, Value(), 1, 8);
-                    break;
-                case "--out":
-                    o.Out = Value();
-                    break;
-                default:
-                    throw new ArgumentException($"Unknown option '{name}' (see --help).");
+                o.Phases = explicitPhases ? o.Phases : new HashSet<string>(StringComparer.Ordinal);
+                explicitPhases = true;
+                o.Phases.Add(Value() is var phase && AllPhases.Contains(phase) ? phase
+                    : throw new ArgumentException($"--phase: one of {string.Join(", ", AllPhases)}, not '{phase}'."));
+            }
+            else
+            {
+                var set = Setters.GetValueOrDefault(name) ?? throw new ArgumentException($"Unknown option '{name}' (see --help).");
+                set(o, Value);
             }
         }
 

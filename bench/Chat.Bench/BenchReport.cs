@@ -34,6 +34,10 @@ public sealed class BenchReport
 
     public PushResult? Push { get; set; }
 
+    public List<CostRow>? Costs { get; set; }
+
+    public ConcurrentResult? Concurrent { get; set; }
+
     public string? LoadAverageAtStart { get; set; }
 
     public string? LoadAverageAtEnd { get; set; }

@@ -22,44 +22,30 @@ public sealed partial class BenchRun(BenchOptions options, HttpClient http, CpuM
         var direct = options.SkipDirect ? 0 : options.Users - (options.Users % 2);
         var group = options.SkipGroup ? 0 : options.GroupSize;
         var push = options.SkipPush ? 0 : options.PushSize;
-        var count = Math.Max(direct, Math.Max(group, push));
+        var costs = options.Costs ? CostUsers : options.Concurrent ? ConcurrentSenders : 0;
+        var count = Math.Max(Math.Max(direct, costs), Math.Max(group, push));
         if (count < 2)
         {
             report.Notes.Add("Nothing to do: every phase skipped.");
             return;
         }
 
-        if (!options.LimitsKnownRaised)
+        PaceForDefaultLimits(direct);
+        await SetUpUsersAsync(count, ct);
+        if (options.Costs)
         {
-            // Stay within the defaults: 600 auth requests a minute per IP, 50 messages per 10 s per user.
-            authPacer = new Pacer(9);
-            Note("The host was not started by the bench: auth calls are paced at 9/s to stay under the default 600 a minute per IP " +
-                 "(start the host with Limits__AuthRequestsPerMinutePerIp=100000 and Limits__MessagesPerWindow=100000 and pass --limits-raised, or use --start-host).");
-            var perUser = direct > 0 ? options.Rate / direct * 10 : 0;
-            if (perUser > 45 || options.GroupRate * 10 > 45)
-            {
-                Note($"With the default limit of 50 messages per 10 s per user, this run ({perUser:F1} per user per 10 s in direct chats, " +
-                     $"{options.GroupRate * 10:F0} per 10 s for the group sender) may get 429s: raise Limits__MessagesPerWindow on the host.");
-            }
+            say($"costs: {options.CostCalls} calls of each operation, Cosmos requests from /_local/metrics");
+            report.Costs = await RunCostsAsync(ct);
         }
 
-        await SetUpUsersAsync(count, ct);
+        if (options.Concurrent)
+        {
+            report.Concurrent = await RunConcurrentSendersAsync(ct);
+        }
+
         if (direct > 0)
         {
-            await OpenDirectChatsAsync(direct, ct);
-            await SettleAsync("after setup", ct);
-            report.IdleCpu = await IdleCpuAsync(ct);
-            if (options.WarmupSeconds > 0)
-            {
-                say($"warm-up: {options.WarmupSeconds:F0} s at {options.Rate} msg/s (not measured)");
-                report.Warmup = await RunDirectAsync("w", options.WarmupSeconds, ct);
-                say($"warm-up: {report.Warmup.Sent} sent, p50 {Fmt(report.Warmup.LatencyMs.P50)} ms");
-                await SettleAsync("after warm-up", ct);
-            }
-
-            say($"direct: {options.Seconds:F0} s at {options.Rate} msg/s over {direct / 2} chats");
-            report.Direct = await RunDirectAsync("d", options.Seconds, ct);
-            ct.ThrowIfCancellationRequested();
+            await RunDirectPhaseAsync(direct, ct);
         }
 
         if (group > 0)
@@ -76,6 +62,44 @@ public sealed partial class BenchRun(BenchOptions options, HttpClient http, CpuM
         }
     }
 
+    /// <summary>Stays within the default limits (600 auth requests a minute per IP, 50 messages per 10 s per user) when they may apply.</summary>
+    private void PaceForDefaultLimits(int direct)
+    {
+        if (options.LimitsKnownRaised)
+        {
+            return;
+        }
+
+        authPacer = new Pacer(9);
+        Note("The host was not started by the bench: auth calls are paced at 9/s to stay under the default 600 a minute per IP " +
+             "(start the host with Limits__AuthRequestsPerMinutePerIp=100000 and Limits__MessagesPerWindow=100000 and pass --limits-raised, or use --start-host).");
+        var perUser = direct > 0 ? options.Rate / direct * 10 : 0;
+        if (perUser > 45 || options.GroupRate * 10 > 45)
+        {
+            Note($"With the default limit of 50 messages per 10 s per user, this run ({perUser:F1} per user per 10 s in direct chats, " +
+                 $"{options.GroupRate * 10:F0} per 10 s for the group sender) may get 429s: raise Limits__MessagesPerWindow on the host.");
+        }
+    }
+
+    /// <summary>The direct chats, the idle baseline, the warm-up and the measured run.</summary>
+    private async Task RunDirectPhaseAsync(int direct, CancellationToken ct)
+    {
+        await OpenDirectChatsAsync(direct, ct);
+        await SettleAsync("after setup", ct);
+        report.IdleCpu = await IdleCpuAsync(ct);
+        if (options.WarmupSeconds > 0)
+        {
+            say($"warm-up: {options.WarmupSeconds:F0} s at {options.Rate} msg/s (not measured)");
+            report.Warmup = await RunDirectAsync("w", options.WarmupSeconds, ct);
+            say($"warm-up: {report.Warmup.Sent} sent, p50 {Fmt(report.Warmup.LatencyMs.P50)} ms");
+            await SettleAsync("after warm-up", ct);
+        }
+
+        say($"direct: {options.Seconds:F0} s at {options.Rate} msg/s over {direct / 2} chats");
+        report.Direct = await RunDirectAsync("d", options.Seconds, ct);
+        ct.ThrowIfCancellationRequested();
+    }
+
     // ---------------------------------------------------------------- users
 
     private async Task SetUpUsersAsync(int count, CancellationToken ct)
@@ -87,6 +111,29 @@ public sealed partial class BenchRun(BenchOptions options, HttpClient http, CpuM
             .ToArray();
         var parallel = new ParallelOptions { MaxDegreeOfParallelism = options.SetupConcurrency, CancellationToken = ct };
 
+        await RegisterAllAsync(candidates, parallel);
+        var signedIn = candidates.Where(u => u.Client.Tokens is not null).ToArray();
+        if (signedIn.Length == 0)
+        {
+            throw new InvalidOperationException("No user could register and sign in; see setup errors.");
+        }
+
+        await ConnectAllAsync(signedIn, parallel, ct);
+
+        // Keep the indexes stable (group slots are user indexes); unready users are skipped later.
+        users.AddRange(candidates);
+        report.Setup.UsersReady = users.Count(u => u.Ready);
+        report.Setup.UsersFailed = count - report.Setup.UsersReady;
+        report.Setup.Retries = retries;
+        if (report.Setup.UsersFailed > 0)
+        {
+            Note($"{report.Setup.UsersFailed} of {count} users could not be set up; they take no part.");
+        }
+    }
+
+    private async Task RegisterAllAsync(BenchUser[] candidates, ParallelOptions parallel)
+    {
+        var count = candidates.Length;
         say($"registering {count} users (register, SMS code, verify, login; {options.SetupConcurrency} at a time)...");
         var clock = Stopwatch.StartNew();
         var done = 0;
@@ -108,13 +155,10 @@ public sealed partial class BenchRun(BenchOptions options, HttpClient http, CpuM
             }
         });
         report.Setup.RegisterSeconds = Math.Round(clock.Elapsed.TotalSeconds, 1);
+    }
 
-        var signedIn = candidates.Where(u => u.Client.Tokens is not null).ToArray();
-        if (signedIn.Length == 0)
-        {
-            throw new InvalidOperationException("No user could register and sign in; see setup errors.");
-        }
-
+    private async Task ConnectAllAsync(BenchUser[] signedIn, ParallelOptions parallel, CancellationToken ct)
+    {
         // Every address the client is sent to must stay on this machine.
         var negotiate = await signedIn[0].Client.NegotiateAsync(ct);
         if (!Uri.TryCreate(negotiate.Url, UriKind.Absolute, out var hub) || !hub.IsLoopback)
@@ -123,8 +167,8 @@ public sealed partial class BenchRun(BenchOptions options, HttpClient http, CpuM
         }
 
         say($"connecting {signedIn.Length} real-time connections ({hub.GetLeftPart(UriPartial.Path)})...");
-        clock.Restart();
-        done = 0;
+        var clock = Stopwatch.StartNew();
+        var done = 0;
         await Parallel.ForEachAsync(signedIn, parallel, async (user, token) =>
         {
             try
@@ -146,16 +190,6 @@ public sealed partial class BenchRun(BenchOptions options, HttpClient http, CpuM
             }
         });
         report.Setup.ConnectSeconds = Math.Round(clock.Elapsed.TotalSeconds, 1);
-
-        // Keep the indexes stable (group slots are user indexes); unready users are skipped later.
-        users.AddRange(candidates);
-        report.Setup.UsersReady = users.Count(u => u.Ready);
-        report.Setup.UsersFailed = count - report.Setup.UsersReady;
-        report.Setup.Retries = retries;
-        if (report.Setup.UsersFailed > 0)
-        {
-            Note($"{report.Setup.UsersFailed} of {count} users could not be set up; they take no part.");
-        }
     }
 
     private async Task RegisterAsync(BenchUser user, CancellationToken ct)
@@ -339,20 +373,27 @@ public sealed partial class BenchRun(BenchOptions options, HttpClient http, CpuM
         }, ct);
 
         var sendsDone = Stopwatch.GetTimestamp();
-        var launched = probes.Where(p => p is not null).ToArray();
-        var ok = launched.Where(p => p.Outcome == DirectProbe.Ok).ToArray();
+        var ok = probes.Where(p => p is { Outcome: DirectProbe.Ok }).ToArray();
         await WaitAsync(() => ok.Count(p => Interlocked.Read(ref p.Received) != 0), ok.Length, TimeSpan.FromSeconds(options.LossWaitSeconds), ct);
-        var delivered = ok.Where(p => Interlocked.Read(ref p.Received) != 0).ToArray();
         var cpuAfter = meter.Take();
         router.Forget();
+        var result = SummarizeDirect(seconds, probes, pacing, errors, router.Duplicates - duplicatesBefore, sendsDone);
+        result.Cpu = CpuMeter.Between(cpuBefore, cpuAfter, result.Sent, result.Delivered);
+        return result;
+    }
 
+    private DirectResult SummarizeDirect(double seconds, DirectProbe[] probes, PacingResult pacing, ConcurrentDictionary<string, long> errors, long duplicates, long sendsDone)
+    {
+        var launched = probes.Where(p => p is not null).ToArray();
+        var ok = launched.Where(p => p.Outcome == DirectProbe.Ok).ToArray();
+        var delivered = ok.Where(p => Interlocked.Read(ref p.Received) != 0).ToArray();
         var lastSendEnd = launched.Length > 0 ? launched.Max(p => p.SendEnd) : sendsDone;
         var window = Stopwatch.GetElapsedTime(pacing.StartTimestamp, lastSendEnd).TotalSeconds;
-        var result = new DirectResult
+        return new DirectResult
         {
             OfferedRate = options.Rate,
             ScheduledSeconds = seconds,
-            Scheduled = total,
+            Scheduled = probes.Length,
             Attempted = pacing.Launched,
             SkippedAtInFlightBound = pacing.Skipped,
             Sent = ok.Length,
@@ -361,7 +402,7 @@ public sealed partial class BenchRun(BenchOptions options, HttpClient http, CpuM
             Delivered = delivered.Length,
             Lost = ok.Length - delivered.Length,
             DeliveredDespiteSendError = launched.Count(p => p.Outcome == DirectProbe.Failed && p.Received != 0),
-            DuplicateEvents = router.Duplicates - duplicatesBefore,
+            DuplicateEvents = duplicates,
             SendWindowSeconds = Math.Round(window, 2),
             AchievedRate = window > 0 ? Math.Round(ok.Length / window, 2) : 0,
             MaxScheduleLagMs = pacing.MaxLagMs,
@@ -369,8 +410,6 @@ public sealed partial class BenchRun(BenchOptions options, HttpClient http, CpuM
             LatencyMs = Distribution.Of(delivered.Select(p => Ms(p.Start, p.Received))),
             SendCallMs = Distribution.Of(ok.Select(p => Ms(p.Start, p.SendEnd))),
         };
-        result.Cpu = CpuMeter.Between(cpuBefore, cpuAfter, result.Sent, result.Delivered);
-        return result;
     }
 
     /// <summary>One send; null on success, else the error class (HTTP status, timeout, network).</summary>
@@ -401,6 +440,42 @@ public sealed partial class BenchRun(BenchOptions options, HttpClient http, CpuM
 
     private async Task<GroupResult> RunGroupAsync(int size, CancellationToken ct)
     {
+        var sender = users[0];
+        var (chatId, recipients) = await CreateBenchGroupAsync(size, ct);
+        var total = (long)options.GroupMessages;
+        var probes = new GroupProbe[total];
+        var errors = new ConcurrentDictionary<string, long>(StringComparer.Ordinal);
+        var duplicatesBefore = router.Duplicates;
+        say($"group: {total} messages at {options.GroupRate} msg/s to {recipients.Length} recipients");
+        var cpuBefore = meter.Take();
+        var pacing = await OpenLoop.RunAsync(total, options.GroupRate, options.MaxInFlight, async (i, start) =>
+        {
+            var id = $"bench-{runTag}-g-{i.ToString(CultureInfo.InvariantCulture)}";
+            var probe = new GroupProbe(size) { Start = start };
+            probes[i] = probe;
+            router.Track(id, probe);
+            var outcome = await SendOnceAsync(sender, chatId, id, $"group bench {i}: hello everyone", ct);
+            probe.SendEnd = Stopwatch.GetTimestamp();
+            Volatile.Write(ref probe.Outcome, outcome is null ? DirectProbe.Ok : DirectProbe.Failed);
+            if (outcome is not null)
+            {
+                errors.AddOrUpdate(outcome, 1, (_, n) => n + 1);
+            }
+        }, ct);
+
+        var ok = probes.Where(p => p is { Outcome: DirectProbe.Ok }).ToArray();
+        var expected = (long)ok.Length * recipients.Length;
+        await WaitAsync(() => ok.Sum(p => (long)Volatile.Read(ref p.Count)), expected, TimeSpan.FromSeconds(options.LossWaitSeconds), ct);
+        var cpu = meter.Take();
+        router.Forget();
+        var result = SummarizeGroup(size, recipients, probes, pacing, errors, router.Duplicates - duplicatesBefore);
+        result.Cpu = CpuMeter.Between(cpuBefore, cpu, result.Sent, result.Deliveries);
+        return result;
+    }
+
+    /// <summary>The group of users 0..size-1 (user 0 the admin and sender), once its members got its `chat` event; the recipients' indexes.</summary>
+    private async Task<(string ChatId, int[] Recipients)> CreateBenchGroupAsync(int size, CancellationToken ct)
+    {
         var members = users.Take(size).ToArray();
         var sender = members[0];
         if (!sender.Ready)
@@ -421,45 +496,24 @@ public sealed partial class BenchRun(BenchOptions options, HttpClient http, CpuM
         }
 
         await SettleAsync("after group creation", ct);
-        var recipients = listening.Select(u => u.Index).ToArray();
-        var total = (long)options.GroupMessages;
-        var probes = new GroupProbe[total];
-        var errors = new ConcurrentDictionary<string, long>(StringComparer.Ordinal);
-        var duplicatesBefore = router.Duplicates;
-        say($"group: {total} messages at {options.GroupRate} msg/s to {recipients.Length} recipients");
-        var cpuBefore = meter.Take();
-        var pacing = await OpenLoop.RunAsync(total, options.GroupRate, options.MaxInFlight, async (i, start) =>
-        {
-            var id = $"bench-{runTag}-g-{i.ToString(CultureInfo.InvariantCulture)}";
-            var probe = new GroupProbe(size) { Start = start };
-            probes[i] = probe;
-            router.Track(id, probe);
-            var outcome = await SendOnceAsync(sender, chat.ChatId, id, $"group bench {i}: hello everyone", ct);
-            probe.SendEnd = Stopwatch.GetTimestamp();
-            Volatile.Write(ref probe.Outcome, outcome is null ? DirectProbe.Ok : DirectProbe.Failed);
-            if (outcome is not null)
-            {
-                errors.AddOrUpdate(outcome, 1, (_, n) => n + 1);
-            }
-        }, ct);
+        return (chat.ChatId, listening.Select(u => u.Index).ToArray());
+    }
 
+    private GroupResult SummarizeGroup(int size, int[] recipients, GroupProbe[] probes, PacingResult pacing, ConcurrentDictionary<string, long> errors, long duplicates)
+    {
         var launched = probes.Where(p => p is not null).ToArray();
         var ok = launched.Where(p => p.Outcome == DirectProbe.Ok).ToArray();
         var expected = (long)ok.Length * recipients.Length;
-        await WaitAsync(() => ok.Sum(p => (long)Volatile.Read(ref p.Count)), expected, TimeSpan.FromSeconds(options.LossWaitSeconds), ct);
-        var cpuAfter = meter.Take();
-        router.Forget();
-
         var complete = ok.Where(p => recipients.All(r => p.Received[r] != 0)).ToArray();
         var deliveries = ok.Sum(p => (long)recipients.Count(r => p.Received[r] != 0));
         var lastSendEnd = launched.Length > 0 ? launched.Max(p => p.SendEnd) : Stopwatch.GetTimestamp();
         var window = Stopwatch.GetElapsedTime(pacing.StartTimestamp, lastSendEnd).TotalSeconds;
-        var result = new GroupResult
+        return new GroupResult
         {
             Members = size,
             Recipients = recipients.Length,
             OfferedRate = options.GroupRate,
-            Scheduled = total,
+            Scheduled = probes.Length,
             Sent = ok.Length,
             Failed = launched.Length - ok.Length,
             ErrorsByStatus = new Dictionary<string, long>(errors, StringComparer.Ordinal),
@@ -467,14 +521,12 @@ public sealed partial class BenchRun(BenchOptions options, HttpClient http, CpuM
             Deliveries = deliveries,
             LostDeliveries = expected - deliveries,
             MessagesIncomplete = ok.Length - complete.Length,
-            DuplicateEvents = router.Duplicates - duplicatesBefore,
+            DuplicateEvents = duplicates,
             AchievedRate = window > 0 ? Math.Round(ok.Length / window, 2) : 0,
             FanOutMs = Distribution.Of(complete.Select(p => Ms(p.Start, recipients.Max(r => p.Received[r])))),
             DeliveryMs = Distribution.Of(ok.SelectMany(p => recipients.Where(r => p.Received[r] != 0).Select(r => Ms(p.Start, p.Received[r])))),
             SendCallMs = Distribution.Of(ok.Select(p => Ms(p.Start, p.SendEnd))),
         };
-        result.Cpu = CpuMeter.Between(cpuBefore, cpuAfter, result.Sent, result.Deliveries);
-        return result;
     }
 
     // ---------------------------------------------------------------- helpers

@@ -94,32 +94,14 @@ public sealed class LocalHostProcess
             ["Limits__AuthRequestsPerMinutePerIp"] = "100000",
             ["Limits__MessagesPerWindow"] = "100000",
             ["Limits__GroupJoinsPerMinute"] = "100000",
+            ["Limits__GroupCreationsPerHour"] = "100000",
             ["Logging__LogLevel__Default"] = "Warning",
             ["Logging__LogLevel__Microsoft.Hosting.Lifetime"] = "Information",
             ["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1",
             ["DOTNET_NOLOGO"] = "1",
         };
 
-        // The SMS sink and the local SignalR service live in the host itself: follow it to its port.
-        var self = $"http://127.0.0.1:{port.ToString(CultureInfo.InvariantCulture)}";
-        if (values.TryGetValue("Sms__ConnectionString", out var sms))
-        {
-            env["Sms__ConnectionString"] = ConnectionStrings.Replace(sms, "endpoint", self + "/");
-        }
-
-        if (values.TryGetValue("SignalR__ConnectionString", out var signalr))
-        {
-            env["SignalR__ConnectionString"] = ConnectionStrings.Replace(signalr, "Endpoint", self);
-        }
-
-        // So does the local Notification Hubs sink; a real hub (sb://...) is left alone (the push phase then finds nothing locally).
-        if (values.TryGetValue("NotificationHubs__ConnectionString", out var hubs)
-            && hubs.Split(';').Select(p => p.Split('=', 2)).FirstOrDefault(p => p.Length == 2 && p[0].Trim().Equals("Endpoint", StringComparison.OrdinalIgnoreCase)) is [_, var endpoint]
-            && Uri.TryCreate(endpoint.Trim(), UriKind.Absolute, out var hubUri) && hubUri.Scheme == Uri.UriSchemeHttp && hubUri.IsLoopback)
-        {
-            env["NotificationHubs__ConnectionString"] = ConnectionStrings.Replace(hubs, "Endpoint", new UriBuilder(hubUri) { Host = "127.0.0.1", Port = port }.Uri.ToString());
-        }
-
+        FollowToPort(env, values, port);
         if (options.PushCollapseWindowSeconds is { } window)
         {
             env["Push__CollapseWindow"] = TimeSpan.FromSeconds(window).ToString("c", CultureInfo.InvariantCulture);
@@ -139,26 +121,7 @@ public sealed class LocalHostProcess
 
         if (own)
         {
-            var (cosmos, blob, queue, table) = (FreePort(), FreePort(), FreePort(), FreePort());
-            var cosmosValue = values.GetValueOrDefault("Cosmos__ConnectionString")
-                ?? "AccountEndpoint=http://127.0.0.1:8081/;AccountKey=C2y6yDjf5/R+ob0N8A7Cgv30VRDJIWEHLM+4QDU5DE2nQ9nDuVTqobD4b8mGGyPMbIZnqyMsEcaGQy67XIw/Jw==;";
-            env["Cosmos__ConnectionString"] = ConnectionStrings.Replace(cosmosValue, "AccountEndpoint", $"http://127.0.0.1:{cosmos.ToString(CultureInfo.InvariantCulture)}/");
-            env["AzureWebJobsStorage"] =
-                "DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;" +
-                "AccountKey=Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==;" +
-                $"BlobEndpoint=http://127.0.0.1:{blob}/devstoreaccount1;QueueEndpoint=http://127.0.0.1:{queue}/devstoreaccount1;" +
-                $"TableEndpoint=http://127.0.0.1:{table}/devstoreaccount1;";
-            env["LocalHost__StartEmulators"] = "true";
-
-            // Any other storage setting on the development account (e.g. media) follows to our Azurite.
-            foreach (var (key, value) in values)
-            {
-                if (value.Contains("UseDevelopmentStorage=true", StringComparison.OrdinalIgnoreCase))
-                {
-                    env[key] = env["AzureWebJobsStorage"];
-                }
-            }
-
+            var (cosmos, blob, queue, table) = OwnEmulators(env, values);
             say($"emulators: the host starts its own (Cosmos on {cosmos}, Azurite on {blob}/{queue}/{table})" +
                 (options.Emulators == EmulatorMode.Auto ? $", because {options.CosmosPort} or {options.AzuritePort}-{options.AzuritePort + 2} is in use" : string.Empty));
         }
@@ -168,6 +131,55 @@ public sealed class LocalHostProcess
         }
 
         return env;
+    }
+
+    /// <summary>The SMS sink, the local SignalR service and the local Notification Hubs sink live in the host itself: follow it to its port.</summary>
+    private static void FollowToPort(Dictionary<string, string> env, Dictionary<string, string> values, int port)
+    {
+        var self = $"http://127.0.0.1:{port.ToString(CultureInfo.InvariantCulture)}";
+        if (values.TryGetValue("Sms__ConnectionString", out var sms))
+        {
+            env["Sms__ConnectionString"] = ConnectionStrings.Replace(sms, "endpoint", self + "/");
+        }
+
+        if (values.TryGetValue("SignalR__ConnectionString", out var signalr))
+        {
+            env["SignalR__ConnectionString"] = ConnectionStrings.Replace(signalr, "Endpoint", self);
+        }
+
+        // So does the local Notification Hubs sink; a real hub (sb://...) is left alone (the push phase then finds nothing locally).
+        if (values.TryGetValue("NotificationHubs__ConnectionString", out var hubs)
+            && hubs.Split(';').Select(p => p.Split('=', 2)).FirstOrDefault(p => p.Length == 2 && p[0].Trim().Equals("Endpoint", StringComparison.OrdinalIgnoreCase)) is [_, var endpoint]
+            && Uri.TryCreate(endpoint.Trim(), UriKind.Absolute, out var hubUri) && hubUri.Scheme == Uri.UriSchemeHttp && hubUri.IsLoopback)
+        {
+            env["NotificationHubs__ConnectionString"] = ConnectionStrings.Replace(hubs, "Endpoint", new UriBuilder(hubUri) { Host = "127.0.0.1", Port = port }.Uri.ToString());
+        }
+    }
+
+    /// <summary>Free ports for a Cosmos emulator and an Azurite of the host's own; every development-storage setting follows.</summary>
+    private static (int Cosmos, int Blob, int Queue, int Table) OwnEmulators(Dictionary<string, string> env, Dictionary<string, string> values)
+    {
+        var (cosmos, blob, queue, table) = (FreePort(), FreePort(), FreePort(), FreePort());
+        var cosmosValue = values.GetValueOrDefault("Cosmos__ConnectionString")
+            ?? "AccountEndpoint=http://127.0.0.1:8081/;AccountKey=C2y6yDjf5/R+ob0N8A7Cgv30VRDJIWEHLM+4QDU5DE2nQ9nDuVTqobD4b8mGGyPMbIZnqyMsEcaGQy67XIw/Jw==;";
+        env["Cosmos__ConnectionString"] = ConnectionStrings.Replace(cosmosValue, "AccountEndpoint", $"http://127.0.0.1:{cosmos.ToString(CultureInfo.InvariantCulture)}/");
+        env["AzureWebJobsStorage"] =
+            "DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;" +
+            "AccountKey=Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==;" +
+            $"BlobEndpoint=http://127.0.0.1:{blob}/devstoreaccount1;QueueEndpoint=http://127.0.0.1:{queue}/devstoreaccount1;" +
+            $"TableEndpoint=http://127.0.0.1:{table}/devstoreaccount1;";
+        env["LocalHost__StartEmulators"] = "true";
+
+        // Any other storage setting on the development account (e.g. media) follows to our Azurite.
+        foreach (var (key, value) in values)
+        {
+            if (value.Contains("UseDevelopmentStorage=true", StringComparison.OrdinalIgnoreCase))
+            {
+                env[key] = env["AzureWebJobsStorage"];
+            }
+        }
+
+        return (cosmos, blob, queue, table);
     }
 
     /// <summary>The Values of local.settings.json, or of the sample (what the host reads too).</summary>
@@ -235,7 +247,12 @@ public sealed class LocalHostProcess
             throw new TimeoutException($"The host did not answer /api/health with 200 within {timeout.TotalSeconds:F0} s; see {LogPath}.");
         }
 
-        // The server is the descendant of `dotnet run` that runs Chat.LocalHost (apphost or dll).
+        await FindServerAsync(ct);
+    }
+
+    /// <summary>The server is the descendant of `dotnet run` that runs Chat.LocalHost (apphost or dll); the emulators are its node children.</summary>
+    private async Task FindServerAsync(CancellationToken ct)
+    {
         for (var attempt = 0; attempt < 50 && ServerPid is null; attempt++)
         {
             ServerPid = ProcFs.Descendants(dotnetRun.Id).FirstOrDefault(IsServer) is var pid and > 0 ? pid : null;

@@ -9,6 +9,44 @@ public static class ReportText
     public static string Render(BenchReport r)
     {
         var text = new StringBuilder();
+        Header(text, r);
+        SetupRows(text, r.Setup);
+        if (r.Direct is { } d)
+        {
+            DirectRows(text, d);
+        }
+
+        if (r.Group is { } g)
+        {
+            GroupRows(text, g);
+        }
+
+        if (r.Push is { } u)
+        {
+            PushRows(text, u);
+        }
+
+        if (r.Costs is { } costs)
+        {
+            text.Append(CostTable(costs)).AppendLine();
+        }
+
+        if (r.Concurrent is { } c)
+        {
+            ConcurrentRows(text, c);
+        }
+
+        if ((r.Direct?.Cpu ?? r.Group?.Cpu ?? r.Push?.Cpu) is not null)
+        {
+            CpuRows(text, r);
+        }
+
+        Footer(text, r);
+        return text.ToString();
+    }
+
+    private static void Header(StringBuilder text, BenchReport r)
+    {
         var p = r.Parameters;
         text.AppendLine(Inv($"Chat.Bench  {r.StartedAt:yyyy-MM-dd HH:mm} UTC  {r.Machine.CpuModel}, {r.Machine.Cores} cores, {r.Machine.MemoryGiB} GiB RAM"));
         text.AppendLine(Inv($"target {p.BaseUrl} ({(p.StartHost ? "host started by the bench, limits raised" : "running host")}); ") +
@@ -23,8 +61,10 @@ public static class ReportText
         {
             text.AppendLine("ERROR: " + r.Error);
         }
+    }
 
-        var s = r.Setup;
+    private static void SetupRows(StringBuilder text, SetupResult s)
+    {
         text.AppendLine();
         Rows(text, "Setup", [
             ("users ready / wanted", Inv($"{s.UsersReady} / {s.UsersWanted}")),
@@ -35,48 +75,62 @@ public static class ReportText
             ("waits for the server to settle", s.Settle.Count == 0 ? "-" : string.Join(", ", s.Settle.Select(e => Inv($"{e.Key} {e.Value} s")))),
             ("setup errors", s.Errors.Count == 0 ? "none" : string.Join(", ", s.Errors.Select(e => $"{e.Key} x{e.Value}"))),
         ]);
+    }
 
-        if (r.Direct is { } d)
-        {
-            Rows(text, "Direct chats (send start -> recipient's `message` event)", [
-                ("sent ok / scheduled", Inv($"{d.Sent} / {d.Scheduled} (skipped at in-flight bound: {d.SkippedAtInFlightBound})")),
-                ("offered / achieved rate", Inv($"{d.OfferedRate} / {d.AchievedRate} msg/s over {d.SendWindowSeconds} s")),
-                ("send errors", Errors(d.ErrorsByStatus)),
-                ("delivered / lost", Inv($"{d.Delivered} / {d.Lost} (lost = no event within the loss wait)")),
-                ("latency p50 / p95 / p99 / max", Dist(d.LatencyMs, p95: true)),
-                ("send call p50 / p95 / p99 / max", Dist(d.SendCallMs, p95: true)),
-                ("max schedule lag / in flight", Inv($"{d.MaxScheduleLagMs} ms / {d.MaxInFlightSeen}")),
-            ]);
-        }
+    private static void DirectRows(StringBuilder text, DirectResult d)
+    {
+        Rows(text, "Direct chats (send start -> recipient's `message` event)", [
+            ("sent ok / scheduled", Inv($"{d.Sent} / {d.Scheduled} (skipped at in-flight bound: {d.SkippedAtInFlightBound})")),
+            ("offered / achieved rate", Inv($"{d.OfferedRate} / {d.AchievedRate} msg/s over {d.SendWindowSeconds} s")),
+            ("send errors", Errors(d.ErrorsByStatus)),
+            ("delivered / lost", Inv($"{d.Delivered} / {d.Lost} (lost = no event within the loss wait)")),
+            ("latency p50 / p95 / p99 / max", Dist(d.LatencyMs, p95: true)),
+            ("send call p50 / p95 / p99 / max", Dist(d.SendCallMs, p95: true)),
+            ("max schedule lag / in flight", Inv($"{d.MaxScheduleLagMs} ms / {d.MaxInFlightSeen}")),
+        ]);
+    }
 
-        if (r.Group is { } g)
-        {
-            Rows(text, Inv($"Group of {g.Members} (send start -> LAST of {g.Recipients} recipients' events)"), [
-                ("sent ok / scheduled", Inv($"{g.Sent} / {g.Scheduled} at {g.AchievedRate} msg/s")),
-                ("send errors", Errors(g.ErrorsByStatus)),
-                ("deliveries / expected / lost", Inv($"{g.Deliveries} / {g.ExpectedDeliveries} / {g.LostDeliveries} ({g.MessagesIncomplete} messages incomplete)")),
-                ("fan-out p50 / p99 / max", Dist(g.FanOutMs, p95: false)),
-                ("one delivery p50 / p95 / p99 / max", Dist(g.DeliveryMs, p95: true)),
-                ("send call p50 / p95 / p99 / max", Dist(g.SendCallMs, p95: true)),
-            ]);
-        }
+    private static void GroupRows(StringBuilder text, GroupResult g)
+    {
+        Rows(text, Inv($"Group of {g.Members} (send start -> LAST of {g.Recipients} recipients' events)"), [
+            ("sent ok / scheduled", Inv($"{g.Sent} / {g.Scheduled} at {g.AchievedRate} msg/s")),
+            ("send errors", Errors(g.ErrorsByStatus)),
+            ("deliveries / expected / lost", Inv($"{g.Deliveries} / {g.ExpectedDeliveries} / {g.LostDeliveries} ({g.MessagesIncomplete} messages incomplete)")),
+            ("fan-out p50 / p99 / max", Dist(g.FanOutMs, p95: false)),
+            ("one delivery p50 / p95 / p99 / max", Dist(g.DeliveryMs, p95: true)),
+            ("send call p50 / p95 / p99 / max", Dist(g.SendCallMs, p95: true)),
+        ]);
+    }
 
-        if (r.Push is { } u)
-        {
-            Rows(text, Inv($"Push fan-out, group of {u.Members}, members offline (send start -> sink's `at` of LAST of {u.Recipients} notifications)"), [
-                ("sent ok / scheduled", Inv($"{u.Sent} / {u.Scheduled} after {u.WarmupMessages} warm-up, one every {u.IntervalSeconds} s (collapse window {u.CollapseWindowSeconds} s)")),
-                ("send errors", Errors(u.ErrorsByStatus)),
-                ("members silent / online at the sends", Inv($"{u.SilenceSeconds} s / {(u.OnlineAtStart is { } on ? on.ToString(CultureInfo.InvariantCulture) : "?")}")),
-                ("notified / expected / missing", Inv($"{u.Notified} / {u.ExpectedNotifications} / {u.Missing} ({u.MessagesIncomplete} messages not exactly once to all)")),
-                ("duplicates / unexpected", Inv($"{u.Duplicates} / {u.Unexpected}")),
-                ("push completion p50 / p99 / max", Dist(u.CompletionMs, p95: false)),
-                ("one notification p50 / p95 / p99 / max", Dist(u.NotificationMs, p95: true)),
-                ("first -> last notification p50/p99/max", Dist(u.SpreadMs, p95: false)),
-                ("send call p50 / p95 / p99 / max", Dist(u.SendCallMs, p95: true)),
-                ("sink polls", Inv($"{u.SinkPolls}")),
-            ]);
-        }
+    private static void PushRows(StringBuilder text, PushResult u)
+    {
+        Rows(text, Inv($"Push fan-out, group of {u.Members}, members offline (send start -> sink's `at` of LAST of {u.Recipients} notifications)"), [
+            ("sent ok / scheduled", Inv($"{u.Sent} / {u.Scheduled} after {u.WarmupMessages} warm-up, one every {u.IntervalSeconds} s (collapse window {u.CollapseWindowSeconds} s)")),
+            ("send errors", Errors(u.ErrorsByStatus)),
+            ("members silent / online at the sends", Inv($"{u.SilenceSeconds} s / {(u.OnlineAtStart is { } on ? on.ToString(CultureInfo.InvariantCulture) : "?")}")),
+            ("notified / expected / missing", Inv($"{u.Notified} / {u.ExpectedNotifications} / {u.Missing} ({u.MessagesIncomplete} messages not exactly once to all)")),
+            ("duplicates / unexpected", Inv($"{u.Duplicates} / {u.Unexpected}")),
+            ("push completion p50 / p99 / max", Dist(u.CompletionMs, p95: false)),
+            ("one notification p50 / p95 / p99 / max", Dist(u.NotificationMs, p95: true)),
+            ("first -> last notification p50/p99/max", Dist(u.SpreadMs, p95: false)),
+            ("send call p50 / p95 / p99 / max", Dist(u.SendCallMs, p95: true)),
+            ("sink polls", Inv($"{u.SinkPolls}")),
+        ]);
+    }
 
+    private static void ConcurrentRows(StringBuilder text, ConcurrentResult c)
+    {
+        Rows(text, Inv($"Concurrent senders: {c.Senders} members x {c.MessagesPerSender} messages at once into one group (counts)"), [
+            ("sent ok / errors", Inv($"{c.Succeeded} / {Errors(c.ErrorsByStatus)}")),
+            ("retried once (same id): ok / errors", Inv($"{c.RetrySucceeded} of {c.Retried} / {Errors(c.RetryErrorsByStatus)}")),
+            ("stored / seq gaps / duplicate ids", Inv($"{c.Stored} / {c.SeqGaps} / {c.DuplicateClientMessageIds}")),
+            ("acked not stored / stored not acked", Inv($"{c.AckedNotStored} / {c.StoredNotAcked}")),
+            ("Cosmos requests (operation status)", c.CosmosRequestsByOperationAndStatus is { } m ? Errors(m) : "n/a"),
+        ]);
+    }
+
+    private static void CpuRows(StringBuilder text, BenchReport r)
+    {
         var phases = new[] { r.Direct?.Cpu, r.Group?.Cpu, r.Push?.Cpu };
         Rows(text, "CPU seconds per 1,000 messages sent (utime+stime from /proc)", [
             ("", Cols(["direct", "group", "push"])),
@@ -106,7 +160,10 @@ public static class ReportText
                     : "-"),
             ]);
         }
+    }
 
+    private static void Footer(StringBuilder text, BenchReport r)
+    {
         text.AppendLine(Inv($"load average at start / end: {r.LoadAverageAtStart} / {r.LoadAverageAtEnd}"));
         if (r.Notes.Count > 0)
         {
@@ -115,6 +172,18 @@ public static class ReportText
             {
                 text.AppendLine("  - " + note);
             }
+        }
+    }
+
+    /// <summary>The cost phase as a Markdown table (bench/README.md takes it as it is).</summary>
+    public static string CostTable(IReadOnlyList<CostRow> rows)
+    {
+        var text = new StringBuilder();
+        text.AppendLine("| operation | calls | Cosmos requests per call | by operation type, per call | by container, per call | errors |");
+        text.AppendLine("|---|---|---|---|---|---|");
+        foreach (var c in rows)
+        {
+            text.AppendLine(Inv($"| {c.Name} | {c.Calls} | {N(c.PerCall)} | {CosmosMetrics.Format(c.PerCallByOperation)} | {CosmosMetrics.Format(c.PerCallByContainer)} | {Errors(c.Errors)} |"));
         }
 
         return text.ToString();

@@ -107,8 +107,9 @@ public sealed class ChatService(
     public async Task<ChatView> GetAsync(string callerId, string chatId, CancellationToken ct) =>
         await ViewAsync(await LoadVisibleAsync(callerId, chatId, ct), callerId, ct);
 
-    /// <summary>The caller's chats, most recent activity first. Cost: 1 single-partition query of the
-    /// caller's chat index, then per chat 1 point read and 1 receipt-state query, in parallel.</summary>
+    /// <summary>The caller's chats, most recent activity first. Cost, on every page: 1 single-partition query
+    /// of the caller's chat index, 1 point read of each of the caller's chats (all of them, to sort), and
+    /// 1 receipt-state query per chat on the page: 82 requests for a page of 20 of 61 chats (measured).</summary>
     public async Task<ChatPage> ListAsync(string callerId, int? limit, string? cursor, CancellationToken ct)
     {
         new Validator().Range("limit", limit, 1, 200).ThrowIfInvalid();

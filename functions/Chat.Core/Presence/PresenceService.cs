@@ -52,7 +52,8 @@ public sealed partial class PresenceService(IPresenceStore store, IUserStore use
     public bool IsOnline(DateTimeOffset? lastActive) => lastActive is { } at && time.GetUtcNow() - at < OnlineWindow;
 
     /// <summary>Presence of up to 100 users, as the caller may see it. Cost: the caller's contacts
-    /// (1 query + 1 point read per chat) and the profiles (1 point read per user) in Cosmos, then 1 MGET.</summary>
+    /// (1 query + 1 point read per chat) and the profiles (1 point read per user) in Cosmos, then 1 MGET
+    /// (measured: 23 requests for 19 users, 104 for 100, the caller being in 3 chats).</summary>
     public async Task<IReadOnlyList<PresenceView>> GetAsync(string callerId, IReadOnlyList<string> userIds, CancellationToken ct)
     {
         new Validator()
