@@ -108,7 +108,8 @@ public sealed partial class MessageService(
     private async Task<SendResult> ResentAsync(ChatRecord loaded, MessageRecord stored, CancellationToken ct)
     {
         var announced = await AnnounceAsync(loaded, stored, ct);
-        var states = await StatesAsync(stored.ChatId, ct);
+        IReadOnlyDictionary<string, ReceiptState> states = new Dictionary<string, ReceiptState>();
+        await BestEffortAsync(stored, async () => states = await StatesAsync(stored.ChatId, ct)); // the message is stored: never a 5xx
         return new SendResult(announced with { Status = MessageViews.Status(WithLastMessage(loaded, stored), stored, states) }, false);
     }
 

@@ -120,6 +120,11 @@ public sealed class CosmosDatabase : IDisposable
         {
             throw ChatErrors.Unavailable("database", TimeSpan.FromSeconds(5), e);
         }
+        catch (CosmosException e) when (e.StatusCode == HttpStatusCode.TooManyRequests && !ct.IsCancellationRequested)
+        {
+            // Throttled past the SDK's own retries: the services treat it like any outage (best-effort steps go on).
+            throw ChatErrors.Unavailable("database (throttled)", e.RetryAfter is { } wait && wait > TimeSpan.FromSeconds(1) ? wait : TimeSpan.FromSeconds(1), e);
+        }
         catch (HttpRequestException e)
         {
             throw ChatErrors.Unavailable("database", TimeSpan.FromSeconds(5), e);
