@@ -21,7 +21,7 @@ public sealed class RedisPresenceStore(IConnectionMultiplexer redis, IOptions<Re
     public async Task<IReadOnlyDictionary<string, DateTimeOffset>> GetLastActiveAsync(IReadOnlyCollection<string> userIds, CancellationToken ct)
     {
         var ids = userIds.ToArray();
-        var values = await RunAsync(db => db.StringGetAsync(ids.Select(Key).ToArray()), ct);
+        var values = await redis.RunAsync("presence store", RetryAfter, db => db.StringGetAsync(ids.Select(Key).ToArray()), ct);
         var found = new Dictionary<string, DateTimeOffset>(StringComparer.Ordinal);
         for (var i = 0; i < ids.Length; i++)
         {
@@ -37,7 +37,7 @@ public sealed class RedisPresenceStore(IConnectionMultiplexer redis, IOptions<Re
     public async Task<DateTimeOffset?> SetLastActiveAsync(string userId, DateTimeOffset at, CancellationToken ct)
     {
         var value = at.ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture);
-        return Parse(await RunAsync(db => db.StringSetAndGetAsync(Key(userId), value, options.Value.LastSeenRetention), ct));
+        return Parse(await redis.RunAsync("presence store", RetryAfter, db => db.StringSetAndGetAsync(Key(userId), value, options.Value.LastSeenRetention), ct));
     }
 
     public static RedisKey Key(string userId) => KeyPrefix + userId;
@@ -46,16 +46,4 @@ public sealed class RedisPresenceStore(IConnectionMultiplexer redis, IOptions<Re
         value.HasValue && long.TryParse(value.ToString(), NumberStyles.None, CultureInfo.InvariantCulture, out var ms)
             ? DateTimeOffset.FromUnixTimeMilliseconds(ms)
             : null;
-
-    private async Task<T> RunAsync<T>(Func<IDatabase, Task<T>> command, CancellationToken ct)
-    {
-        try
-        {
-            return await command(redis.GetDatabase()).WaitAsync(ct);
-        }
-        catch (Exception e) when (e is RedisException or TimeoutException)
-        {
-            throw ChatErrors.Unavailable("presence store", RetryAfter, e);
-        }
-    }
 }

@@ -24,20 +24,8 @@ public sealed class RedisSessionRevocations(IConnectionMultiplexer redis, IOptio
     public static RedisKey Key(string sessionId) => KeyPrefix + sessionId;
 
     public Task RecordAsync(string sessionId, CancellationToken ct) =>
-        RunAsync(db => db.StringSetAsync(Key(sessionId), 1, Retention), ct);
+        redis.RunAsync("session revocation store", RetryAfter, db => db.StringSetAsync(Key(sessionId), 1, Retention), ct);
 
     public Task<bool> IsRevokedAsync(string sessionId, CancellationToken ct) =>
-        RunAsync(db => db.KeyExistsAsync(Key(sessionId)), ct);
-
-    private async Task<T> RunAsync<T>(Func<IDatabase, Task<T>> command, CancellationToken ct)
-    {
-        try
-        {
-            return await command(redis.GetDatabase()).WaitAsync(ct);
-        }
-        catch (Exception e) when (e is RedisException or TimeoutException)
-        {
-            throw ChatErrors.Unavailable("session revocation store", RetryAfter, e);
-        }
-    }
+        redis.RunAsync("session revocation store", RetryAfter, db => db.KeyExistsAsync(Key(sessionId)), ct);
 }
