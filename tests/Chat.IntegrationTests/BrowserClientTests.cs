@@ -62,6 +62,7 @@ public sealed class BrowserClientTests(BackendFixture backend)
         info.Environment["Cosmos__DatabaseName"] = "npm-" + Guid.NewGuid().ToString("N")[..12];
         info.Environment["AzureWebJobsStorage"] = backend.Storage.ConnectionString;
         info.Environment["MediaStorage__ConnectionString"] = backend.Storage.ConnectionString;
+        info.Environment["Redis__ConnectionString"] = backend.Redis.ConnectionString; // no emulators of its own: Garnet neither
         info.Environment["Sms__ConnectionString"] = $"endpoint={baseUrl}/;accesskey={Convert.ToBase64String("npm-client-test-sms-sink-key-000000000"u8.ToArray())}";
         info.Environment["SignalR__ConnectionString"] = $"Endpoint={baseUrl};AccessKey=npm-client-test-signalr-access-key-0000;Version=1.0;";
         var process = Process.Start(info)!;
