@@ -69,6 +69,13 @@ const { parsePartitionKey } = require("@vercel/cosmosdb-server/lib/utils/get-par
 
 // The proxy runs batches on the backend's data directly, so keep hold of the account the
 // backend creates when it starts listening (its module export is looked up at that moment).
+// Real Cosmos writes resource ids in base64 with '-' for '/', so a rid can stand in a URL path. The
+// backend keeps the '/', and then every 64th or so database's queries fail with 404 (its rid splits
+// the path of the partition-key-range lookup).
+const ResourceId = require("@vercel/cosmosdb-server/lib/account/resource-id.js").default;
+ResourceId.toBase64String = (buffer) => buffer.toString("base64").replaceAll("/", "-");
+ResourceId.fromBase64String = (text) => Buffer.from(text.replaceAll("-", "/"), "base64");
+
 const accountModule = require("@vercel/cosmosdb-server/lib/account/index.js");
 const BackendAccount = accountModule.default;
 let backendAccount = null;

@@ -45,6 +45,10 @@ public sealed class BrowserClientTests(BackendFixture backend)
             await node.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(30));
             Assert.Equal(0, node.ExitCode);
         }
+        catch (Exception e) when (e is not Xunit.Sdk.XunitException)
+        {
+            throw new Xunit.Sdk.XunitException($"{e.GetType().Name}: {e.Message}\nhost said:\n{string.Join('\n', hostLog.TakeLast(80))}");
+        }
         finally
         {
             server.Kill(entireProcessTree: true);
@@ -66,11 +70,22 @@ public sealed class BrowserClientTests(BackendFixture backend)
         info.Environment["Sms__ConnectionString"] = $"endpoint={baseUrl}/;accesskey={Convert.ToBase64String("npm-client-test-sms-sink-key-000000000"u8.ToArray())}";
         info.Environment["SignalR__ConnectionString"] = $"Endpoint={baseUrl};AccessKey=npm-client-test-signalr-access-key-0000;Version=1.0;";
         var process = Process.Start(info)!;
-        process.OutputDataReceived += (_, _) => { };
-        process.ErrorDataReceived += (_, _) => { };
+        process.OutputDataReceived += (_, e) => Log(e.Data);
+        process.ErrorDataReceived += (_, e) => Log(e.Data);
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         return process;
+    }
+
+    /// <summary>The separate host's output, shown when the test fails (its own log is not the test's).</summary>
+    private readonly System.Collections.Concurrent.ConcurrentQueue<string> hostLog = new();
+
+    private void Log(string? line)
+    {
+        if (line is not null && hostLog.Count < 2000)
+        {
+            hostLog.Enqueue(line);
+        }
     }
 
     private static Process StartNode(params string[] args)

@@ -418,4 +418,21 @@ public sealed class EmulatorContractTests(EmulatorContainer container) : IClassF
 
         public override int GetHashCode() => HashCode.Combine(Id, Pk, LastSeq);
     }
+
+    [Fact]
+    public async Task ResourceIds_HaveNoSlash_SoEveryDatabaseCanBeQueried()
+    {
+        // Real Cosmos writes rids in base64 with '-' for '/'; the backend's '/' made every 64th or so database unqueryable.
+        for (var i = 0; i < 80; i++)
+        {
+            Database database = await container.Client.CreateDatabaseAsync("rid-" + Guid.NewGuid().ToString("N")[..12], cancellationToken: Ct);
+            Assert.Equal(2, (await database.ReadAsync(cancellationToken: Ct)).Resource.SelfLink.Count(c => c == '/')); // "dbs/{rid}/"
+            Container items = await database.CreateContainerAsync(new ContainerProperties("items", "/pk"), cancellationToken: Ct);
+            await items.UpsertItemAsync(new { id = "a", pk = "p" }, new PartitionKey("p"), cancellationToken: Ct);
+            using var query = items.GetItemQueryIterator<JsonElement>("SELECT * FROM c", requestOptions: new QueryRequestOptions { PartitionKey = new PartitionKey("p") });
+            Assert.Single(await query.ReadNextAsync(Ct));
+
+            await database.DeleteAsync(cancellationToken: Ct);
+        }
+    }
 }
