@@ -24,11 +24,12 @@ public sealed class SampleKeyGuardTests
         Assert.Null(SampleKeyGuard.Refusal(Sample(), SampleKeys));
     }
 
+    // Every key below is a throwaway test value (the emulator's public key, or base64 of text saying "not a secret").
     [Theory]
     [InlineData("Cosmos:ConnectionString", "AccountEndpoint=https://chat.documents.azure.com:443/;AccountKey=" + CosmosEmulatorKey)]
     [InlineData("SignalR:ConnectionString", "Endpoint=https://chat.service.signalr.net;AccessKey=TE9DQUwgREVWIE9OTFkgc2lnbmFsciBhY2Nlc3Mga2V5IC0gbm90IGEgc2VjcmV0;Version=1.0;")]
     [InlineData("NotificationHubs:ConnectionString", "Endpoint=sb://chat.servicebus.windows.net/;SharedAccessKeyName=x;SharedAccessKey=local-dev-only-notification-hubs-key-not-a-secret")]
-    [InlineData("AzureWebJobsStorage", "DefaultEndpointsProtocol=https;AccountName=chatstore;AccountKey=c29tZSByZWFsIGtleQ==")]
+    [InlineData("AzureWebJobsStorage", "DefaultEndpointsProtocol=https;AccountName=chatstore;AccountKey=dGVzdC1vbmx5IGZha2Ugc3RvcmFnZSBrZXksIG5vdCBhIHNlY3JldA==")]
     [InlineData("MediaStorage:ServiceUri", "https://chatstore.blob.core.windows.net")]
     [InlineData("urls", "http://0.0.0.0:7071")]
     [InlineData("urls", "http://127.0.0.1:7071;http://192.168.1.20:7071")]
