@@ -50,6 +50,7 @@ public static class ChatServiceRegistration
         services.AddOptions<RedisOptions>().BindConfiguration(RedisOptions.Section).ValidateDataAnnotations().ValidateOnStart();
 
         services.AddSingleton<CosmosDatabase>();
+        services.AddSingleton<ChatMetaCache>();
         services.AddSingleton<IChatStore, CosmosChatStore>();
         services.AddSingleton<IMessageStore, CosmosMessageStore>();
         services.AddSingleton<IReceiptStore, CosmosReceiptStore>();
@@ -68,6 +69,7 @@ public static class ChatServiceRegistration
 
         services.AddSingleton<IPushHub>(sp => ActivatorUtilities.CreateInstance<NotificationHubRestClient>(sp, BackingServices));
         services.AddSingleton<IPushJobs, QueuedPushJobs>();
+        services.AddSingleton<IChatListJobs, QueuedChatListJobs>();
         services.AddSingleton<IPushLog, CosmosPushLog>();
         services.AddSingleton<ISmsSender>(sp => ActivatorUtilities.CreateInstance<AcsSmsSender>(sp, BackingServices));
         services.AddSingleton<ITokenService, TokenService>();
@@ -80,6 +82,7 @@ public static class ChatServiceRegistration
         services.AddSingleton<AccountService>();
         services.AddSingleton<UserService>();
         services.AddSingleton<ChatService>();
+        services.AddSingleton<ChatListFeed>();
         services.AddSingleton<MessageService>();
         services.AddSingleton<PresenceService>();
         services.AddSingleton<MediaService>();

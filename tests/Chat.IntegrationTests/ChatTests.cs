@@ -169,6 +169,9 @@ public sealed class ChatTests(BackendFixture backend)
 
         await me.SendTextAsync(chats[1].ChatId, "newest activity");
 
+        // The order may lag a message by up to 2 s (API v1.1); what each chat shows is current at once.
+        Assert.Equal("newest activity", (await me.ListChatsAsync()).Chats.Single(c => c.ChatId == chats[1].ChatId).LastMessage!.Text);
+        await Expect.Eventually(async () => (await me.ListChatsAsync(limit: 2)).Chats[0].ChatId == chats[1].ChatId, TimeSpan.FromSeconds(10), "the chat moves up");
         var page1 = await me.ListChatsAsync(limit: 2);
         Assert.Equal(2, page1.Chats.Count);
         Assert.Equal(chats[1].ChatId, page1.Chats[0].ChatId);

@@ -26,9 +26,6 @@ public sealed record ChatMember
 
     public long JoinedAfterSeq { get; init; }
 
-    /// <summary>The member's last own message: sending implies having read what came before.</summary>
-    public long LastSentSeq { get; init; }
-
     /// <summary>A member sees the messages sent after they joined, never one from before.</summary>
     public bool Sees(long seq) => seq > JoinedAfterSeq;
 }
@@ -36,7 +33,8 @@ public sealed record ChatMember
 /// <summary>A former membership, kept so receipts count exactly the members a message was sent to.</summary>
 public sealed record PastMember(string UserId, long JoinedAfterSeq, long LeftAtSeq);
 
-/// <summary>The chat document: metadata, members and the newest message, one item in the chat's partition.</summary>
+/// <summary>A chat: its metadata and members (stored apart, written rarely) and its head (the newest
+/// message, written by every send); the store keeps them as two items in the chat's partition.</summary>
 public sealed record ChatRecord
 {
     public required string ChatId { get; init; }

@@ -12,7 +12,6 @@ using Microsoft.Extensions.Options;
 /// <summary>Direct chats, groups and their membership. Every rule about who may do what lives here.</summary>
 public sealed class ChatService(
     IChatStore chats,
-    IMessageStore messages,
     IReceiptStore receipts,
     IUserStore users,
     IDirectoryStore directory,
@@ -21,12 +20,10 @@ public sealed class ChatService(
     IOptions<LimitsOptions> limits,
     TimeProvider time)
 {
-    private const int MaxConcurrencyRetries = 10;
-
     private int MaxMembers => limits.Value.MaxGroupMembers;
 
     /// <summary>Opens (or finds) the direct chat of two users. Cost: 1 point read of the other user,
-    /// 1 create of the chat (or 1 read when it exists) and 2 upserts of the users' chat index.</summary>
+    /// 2 upserts of the users' chat lists, 1 batch creating the chat (or 1 query reading it when it exists).</summary>
     public async Task<(ChatView Chat, bool Created)> OpenDirectAsync(string callerId, OpenDirectRequest request, CancellationToken ct)
     {
         new Validator().Required("userId", request.UserId)
@@ -54,21 +51,18 @@ public sealed class ChatService(
 
         // The index entries first: a chat is only ever listed once it exists, so a failure here
         // leaves nothing visible, and a retry completes the open.
-        await Task.WhenAll(users.AddChatAsync(callerId, chatId, ct), users.AddChatAsync(request.UserId!, chatId, ct));
-        var created = await chats.TryCreateAsync(chat, ct);
-        if (!created)
-        {
-            chat = (await chats.GetAsync(chatId, ct))?.Value ?? throw ChatErrors.Unavailable("chat store", TimeSpan.FromSeconds(1));
-        }
-        else
+        await Task.WhenAll(users.AddChatAsync(callerId, chatId, now, ct), users.AddChatAsync(request.UserId!, chatId, now, ct));
+        if (await chats.TryCreateAsync(chat, ct))
         {
             await MembershipChangedAsync(chat, chat.Members.Select(m => m.UserId).ToArray(), [], ct);
+            return (ChatViews.ToView(chat, callerId, new Dictionary<string, ReceiptState>()), true);
         }
 
-        return (await ViewAsync(chat, callerId, ct), created);
+        var existing = await chats.ReadAsync(chatId, StatesToRead.Everyone, ct) ?? throw ChatErrors.Unavailable("chat store", TimeSpan.FromSeconds(1));
+        return (ChatViews.ToView(existing.Value, callerId, existing.StatesByUser), false);
     }
 
-    /// <summary>Cost: 1 point read per member (existence), 1 upsert per member (chat index), 1 create.</summary>
+    /// <summary>Cost: 1 point read per member (existence), 1 upsert per member (chat list), 1 batch creating the chat.</summary>
     public async Task<ChatView> CreateGroupAsync(string callerId, CreateGroupRequest request, CancellationToken ct)
     {
         var v = new Validator().Length("name", DisplayNames.Normalize(request.Name), 1, 100).Required("memberIds", request.MemberIds);
@@ -97,53 +91,58 @@ public sealed class ChatService(
             LastActivityAt = now,
         };
 
-        await Task.WhenAll(chat.Members.Select(m => users.AddChatAsync(m.UserId, chat.ChatId, ct)));
+        await Task.WhenAll(chat.Members.Select(m => users.AddChatAsync(m.UserId, chat.ChatId, now, ct)));
         await chats.TryCreateAsync(chat, ct);
         await MembershipChangedAsync(chat, chat.Members.Select(m => m.UserId).ToArray(), [], ct);
         return ChatViews.ToView(chat, callerId, new Dictionary<string, ReceiptState>());
     }
 
-    /// <summary>Cost: 1 point read of the chat and 1 single-partition query of receipt states.</summary>
-    public async Task<ChatView> GetAsync(string callerId, string chatId, CancellationToken ct) =>
-        await ViewAsync(await LoadVisibleAsync(callerId, chatId, ct), callerId, ct);
+    /// <summary>Cost: 1 single-partition query (head and receipt states; metadata from the instance's cache).</summary>
+    public async Task<ChatView> GetAsync(string callerId, string chatId, CancellationToken ct)
+    {
+        var snapshot = await LoadVisibleAsync(callerId, chatId, StatesToRead.Everyone, ct);
+        return ChatViews.ToView(snapshot.Value, callerId, snapshot.StatesByUser);
+    }
 
-    /// <summary>The caller's chats, most recent activity first. Cost, on every page: 1 single-partition query
-    /// of the caller's chat index, 1 point read of each of the caller's chats (all of them, to sort), and
-    /// 1 receipt-state query per chat on the page: 82 requests for a page of 20 of 61 chats (measured).</summary>
+    /// <summary>The caller's chats, most recent activity first. Cost per page, whatever the number of chats:
+    /// 1 query of the caller's chat list (sorted and cut by the store) and 1 ReadMany of the page's heads and
+    /// receipt states (a query-plan request and 1 query): 3 requests (metadata from the instance's cache;
+    /// chats it has not cached cost 1 more ReadMany). The order follows the list, which lags activity by
+    /// at most ~2 s (<see cref="ChatListFeed"/>); what each chat shows is read from its head.</summary>
     public async Task<ChatPage> ListAsync(string callerId, int? limit, string? cursor, CancellationToken ct)
     {
         new Validator().Range("limit", limit, 1, 200).ThrowIfInvalid();
         var take = limit ?? 100;
         var after = ChatCursor.Parse(cursor);
 
-        var ids = await users.ListChatIdsAsync(callerId, ct);
-        using var gate = new SemaphoreSlim(16);
-        var loaded = await Task.WhenAll(ids.Select(async id =>
-        {
-            await gate.WaitAsync(ct);
-            try
-            {
-                return (await chats.GetAsync(id, ct))?.Value;
-            }
-            finally
-            {
-                gate.Release();
-            }
-        }));
-
-        var ordered = loaded.OfType<ChatRecord>()
-            .Where(c => c.Member(callerId) is not null)
-            .OrderByDescending(c => c.LastActivityAt).ThenBy(c => c.ChatId, StringComparer.Ordinal)
-            .Where(c => after is null || ChatCursor.IsAfter(c, after))
-            .Take(take + 1)
+        var entries = await users.ListChatsAsync(callerId, after, take + 1, ct);
+        var page = entries.Take(take).ToArray();
+        var snapshots = (await chats.ReadManyAsync(page.Select(e => e.ChatId).ToArray(), ct)).ToDictionary(s => s.Value.ChatId, StringComparer.Ordinal);
+        var views = page
+            .Select(e => snapshots.GetValueOrDefault(e.ChatId))
+            .Where(s => s is not null && s.Value.Member(callerId) is not null) // a removal lands in the list a moment later
+            .Select(s => ChatViews.ToView(s!.Value, callerId, s.StatesByUser))
             .ToArray();
-        var page = ordered.Take(take).ToArray();
-        var views = await Task.WhenAll(page.Select(c => ViewAsync(c, callerId, ct)));
-        var next = ordered.Length > take ? ChatCursor.Format(page[^1]) : null;
-        return new ChatPage(views, next);
+        return new ChatPage(views, entries.Count > take ? ChatCursor.Format(page[^1]) : null);
     }
 
-    /// <summary>Cost: 1 read and 1 replace of the chat document.</summary>
+    /// <summary>Brings each member's chat list up to the chat's last activity (the job <see cref="ChatListFeed"/>
+    /// queues). Cost: 1 point read of the head, 1 guarded patch per member (~10 RU each).</summary>
+    public async Task RefreshListsAsync(string chatId, CancellationToken ct)
+    {
+        if (!Ids.IsWellFormed(chatId) || await chats.GetAsync(chatId, ct) is not { } chat)
+        {
+            return;
+        }
+
+        var at = chat.Value.LastActivityAt;
+        await Parallel.ForEachAsync(
+            chat.Value.Members,
+            new ParallelOptions { MaxDegreeOfParallelism = 16, CancellationToken = ct },
+            async (m, token) => await users.TouchChatAsync(m.UserId, chatId, at, token));
+    }
+
+    /// <summary>Cost: 1 read and 1 batch replacing the chat's metadata and head.</summary>
     public async Task<ChatView> UpdateGroupAsync(string callerId, string chatId, UpdateGroupRequest request, CancellationToken ct)
     {
         request = request with { Description = UntrustedText.Clean(request.Description) };
@@ -160,8 +159,7 @@ public sealed class ChatService(
         return await ViewAsync(chat, callerId, ct);
     }
 
-    /// <summary>Cost: 1 point read per new member, 1 seq query, 1 read and 1 replace of the chat,
-    /// 1 upsert per new member.</summary>
+    /// <summary>Cost: 1 point read per new member, 1 read and 1 batch replace of the chat, 1 upsert per new member.</summary>
     public async Task<ChatView> AddMembersAsync(string callerId, string chatId, AddMembersRequest request, CancellationToken ct)
     {
         new Validator().Required("userIds", request.UserIds)
@@ -172,10 +170,9 @@ public sealed class ChatService(
 
         await LoadGroupAsync(callerId, chatId, requireAdmin: true, ct);
         await EnsureUsersExistAsync(adding, ct);
-        var lastSeq = await messages.GetLastSeqAsync(chatId, ct);
         var now = time.GetUtcNow();
-        var chat = await MutateGroupAsync(callerId, chatId, requireAdmin: true, c => AddMembers(c, adding, lastSeq, now), ct);
-        await Task.WhenAll(adding.Select(id => users.AddChatAsync(id, chatId, ct)));
+        var chat = await MutateGroupAsync(callerId, chatId, requireAdmin: true, c => AddMembers(c, adding, now), ct);
+        await Task.WhenAll(adding.Select(id => users.AddChatAsync(id, chatId, chat.LastActivityAt, ct)));
         await MembershipChangedAsync(chat, adding, [], ct);
         return await ViewAsync(chat, callerId, ct);
     }
@@ -194,8 +191,7 @@ public sealed class ChatService(
             throw ChatErrors.NotFound("member");
         }
 
-        var lastSeq = await messages.GetLastSeqAsync(chatId, ct);
-        var after = await MutateGroupAsync(callerId, chatId, requireAdmin: userId != callerId, c => RemoveMember(c, userId, lastSeq), ct);
+        var after = await MutateGroupAsync(callerId, chatId, requireAdmin: userId != callerId, c => RemoveMember(c, userId), ct);
         await users.RemoveChatAsync(userId, chatId, ct);
         await MembershipChangedAsync(after, [], [userId], ct);
     }
@@ -238,7 +234,7 @@ public sealed class ChatService(
         return new InviteView(code);
     }
 
-    /// <summary>Joins by invite code. Cost: 1 directory read, 1 seq query, 1 read + 1 replace of the chat, 1 upsert.</summary>
+    /// <summary>Joins by invite code. Cost: 1 directory read, 1 read + 1 batch replace of the chat, 1 upsert.</summary>
     public async Task<ChatView> JoinAsync(string callerId, JoinGroupRequest request, CancellationToken ct)
     {
         new Validator().Length("inviteCode", request.InviteCode, 1, 64).ThrowIfInvalid();
@@ -255,7 +251,6 @@ public sealed class ChatService(
             return await ViewAsync(current.Value, callerId, ct);
         }
 
-        var lastSeq = await messages.GetLastSeqAsync(chatId, ct);
         var now = time.GetUtcNow();
         var chat = await MutateAsync(chatId, c =>
         {
@@ -264,29 +259,36 @@ public sealed class ChatService(
                 throw ChatErrors.NotFound("invite code");
             }
 
-            return c.Member(callerId) is null ? AddMembers(c, [callerId], lastSeq, now) : c;
+            return c.Member(callerId) is null ? AddMembers(c, [callerId], now) : c;
         }, ct);
-        await users.AddChatAsync(callerId, chatId, ct);
+        await users.AddChatAsync(callerId, chatId, chat.LastActivityAt, ct);
         await MembershipChangedAsync(chat, [callerId], [], ct);
         return await ViewAsync(chat, callerId, ct);
     }
 
-    /// <summary>Loads a chat the caller belongs to; 404 otherwise, so chats cannot be probed.</summary>
-    public async Task<ChatRecord> LoadVisibleAsync(string callerId, string chatId, CancellationToken ct)
-    {
-        if (!Ids.IsWellFormed(chatId))
-        {
-            throw ChatErrors.ChatNotFound();
-        }
+    /// <summary>Loads a chat the caller belongs to (1 point read of its head); 404 otherwise, so chats cannot be probed.</summary>
+    public async Task<ChatRecord> LoadVisibleAsync(string callerId, string chatId, CancellationToken ct) =>
+        (await LoadVersionedAsync(callerId, chatId, ct)).Value;
 
-        var chat = await chats.GetAsync(chatId, ct);
-        return chat is not null && chat.Value.Member(callerId) is not null ? chat.Value : throw ChatErrors.ChatNotFound();
+    /// <summary>As <see cref="LoadVisibleAsync(string, string, CancellationToken)"/>, with the version a write goes under.</summary>
+    public async Task<Versioned<ChatRecord>> LoadVersionedAsync(string callerId, string chatId, CancellationToken ct)
+    {
+        var chat = Ids.IsWellFormed(chatId) ? await chats.GetAsync(chatId, ct) : null;
+        return chat is not null && chat.Value.Member(callerId) is not null ? chat : throw ChatErrors.ChatNotFound();
     }
 
-    /// <summary>Applies a change to the chat document with optimistic concurrency, retrying on conflicts.</summary>
+    /// <summary>As <see cref="LoadVisibleAsync(string, string, CancellationToken)"/>, with receipt states, in 1 query.</summary>
+    public async Task<ChatSnapshot> LoadVisibleAsync(string callerId, string chatId, StatesToRead states, CancellationToken ct)
+    {
+        var snapshot = Ids.IsWellFormed(chatId) ? await chats.ReadAsync(chatId, states, ct) : null;
+        return snapshot is not null && snapshot.Value.Member(callerId) is not null ? snapshot : throw ChatErrors.ChatNotFound();
+    }
+
+    /// <summary>Applies a change to the chat with optimistic concurrency; a conflict (a send or another
+    /// change landed meanwhile) reads it again, under <see cref="Backoff.Contention"/>.</summary>
     public async Task<ChatRecord> MutateAsync(string chatId, Func<ChatRecord, ChatRecord> change, CancellationToken ct)
     {
-        for (var attempt = 0; attempt < MaxConcurrencyRetries; attempt++)
+        for (var attempt = 1; ; attempt++)
         {
             var stored = await chats.GetAsync(chatId, ct) ?? throw ChatErrors.ChatNotFound();
             var changed = change(stored.Value);
@@ -294,15 +296,15 @@ public sealed class ChatService(
             {
                 return changed;
             }
-        }
 
-        throw ChatErrors.Unavailable("chat store (contention)", TimeSpan.FromSeconds(1));
+            await Backoff.Contention.PauseAsync(attempt, "chat store (contention)", ct);
+        }
     }
 
-    private ChatRecord AddMembers(ChatRecord chat, IReadOnlyCollection<string> userIds, long lastSeq, DateTimeOffset now)
+    private ChatRecord AddMembers(ChatRecord chat, IReadOnlyCollection<string> userIds, DateTimeOffset now)
     {
         var added = userIds.Where(id => chat.Member(id) is null)
-            .Select(id => new ChatMember { UserId = id, Role = Roles.Member, JoinedAt = now, JoinedAfterSeq = lastSeq, LastSentSeq = 0 })
+            .Select(id => new ChatMember { UserId = id, Role = Roles.Member, JoinedAt = now, JoinedAfterSeq = chat.LastSeq })
             .ToArray();
         if (chat.Members.Count + added.Length > MaxMembers)
         {
@@ -312,7 +314,7 @@ public sealed class ChatService(
         return added.Length == 0 ? chat : chat with { Members = [.. chat.Members, .. added] };
     }
 
-    private static ChatRecord RemoveMember(ChatRecord chat, string userId, long lastSeq)
+    private static ChatRecord RemoveMember(ChatRecord chat, string userId)
     {
         var leaving = chat.Member(userId);
         if (leaving is null)
@@ -329,7 +331,7 @@ public sealed class ChatService(
         }
 
         // Past memberships stay bounded; a message older than the oldest kept one just counts fewer members.
-        var past = chat.PastMembers.Append(new PastMember(userId, leaving.JoinedAfterSeq, lastSeq)).TakeLast(200).ToArray();
+        var past = chat.PastMembers.Append(new PastMember(userId, leaving.JoinedAfterSeq, chat.LastSeq)).TakeLast(200).ToArray();
         return chat with { Members = remaining, PastMembers = past };
     }
 

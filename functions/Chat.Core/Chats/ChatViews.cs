@@ -13,8 +13,9 @@ public static class ChatViews
         var member = viewerId is null ? null : chat.Member(viewerId);
         if (member is not null)
         {
-            readSeq = states.TryGetValue(member.UserId, out var s) ? s.ReadSeq : 0;
-            var seen = Math.Max(Math.Max(readSeq.Value, member.JoinedAfterSeq), member.LastSentSeq);
+            var state = states.GetValueOrDefault(member.UserId);
+            readSeq = state?.ReadSeq ?? 0;
+            var seen = Math.Max(state?.SeenSeq() ?? 0, member.JoinedAfterSeq);
             unread = Math.Max(0, chat.LastSeq - seen);
         }
 

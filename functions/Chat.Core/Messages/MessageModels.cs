@@ -56,12 +56,15 @@ public sealed record MessageRecord
     public bool Deleted { get; init; }
 }
 
-/// <summary>Claims a (sender, clientMessageId) pair in a chat before the message is written, so two
-/// concurrent sends of the same message store it once.</summary>
-public sealed record SendKey(string ChatId, string SenderId, string ClientMessageId, DateTimeOffset ClaimedAt);
-
 /// <summary>A member's cumulative receipt positions in one chat (a small item per member).</summary>
-public sealed record ReceiptState(string UserId, long DeliveredSeq, long ReadSeq, DateTimeOffset UpdatedAt);
+public sealed record ReceiptState(string UserId, long DeliveredSeq, long ReadSeq, DateTimeOffset UpdatedAt)
+{
+    /// <summary>The member's last own message: sending implies having read what came before.</summary>
+    public long LastSentSeq { get; init; }
+
+    /// <summary>Where the member has got to: what they read, or sent after reading.</summary>
+    public long SeenSeq() => Math.Max(ReadSeq, LastSentSeq);
+}
 
 /// <summary>One forward move of a receipt: it covers the seqs in (FromSeq, UpToSeq], first at <see cref="At"/>.</summary>
 public sealed record ReceiptAdvance(string UserId, string Type, long FromSeq, long UpToSeq, DateTimeOffset At);

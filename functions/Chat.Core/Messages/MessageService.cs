@@ -13,7 +13,9 @@ using Microsoft.Extensions.Options;
 /// <summary>Sending, history, deletion and receipts.</summary>
 public sealed partial class MessageService(
     ChatService chatService,
+    ChatListFeed chatLists,
     MediaService media,
+    IChatStore chats,
     IMessageStore messages,
     IReceiptStore receipts,
     IRealtime realtime,
@@ -24,29 +26,23 @@ public sealed partial class MessageService(
     ILogger<MessageService> logger,
     ChatMetrics metrics)
 {
-    /// <summary>Rounds of optimistic retries of a stored message's chat update under contention before
-    /// the send answers without it (the next send catches the chat document up).</summary>
-    public const int HeadUpdateRounds = 8;
-
-    /// <summary>A send key older than this whose message never appeared was abandoned (a crashed send).</summary>
-    public static readonly TimeSpan SendKeyLease = TimeSpan.FromSeconds(10);
-
     /// <summary>
-    /// Sends a message. Cost, O(1) in group size: 1 point read (chat), 1 create (send key),
-    /// 1 create per seq tried (usually 1), 1 more point read and 1 replace of the chat document (last
-    /// message): 5 Cosmos requests (measured, bench/README.md); then, in parallel, 1 SignalR REST call
-    /// and the push plan (see <see cref="PushService.PlanAsync"/>: 1 Redis MGET for up to 8 recipients,
-    /// else one queue message whose dispatcher reads 3 items even when every member is online).
-    /// A resend of the same clientMessageId: 2 point reads, 1 failed create, 2 single-partition queries (measured).
+    /// Sends a message. Cost, O(1) in group size: 1 point read of the chat's head (members come from the
+    /// instance's cache, which the head validates) and 1 transactional batch writing the send key, the
+    /// message, the head and the sender's receipt state: 2 Cosmos requests (measured, bench/README.md);
+    /// a concurrent sender that got the seq first costs one more round of both. Then, in parallel, 1
+    /// SignalR REST call, the push plan (see <see cref="PushService.PlanAsync"/>) and at most one chat-list
+    /// job per chat a second (<see cref="ChatListFeed"/>).
+    /// A resend of the same clientMessageId: 1 point read, 1 failed batch, 2 point reads (key, message) and a receipt-state query.
     /// </summary>
     public async Task<SendResult> SendAsync(string callerId, string chatId, SendMessageRequest request, CancellationToken ct)
     {
         var started = time.GetTimestamp();
         request = request with { Text = UntrustedText.Clean(request.Text) };
         Validate(request);
-        var chat = await chatService.LoadVisibleAsync(callerId, chatId, ct);
+        var loaded = await chatService.LoadVersionedAsync(callerId, chatId, ct);
         await limiter.AcquireAsync(limits.Value.Messages, callerId, ct);
-        if (request.ReplyToSeq is { } reply && (reply < 1 || reply > Math.Max(chat.LastSeq, await LastSeqIfStaleAsync(chat, reply, ct))))
+        if (request.ReplyToSeq is { } reply && (reply < 1 || reply > loaded.Value.LastSeq))
         {
             throw ChatErrors.Invalid("replyToSeq", "does not name a message of this chat.");
         }
@@ -59,27 +55,16 @@ public sealed partial class MessageService(
             var sent = await messages.FindByClientIdAsync(chatId, callerId, request.ClientMessageId!, ct);
             if (sent is not null)
             {
-                return await ResentAsync(chat, sent, ct);
+                return await ResentAsync(loaded.Value, sent, ct);
             }
 
             (attachment, blobETag) = await media.PrepareAttachmentAsync(callerId, request.MediaId, request.Type!, ct, claimKey: $"{chatId}|{request.ClientMessageId}");
         }
 
-        var now = time.GetUtcNow();
-        var key = new SendKey(chatId, callerId, request.ClientMessageId!, now);
-        if (!await messages.TryClaimSendKeyAsync(key, ct))
-        {
-            var existing = await ResolveDuplicateAsync(key, ct);
-            if (existing is not null)
-            {
-                return await ResentAsync(chat, existing, ct);
-            }
-        }
-
-        var message = new MessageRecord
+        var draft = new MessageRecord
         {
             ChatId = chatId,
-            Seq = chat.LastSeq + 1,
+            Seq = 0,
             MessageId = Ids.NewId(),
             ClientMessageId = request.ClientMessageId!,
             SenderId = callerId,
@@ -87,10 +72,13 @@ public sealed partial class MessageService(
             Text = request.Text,
             Media = attachment is null ? null : MediaService.ToRef(attachment),
             ReplyToSeq = request.ReplyToSeq,
-            SentAt = now,
+            SentAt = time.GetUtcNow(),
         };
-
-        message = await ClaimSeqAsync(message, ct);
+        var (chat, message, stored) = await AppendAsync(callerId, loaded, draft, ct);
+        if (stored is not null)
+        {
+            return await ResentAsync(chat, stored, ct);
+        }
 
         // The message is stored from here on: nothing below may turn the send into a 5xx.
         if (attachment is not null)
@@ -103,6 +91,32 @@ public sealed partial class MessageService(
         return new SendResult(view, true);
     }
 
+    /// <summary>Stores the draft as the chat's next message: the head's ETag makes exactly one of concurrent
+    /// senders win each seq (no gaps, never one visible before a lower one); a loser reads the head again
+    /// (membership included) and retries under <see cref="Backoff.Contention"/>. A stored clientMessageId
+    /// comes back as <c>Stored</c>, with nothing written.</summary>
+    private async Task<(ChatRecord Chat, MessageRecord Message, MessageRecord? Stored)> AppendAsync(
+        string callerId, Versioned<ChatRecord> loaded, MessageRecord draft, CancellationToken ct)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            var message = draft with { Seq = loaded.Value.LastSeq + 1, SentAt = attempt == 1 ? draft.SentAt : time.GetUtcNow() };
+            var updated = WithLastMessage(loaded.Value, message);
+            switch (await chats.TryAppendAsync(updated, loaded.ETag, message, ct))
+            {
+                case AppendOutcome.Appended:
+                    return (updated, message, null);
+                case AppendOutcome.Duplicate:
+                    var stored = await messages.FindByClientIdAsync(draft.ChatId, callerId, draft.ClientMessageId, ct)
+                        ?? throw ChatErrors.Unavailable("message store", TimeSpan.FromSeconds(1));
+                    return (loaded.Value, stored, stored);
+            }
+
+            await Backoff.Contention.PauseAsync(attempt, "message store (contention)", ct);
+            loaded = await chatService.LoadVersionedAsync(callerId, draft.ChatId, ct);
+        }
+    }
+
     /// <summary>A resend finds its message stored. The first attempt may have died before it told
     /// anyone, so it is announced again (clients de-duplicate by seq; push is idempotent per recipient).</summary>
     private async Task<SendResult> ResentAsync(ChatRecord loaded, MessageRecord stored, CancellationToken ct)
@@ -110,38 +124,20 @@ public sealed partial class MessageService(
         var announced = await AnnounceAsync(loaded, stored, ct);
         IReadOnlyDictionary<string, ReceiptState> states = new Dictionary<string, ReceiptState>();
         await BestEffortAsync(stored, async () => states = await StatesAsync(stored.ChatId, ct)); // the message is stored: never a 5xx
-        return new SendResult(announced with { Status = MessageViews.Status(WithLastMessage(loaded, stored), stored, states) }, false);
+        return new SendResult(announced with { Status = MessageViews.Status(loaded, stored, states) }, false);
     }
 
-    /// <summary>Brings the chat document up to a stored message, then tells the members: one group send
-    /// reaches every member's connections, however many (best effort; history is the truth), and
-    /// offline members get a push through the queue. A failure of either is logged, never thrown.</summary>
-    private async Task<MessageView> AnnounceAsync(ChatRecord loaded, MessageRecord message, CancellationToken ct)
+    /// <summary>Tells the members about a stored message: one group send reaches every member's
+    /// connections, however many (best effort; history is the truth); offline members get a push through
+    /// the queue, and the members' chat lists move (queued, coalesced). A failure is logged, never thrown.</summary>
+    private async Task<MessageView> AnnounceAsync(ChatRecord chat, MessageRecord message, CancellationToken ct)
     {
-        var updated = WithLastMessage(loaded, message);
-        await BestEffortAsync(message, async () => updated = await UpdateHeadAsync(message, ct));
-        var view = MessageViews.ToView(message, MessageViews.Status(updated, message, new Dictionary<string, ReceiptState>()));
+        var view = MessageViews.ToView(message, MessageViews.Status(chat, message, new Dictionary<string, ReceiptState>()));
         await Task.WhenAll(
             realtime.SendToGroupAsync(message.ChatId, ClientMethods.Message, view, ct),
-            BestEffortAsync(message, () => push.PlanAsync(updated, message, ct)));
+            BestEffortAsync(message, () => push.PlanAsync(chat, message, ct)),
+            BestEffortAsync(message, () => chatLists.NoteActivityAsync(message.ChatId, ct)));
         return view;
-    }
-
-    /// <summary>Concurrent senders collide on the chat document's ETag: keep trying, with jittered
-    /// pauses that spread the writers out, for <see cref="HeadUpdateRounds"/> rounds.</summary>
-    private async Task<ChatRecord> UpdateHeadAsync(MessageRecord message, CancellationToken ct)
-    {
-        for (var round = 1; ; round++)
-        {
-            try
-            {
-                return await chatService.MutateAsync(message.ChatId, c => WithLastMessage(c, message), ct);
-            }
-            catch (ChatException e) when (e.Kind == ErrorKind.Unavailable && round < HeadUpdateRounds)
-            {
-                await Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.Next(5, 20 * round)), ct);
-            }
-        }
     }
 
     private async Task BestEffortAsync(MessageRecord message, Func<Task> step)
@@ -159,8 +155,8 @@ public sealed partial class MessageService(
     [LoggerMessage(Level = LogLevel.Warning, Message = "Message {Seq} of chat {ChatId} is stored, but a follow-up step failed; a resend or the next send completes it")]
     private static partial void LogAfterStoreFailed(ILogger logger, Exception exception, string chatId, long seq);
 
-    /// <summary>A page of history from the caller's join on. Cost: 1 point read (chat), 1 query-plan
-    /// request, 1 single-partition query (messages), 1 single-partition query (receipt states): 4 measured.</summary>
+    /// <summary>A page of history from the caller's join on. Cost: 1 single-partition query (head and
+    /// receipt states), 1 single-partition range query of the page's seqs (seqs have no gaps): 2 requests.</summary>
     public async Task<MessagePage> HistoryAsync(string callerId, string chatId, HistoryQuery query, CancellationToken ct)
     {
         new Validator()
@@ -169,13 +165,12 @@ public sealed partial class MessageService(
             .Range("afterSeq", query.AfterSeq, 0, long.MaxValue)
             .When(query.BeforeSeq is not null && query.AfterSeq is not null, "afterSeq", "cannot be combined with beforeSeq.")
             .ThrowIfInvalid();
-        var chat = await chatService.LoadVisibleAsync(callerId, chatId, ct);
-        var floor = chat.Member(callerId)!.JoinedAfterSeq;
-        var pageTask = messages.GetPageAsync(chatId, floor, query.BeforeSeq, query.AfterSeq, query.Limit ?? 50, ct);
-        var statesTask = StatesAsync(chatId, ct);
-        var page = await pageTask;
-        var states = await statesTask;
-        return new MessagePage(page.Messages.Select(m => MessageViews.ToView(m, MessageViews.Status(chat, m, states))).ToArray(), page.HasMore);
+        var snapshot = await chatService.LoadVisibleAsync(callerId, chatId, StatesToRead.Everyone, ct);
+        var chat = snapshot.Value;
+        var page = HistoryRange.Of(chat.Member(callerId)!.JoinedAfterSeq, chat.LastSeq, query);
+        var found = await messages.GetRangeAsync(chatId, page.FromSeq, page.ToSeq, ct);
+        var states = snapshot.StatesByUser;
+        return new MessagePage(found.Select(m => MessageViews.ToView(m, MessageViews.Status(chat, m, states))).ToArray(), page.HasMore);
     }
 
     /// <summary>Deletes for everyone (sender, or a group admin), its media included. Cost: 1 read of
@@ -217,9 +212,9 @@ public sealed partial class MessageService(
         return deleted;
     }
 
-    /// <summary>Moves the caller's receipt forward. Cost: 3 Cosmos requests: 1 point read (chat), 1 point
-    /// read of the member's small receipt item, 1 transactional batch writing it with one create per
-    /// advanced type (~10 RU all told); no write when it does not move.</summary>
+    /// <summary>Moves the caller's receipt forward. Cost: 2 Cosmos requests: 1 single-partition query (head
+    /// and the member's receipt state), 1 transactional batch writing the state with one create per
+    /// advanced type (~10 RU all told), all or nothing; no write when it does not move.</summary>
     public async Task<ReceiptAdvance[]> ReceiptAsync(string callerId, string chatId, ReceiptRequest request, CancellationToken ct)
     {
         new Validator()
@@ -227,45 +222,48 @@ public sealed partial class MessageService(
             .Required("upToSeq", request.UpToSeq)
             .Range("upToSeq", request.UpToSeq, 0, long.MaxValue)
             .ThrowIfInvalid();
-        var chat = await chatService.LoadVisibleAsync(callerId, chatId, ct);
-        var upTo = Math.Min(request.UpToSeq!.Value, Math.Max(chat.LastSeq, await LastSeqIfStaleAsync(chat, request.UpToSeq.Value, ct)));
-
-        for (var attempt = 0; attempt < 10; attempt++)
+        for (var attempt = 1; ; attempt++)
         {
-            var stored = await receipts.GetAsync(chatId, callerId, ct);
-            var state = stored?.Value ?? new ReceiptState(callerId, 0, 0, time.GetUtcNow());
+            var snapshot = await chatService.LoadVisibleAsync(callerId, chatId, StatesToRead.Of(callerId), ct);
+            var upTo = Math.Min(request.UpToSeq!.Value, snapshot.Value.LastSeq);
+            var stored = snapshot.StateOf(callerId);
             var now = time.GetUtcNow();
-            var delivered = Math.Max(state.DeliveredSeq, upTo);
-            var read = request.Type == ReceiptTypes.Read ? Math.Max(state.ReadSeq, upTo) : state.ReadSeq;
-            if (delivered == state.DeliveredSeq && read == state.ReadSeq)
+            var state = stored?.Value ?? new ReceiptState(callerId, 0, 0, now);
+            var advances = Advances(state, request.Type == ReceiptTypes.Read, upTo, now);
+            if (advances.Length == 0)
             {
                 return [];
             }
 
-            var advances = new List<ReceiptAdvance>();
-            if (delivered > state.DeliveredSeq)
-            {
-                advances.Add(new ReceiptAdvance(callerId, ReceiptTypes.Delivered, state.DeliveredSeq, delivered, now));
-            }
-
-            if (read > state.ReadSeq)
-            {
-                advances.Add(new ReceiptAdvance(callerId, ReceiptTypes.Read, state.ReadSeq, read, now));
-            }
+            var moved = state with { DeliveredSeq = Math.Max(state.DeliveredSeq, upTo), ReadSeq = advances[^1].Type == ReceiptTypes.Read ? upTo : state.ReadSeq, UpdatedAt = now };
 
             // The state and its history move together: after any failure nothing moved, and a retry completes it.
-            if (!await receipts.TrySaveAsync(chatId, new ReceiptState(callerId, delivered, read, now), stored?.ETag, advances, ct))
+            if (await receipts.TrySaveAsync(chatId, moved, stored?.ETag, advances, ct))
             {
-                continue;
+                // A read receipt implies delivered, so one event says it all.
+                var shown = advances[^1];
+                await realtime.SendToGroupAsync(chatId, ClientMethods.Receipt, new ReceiptEvent(chatId, callerId, shown.Type, shown.UpToSeq, now), ct);
+                return advances;
             }
 
-            // A read receipt implies delivered, so one event says it all.
-            var shown = advances[^1];
-            await realtime.SendToGroupAsync(chatId, ClientMethods.Receipt, new ReceiptEvent(chatId, callerId, shown.Type, shown.UpToSeq, now), ct);
-            return advances.ToArray();
+            await Backoff.Contention.PauseAsync(attempt, "receipt store (contention)", ct);
+        }
+    }
+
+    private static ReceiptAdvance[] Advances(ReceiptState state, bool read, long upTo, DateTimeOffset now)
+    {
+        var advances = new List<ReceiptAdvance>();
+        if (upTo > state.DeliveredSeq)
+        {
+            advances.Add(new ReceiptAdvance(state.UserId, ReceiptTypes.Delivered, state.DeliveredSeq, upTo, now));
         }
 
-        throw ChatErrors.Unavailable("receipt store (contention)", TimeSpan.FromSeconds(1));
+        if (read && upTo > state.ReadSeq)
+        {
+            advances.Add(new ReceiptAdvance(state.UserId, ReceiptTypes.Read, state.ReadSeq, upTo, now));
+        }
+
+        return advances.ToArray();
     }
 
     /// <summary>Who received and read one of the caller's messages. Cost: 1 point read (chat),
@@ -331,78 +329,13 @@ public sealed partial class MessageService(
         v.ThrowIfInvalid();
     }
 
-    /// <summary>Claims the next free seq by creating the message under an id derived from it: the
-    /// store refuses a second item with that id, so exactly one writer wins each seq, seqs have no
-    /// gaps, and a message is visible exactly when its seq is taken.</summary>
-    private async Task<MessageRecord> ClaimSeqAsync(MessageRecord message, CancellationToken ct)
+    /// <summary>The chat with <paramref name="message"/> as its newest one (its seq is the next).</summary>
+    private static ChatRecord WithLastMessage(ChatRecord chat, MessageRecord message) => chat with
     {
-        for (var attempt = 0; attempt < 200; attempt++)
-        {
-            if (await messages.TryCreateAsync(message, ct))
-            {
-                return message;
-            }
-
-            // Lost the race for this seq; after a few misses the chat document's hint is stale.
-            var next = attempt >= 2 ? await messages.GetLastSeqAsync(message.ChatId, ct) + 1 : message.Seq + 1;
-            message = message with { Seq = Math.Max(next, message.Seq + 1) };
-        }
-
-        throw ChatErrors.Unavailable("message store (contention)", TimeSpan.FromSeconds(1));
-    }
-
-    /// <summary>The send key was claimed before: find the stored message, wait for an in-flight send,
-    /// or take over a send that died between the key and the message.</summary>
-    private async Task<MessageRecord?> ResolveDuplicateAsync(SendKey key, CancellationToken ct)
-    {
-        for (var attempt = 0; attempt < 20; attempt++)
-        {
-            var stored = await messages.FindByClientIdAsync(key.ChatId, key.SenderId, key.ClientMessageId, ct);
-            if (stored is not null)
-            {
-                return stored;
-            }
-
-            var claim = await messages.GetSendKeyAsync(key.ChatId, key.SenderId, key.ClientMessageId, ct);
-            if (claim is null || time.GetUtcNow() - claim.Value.ClaimedAt > SendKeyLease)
-            {
-                var taken = claim is null
-                    ? await messages.TryClaimSendKeyAsync(key, ct)
-                    : await messages.TryReplaceSendKeyAsync(key with { ClaimedAt = time.GetUtcNow() }, claim.ETag, ct);
-                if (taken)
-                {
-                    return await messages.FindByClientIdAsync(key.ChatId, key.SenderId, key.ClientMessageId, ct);
-                }
-            }
-
-            await Task.Delay(TimeSpan.FromMilliseconds(100), ct);
-        }
-
-        throw ChatErrors.Unavailable("message store (a send with this clientMessageId is in progress)", TimeSpan.FromSeconds(1));
-    }
-
-    private static ChatRecord WithLastMessage(ChatRecord chat, MessageRecord message)
-    {
-        var sender = chat.Member(message.SenderId);
-        var newer = message.Seq > chat.LastSeq;
-        var senderBehind = sender is not null && sender.LastSentSeq < message.Seq;
-        if (!newer && !senderBehind)
-        {
-            return chat;
-        }
-
-        return chat with
-        {
-            LastSeq = Math.Max(chat.LastSeq, message.Seq),
-            LastMessage = newer ? message : chat.LastMessage,
-            LastActivityAt = newer && message.SentAt > chat.LastActivityAt ? message.SentAt : chat.LastActivityAt,
-            Members = senderBehind ? chat.Members.Select(m => m.UserId == message.SenderId ? m with { LastSentSeq = message.Seq } : m).ToArray() : chat.Members,
-        };
-    }
-
-    /// <summary>The chat document's last seq can lag a send in flight; ask the messages only when it matters.</summary>
-    private async Task<long> LastSeqIfStaleAsync(ChatRecord chat, long wanted, CancellationToken ct) =>
-        wanted > chat.LastSeq ? await messages.GetLastSeqAsync(chat.ChatId, ct) : chat.LastSeq;
+        LastSeq = message.Seq,
+        LastMessage = message,
+        LastActivityAt = message.SentAt > chat.LastActivityAt ? message.SentAt : chat.LastActivityAt,
+    };
 
     private async Task<IReadOnlyDictionary<string, ReceiptState>> StatesAsync(string chatId, CancellationToken ct) =>
         MessageViews.ByUser(await receipts.ListAsync(chatId, ct));

@@ -17,11 +17,20 @@ public interface IUserStore
 
     Task DeleteAsync(string userId, CancellationToken ct);
 
-    Task AddChatAsync(string userId, string chatId, CancellationToken ct);
+    /// <summary>Lists the chat for the user (upsert), as last active at <paramref name="activityAt"/>.</summary>
+    Task AddChatAsync(string userId, string chatId, DateTimeOffset activityAt, CancellationToken ct);
 
     Task RemoveChatAsync(string userId, string chatId, CancellationToken ct);
 
+    /// <summary>Moves the chat's entry in the user's list forward to <paramref name="activityAt"/>; an entry
+    /// that is newer already, or gone (the user left), is left as it is.</summary>
+    Task TouchChatAsync(string userId, string chatId, DateTimeOffset activityAt, CancellationToken ct);
+
     Task<IReadOnlyList<string>> ListChatIdsAsync(string userId, CancellationToken ct);
+
+    /// <summary>The user's chats by last activity, newest first (then by chat id), after <paramref name="after"/>:
+    /// one query the store sorts and cuts.</summary>
+    Task<IReadOnlyList<ChatListEntry>> ListChatsAsync(string userId, ChatListEntry? after, int limit, CancellationToken ct);
 
     Task CreateSessionAsync(SessionRecord session, CancellationToken ct);
 
@@ -30,6 +39,9 @@ public interface IUserStore
 
     Task<bool> TryReplaceSessionAsync(SessionRecord session, string etag, CancellationToken ct);
 }
+
+/// <summary>A chat in a user's list, where its last activity put it.</summary>
+public sealed record ChatListEntry(string ChatId, DateTimeOffset ActivityAt);
 
 /// <summary>Global keys looked up by value: phone numbers, pending registrations, invite codes.</summary>
 public interface IDirectoryStore

@@ -4,43 +4,74 @@ using Chat.Core.Chats;
 using Chat.Core.Common;
 using Chat.Core.Messages;
 
-/// <summary>Chat documents, one per chat, in the chat's partition.</summary>
+/// <summary>A chat as read in one request, with the receipt states asked for.</summary>
+public sealed record ChatSnapshot(Versioned<ChatRecord> Chat, IReadOnlyList<Versioned<ReceiptState>> States)
+{
+    public ChatRecord Value => Chat.Value;
+
+    public Versioned<ReceiptState>? StateOf(string userId) => States.FirstOrDefault(s => s.Value.UserId == userId);
+
+    public IReadOnlyDictionary<string, ReceiptState> StatesByUser => MessageViews.ByUser(States.Select(s => s.Value));
+}
+
+/// <summary>Which receipt states to read with a chat: none, one member's, or every member's.</summary>
+public sealed record StatesToRead(string? UserId, bool All)
+{
+    public static readonly StatesToRead None = new(null, false);
+
+    public static readonly StatesToRead Everyone = new(null, true);
+
+    public static StatesToRead Of(string userId) => new(userId, false);
+}
+
+public enum AppendOutcome
+{
+    /// <summary>The message, its send key and the chat head landed together.</summary>
+    Appended,
+
+    /// <summary>The sender's clientMessageId is stored already: nothing was written.</summary>
+    Duplicate,
+
+    /// <summary>The chat changed since it was read (a concurrent send or membership change): nothing was written.</summary>
+    Conflict,
+}
+
+/// <summary>The chat's partition: its members (rarely written), its head (every send), messages,
+/// send keys and receipt states.</summary>
 public interface IChatStore
 {
+    /// <summary>The chat; metadata comes from a per-instance cache that the head's version validates.</summary>
     Task<Versioned<ChatRecord>?> GetAsync(string chatId, CancellationToken ct);
+
+    /// <summary>The chat and the receipt states asked for, in one request.</summary>
+    Task<ChatSnapshot?> ReadAsync(string chatId, StatesToRead states, CancellationToken ct);
+
+    /// <summary>Several chats, each with the receipt states of its members (current and past); chats that do not exist are missing.</summary>
+    Task<IReadOnlyList<ChatSnapshot>> ReadManyAsync(IReadOnlyCollection<string> chatIds, CancellationToken ct);
 
     /// <summary>False when a chat with that id exists.</summary>
     Task<bool> TryCreateAsync(ChatRecord chat, CancellationToken ct);
 
-    /// <summary>False when the chat changed since <paramref name="etag"/>.</summary>
+    /// <summary>Writes metadata and head together; false when the chat changed since <paramref name="etag"/>.</summary>
     Task<bool> TryReplaceAsync(ChatRecord chat, string etag, CancellationToken ct);
+
+    /// <summary>Stores <paramref name="message"/> as the chat's next one, atomically with its send key, the
+    /// head of <paramref name="updated"/> (under <paramref name="etag"/>) and the sender's last sent seq.</summary>
+    Task<AppendOutcome> TryAppendAsync(ChatRecord updated, string etag, MessageRecord message, CancellationToken ct);
 }
 
-/// <summary>Messages and their send keys, in the chat's partition.</summary>
+/// <summary>Messages, in the chat's partition, under ids derived from their gap-free seq.</summary>
 public interface IMessageStore
 {
-    /// <summary>Writes the message as the holder of its seq; false when that seq is taken.</summary>
-    Task<bool> TryCreateAsync(MessageRecord message, CancellationToken ct);
-
     Task<MessageRecord?> GetAsync(string chatId, long seq, CancellationToken ct);
 
     Task ReplaceAsync(MessageRecord message, CancellationToken ct);
 
-    /// <summary>The highest seq written in the chat (0 when none).</summary>
-    Task<long> GetLastSeqAsync(string chatId, CancellationToken ct);
+    /// <summary>The messages with seq in [<paramref name="fromSeq"/>, <paramref name="toSeq"/>], ascending.</summary>
+    Task<IReadOnlyList<MessageRecord>> GetRangeAsync(string chatId, long fromSeq, long toSeq, CancellationToken ct);
 
-    /// <summary>Messages with seq above <paramref name="floor"/>: the newest <paramref name="limit"/>,
-    /// or those just below <paramref name="beforeSeq"/> / just above <paramref name="afterSeq"/>; ascending.</summary>
-    Task<StoredPage> GetPageAsync(string chatId, long floor, long? beforeSeq, long? afterSeq, int limit, CancellationToken ct);
-
+    /// <summary>The message the sender stored under <paramref name="clientMessageId"/>, through its send key.</summary>
     Task<MessageRecord?> FindByClientIdAsync(string chatId, string senderId, string clientMessageId, CancellationToken ct);
-
-    /// <summary>False when the key is claimed already.</summary>
-    Task<bool> TryClaimSendKeyAsync(SendKey key, CancellationToken ct);
-
-    Task<Versioned<SendKey>?> GetSendKeyAsync(string chatId, string senderId, string clientMessageId, CancellationToken ct);
-
-    Task<bool> TryReplaceSendKeyAsync(SendKey key, string etag, CancellationToken ct);
 }
 
 /// <summary>Per-member receipt state and its forward moves, in the chat's partition.</summary>
@@ -48,12 +79,17 @@ public interface IReceiptStore
 {
     Task<IReadOnlyList<ReceiptState>> ListAsync(string chatId, CancellationToken ct);
 
-    Task<Versioned<ReceiptState>?> GetAsync(string chatId, string userId, CancellationToken ct);
-
     /// <summary>Creates (etag null) or replaces the state and records the advances that move it, all or
     /// nothing (one transactional batch in the chat's partition); false on a concurrent change.</summary>
     Task<bool> TrySaveAsync(string chatId, ReceiptState state, string? etag, IReadOnlyCollection<ReceiptAdvance> advances, CancellationToken ct);
 
     /// <summary>The advances that cover <paramref name="seq"/> (at most one per member and type).</summary>
     Task<IReadOnlyList<ReceiptAdvance>> ListCoveringAsync(string chatId, long seq, CancellationToken ct);
+}
+
+/// <summary>Queued refreshes of the members' chat lists after activity in a chat.</summary>
+public interface IChatListJobs
+{
+    /// <summary>Queues a refresh of the chat's members' lists, run after <paramref name="delay"/>.</summary>
+    Task EnqueueAsync(string chatId, TimeSpan delay, CancellationToken ct);
 }

@@ -14,6 +14,12 @@ public sealed class CosmosDatabase : IDisposable
 {
     private readonly CosmosOptions options;
 
+    /// <summary>How items are written and read (also for items read as raw JSON).</summary>
+    public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
+    {
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+    };
+
     public CosmosDatabase(IOptions<CosmosOptions> options, ChatMetrics metrics, TokenCredential? credential = null, IEnumerable<RequestHandler>? handlers = null)
     {
         this.options = options.Value;
@@ -23,10 +29,7 @@ public sealed class CosmosDatabase : IDisposable
             RequestTimeout = this.options.RequestTimeout,
             MaxRetryAttemptsOnRateLimitedRequests = this.options.MaxRetryAttemptsOnThrottling,
             MaxRetryWaitTimeOnRateLimitedRequests = this.options.MaxRetryWaitOnThrottling,
-            UseSystemTextJsonSerializerWithOptions = new JsonSerializerOptions(JsonSerializerDefaults.Web)
-            {
-                DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
-            },
+            UseSystemTextJsonSerializerWithOptions = Json,
             EnableContentResponseOnWrite = false,
             ApplicationName = "chat-functions",
 

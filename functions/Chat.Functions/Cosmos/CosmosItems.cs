@@ -3,7 +3,7 @@ namespace Chat.Functions.Cosmos;
 /// <summary>Container names, partition keys and item ids: the data model in one place.</summary>
 public static class CosmosModel
 {
-    /// <summary>Partitioned by <c>/chatId</c>: the chat document, messages, send keys, receipts.</summary>
+    /// <summary>Partitioned by <c>/chatId</c>: the chat's metadata and head, messages, send keys, receipts.</summary>
     public const string Chats = "chats";
 
     /// <summary>Partitioned by <c>/userId</c>: profile, chat index, sessions.</summary>
@@ -12,7 +12,11 @@ public static class CosmosModel
     /// <summary>Partitioned by <c>/id</c>: phone numbers, pending registrations and their numbers' records, invite codes.</summary>
     public const string Directory = "directory";
 
+    /// <summary>Members, name, settings: written on membership changes only.</summary>
     public const string ChatDocId = "chat";
+
+    /// <summary>The newest message and the last seq: written by every send (a few hundred bytes, whatever the group size).</summary>
+    public const string HeadId = "head";
     public const string ProfileId = "profile";
 
     /// <summary>Fixed width, so ids sort like seqs.</summary>
@@ -42,6 +46,7 @@ public static class CosmosModel
 public static class Kinds
 {
     public const string Chat = "chat";
+    public const string Head = "head";
     public const string Message = "message";
     public const string SendKey = "sendKey";
     public const string ReceiptState = "receipt";
@@ -66,4 +71,23 @@ public sealed record DirectoryItem<T>(string Id, string Kind, T Data, int? Ttl =
 
 public sealed record UserRef(string UserId);
 
+/// <summary>A chat in a user's list. <see cref="SortKey"/> sorts newest activity first, then by chat id,
+/// as one indexed string, so the store pages the list with one range index and no composite index.</summary>
+public sealed record ChatIndexEntry(string ChatId, DateTimeOffset ActivityAt, string SortKey)
+{
+    public static ChatIndexEntry For(string chatId, DateTimeOffset activityAt) => new(chatId, activityAt, SortKeyOf(chatId, activityAt));
+
+    public static string SortKeyOf(string chatId, DateTimeOffset activityAt) =>
+        (DateTimeOffset.MaxValue.UtcTicks - activityAt.UtcTicks).ToString("D19", System.Globalization.CultureInfo.InvariantCulture) + "|" + chatId;
+}
+
 public sealed record ChatRef(string ChatId);
+
+/// <summary>The chat's metadata item; <see cref="Version"/> counts its writes, and the head names the one it goes with.</summary>
+public sealed record ChatMetaItem(string Id, string ChatId, string Kind, Chat.Core.Chats.ChatRecord Data, long Version);
+
+/// <summary>The part of a chat every send rewrites.</summary>
+public sealed record ChatHead(long LastSeq, Chat.Core.Messages.MessageRecord? LastMessage, DateTimeOffset LastActivityAt, long MetaVersion);
+
+/// <summary>A send key: the seq its (sender, clientMessageId) was stored under.</summary>
+public sealed record SendKeyData(string SenderId, string ClientMessageId, long Seq);

@@ -4,6 +4,15 @@ using System.Net;
 using Chat.Core.Common;
 using Microsoft.Azure.Cosmos;
 
+/// <summary>What a transactional batch did: every operation (<see cref="FailedIndex"/> -1), or nothing,
+/// because the operation at <see cref="FailedIndex"/> answered <see cref="FailedStatus"/>.</summary>
+public sealed record BatchOutcome(int FailedIndex, HttpStatusCode FailedStatus, IReadOnlyList<string?> ETags)
+{
+    public bool Succeeded => FailedIndex < 0;
+
+    public bool Failed(int index, HttpStatusCode status) => FailedIndex == index && FailedStatus == status;
+}
+
 /// <summary>The few item operations the stores use, with the status codes that carry meaning
 /// (404 missing, 409 id taken, 412 changed) turned into return values.</summary>
 public static class CosmosOperations
@@ -66,20 +75,30 @@ public static class CosmosOperations
 
     /// <summary>Runs a transactional batch: true when every operation landed, false when one lost to a
     /// concurrent write (409 or 412: nothing was written); any other failure throws, as single calls do.</summary>
-    public static async Task<bool> TryExecuteAsync(this CosmosDatabase db, TransactionalBatch batch, CancellationToken ct)
+    public static async Task<bool> TryExecuteAsync(this CosmosDatabase db, TransactionalBatch batch, CancellationToken ct) =>
+        (await db.ExecuteAsync(batch, ct)).Succeeded;
+
+    /// <summary>Runs a transactional batch and tells which operation failed, and how, when one did (nothing
+    /// was written then): 404, 409 and 412 are answers; any other failure throws, as single calls do.</summary>
+    public static async Task<BatchOutcome> ExecuteAsync(this CosmosDatabase db, TransactionalBatch batch, CancellationToken ct)
     {
         using var response = await db.RunAsync(token => batch.ExecuteAsync(token), ct);
+        var etags = Enumerable.Range(0, response.Count).Select(i => response[i].ETag).ToArray();
         if (response.IsSuccessStatusCode)
         {
-            return true;
+            return new BatchOutcome(-1, HttpStatusCode.OK, etags);
         }
 
-        return response.StatusCode is HttpStatusCode.Conflict or HttpStatusCode.PreconditionFailed
-            ? false
-            : throw new CosmosException(response.ErrorMessage ?? "The batch failed.", response.StatusCode, 0, response.ActivityId, response.RequestCharge);
+        // The failed operation answers its own status, the others 424; without per-operation results, the batch's.
+        var failed = Enumerable.Range(0, response.Count).FirstOrDefault(i => response[i].StatusCode != HttpStatusCode.FailedDependency, response.Count);
+        var status = failed < response.Count ? response[failed].StatusCode : response.StatusCode;
+        return status is HttpStatusCode.Conflict or HttpStatusCode.PreconditionFailed or HttpStatusCode.NotFound
+            ? new BatchOutcome(failed, status, etags)
+            : throw new CosmosException(response.ErrorMessage ?? "The batch failed.", status, 0, response.ActivityId, response.RequestCharge);
     }
 
-    /// <summary>A query inside one partition, all pages.</summary>
+    /// <summary>A query inside one partition, all pages. Optimistic direct execution sends it straight to the
+    /// partition (ORDER BY and TOP included): 1 request a page, no query-plan request.</summary>
     public static Task<List<T>> QueryAsync<T>(this CosmosDatabase db, Container container, QueryDefinition query, string partitionKey, CancellationToken ct, int? maxItems = null) =>
         db.RunAsync(
             async token =>
@@ -87,7 +106,12 @@ public static class CosmosOperations
                 var results = new List<T>();
                 using var iterator = container.GetItemQueryIterator<T>(
                     query,
-                    requestOptions: new QueryRequestOptions { PartitionKey = new PartitionKey(partitionKey), MaxItemCount = maxItems ?? 1000 });
+                    requestOptions: new QueryRequestOptions
+                    {
+                        PartitionKey = new PartitionKey(partitionKey),
+                        MaxItemCount = maxItems ?? 1000,
+                        EnableOptimisticDirectExecution = true,
+                    });
                 while (iterator.HasMoreResults)
                 {
                     results.AddRange(await iterator.ReadNextAsync(token));

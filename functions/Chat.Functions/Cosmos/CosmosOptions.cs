@@ -26,6 +26,9 @@ public sealed class CosmosOptions : IValidatableObject
     /// <summary>The whole budget of one store call, SDK retries included, before the API answers 503.</summary>
     public TimeSpan OperationBudget { get; set; } = TimeSpan.FromSeconds(4);
 
+    /// <summary>Chats whose metadata one instance keeps (<see cref="ChatMetaCache"/>); a chat of 100 members is ~10 KB.</summary>
+    [Range(1, 1_000_000)] public int ChatMetaCacheSize { get; set; } = 20_000;
+
     public TimeSpan MaxRetryWaitOnThrottling { get; set; } = TimeSpan.FromSeconds(2);
 
     [Range(0, 20)] public int MaxRetryAttemptsOnThrottling { get; set; } = 3;

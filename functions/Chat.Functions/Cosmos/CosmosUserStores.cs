@@ -30,17 +30,51 @@ public sealed class CosmosUserStore(CosmosDatabase db) : IUserStore
 
     public Task DeleteAsync(string userId, CancellationToken ct) => db.DeleteAsync(db.Users, CosmosModel.ProfileId, userId, ct);
 
-    public Task AddChatAsync(string userId, string chatId, CancellationToken ct) =>
-        db.UpsertAsync(db.Users, new UserItem<ChatRef>(CosmosModel.ChatIndexId(chatId), userId, Kinds.ChatIndex, new ChatRef(chatId)), userId, ct);
+    public Task AddChatAsync(string userId, string chatId, DateTimeOffset activityAt, CancellationToken ct) =>
+        db.UpsertAsync(db.Users, IndexItem(userId, chatId, activityAt), userId, ct);
 
     public Task RemoveChatAsync(string userId, string chatId, CancellationToken ct) =>
         db.DeleteAsync(db.Users, CosmosModel.ChatIndexId(chatId), userId, ct);
+
+    /// <summary>1 patch (~10 RU) guarded by a filter, so the entry only moves forward and a removed one stays removed.</summary>
+    public async Task TouchChatAsync(string userId, string chatId, DateTimeOffset activityAt, CancellationToken ct)
+    {
+        var entry = ChatIndexEntry.For(chatId, activityAt);
+        try
+        {
+            await db.RunAsync(
+                token => db.Users.PatchItemAsync<object>(
+                    CosmosModel.ChatIndexId(chatId),
+                    new PartitionKey(userId),
+                    [PatchOperation.Set("/data/activityAt", activityAt), PatchOperation.Set("/data/sortKey", entry.SortKey)],
+                    new PatchItemRequestOptions { FilterPredicate = "FROM c WHERE c.data.sortKey > '" + entry.SortKey + "'", EnableContentResponseOnWrite = false },
+                    token),
+                ct);
+        }
+        catch (CosmosException e) when (e.StatusCode is System.Net.HttpStatusCode.NotFound or System.Net.HttpStatusCode.PreconditionFailed)
+        {
+            // gone (the user left) or newer already
+        }
+    }
 
     public async Task<IReadOnlyList<string>> ListChatIdsAsync(string userId, CancellationToken ct)
     {
         var query = new QueryDefinition("SELECT VALUE c.data.chatId FROM c WHERE c.userId = @userId AND c.kind = @kind")
             .WithParameter("@userId", userId).WithParameter("@kind", Kinds.ChatIndex);
         return await db.QueryAsync<string>(db.Users, query, userId, ct);
+    }
+
+    /// <summary>1 single-partition query, sorted and cut by the store on one indexed string (ORDER BY, TOP).</summary>
+    public async Task<IReadOnlyList<ChatListEntry>> ListChatsAsync(string userId, ChatListEntry? after, int limit, CancellationToken ct)
+    {
+        var sql = "SELECT TOP @take * FROM c WHERE c.userId = @userId AND c.kind = @kind"
+            + (after is null ? string.Empty : " AND c.data.sortKey > @after")
+            + " ORDER BY c.data.sortKey ASC";
+        var query = new QueryDefinition(sql)
+            .WithParameter("@take", limit).WithParameter("@userId", userId).WithParameter("@kind", Kinds.ChatIndex)
+            .WithParameter("@after", after is null ? string.Empty : ChatIndexEntry.SortKeyOf(after.ChatId, after.ActivityAt));
+        var items = await db.QueryAsync<UserItem<ChatIndexEntry>>(db.Users, query, userId, ct, maxItems: limit);
+        return items.Select(i => new ChatListEntry(i.Data.ChatId, i.Data.ActivityAt)).ToArray();
     }
 
     public Task CreateSessionAsync(SessionRecord session, CancellationToken ct) =>
@@ -84,6 +118,9 @@ public sealed class CosmosUserStore(CosmosDatabase db) : IUserStore
             }
         }));
     }
+
+    private static UserItem<ChatIndexEntry> IndexItem(string userId, string chatId, DateTimeOffset activityAt) =>
+        new(CosmosModel.ChatIndexId(chatId), userId, Kinds.ChatIndex, ChatIndexEntry.For(chatId, activityAt));
 
     private static UserItem<UserAccount> Item(UserAccount user) => new(CosmosModel.ProfileId, user.UserId, Kinds.Profile, user);
 

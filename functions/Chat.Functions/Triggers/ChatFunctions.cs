@@ -2,6 +2,7 @@ namespace Chat.Functions.Triggers;
 
 using Chat.Core.Chats;
 using Chat.Functions.Http;
+using Chat.Functions.Queues;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Azure.Functions.Worker;
@@ -22,4 +23,9 @@ public sealed class ChatFunctions(ChatService chats)
     [Function(nameof(GetChat))]
     public async Task<IActionResult> GetChat([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "chats/{chatId}")] HttpRequest req, string chatId) =>
         new OkObjectResult(await chats.GetAsync(req.CallerId(), chatId, req.Aborted()));
+
+    /// <summary>Moves the chat up in its members' chat lists after activity (queued by <see cref="ChatListFeed"/>).</summary>
+    [Function(nameof(RefreshChatLists))]
+    public Task RefreshChatLists([QueueTrigger(QueueNames.ChatLists, Connection = QueueNames.Connection)] ChatListJob job, CancellationToken ct) =>
+        chats.RefreshListsAsync(job.ChatId, ct);
 }

@@ -1,5 +1,6 @@
 namespace Chat.IntegrationTests.Stores;
 
+using Chat.Core.Common;
 using Chat.Core.Messages;
 using Chat.Core.Ports;
 using Chat.Functions.Cosmos;
@@ -16,10 +17,14 @@ public sealed class ReceiptStoreContractTests(StoreDatabase database) : StoreCon
 
     // ------------------------------------------------------------------ receipt states
 
+    /// <summary>The state item as stored (the services read it with the chat, see <see cref="ChatStoreContractTests"/>).</summary>
+    private Task<Versioned<ReceiptState>?> GetAsync(string chat, string userId, CancellationToken ct) =>
+        Db.ReadAsync<ChatItem<ReceiptState>, ReceiptState>(Db.Chats, CosmosModel.ReceiptStateId(userId), chat, i => i.Data, ct);
+
     [Fact]
     public async Task Get_NoStateYet_ReturnsNull()
     {
-        Assert.Null(await Store.GetAsync(chatId, StoreData.NewId("u_"), Ct));
+        Assert.Null(await GetAsync(chatId, StoreData.NewId("u_"), Ct));
     }
 
     [Fact]
@@ -29,7 +34,7 @@ public sealed class ReceiptStoreContractTests(StoreDatabase database) : StoreCon
 
         Assert.True(await Store.TrySaveAsync(chatId, state, etag: null, [], Ct));
 
-        var stored = await Store.GetAsync(chatId, state.UserId, Ct);
+        var stored = await GetAsync(chatId, state.UserId, Ct);
         Assert.NotNull(stored);
         Assert.Equal(state, stored.Value);
         Assert.False(string.IsNullOrEmpty(stored.ETag));
@@ -43,7 +48,7 @@ public sealed class ReceiptStoreContractTests(StoreDatabase database) : StoreCon
 
         Assert.False(await Store.TrySaveAsync(chatId, state with { DeliveredSeq = 9 }, etag: null, [], Ct));
 
-        Assert.Equal(state, (await Store.GetAsync(chatId, state.UserId, Ct))!.Value);
+        Assert.Equal(state, (await GetAsync(chatId, state.UserId, Ct))!.Value);
     }
 
     [Fact]
@@ -51,12 +56,12 @@ public sealed class ReceiptStoreContractTests(StoreDatabase database) : StoreCon
     {
         var state = new ReceiptState(StoreData.NewId("u_"), 5, 3, StoreData.T0);
         await Store.TrySaveAsync(chatId, state, etag: null, [], Ct);
-        var before = (await Store.GetAsync(chatId, state.UserId, Ct))!;
+        var before = (await GetAsync(chatId, state.UserId, Ct))!;
         var moved = state with { DeliveredSeq = 9, ReadSeq = 9, UpdatedAt = StoreData.T0.AddMinutes(1) };
 
         Assert.True(await Store.TrySaveAsync(chatId, moved, before.ETag, [], Ct));
 
-        var after = (await Store.GetAsync(chatId, state.UserId, Ct))!;
+        var after = (await GetAsync(chatId, state.UserId, Ct))!;
         Assert.Equal(moved, after.Value);
         Assert.NotEqual(before.ETag, after.ETag);
     }
@@ -66,13 +71,13 @@ public sealed class ReceiptStoreContractTests(StoreDatabase database) : StoreCon
     {
         var state = new ReceiptState(StoreData.NewId("u_"), 5, 3, StoreData.T0);
         await Store.TrySaveAsync(chatId, state, etag: null, [], Ct);
-        var stale = (await Store.GetAsync(chatId, state.UserId, Ct))!.ETag;
+        var stale = (await GetAsync(chatId, state.UserId, Ct))!.ETag;
         var first = state with { ReadSeq = 5 };
         Assert.True(await Store.TrySaveAsync(chatId, first, stale, [], Ct));
 
         Assert.False(await Store.TrySaveAsync(chatId, state with { DeliveredSeq = 7 }, stale, [], Ct));
 
-        Assert.Equal(first, (await Store.GetAsync(chatId, state.UserId, Ct))!.Value);
+        Assert.Equal(first, (await GetAsync(chatId, state.UserId, Ct))!.Value);
     }
 
     [Fact]
@@ -85,8 +90,8 @@ public sealed class ReceiptStoreContractTests(StoreDatabase database) : StoreCon
         Assert.True(await Store.TrySaveAsync(chatId, mine, etag: null, [], Ct));
         Assert.True(await Store.TrySaveAsync(otherChat, theirs, etag: null, [], Ct));
 
-        Assert.Equal(mine, (await Store.GetAsync(chatId, mine.UserId, Ct))!.Value);
-        Assert.Equal(theirs, (await Store.GetAsync(otherChat, mine.UserId, Ct))!.Value);
+        Assert.Equal(mine, (await GetAsync(chatId, mine.UserId, Ct))!.Value);
+        Assert.Equal(theirs, (await GetAsync(otherChat, mine.UserId, Ct))!.Value);
     }
 
     [Fact]
@@ -97,10 +102,7 @@ public sealed class ReceiptStoreContractTests(StoreDatabase database) : StoreCon
         await Store.TrySaveAsync(chatId, alice, etag: null, [], Ct);
         await Store.TrySaveAsync(chatId, bob, etag: null, [], Ct);
         await AdvanceAsync(chatId, new ReceiptAdvance(alice.UserId, ReceiptTypes.Read, 0, 3, StoreData.T0));
-        await new CosmosChatStore(Db).TryCreateAsync(StoreData.Group(chatId), Ct);
-        var messages = new CosmosMessageStore(Db);
-        await messages.TryCreateAsync(StoreData.Message(chatId, 1, alice.UserId), Ct);
-        await messages.TryClaimSendKeyAsync(StoreData.Key(chatId, alice.UserId, "c-1"), Ct);
+        await new CosmosChatStore(Db, StoreDatabase.NewMetaCache()).TryCreateAsync(StoreData.Group(chatId), Ct);
         await Store.TrySaveAsync(StoreData.NewId("g_"), new ReceiptState(StoreData.NewId("u_"), 1, 1, StoreData.T0), etag: null, [], Ct);
 
         var states = await Store.ListAsync(chatId, Ct);
@@ -165,7 +167,7 @@ public sealed class ReceiptStoreContractTests(StoreDatabase database) : StoreCon
 
         Assert.True(await Store.TrySaveAsync(chatId, new ReceiptState(user, 10, 10, StoreData.T0), etag: null, [delivered, read], Ct));
 
-        Assert.Equal(10, (await Store.GetAsync(chatId, user, Ct))!.Value.ReadSeq);
+        Assert.Equal(10, (await GetAsync(chatId, user, Ct))!.Value.ReadSeq);
         Assert.Equal([delivered, read], (await Store.ListCoveringAsync(chatId, 5, Ct)).OrderBy(a => a.Type, StringComparer.Ordinal));
     }
 
@@ -175,13 +177,13 @@ public sealed class ReceiptStoreContractTests(StoreDatabase database) : StoreCon
         // A receipt that fails halfway must leave nothing behind, so that its retry completes it.
         var user = StoreData.NewId("u_");
         await Store.TrySaveAsync(chatId, new ReceiptState(user, 2, 2, StoreData.T0), etag: null, [], Ct);
-        var stale = (await Store.GetAsync(chatId, user, Ct))!.ETag;
+        var stale = (await GetAsync(chatId, user, Ct))!.ETag;
         Assert.True(await Store.TrySaveAsync(chatId, new ReceiptState(user, 3, 2, StoreData.T0), stale, [], Ct));
 
         var lost = await Store.TrySaveAsync(chatId, new ReceiptState(user, 9, 9, StoreData.T0), stale, [new ReceiptAdvance(user, ReceiptTypes.Read, 2, 9, StoreData.T0)], Ct);
 
         Assert.False(lost);
-        Assert.Equal(3, (await Store.GetAsync(chatId, user, Ct))!.Value.DeliveredSeq);
+        Assert.Equal(3, (await GetAsync(chatId, user, Ct))!.Value.DeliveredSeq);
         Assert.Empty(await Store.ListCoveringAsync(chatId, 5, Ct));
     }
 
@@ -191,10 +193,10 @@ public sealed class ReceiptStoreContractTests(StoreDatabase database) : StoreCon
         var user = StoreData.NewId("u_");
         var advance = new ReceiptAdvance(user, ReceiptTypes.Read, 0, 10, StoreData.T0);
         await Store.TrySaveAsync(chatId, new ReceiptState(user, 10, 10, StoreData.T0), etag: null, [advance], Ct);
-        var current = (await Store.GetAsync(chatId, user, Ct))!;
+        var current = (await GetAsync(chatId, user, Ct))!;
 
         Assert.False(await Store.TrySaveAsync(chatId, new ReceiptState(user, 11, 11, StoreData.T0), current.ETag, [advance], Ct));
-        Assert.Equal(10, (await Store.GetAsync(chatId, user, Ct))!.Value.ReadSeq);
+        Assert.Equal(10, (await GetAsync(chatId, user, Ct))!.Value.ReadSeq);
     }
 
     [Fact]
@@ -210,7 +212,7 @@ public sealed class ReceiptStoreContractTests(StoreDatabase database) : StoreCon
     /// <summary>Moves the user's state to cover <paramref name="advance"/>, recording it, as a receipt does.</summary>
     private async Task AdvanceAsync(string chat, ReceiptAdvance advance)
     {
-        var stored = await Store.GetAsync(chat, advance.UserId, Ct);
+        var stored = await GetAsync(chat, advance.UserId, Ct);
         var state = stored?.Value ?? new ReceiptState(advance.UserId, 0, 0, StoreData.T0);
         var next = advance.Type == ReceiptTypes.Read
             ? state with { ReadSeq = Math.Max(state.ReadSeq, advance.UpToSeq) }

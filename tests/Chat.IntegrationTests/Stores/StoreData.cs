@@ -29,8 +29,8 @@ internal static class StoreData
             Description = "Saturdays at \"the wall\" / bring chalk",
             Members =
             [
-                new ChatMember { UserId = admin, Role = Roles.Admin, JoinedAt = T0, JoinedAfterSeq = 0, LastSentSeq = 41 },
-                new ChatMember { UserId = NewId("u_"), Role = Roles.Member, JoinedAt = T0.AddMinutes(5), JoinedAfterSeq = 3, LastSentSeq = 0 },
+                new ChatMember { UserId = admin, Role = Roles.Admin, JoinedAt = T0, JoinedAfterSeq = 0 },
+                new ChatMember { UserId = NewId("u_"), Role = Roles.Member, JoinedAt = T0.AddMinutes(5), JoinedAfterSeq = 3 },
             ],
             PastMembers = [new PastMember(NewId("u_"), 0, 17), new PastMember(NewId("u_"), 20, 30)],
             LastSeq = 42,
@@ -66,8 +66,6 @@ internal static class StoreData
         Text = $"message {seq} ✓",
         SentAt = T0.AddSeconds(seq % 1_000_000),
     };
-
-    public static SendKey Key(string chatId, string senderId, string clientMessageId) => new(chatId, senderId, clientMessageId, T0);
 
     public static UserAccount User(string? userId = null) => new()
     {

@@ -16,6 +16,9 @@ public sealed class StoreDatabase(BackendFixture backend) : IAsyncLifetime
 
     public CosmosDatabase Db { get; private set; } = null!;
 
+    /// <summary>A metadata cache of its own, as another instance of the app has.</summary>
+    public static ChatMetaCache NewMetaCache() => new(Options.Create(new CosmosOptions { ConnectionString = "unused", ChatMetaCacheSize = 100 }));
+
     public async Task InitializeAsync()
     {
         for (var attempt = 1; ; attempt++)

@@ -134,8 +134,8 @@ public sealed class UserStoreContractTests(StoreDatabase database) : StoreContra
         var userId = StoreData.NewId("u_");
         var chatId = StoreData.NewId("g_");
 
-        await Store.AddChatAsync(userId, chatId, Ct);
-        await Store.AddChatAsync(userId, chatId, Ct);
+        await Store.AddChatAsync(userId, chatId, StoreData.T0, Ct);
+        await Store.AddChatAsync(userId, chatId, StoreData.T0, Ct);
 
         Assert.Equal([chatId], await Store.ListChatIdsAsync(userId, Ct));
     }
@@ -145,8 +145,8 @@ public sealed class UserStoreContractTests(StoreDatabase database) : StoreContra
     {
         var userId = StoreData.NewId("u_");
         string kept = StoreData.NewId("g_"), removed = StoreData.NewId("d_");
-        await Store.AddChatAsync(userId, kept, Ct);
-        await Store.AddChatAsync(userId, removed, Ct);
+        await Store.AddChatAsync(userId, kept, StoreData.T0, Ct);
+        await Store.AddChatAsync(userId, removed, StoreData.T0, Ct);
 
         await Store.RemoveChatAsync(userId, removed, Ct);
         await Store.RemoveChatAsync(userId, removed, Ct);
@@ -165,13 +165,53 @@ public sealed class UserStoreContractTests(StoreDatabase database) : StoreContra
         await Store.CreateSessionAsync(StoreData.Session(user.UserId), Ct);
         foreach (var chatId in chats)
         {
-            await Store.AddChatAsync(user.UserId, chatId, Ct);
+            await Store.AddChatAsync(user.UserId, chatId, StoreData.T0, Ct);
         }
 
-        await Store.AddChatAsync(other, StoreData.NewId("g_"), Ct);
-        await Store.AddChatAsync(other, chats[0], Ct);
+        await Store.AddChatAsync(other, StoreData.NewId("g_"), StoreData.T0, Ct);
+        await Store.AddChatAsync(other, chats[0], StoreData.T0, Ct);
 
         Assert.Equal(chats.Order(), (await Store.ListChatIdsAsync(user.UserId, Ct)).Order());
+    }
+
+    [Fact]
+    public async Task ListChats_SortsByActivityNewestFirst_ThenById_AndPagesAfterAnEntry()
+    {
+        var userId = StoreData.NewId("u_");
+        var chats = Enumerable.Range(0, 7).Select(i => (Id: $"g_{i}{Guid.NewGuid():N}", At: StoreData.T0.AddMinutes(i % 4))).ToArray();
+        foreach (var (id, at) in chats)
+        {
+            await Store.AddChatAsync(userId, id, at, Ct);
+        }
+
+        await Store.AddChatAsync(StoreData.NewId("u_"), StoreData.NewId("g_"), StoreData.T0.AddDays(1), Ct);
+        var expected = chats.OrderByDescending(c => c.At).ThenBy(c => c.Id, StringComparer.Ordinal).Select(c => c.Id).ToArray();
+
+        var first = await Store.ListChatsAsync(userId, after: null, 3, Ct);
+        var rest = await Store.ListChatsAsync(userId, first[^1], 10, Ct);
+
+        Assert.Equal(expected[..3], first.Select(e => e.ChatId));
+        Assert.Equal(expected[3..], rest.Select(e => e.ChatId));
+        Assert.Equal(chats.Single(c => c.Id == expected[0]).At, first[0].ActivityAt);
+    }
+
+    [Fact]
+    public async Task TouchChat_MovesAnEntryForwardOnly_AndNeverBringsARemovedOneBack()
+    {
+        var userId = StoreData.NewId("u_");
+        string moved = StoreData.NewId("g_"), still = StoreData.NewId("g_"), removed = StoreData.NewId("g_");
+        await Store.AddChatAsync(userId, moved, StoreData.T0, Ct);
+        await Store.AddChatAsync(userId, still, StoreData.T0.AddMinutes(1), Ct);
+        await Store.AddChatAsync(userId, removed, StoreData.T0, Ct);
+        await Store.RemoveChatAsync(userId, removed, Ct);
+
+        await Store.TouchChatAsync(userId, moved, StoreData.T0.AddMinutes(2), Ct);
+        await Store.TouchChatAsync(userId, still, StoreData.T0, Ct); // older than the entry: ignored
+        await Store.TouchChatAsync(userId, removed, StoreData.T0.AddMinutes(5), Ct);
+
+        var listed = await Store.ListChatsAsync(userId, after: null, 10, Ct);
+        Assert.Equal([moved, still], listed.Select(e => e.ChatId));
+        Assert.Equal([StoreData.T0.AddMinutes(2), StoreData.T0.AddMinutes(1)], listed.Select(e => e.ActivityAt));
     }
 
     [Fact]

@@ -33,9 +33,9 @@ public sealed class ChatViewsTests
     [Fact]
     public void ToView_OwnMessageImpliesReadBeforeIt()
     {
-        var chat = ChatBuilder.Group().WithAdmin("alice").WithMember("bob", lastSentSeq: 7).WithLastSeq(10).Build();
+        var chat = ChatBuilder.Group().WithAdmin("alice").WithMember("bob").WithLastSeq(10).Build();
 
-        var view = ChatViews.ToView(chat, "bob", new Dictionary<string, ReceiptState> { ["bob"] = MessageBuilder.Receipt("bob", 2, 2) });
+        var view = ChatViews.ToView(chat, "bob", new Dictionary<string, ReceiptState> { ["bob"] = MessageBuilder.Receipt("bob", 2, 2) with { LastSentSeq = 7 } });
 
         Assert.Equal(2, view.ReadSeq);
         Assert.Equal(3, view.UnreadCount);

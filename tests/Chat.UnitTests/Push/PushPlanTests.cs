@@ -182,7 +182,6 @@ public sealed class PushPlanTests
     public async Task Send_ToAnOfflinePartner_QueuesTheJobOfTheNewMessage()
     {
         var chat = h.Store(ChatBuilder.Direct("alice", "bob").WithLastSeq(3).Build());
-        h.AcceptWrites();
 
         var result = await h.MessageService.SendAsync("alice", chat.ChatId, MessageBuilder.TextRequest("ping"), None);
 
@@ -196,7 +195,6 @@ public sealed class PushPlanTests
     public async Task Send_WhenThePushQueueIsDown_StillSucceeds()
     {
         var chat = h.Store(ChatBuilder.Direct("alice", "bob").Build());
-        h.AcceptWrites();
         h.PushJobs.Setup(j => j.EnqueueAsync(It.IsAny<PushJob>(), It.IsAny<TimeSpan>(), It.IsAny<CancellationToken>()))
             .ThrowsAsync(new PushDeliveryException("queue down", transient: true));
 

@@ -1,6 +1,7 @@
 namespace Chat.UnitTests.Services;
 
 using Chat.Core.Chats;
+using Chat.Core.Ports;
 using Chat.Core.Errors;
 using Chat.UnitTests.TestData;
 using Moq;
@@ -26,7 +27,7 @@ public sealed class ChatServiceTests
         Assert.True(h.Exists(view.ChatId));
         foreach (var id in new[] { "alice", "bob", "carol" })
         {
-            h.Users.Verify(u => u.AddChatAsync(id, view.ChatId, It.IsAny<CancellationToken>()), Times.Once);
+            h.Users.Verify(u => u.AddChatAsync(id, view.ChatId, It.IsAny<DateTimeOffset>(), It.IsAny<CancellationToken>()), Times.Once);
         }
     }
 
@@ -126,7 +127,7 @@ public sealed class ChatServiceTests
 
         Assert.Equal(422, error.Status);
         Assert.Equal(100, h.Stored(chat.ChatId).Members.Count);
-        h.Users.Verify(u => u.AddChatAsync("newcomer", It.IsAny<string>(), It.IsAny<CancellationToken>()), Times.Never);
+        h.Users.Verify(u => u.AddChatAsync("newcomer", It.IsAny<string>(), It.IsAny<DateTimeOffset>(), It.IsAny<CancellationToken>()), Times.Never);
     }
 
     [Fact]
@@ -140,7 +141,7 @@ public sealed class ChatServiceTests
         var carol = h.Stored(chat.ChatId).Member("carol")!;
         Assert.Equal(Roles.Member, carol.Role);
         Assert.Equal(7, carol.JoinedAfterSeq);
-        h.Users.Verify(u => u.AddChatAsync("carol", chat.ChatId, It.IsAny<CancellationToken>()), Times.Once);
+        h.Users.Verify(u => u.AddChatAsync("carol", chat.ChatId, It.IsAny<DateTimeOffset>(), It.IsAny<CancellationToken>()), Times.Once);
     }
 
     [Fact]
@@ -308,7 +309,7 @@ public sealed class ChatServiceTests
         Assert.Contains(view.Members, m => m.UserId == "carol" && m.Role == Roles.Member);
         Assert.Equal(4, h.Stored(chat.ChatId).Member("carol")!.JoinedAfterSeq);
         Assert.Equal(0, view.UnreadCount);
-        h.Users.Verify(u => u.AddChatAsync("carol", chat.ChatId, It.IsAny<CancellationToken>()), Times.Once);
+        h.Users.Verify(u => u.AddChatAsync("carol", chat.ChatId, It.IsAny<DateTimeOffset>(), It.IsAny<CancellationToken>()), Times.Once);
     }
 
     [Fact]
@@ -345,21 +346,48 @@ public sealed class ChatServiceTests
     }
 
     [Fact]
-    public async Task List_PagesByMostRecentActivity()
+    public async Task List_PagesInTheListsOrder_ShowsEachChatAsItsHeadIs_AndSkipsChatsTheCallerLeft()
     {
-        h.Store(ChatBuilder.Group("g_old").WithMember("alice").Build() with { LastActivityAt = TestClock.Start.AddMinutes(1) });
-        h.Store(ChatBuilder.Group("g_new").WithMember("alice").Build() with { LastActivityAt = TestClock.Start.AddMinutes(3) });
-        h.Store(ChatBuilder.Group("g_mid").WithMember("alice").Build() with { LastActivityAt = TestClock.Start.AddMinutes(2) });
+        h.Store(ChatBuilder.Group("g_old").WithMember("alice").WithLastSeq(4).Build());
+        h.Store(ChatBuilder.Group("g_new").WithMember("alice").Build());
+        h.Store(ChatBuilder.Group("g_mid").WithMember("alice").Build());
         h.Store(ChatBuilder.Group("g_left").WithMember("bob").Build());
-        h.Users.Setup(u => u.ListChatIdsAsync("alice", It.IsAny<CancellationToken>())).ReturnsAsync(["g_old", "g_new", "g_mid", "g_left", "g_gone"]);
+        var list = new[] { "g_new", "g_left", "g_mid", "g_gone", "g_old" }
+            .Select((id, i) => new ChatListEntry(id, TestClock.Start.AddMinutes(-i))).ToArray();
+        h.Users.Setup(u => u.ListChatsAsync("alice", It.IsAny<ChatListEntry?>(), It.IsAny<int>(), It.IsAny<CancellationToken>()))
+            .ReturnsAsync((string _, ChatListEntry? after, int take, CancellationToken _) =>
+                list.SkipWhile(e => after is not null && e != after).Skip(after is null ? 0 : 1).Take(take).ToArray());
 
-        var first = await Service.ListAsync("alice", 2, null, None);
-        var second = await Service.ListAsync("alice", 2, first.NextCursor, None);
+        var first = await Service.ListAsync("alice", 3, null, None);
+        var second = await Service.ListAsync("alice", 3, first.NextCursor, None);
 
         Assert.Equal(["g_new", "g_mid"], first.Chats.Select(c => c.ChatId));
         Assert.NotNull(first.NextCursor);
         Assert.Equal(["g_old"], second.Chats.Select(c => c.ChatId));
+        Assert.Equal(4, second.Chats[0].LastSeq);
+        Assert.Equal(4, second.Chats[0].UnreadCount);
         Assert.Null(second.NextCursor);
+    }
+
+    [Fact]
+    public async Task RefreshLists_MovesEveryMembersEntryToTheChatsLastActivity()
+    {
+        var chat = h.Store(ChatBuilder.Group("g_busy").WithAdmin("alice").WithMember("bob").WithMember("carol").Build() with { LastActivityAt = TestClock.Start.AddMinutes(9) });
+
+        await Service.RefreshListsAsync(chat.ChatId, None);
+
+        foreach (var member in new[] { "alice", "bob", "carol" })
+        {
+            h.Users.Verify(u => u.TouchChatAsync(member, chat.ChatId, TestClock.Start.AddMinutes(9), It.IsAny<CancellationToken>()), Times.Once);
+        }
+    }
+
+    [Fact]
+    public async Task RefreshLists_OfAChatThatIsGone_TouchesNothing()
+    {
+        await Service.RefreshListsAsync("g_gone", None);
+
+        h.Users.Verify(u => u.TouchChatAsync(It.IsAny<string>(), It.IsAny<string>(), It.IsAny<DateTimeOffset>(), It.IsAny<CancellationToken>()), Times.Never);
     }
 
     [Theory]

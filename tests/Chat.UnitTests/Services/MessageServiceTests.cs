@@ -4,6 +4,7 @@ using Chat.Core.Chats;
 using Chat.Core.Common;
 using Chat.Core.Errors;
 using Chat.Core.Messages;
+using Chat.Core.Ports;
 using Chat.UnitTests.TestData;
 using Moq;
 
@@ -19,7 +20,6 @@ public sealed class MessageServiceTests
     public async Task Send_NewMessage_TakesTheNextSeq_AndBecomesTheLastMessage()
     {
         var chat = h.Store(ChatBuilder.Direct("alice", "bob").WithLastSeq(3).Build());
-        h.AcceptWrites();
         h.Time.Advance(TimeSpan.FromMinutes(30));
 
         var result = await Service.SendAsync("alice", chat.ChatId, MessageBuilder.TextRequest("hi"), None);
@@ -31,7 +31,7 @@ public sealed class MessageServiceTests
         var stored = h.Stored(chat.ChatId);
         Assert.Equal(4, stored.LastSeq);
         Assert.Equal(result.Message.MessageId, stored.LastMessage!.MessageId);
-        Assert.Equal(4, stored.Member("alice")!.LastSentSeq);
+        Assert.Equal(4, h.ReceiptStates.Single(r => r.UserId == "alice").LastSentSeq);
         Assert.Equal(h.Time.GetUtcNow(), stored.LastActivityAt);
     }
 
@@ -39,13 +39,11 @@ public sealed class MessageServiceTests
     public async Task Send_ToAChatTheCallerIsNotIn_Is404_AndWritesNothing()
     {
         var chat = h.Store(ChatBuilder.Direct("alice", "bob").Build());
-        h.AcceptWrites();
 
         var error = await Assert.ThrowsAsync<ChatException>(() => Service.SendAsync("mallory", chat.ChatId, MessageBuilder.TextRequest(), None));
 
         Assert.Equal(404, error.Status);
-        h.Messages.Verify(m => m.TryClaimSendKeyAsync(It.IsAny<SendKey>(), It.IsAny<CancellationToken>()), Times.Never);
-        h.Messages.Verify(m => m.TryCreateAsync(It.IsAny<MessageRecord>(), It.IsAny<CancellationToken>()), Times.Never);
+        h.Chats.Verify(c => c.TryAppendAsync(It.IsAny<ChatRecord>(), It.IsAny<string>(), It.IsAny<MessageRecord>(), It.IsAny<CancellationToken>()), Times.Never);
         h.Chats.Verify(c => c.TryReplaceAsync(It.IsAny<ChatRecord>(), It.IsAny<string>(), It.IsAny<CancellationToken>()), Times.Never);
     }
 
@@ -67,7 +65,6 @@ public sealed class MessageServiceTests
     public async Task Send_TextOf4096_IsAccepted_4097_Is400()
     {
         var chat = h.Store(ChatBuilder.Direct("alice", "bob").Build());
-        h.AcceptWrites();
 
         await Service.SendAsync("alice", chat.ChatId, MessageBuilder.TextRequest(new string('x', 4096), "c1"), None);
         var error = await Assert.ThrowsAsync<ChatException>(
@@ -106,7 +103,6 @@ public sealed class MessageServiceTests
     public async Task Send_ReplyToAFutureSeq_Is400()
     {
         var chat = h.Store(ChatBuilder.Direct("alice", "bob").WithLastSeq(3).Build());
-        h.AcceptWrites();
 
         var error = await Assert.ThrowsAsync<ChatException>(
             () => Service.SendAsync("alice", chat.ChatId, new SendMessageRequest("c1", MessageTypes.Text, "hi", null, 9), None));
@@ -115,29 +111,46 @@ public sealed class MessageServiceTests
     }
 
     [Fact]
-    public async Task Send_SeqTaken_RetriesWithTheNextSeq()
+    public async Task Send_AnotherSenderGotTheSeqFirst_ReadsTheHeadAgain_AndTakesTheNext()
     {
         var chat = h.Store(ChatBuilder.Direct("alice", "bob").WithLastSeq(3).Build());
-        h.Messages.Setup(m => m.TryClaimSendKeyAsync(It.IsAny<SendKey>(), It.IsAny<CancellationToken>())).ReturnsAsync(true);
         var tried = new List<long>();
-        h.Messages.Setup(m => m.TryCreateAsync(It.IsAny<MessageRecord>(), It.IsAny<CancellationToken>()))
-            .Callback((MessageRecord m, CancellationToken _) => tried.Add(m.Seq))
-            .ReturnsAsync((MessageRecord m, CancellationToken _) => m.Seq == 5);
+        h.Chats.SetupSequence(c => c.TryAppendAsync(It.IsAny<ChatRecord>(), It.IsAny<string>(), It.IsAny<MessageRecord>(), It.IsAny<CancellationToken>()))
+            .ReturnsAsync(() =>
+            {
+                h.Store(h.Stored(chat.ChatId) with { LastSeq = 4 }); // bob's message 4 landed meanwhile
+                return AppendOutcome.Conflict;
+            })
+            .ReturnsAsync(AppendOutcome.Appended);
+        h.Chats.Invocations.Clear();
 
         var result = await Service.SendAsync("alice", chat.ChatId, MessageBuilder.TextRequest(), None);
 
-        Assert.Equal([4L, 5L], tried);
         Assert.Equal(5, result.Message.Seq);
-        Assert.Equal(5, h.Stored(chat.ChatId).LastSeq);
+        Assert.Equal(
+            [4L, 5L],
+            h.Chats.Invocations.Where(i => i.Method.Name == nameof(IChatStore.TryAppendAsync)).Select(i => ((MessageRecord)i.Arguments[2]!).Seq));
+    }
+
+    [Fact]
+    public async Task Send_ConcurrentSendersInOneChat_EachGetsItsOwnSeq_NoGaps()
+    {
+        var chat = h.Store(ChatBuilder.Group().WithAdmin("alice").WithMember("bob").WithMember("carol").Build());
+        h.Limits.MessagesPerWindow = 1000;
+
+        var sent = await Task.WhenAll(Enumerable.Range(0, 30).Select(i =>
+            Task.Run(() => Service.SendAsync(new[] { "alice", "bob", "carol" }[i % 3], chat.ChatId, MessageBuilder.TextRequest($"m{i}", $"c{i}"), None))));
+
+        Assert.Equal(Enumerable.Range(1, 30).Select(i => (long)i), sent.Select(r => r.Message.Seq).Order());
+        Assert.Equal(30, h.Stored(chat.ChatId).LastSeq);
     }
 
     [Fact]
     public async Task Send_SameClientMessageId_ReturnsStoredMessage()
     {
         var original = MessageBuilder.Text("g_group1", 3, "alice", "first", clientMessageId: "client-1");
-        var chat = h.Store(ChatBuilder.Group().WithAdmin("bob").WithMember("alice", lastSentSeq: 3).WithLastMessage(original).Build());
-        h.Messages.Setup(m => m.TryClaimSendKeyAsync(It.IsAny<SendKey>(), It.IsAny<CancellationToken>())).ReturnsAsync(false);
-        h.Messages.Setup(m => m.FindByClientIdAsync(chat.ChatId, "alice", "client-1", It.IsAny<CancellationToken>())).ReturnsAsync(original);
+        var chat = h.Store(ChatBuilder.Group().WithAdmin("bob").WithMember("alice").WithLastMessage(original).Build());
+        h.Appended.Add(original);
 
         var result = await Service.SendAsync("alice", chat.ChatId, MessageBuilder.TextRequest("first again", "client-1"), None);
 
@@ -145,30 +158,14 @@ public sealed class MessageServiceTests
         Assert.Equal(3, result.Message.Seq);
         Assert.Equal("first", result.Message.Text);
         Assert.Equal(original.MessageId, result.Message.MessageId);
-        h.Messages.Verify(m => m.TryCreateAsync(It.IsAny<MessageRecord>(), It.IsAny<CancellationToken>()), Times.Never);
-        h.Chats.Verify(c => c.TryReplaceAsync(It.IsAny<ChatRecord>(), It.IsAny<string>(), It.IsAny<CancellationToken>()), Times.Never);
-    }
-
-    [Fact]
-    public async Task Send_SameClientMessageIdAfterAnInterruptedSend_CompletesTheChatDocument()
-    {
-        var chat = h.Store(ChatBuilder.Direct("alice", "bob").WithLastSeq(2).Build());
-        var stored = MessageBuilder.Text(chat.ChatId, 3, "alice", clientMessageId: "client-1");
-        h.Messages.Setup(m => m.TryClaimSendKeyAsync(It.IsAny<SendKey>(), It.IsAny<CancellationToken>())).ReturnsAsync(false);
-        h.Messages.Setup(m => m.FindByClientIdAsync(chat.ChatId, "alice", "client-1", It.IsAny<CancellationToken>())).ReturnsAsync(stored);
-
-        var result = await Service.SendAsync("alice", chat.ChatId, MessageBuilder.TextRequest("hello", "client-1"), None);
-
-        Assert.False(result.Created);
         Assert.Equal(3, h.Stored(chat.ChatId).LastSeq);
-        Assert.Equal(stored.MessageId, h.Stored(chat.ChatId).LastMessage!.MessageId);
+        h.Chats.Verify(c => c.TryReplaceAsync(It.IsAny<ChatRecord>(), It.IsAny<string>(), It.IsAny<CancellationToken>()), Times.Never);
     }
 
     [Fact]
     public async Task Send_PastTheMessageRate_Is429()
     {
         var chat = h.Store(ChatBuilder.Direct("alice", "bob").Build());
-        h.AcceptWrites();
         h.Limits.MessagesPerWindow = 2;
 
         await Service.SendAsync("alice", chat.ChatId, MessageBuilder.TextRequest("1", "c1"), None);
@@ -182,8 +179,7 @@ public sealed class MessageServiceTests
     public async Task Receipt_LowerUpToSeqAfterAHigherOne_WritesNothing()
     {
         var chat = h.Store(ChatBuilder.Direct("alice", "bob").WithLastSeq(6).Build());
-        h.Receipts.Setup(r => r.GetAsync(chat.ChatId, "bob", It.IsAny<CancellationToken>()))
-            .ReturnsAsync(new Versioned<ReceiptState>(MessageBuilder.Receipt("bob", 5, 5), "r1"));
+        h.ReadsState("bob", new Versioned<ReceiptState>(MessageBuilder.Receipt("bob", 5, 5), "r1"));
 
         var read = await Service.ReceiptAsync("bob", chat.ChatId, new ReceiptRequest(ReceiptTypes.Read, 3), None);
         var delivered = await Service.ReceiptAsync("bob", chat.ChatId, new ReceiptRequest(ReceiptTypes.Delivered, 5), None);
@@ -227,8 +223,7 @@ public sealed class MessageServiceTests
     public async Task Receipt_Read_ImpliesDelivered()
     {
         var chat = h.Store(ChatBuilder.Direct("alice", "bob").WithLastSeq(5).Build());
-        h.Receipts.Setup(r => r.GetAsync(chat.ChatId, "bob", It.IsAny<CancellationToken>()))
-            .ReturnsAsync(new Versioned<ReceiptState>(MessageBuilder.Receipt("bob", 1, 0), "r1"));
+        h.ReadsState("bob", new Versioned<ReceiptState>(MessageBuilder.Receipt("bob", 1, 0), "r1"));
         h.Receipts.Setup(r => r.TrySaveAsync(chat.ChatId, It.IsAny<ReceiptState>(), "r1", It.IsAny<IReadOnlyCollection<ReceiptAdvance>>(), It.IsAny<CancellationToken>())).ReturnsAsync(true);
 
         var advances = await Service.ReceiptAsync("bob", chat.ChatId, new ReceiptRequest(ReceiptTypes.Read, 3), None);
@@ -251,9 +246,7 @@ public sealed class MessageServiceTests
     public async Task Receipt_ConcurrentChange_RetriesOnTheFreshState()
     {
         var chat = h.Store(ChatBuilder.Direct("alice", "bob").WithLastSeq(5).Build());
-        h.Receipts.SetupSequence(r => r.GetAsync(chat.ChatId, "bob", It.IsAny<CancellationToken>()))
-            .ReturnsAsync((Versioned<ReceiptState>?)null)
-            .ReturnsAsync(new Versioned<ReceiptState>(MessageBuilder.Receipt("bob", 2, 0), "r2"));
+        h.ReadsState("bob", (Versioned<ReceiptState>?)null, new Versioned<ReceiptState>(MessageBuilder.Receipt("bob", 2, 0), "r2"));
         h.Receipts.Setup(r => r.TrySaveAsync(chat.ChatId, It.IsAny<ReceiptState>(), null, It.IsAny<IReadOnlyCollection<ReceiptAdvance>>(), It.IsAny<CancellationToken>())).ReturnsAsync(false);
         h.Receipts.Setup(r => r.TrySaveAsync(chat.ChatId, It.IsAny<ReceiptState>(), "r2", It.IsAny<IReadOnlyCollection<ReceiptAdvance>>(), It.IsAny<CancellationToken>())).ReturnsAsync(true);
 
@@ -362,8 +355,9 @@ public sealed class MessageServiceTests
     public async Task History_StartsAtTheCallersJoin()
     {
         var chat = h.Store(ChatBuilder.Group().WithAdmin("alice").WithMember("bob", joinedAfterSeq: 4).WithLastSeq(6).Build());
-        h.Messages.Setup(m => m.GetPageAsync(chat.ChatId, 4, null, null, 50, It.IsAny<CancellationToken>()))
-            .ReturnsAsync(new StoredPage([MessageBuilder.Text(chat.ChatId, 5, "alice"), MessageBuilder.Text(chat.ChatId, 6, "alice")], false));
+        h.Appended.Add(MessageBuilder.Text(chat.ChatId, 4, "alice"));
+        h.Appended.Add(MessageBuilder.Text(chat.ChatId, 5, "alice"));
+        h.Appended.Add(MessageBuilder.Text(chat.ChatId, 6, "alice"));
 
         var page = await Service.HistoryAsync("bob", chat.ChatId, new HistoryQuery(null, null, null), None);
 

@@ -34,10 +34,10 @@ public sealed class ChatBuilder
     }
 
     public ChatBuilder WithAdmin(string userId, DateTimeOffset? joinedAt = null, long joinedAfterSeq = 0) =>
-        Add(userId, Roles.Admin, joinedAt, joinedAfterSeq, 0);
+        Add(userId, Roles.Admin, joinedAt, joinedAfterSeq);
 
-    public ChatBuilder WithMember(string userId, DateTimeOffset? joinedAt = null, long joinedAfterSeq = 0, long lastSentSeq = 0) =>
-        Add(userId, Roles.Member, joinedAt, joinedAfterSeq, lastSentSeq);
+    public ChatBuilder WithMember(string userId, DateTimeOffset? joinedAt = null, long joinedAfterSeq = 0) =>
+        Add(userId, Roles.Member, joinedAt, joinedAfterSeq);
 
     /// <summary>Adds plain members <c>u001</c>, <c>u002</c>, ... until the chat has <paramref name="total"/> members.</summary>
     public ChatBuilder WithMembersUpTo(int total)
@@ -93,7 +93,7 @@ public sealed class ChatBuilder
         InviteCode = inviteCode,
     };
 
-    private ChatBuilder Add(string userId, string role, DateTimeOffset? joinedAt, long joinedAfterSeq, long lastSentSeq)
+    private ChatBuilder Add(string userId, string role, DateTimeOffset? joinedAt, long joinedAfterSeq)
     {
         members.Add(new ChatMember
         {
@@ -101,7 +101,6 @@ public sealed class ChatBuilder
             Role = role,
             JoinedAt = joinedAt ?? TestClock.Start,
             JoinedAfterSeq = joinedAfterSeq,
-            LastSentSeq = lastSentSeq,
         });
         return this;
     }

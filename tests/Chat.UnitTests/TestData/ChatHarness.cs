@@ -16,11 +16,14 @@ using Moq;
 
 /// <summary>
 /// Mocked ports behind a real <see cref="ChatService"/> and <see cref="MessageService"/>. The chat store
-/// mock keeps the chat documents it is given, so optimistic-concurrency loops see their own writes.
+/// mock keeps the chats and appended messages it is given, as the real one does (ETags, one message per
+/// sender's clientMessageId), so optimistic-concurrency loops see their own writes.
 /// </summary>
 public sealed class ChatHarness
 {
     private readonly ConcurrentDictionary<string, Versioned<ChatRecord>> chats = new(StringComparer.Ordinal);
+    private readonly object appendLock = new();
+    private readonly ConcurrentDictionary<string, Queue<Versioned<ReceiptState>?>> stateReads = new(StringComparer.Ordinal);
     private int etag;
 
     public ChatHarness()
@@ -33,6 +36,21 @@ public sealed class ChatHarness
         Chats.Setup(c => c.TryReplaceAsync(It.IsAny<ChatRecord>(), It.IsAny<string>(), It.IsAny<CancellationToken>()))
             .ReturnsAsync((ChatRecord chat, string tag, CancellationToken _) =>
                 chats.TryGetValue(chat.ChatId, out var current) && current.ETag == tag && chats.TryUpdate(chat.ChatId, Version(chat), current));
+        Chats.Setup(c => c.ReadAsync(It.IsAny<string>(), It.IsAny<StatesToRead>(), It.IsAny<CancellationToken>()))
+            .ReturnsAsync((string id, StatesToRead states, CancellationToken _) => chats.TryGetValue(id, out var chat) ? Snapshot(chat, states) : null);
+        Chats.Setup(c => c.ReadManyAsync(It.IsAny<IReadOnlyCollection<string>>(), It.IsAny<CancellationToken>()))
+            .ReturnsAsync((IReadOnlyCollection<string> ids, CancellationToken _) =>
+                ids.Where(chats.ContainsKey).Select(id => Snapshot(chats[id], StatesToRead.Everyone)).ToArray());
+        Chats.Setup(c => c.TryAppendAsync(It.IsAny<ChatRecord>(), It.IsAny<string>(), It.IsAny<MessageRecord>(), It.IsAny<CancellationToken>()))
+            .ReturnsAsync((ChatRecord updated, string tag, MessageRecord message, CancellationToken _) => Append(updated, tag, message));
+        Messages.Setup(m => m.GetAsync(It.IsAny<string>(), It.IsAny<long>(), It.IsAny<CancellationToken>()))
+            .ReturnsAsync((string chatId, long seq, CancellationToken _) => Appended.FirstOrDefault(m => m.ChatId == chatId && m.Seq == seq));
+        Messages.Setup(m => m.FindByClientIdAsync(It.IsAny<string>(), It.IsAny<string>(), It.IsAny<string>(), It.IsAny<CancellationToken>()))
+            .ReturnsAsync((string chatId, string sender, string clientId, CancellationToken _) =>
+                Appended.FirstOrDefault(m => m.ChatId == chatId && m.SenderId == sender && m.ClientMessageId == clientId));
+        Messages.Setup(m => m.GetRangeAsync(It.IsAny<string>(), It.IsAny<long>(), It.IsAny<long>(), It.IsAny<CancellationToken>()))
+            .ReturnsAsync((string chatId, long from, long to, CancellationToken _) =>
+                Appended.Where(m => m.ChatId == chatId && m.Seq >= from && m.Seq <= to).OrderBy(m => m.Seq).ToArray());
 
         Users.Setup(u => u.GetAsync(It.IsAny<string>(), It.IsAny<CancellationToken>()))
             .ReturnsAsync((string id, CancellationToken _) => MissingUsers.Contains(id) ? null : new Versioned<UserAccount>(Account(id), "u"));
@@ -40,8 +58,6 @@ public sealed class ChatHarness
             .ReturnsAsync((IReadOnlyCollection<string> ids, CancellationToken _) => ids.Where(id => !MissingUsers.Contains(id)).Select(Account).ToArray());
 
         Receipts.Setup(r => r.ListAsync(It.IsAny<string>(), It.IsAny<CancellationToken>())).ReturnsAsync(() => ReceiptStates.ToArray());
-        Messages.Setup(m => m.GetLastSeqAsync(It.IsAny<string>(), It.IsAny<CancellationToken>()))
-            .ReturnsAsync((string id, CancellationToken _) => chats.TryGetValue(id, out var c) ? c.Value.LastSeq : 0);
 
         Presence.Setup(p => p.GetLastActiveAsync(It.IsAny<IReadOnlyCollection<string>>(), It.IsAny<CancellationToken>()))
             .ReturnsAsync((IReadOnlyCollection<string> ids, CancellationToken _) => LastActive.Where(a => ids.Contains(a.Key)).ToDictionary(a => a.Key, a => a.Value));
@@ -52,14 +68,22 @@ public sealed class ChatHarness
             .Returns(Task.CompletedTask);
 
         Limiter = new InMemoryRateLimiter(Time);
-        ChatService = new ChatService(Chats.Object, Messages.Object, Receipts.Object, Users.Object, Directory.Object, Realtime.Object, Limiter, Options.Create(Limits), Time);
+        ChatService = new ChatService(Chats.Object, Receipts.Object, Users.Object, Directory.Object, Realtime.Object, Limiter, Options.Create(Limits), Time);
         MediaService = new MediaService(Media.Object, Blobs.Object, Chats.Object, new Mock<IMediaJobs>().Object, new Mock<IThumbnailRenderer>().Object, new InMemoryRateLimiter(Time), Options.Create(new MediaOptions()), Options.Create(new LimitsOptions()), Time, NullLogger<MediaService>.Instance);
         PushService = new PushService(
             Chats.Object, Messages.Object, Users.Object, Presence.Object, PushHub.Object, PushJobs.Object, PushLog.Object, Options.Create(PushOptions), Time, NullLogger<PushService>.Instance, Metrics);
-        MessageService = new MessageService(ChatService, MediaService, Messages.Object, Receipts.Object, Realtime.Object, PushService, Limiter, Options.Create(Limits), Time, NullLogger<MessageService>.Instance, Metrics);
+        ChatLists = new ChatListFeed(ChatListJobs.Object, Time);
+        MessageService = new MessageService(ChatService, ChatLists, MediaService, Chats.Object, Messages.Object, Receipts.Object, Realtime.Object, PushService, Limiter, Options.Create(Limits), Time, NullLogger<MessageService>.Instance, Metrics);
     }
 
     public Mock<IChatStore> Chats { get; } = new();
+
+    public Mock<IChatListJobs> ChatListJobs { get; } = new();
+
+    public ChatListFeed ChatLists { get; }
+
+    /// <summary>The messages appended through the chat store mock.</summary>
+    public ConcurrentBag<MessageRecord> Appended { get; } = [];
 
     /// <summary>This harness's own meters: a <see cref="MetricRecorder"/> on them sees this harness only.</summary>
     public TestMeterFactory Meters { get; } = new();
@@ -134,11 +158,42 @@ public sealed class ChatHarness
 
     public bool Exists(string chatId) => chats.ContainsKey(chatId);
 
-    /// <summary>Lets message writes succeed: the send key is free and every seq is free.</summary>
-    public void AcceptWrites()
+    private AppendOutcome Append(ChatRecord updated, string tag, MessageRecord message)
     {
-        Messages.Setup(m => m.TryClaimSendKeyAsync(It.IsAny<SendKey>(), It.IsAny<CancellationToken>())).ReturnsAsync(true);
-        Messages.Setup(m => m.TryCreateAsync(It.IsAny<MessageRecord>(), It.IsAny<CancellationToken>())).ReturnsAsync(true);
+        lock (appendLock)
+        {
+            if (Appended.Any(m => m.ChatId == message.ChatId && m.SenderId == message.SenderId && m.ClientMessageId == message.ClientMessageId))
+            {
+                return AppendOutcome.Duplicate;
+            }
+
+            if (!chats.TryGetValue(updated.ChatId, out var current) || current.ETag != tag)
+            {
+                return AppendOutcome.Conflict;
+            }
+
+            chats[updated.ChatId] = Version(updated);
+            Appended.Add(message);
+            var state = ReceiptStates.FirstOrDefault(s => s.UserId == message.SenderId);
+            ReceiptStates.Remove(state!);
+            ReceiptStates.Add((state ?? new ReceiptState(message.SenderId, 0, 0, message.SentAt)) with { LastSentSeq = message.Seq });
+            return AppendOutcome.Appended;
+        }
+    }
+
+    /// <summary>What reads of <paramref name="userId"/>'s receipt state answer, one after the other (the last one stays).</summary>
+    public void ReadsState(string userId, params Versioned<ReceiptState>?[] reads) => stateReads[userId] = new Queue<Versioned<ReceiptState>?>(reads);
+
+    private ChatSnapshot Snapshot(Versioned<ChatRecord> chat, StatesToRead states)
+    {
+        if (states.UserId is { } userId && stateReads.TryGetValue(userId, out var reads))
+        {
+            var read = reads.Count > 1 ? reads.Dequeue() : reads.Peek();
+            return new ChatSnapshot(chat, read is null ? [] : [read]);
+        }
+
+        var listed = ReceiptStates.Where(s => states.All || s.UserId == states.UserId).Select(s => new Versioned<ReceiptState>(s, "r-" + s.GetHashCode()));
+        return new ChatSnapshot(chat, listed.ToArray());
     }
 
     private Versioned<ChatRecord> Version(ChatRecord chat) =>

@@ -1,0 +1,77 @@
+namespace Chat.Functions.Cosmos;
+
+using Chat.Core.Messages;
+using Chat.Core.Ports;
+using Microsoft.Azure.Cosmos;
+
+/// <summary>Messages under ids derived from their seq, written with their send key by <see cref="CosmosChatStore.TryAppendAsync"/>.</summary>
+public sealed class CosmosMessageStore(CosmosDatabase db) : IMessageStore
+{
+    public async Task<MessageRecord?> GetAsync(string chatId, long seq, CancellationToken ct) =>
+        (await db.ReadAsync<ChatItem<MessageRecord>, MessageRecord>(db.Chats, CosmosModel.MessageId(seq), chatId, i => i.Data, ct))?.Value;
+
+    public Task ReplaceAsync(MessageRecord message, CancellationToken ct) =>
+        db.TryReplaceAsync(db.Chats, Item(message), CosmosModel.MessageId(message.Seq), message.ChatId, etag: null, ct);
+
+    /// <summary>1 single-partition range query on the seq (seqs have no gaps, so the range is the page; no ORDER BY).</summary>
+    public async Task<IReadOnlyList<MessageRecord>> GetRangeAsync(string chatId, long fromSeq, long toSeq, CancellationToken ct)
+    {
+        if (toSeq < fromSeq)
+        {
+            return [];
+        }
+
+        var query = new QueryDefinition("SELECT * FROM c WHERE c.chatId = @chatId AND c.kind = @kind AND c.data.seq >= @from AND c.data.seq <= @to")
+            .WithParameter("@chatId", chatId).WithParameter("@kind", Kinds.Message)
+            .WithParameter("@from", fromSeq).WithParameter("@to", toSeq);
+        var items = await db.QueryAsync<ChatItem<MessageRecord>>(db.Chats, query, chatId, ct);
+        return items.Select(i => i.Data).OrderBy(m => m.Seq).ToArray();
+    }
+
+    /// <summary>2 point reads: the send key, then the message it names.</summary>
+    public async Task<MessageRecord?> FindByClientIdAsync(string chatId, string senderId, string clientMessageId, CancellationToken ct)
+    {
+        var key = await db.ReadAsync<ChatItem<SendKeyData>, SendKeyData>(db.Chats, CosmosModel.SendKeyId(senderId, clientMessageId), chatId, i => i.Data, ct);
+        return key is null ? null : await GetAsync(chatId, key.Value.Seq, ct);
+    }
+
+    private static ChatItem<MessageRecord> Item(MessageRecord m) => new(CosmosModel.MessageId(m.Seq), m.ChatId, Kinds.Message, m);
+}
+
+/// <summary>One small state item per member and one immutable item per forward move.</summary>
+public sealed class CosmosReceiptStore(CosmosDatabase db) : IReceiptStore
+{
+    public async Task<IReadOnlyList<ReceiptState>> ListAsync(string chatId, CancellationToken ct)
+    {
+        var query = new QueryDefinition("SELECT * FROM c WHERE c.chatId = @chatId AND c.kind = @kind")
+            .WithParameter("@chatId", chatId).WithParameter("@kind", Kinds.ReceiptState);
+        return (await db.QueryAsync<ChatItem<ReceiptState>>(db.Chats, query, chatId, ct)).Select(i => i.Data).ToArray();
+    }
+
+    /// <summary>One transactional batch: the state (create, or replace under its ETag) and one create per
+    /// advance. ~10 RU for a state and two advances.</summary>
+    public async Task<bool> TrySaveAsync(string chatId, ReceiptState state, string? etag, IReadOnlyCollection<ReceiptAdvance> advances, CancellationToken ct)
+    {
+        var item = new ChatItem<ReceiptState>(CosmosModel.ReceiptStateId(state.UserId), chatId, Kinds.ReceiptState, state);
+        var batch = db.Chats.CreateTransactionalBatch(new PartitionKey(chatId));
+        batch = etag is null
+            ? batch.CreateItem(item)
+            : batch.ReplaceItem(item.Id, item, new TransactionalBatchItemRequestOptions { IfMatchEtag = etag });
+        foreach (var advance in advances)
+        {
+            batch = batch.CreateItem(
+                new ChatItem<ReceiptAdvance>(CosmosModel.ReceiptAdvanceId(advance.UserId, advance.Type, advance.UpToSeq), chatId, Kinds.ReceiptAdvance, advance),
+                new TransactionalBatchItemRequestOptions { EnableContentResponseOnWrite = false });
+        }
+
+        return await db.TryExecuteAsync(batch, ct);
+    }
+
+    public async Task<IReadOnlyList<ReceiptAdvance>> ListCoveringAsync(string chatId, long seq, CancellationToken ct)
+    {
+        var query = new QueryDefinition(
+                "SELECT * FROM c WHERE c.chatId = @chatId AND c.kind = @kind AND c.data.fromSeq < @seq AND c.data.upToSeq >= @seq")
+            .WithParameter("@chatId", chatId).WithParameter("@kind", Kinds.ReceiptAdvance).WithParameter("@seq", seq);
+        return (await db.QueryAsync<ChatItem<ReceiptAdvance>>(db.Chats, query, chatId, ct)).Select(i => i.Data).ToArray();
+    }
+}
