@@ -53,6 +53,14 @@ public sealed class CosmosEmulator : IAsyncDisposable
     /// <summary>Brings the endpoint back after <see cref="TakeDownAsync"/>.</summary>
     public Task BringUpAsync() => SignalAsync("USR2", expectOpen: true);
 
+    /// <summary>Freezes the emulator (SIGSTOP): its port still accepts connections and open ones stay
+    /// open, but nothing is answered until <see cref="ResumeAsync"/>, as a hung or overloaded service
+    /// behaves. The proxy and its backend are one Node process, so both stop.</summary>
+    public Task PauseAsync() => JobControl.PauseAsync(process!);
+
+    /// <summary>Lets a paused emulator run on (SIGCONT); it then answers what queued up meanwhile.</summary>
+    public Task ResumeAsync() => JobControl.ResumeAsync(process!);
+
     /// <summary>Kills the emulator, as an outage would.</summary>
     public void Kill()
     {
@@ -124,6 +132,13 @@ public sealed class Azurite : IAsyncDisposable
         await LocalEmulators.IsOpenAsync(new Uri($"http://127.0.0.1:{QueuePort}"), CancellationToken.None);
     }
 
+    /// <summary>Freezes Azurite (SIGSTOP): its ports still accept connections and open ones stay open,
+    /// but nothing is answered until <see cref="ResumeAsync"/>; it keeps what it holds.</summary>
+    public Task PauseAsync() => JobControl.PauseAsync(process!);
+
+    /// <summary>Lets a paused Azurite run on (SIGCONT); it then answers what queued up meanwhile.</summary>
+    public Task ResumeAsync() => JobControl.ResumeAsync(process!);
+
     /// <summary>Kills it, as an outage would; everything it held is gone.</summary>
     public void Kill()
     {
@@ -138,5 +153,44 @@ public sealed class Azurite : IAsyncDisposable
     {
         Kill();
         return ValueTask.CompletedTask;
+    }
+}
+
+/// <summary>Stops and continues a stand-in's process (SIGSTOP/SIGCONT), and waits until the kernel
+/// reports it stopped or running again, so a pause is in effect when the call returns.</summary>
+public static class JobControl
+{
+    public static Task PauseAsync(Process process) => SignalAsync(process, "STOP", stopped: true);
+
+    public static Task ResumeAsync(Process process) => SignalAsync(process, "CONT", stopped: false);
+
+    private static async Task SignalAsync(Process process, string signal, bool stopped)
+    {
+        using (var kill = Process.Start("kill", ["-" + signal, process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
+        {
+            await kill.WaitForExitAsync();
+            if (kill.ExitCode != 0)
+            {
+                throw new InvalidOperationException($"kill -{signal} {process.Id} exited with {kill.ExitCode}.");
+            }
+        }
+
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (IsStopped(process) != stopped)
+        {
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException($"Process {process.Id} did not {(stopped ? "stop" : "continue")}.");
+            }
+
+            await Task.Delay(10);
+        }
+    }
+
+    /// <summary>The state letter of /proc/{pid}/stat (after the parenthesised command name): T when stopped.</summary>
+    private static bool IsStopped(Process process)
+    {
+        var stat = File.ReadAllText($"/proc/{process.Id}/stat");
+        return stat[(stat.LastIndexOf(')') + 2)..].StartsWith('T');
     }
 }
