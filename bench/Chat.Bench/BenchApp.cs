@@ -32,8 +32,14 @@ public static class BenchApp
         var outPath = options.Out is { } o ? Path.GetFullPath(o) : Path.Combine(root ?? Directory.GetCurrentDirectory(), "bench", "results", "latest.json");
         var report = NewReport(options);
         Say($"Chat.Bench on {report.Machine.CpuModel}, {report.Machine.Cores} cores, {report.Machine.MemoryGiB} GiB; target {options.BaseAddress}");
-
         var exitCode = await RunPhasesAsync(options, root, outPath, report, cts.Token);
+        await WriteAsync(report, outPath);
+        return exitCode;
+    }
+
+    /// <summary>The tables on stdout, the JSON in the --out file.</summary>
+    private static async Task WriteAsync(BenchReport report, string outPath)
+    {
         report.FinishedAt = DateTimeOffset.UtcNow;
         report.LoadAverageAtEnd = ProcFs.LoadAverage();
         Console.WriteLine();
@@ -41,7 +47,6 @@ public static class BenchApp
         Directory.CreateDirectory(Path.GetDirectoryName(outPath)!);
         await File.WriteAllTextAsync(outPath, JsonSerializer.Serialize(report, BenchReport.Json) + "\n", CancellationToken.None);
         Console.WriteLine($"JSON: {outPath}");
-        return exitCode;
     }
 
     /// <summary>The options, or null after printing the usage (asked for, or after a bad option).</summary>
@@ -67,18 +72,8 @@ public static class BenchApp
 
     private static BenchReport NewReport(BenchOptions options)
     {
-        var report = new BenchReport
-        {
-            Machine = ProcFs.Machine(),
-            Parameters = new BenchParameters(
-                options.BaseAddress.ToString().TrimEnd('/'), options.StartHost, options.Users, options.Rate, options.Seconds, options.WarmupSeconds,
-                options.MaxInFlight, options.LossWaitSeconds, options.GroupSize, options.GroupMessages, options.GroupRate,
-                options.PushSize, options.PushMessages, options.PushWarmup, options.PushIntervalSeconds, options.PushOfflineWaitSeconds, options.PushWaitSeconds,
-                options.PushCollapseWindowSeconds, options.SetupConcurrency,
-                options.Emulators, options.LimitsKnownRaised),
-        };
+        var report = new BenchReport { Machine = ProcFs.Machine(), Parameters = options, LoadAverageAtStart = ProcFs.LoadAverage() };
         report.Server.BaseUrl = options.BaseAddress.ToString();
-        report.LoadAverageAtStart = ProcFs.LoadAverage();
         return report;
     }
 
@@ -90,12 +85,7 @@ public static class BenchApp
         using var http = NewHttpClient(options);
         try
         {
-            host = options.StartHost ? await StartHostAsync(options, root, outPath, report, ct) : null;
-            if (host is null)
-            {
-                await CheckRunningHostAsync(options, http, report, ct);
-            }
-
+            host = options.StartHost ? await StartHostAsync(options, root, outPath, report, ct) : await CheckRunningHostAsync(options, http, report, ct);
             var meter = new CpuMeter(FindProcesses(options, host, report));
             run = new BenchRun(options, http, meter, report, Say);
             await run.ExecuteAsync(ct);
@@ -114,17 +104,23 @@ public static class BenchApp
         }
         finally
         {
-            if (run is not null)
-            {
-                Say("closing real-time connections...");
-                await run.DisposeAsync();
-            }
+            await CleanUpAsync(run, host);
+        }
+    }
 
-            if (host is not null)
-            {
-                Say("stopping the host...");
-                await host.StopAsync(Say);
-            }
+    /// <summary>Closes the real-time connections and stops the host we started.</summary>
+    private static async Task CleanUpAsync(BenchRun? run, LocalHostProcess? host)
+    {
+        if (run is not null)
+        {
+            Say("closing real-time connections...");
+            await run.DisposeAsync();
+        }
+
+        if (host is not null)
+        {
+            Say("stopping the host...");
+            await host.StopAsync(Say);
         }
     }
 
@@ -156,7 +152,8 @@ public static class BenchApp
         return host;
     }
 
-    private static async Task CheckRunningHostAsync(BenchOptions options, HttpClient http, BenchReport report, CancellationToken ct)
+    /// <summary>Checks the host someone else started (null: not ours to stop).</summary>
+    private static async Task<LocalHostProcess?> CheckRunningHostAsync(BenchOptions options, HttpClient http, BenchReport report, CancellationToken ct)
     {
         try
         {
@@ -173,35 +170,18 @@ public static class BenchApp
                 "50 messages per 10 s per user. To measure past them, start it with Limits__AuthRequestsPerMinutePerIp=100000 " +
                 "Limits__MessagesPerWindow=100000 in its environment and pass --limits-raised (or use --start-host).");
         }
+
+        return null;
     }
 
     /// <summary>The server process and its emulators, for CPU accounting.</summary>
     private static Dictionary<string, IReadOnlyList<int>> FindProcesses(BenchOptions options, LocalHostProcess? host, BenchReport report)
     {
         var groups = new Dictionary<string, IReadOnlyList<int>>(StringComparer.Ordinal);
-        int? server = null;
-        if (host?.ServerPid is { } started)
-        {
-            (server, report.Server.ServerPidSource) = (started, "started by the bench (descendant of dotnet run running Chat.LocalHost)");
-        }
-        else if (options.ServerPid is { } given)
-        {
-            if (!ProcFs.IsAlive(given))
-            {
-                throw new InvalidOperationException($"--server-pid {given}: no such process.");
-            }
-
-            (server, report.Server.ServerPidSource) = (given, "--server-pid");
-        }
-        else if (ProcFs.ListenersOf(options.ApiPort).Where(LocalHostProcess.IsServer).ToArray() is [var listener])
-        {
-            (server, report.Server.ServerPidSource) = (listener, $"the Chat.LocalHost process listening on {options.ApiPort}");
-        }
-
-        if (server is { } pid)
+        (report.Server.ServerPid, report.Server.ServerPidSource) = FindServer(options, host);
+        if (report.Server.ServerPid is { } pid)
         {
             groups[CpuMeter.Server] = [pid];
-            report.Server.ServerPid = pid;
             Say($"server pid {pid} ({report.Server.ServerPidSource})");
         }
         else
@@ -209,18 +189,19 @@ public static class BenchApp
             Note(report, "No server pid (pass --server-pid): no server CPU figures.");
         }
 
-        // Emulators: the server's node children, else whatever node emulator listens on the configured ports.
-        var children = server is { } s ? ProcFs.Descendants(s) : [];
+        FindEmulators(options, report, groups);
+        return groups;
+    }
+
+    /// <summary>The emulators: the server's node children, else whatever node emulator listens on the configured ports.</summary>
+    private static void FindEmulators(BenchOptions options, BenchReport report, Dictionary<string, IReadOnlyList<int>> groups)
+    {
+        var children = report.Server.ServerPid is { } s ? ProcFs.Descendants(s) : [];
         foreach (var (kind, port) in new[] { (CpuMeter.Cosmos, options.CosmosPort), (CpuMeter.Azurite, options.AzuritePort) })
         {
-            var pids = children.Where(p => LocalHostProcess.EmulatorKind(ProcFs.CommandLine(p)) == kind).ToList();
-            var source = "child of the server";
-            if (pids.Count == 0)
-            {
-                pids = ProcFs.ListenersOf(port).Where(p => LocalHostProcess.EmulatorKind(ProcFs.CommandLine(p)) == kind).ToList();
-                source = $"listening on {port}";
-            }
-
+            var (pids, source) = children.Where(p => LocalHostProcess.EmulatorKind(ProcFs.CommandLine(p)) == kind).ToList() is { Count: > 0 } mine
+                ? (mine, "child of the server")
+                : (ProcFs.ListenersOf(port).Where(p => LocalHostProcess.EmulatorKind(ProcFs.CommandLine(p)) == kind).ToList(), $"listening on {port}");
             if (pids.Count > 0)
             {
                 groups[kind] = pids;
@@ -232,8 +213,24 @@ public static class BenchApp
                 Note(report, $"No {kind} emulator process found (not a child of the server, nothing on port {port}): no {kind} CPU figures.");
             }
         }
+    }
 
-        return groups;
+    /// <summary>The server's pid and where it came from: the host we started, --server-pid, or the one Chat.LocalHost on the port.</summary>
+    private static (int? Pid, string? Source) FindServer(BenchOptions options, LocalHostProcess? host)
+    {
+        if (host?.ServerPid is { } started)
+        {
+            return (started, "started by the bench (descendant of dotnet run running Chat.LocalHost)");
+        }
+
+        if (options.ServerPid is { } given)
+        {
+            return ProcFs.IsAlive(given) ? (given, "--server-pid") : throw new InvalidOperationException($"--server-pid {given}: no such process.");
+        }
+
+        return ProcFs.ListenersOf(options.ApiPort).Where(LocalHostProcess.IsServer).ToArray() is [var listener]
+            ? (listener, $"the Chat.LocalHost process listening on {options.ApiPort}")
+            : (null, null);
     }
 
     private static string? FindRoot()

@@ -82,19 +82,14 @@ public sealed class BenchOptions
 
     public int CostCalls { get; private set; } = 50;
 
-    public bool SkipDirect => !Phases.Contains("direct");
-
-    public bool SkipGroup => !Phases.Contains("group");
-
-    public bool SkipPush => !Phases.Contains("push");
-
-    public bool Costs => Phases.Contains("costs");
-
-    public bool Concurrent => Phases.Contains("concurrent");
+    /// <summary>The chats the cost phase's listing user is in.</summary>
+    public int ListChats { get; private set; } = 300;
 
     public bool Help { get; private set; }
 
     public int ApiPort => Port ?? DefaultPort;
+
+    public bool Runs(string phase) => Phases.Contains(phase);
 
     public Uri BaseAddress => new($"http://127.0.0.1:{ApiPort.ToString(CultureInfo.InvariantCulture)}/");
 
@@ -141,14 +136,16 @@ public sealed class BenchOptions
           --push-offline-wait S      silence of the members before the sends; offline = no activity for 60 s (65)
           --push-wait S              after the last send, wait this long at most for its notifications (30)
           --push-collapse-window S   with --start-host: Push__CollapseWindow of the host (default: the server's 2 s)
-        Costs (Cosmos requests per operation, from the local host's /_local/metrics; 101 users)
-          --cost-calls N             calls of each operation, one at a time (50; a full 300-chat listing: N/5)
+        Costs (Cosmos requests per operation, from the local host's /_local/metrics, and RU estimates; 101 users)
+          --cost-calls N             calls of each operation, one at a time (50; a full listing of all chats: N/5)
+          --list-chats N             chats of the user who lists them, each with a message (300); pages of 20 are
+                                     read to the end and checked: each chat once, in non-increasing last activity
         Other
           --phase NAME               run only the named phases (repeatable): direct, group, push, costs,
                                      concurrent (10 members send 20 messages each at once into one group;
                                      counts only); default: direct, group and push
           --setup-concurrency N      concurrent calls while registering and connecting users (8; at most 8)
-          --skip-direct, --skip-group, --skip-push
+          --skip-push                leave the push phase out (--phase direct --phase group)
           --out PATH                 JSON results (bench/results/latest.json under the repository root)
           --help
         """;
@@ -160,10 +157,9 @@ public sealed class BenchOptions
         ["-h"] = (o, _) => o.Help = true,
         ["--start-host"] = (o, _) => o.StartHost = true,
         ["--limits-raised"] = (o, _) => o.LimitsRaised = true,
-        ["--skip-direct"] = (o, _) => o.Phases.Remove("direct"),
-        ["--skip-group"] = (o, _) => o.Phases.Remove("group"),
         ["--skip-push"] = (o, _) => o.Phases.Remove("push"),
         ["--cost-calls"] = (o, v) => o.CostCalls = Int("--cost-calls", v(), 1, 1000),
+        ["--list-chats"] = (o, v) => o.ListChats = Int("--list-chats", v(), 1, 2000),
         ["--push-size"] = (o, v) => o.PushSize = Int("--push-size", v(), 2, 100),
         ["--push-messages"] = (o, v) => o.PushMessages = Int("--push-messages", v(), 0, 1000),
         ["--push-warmup"] = (o, v) => o.PushWarmup = Int("--push-warmup", v(), 0, 100),
@@ -227,12 +223,18 @@ public sealed class BenchOptions
             }
         }
 
+        return Validated(o);
+    }
+
+    /// <summary>The options, once the combinations make sense.</summary>
+    private static BenchOptions Validated(BenchOptions o)
+    {
         if (o.Rate * o.Seconds > 1_000_000 || o.GroupMessages > 100_000)
         {
             throw new ArgumentException("At most 1,000,000 direct messages per run (rate x seconds).");
         }
 
-        if (!o.SkipPush && o.PushMessages + o.PushWarmup > 1 && o.PushIntervalSeconds < o.EffectiveCollapseWindowSeconds + 0.5)
+        if (o.Runs("push") && o.PushMessages + o.PushWarmup > 1 && o.PushIntervalSeconds < o.EffectiveCollapseWindowSeconds + 0.5)
         {
             throw new ArgumentException(
                 $"--push-interval ({o.PushIntervalSeconds} s) must exceed the collapse window ({o.EffectiveCollapseWindowSeconds} s) by 0.5 s at least, " +

@@ -15,39 +15,33 @@ public sealed partial class BenchRun
 
     private async Task<ConcurrentResult> RunConcurrentSendersAsync(CancellationToken ct)
     {
-        var senders = users.Take(ConcurrentSenders).Where(u => u.Client.Tokens is not null).ToArray();
+        var senders = users.Take(ConcurrentSenders).Where(u => u.SignedIn).ToArray();
         var chat = await Retry503Async(t => senders[0].Client.CreateGroupAsync($"bench concurrent {runTag}", senders.Skip(1).Select(u => u.UserId), t), ct);
         var ids = senders.SelectMany(u => Enumerable.Range(0, MessagesPerSender)
-            .Select(i => (Sender: u, Id: $"bench-{runTag}-cs-{u.Index.ToString(CultureInfo.InvariantCulture)}-{i.ToString(CultureInfo.InvariantCulture)}"))).ToArray();
+            .Select(i => (Sender: u, Id: MessageId("cs-" + u.Index.ToString(CultureInfo.InvariantCulture), i)))).ToArray();
         say($"concurrent: {senders.Length} members send {MessagesPerSender} messages each, all at once, into one group");
         var metrics = new CosmosMetrics(http);
         var before = await metrics.ReadAsync(ct);
         var first = await SendAllAsync(chat.ChatId, ids, ct);
         var failed = ids.Where(m => !first.Acked.ContainsKey(m.Id)).ToArray();
         var retry = await SendAllAsync(chat.ChatId, failed, ct);
-        var cosmos = before is not null && await metrics.QuietAsync(ct) is { } after
-            ? after.Minus(before).Where(e => e.Value != 0).GroupBy(e => $"{e.Key.Operation} {e.Key.Status}", StringComparer.Ordinal)
-                .OrderBy(g => g.Key, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Sum(e => e.Value), StringComparer.Ordinal)
-            : null;
-        var stored = await StoredMessagesAsync(senders[0], chat.ChatId, ct);
+        var cosmos = before is null ? null : ByOperationAndStatus((await metrics.QuietAsync(ct)).Minus(before));
+        var stored = (await StoredMessagesAsync(senders[0], chat.ChatId, ct))
+            .Where(m => m.ClientMessageId.StartsWith($"bench-{runTag}-cs-", StringComparison.Ordinal)).ToArray();
         var acked = first.Acked.Concat(retry.Acked).ToDictionary(e => e.Key, e => e.Value, StringComparer.Ordinal);
         var seqs = stored.Select(m => m.Seq).Order().ToArray();
-        var ours = stored.Where(m => m.ClientMessageId.StartsWith($"bench-{runTag}-cs-", StringComparison.Ordinal)).ToArray();
         return new ConcurrentResult(
-            senders.Length,
-            MessagesPerSender,
-            first.Acked.Count,
-            first.Errors,
-            failed.Length,
-            retry.Acked.Count,
-            retry.Errors,
-            ours.Length,
+            senders.Length, MessagesPerSender, first.Acked.Count, first.Errors, failed.Length, retry.Acked.Count, retry.Errors, stored.Length,
             seqs.Length == 0 ? 0 : seqs[^1] - seqs[0] + 1 - seqs.Distinct().Count(),
-            ours.Length - ours.Select(m => m.ClientMessageId).Distinct(StringComparer.Ordinal).Count(),
-            acked.Count(e => !ours.Any(m => m.Seq == e.Value && m.ClientMessageId == e.Key)),
-            ours.Count(m => !acked.ContainsKey(m.ClientMessageId)),
+            stored.Length - stored.Select(m => m.ClientMessageId).Distinct(StringComparer.Ordinal).Count(),
+            acked.Count(e => !stored.Any(m => m.Seq == e.Value && m.ClientMessageId == e.Key)),
+            stored.Count(m => !acked.ContainsKey(m.ClientMessageId)),
             cosmos);
     }
+
+    private static Dictionary<string, long> ByOperationAndStatus(Dictionary<CosmosKey, long> delta) =>
+        delta.Where(e => e.Value != 0).GroupBy(e => $"{e.Key.Operation} {e.Key.Status}", StringComparer.Ordinal)
+            .OrderBy(g => g.Key, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Sum(e => e.Value), StringComparer.Ordinal);
 
     /// <summary>Sends them all at once; the acknowledged seq of each id, and errors by status.</summary>
     private static async Task<(ConcurrentDictionary<string, long> Acked, Dictionary<string, long> Errors)> SendAllAsync(

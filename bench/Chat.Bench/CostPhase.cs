@@ -5,20 +5,39 @@ using Chat.Client;
 
 /// <summary>
 /// The cost phase: each hot operation N times, one call at a time, with the Cosmos requests it made
-/// read from the host's <c>/_local/metrics</c> before and after (exact whatever the machine's load).
+/// read from the host's <c>/_local/metrics</c> before and after (exact whatever the machine's load),
+/// and RU estimated from them (<see cref="RuEstimate"/>).
 /// </summary>
 public sealed partial class BenchRun
 {
-    /// <summary>Users of the cost phase: 0..19 the group of 20, 0..99 the group of 100, 20 and 22 in 60 and 300 more groups, 1..100 the presence list.</summary>
+    /// <summary>Users of the cost phase: 0..19 the group of 20, 0..99 the group of 100, 1..100 the presence list, 100 the user in --list-chats chats.</summary>
     public const int CostUsers = 101;
 
-    private sealed record CostOperation(string Name, int Calls, BenchUser[] Online, Func<int, CancellationToken, Task> Call);
+    private const int PageSize = 20;
+    private const string CostText = "cost bench: the quick brown fox jumps over the lazy dog";
 
-    /// <summary>The chats the operations run in.</summary>
-    private sealed record CostWorld(string Direct, string Group20, List<long> DirectSeqs);
+    /// <param name="Pages">Pages of GET /api/chats one call reads (0: not a listing).</param>
+    private sealed record CostOperation(string Name, int Calls, BenchUser[] Online, Func<int, CancellationToken, Task> Call, int Pages = 0);
 
-    private async Task<List<CostRow>> RunCostsAsync(CancellationToken ct)
+    /// <summary>The chats the operations run in, and the listings' last answer (checked after the phase).</summary>
+    private sealed class CostWorld(string direct, string group20)
     {
+        public string Direct { get; } = direct;
+
+        public string Group20 { get; } = group20;
+
+        public List<long> DirectSeqs { get; } = [];
+
+        public List<ChatInfo> LastListing { get; set; } = [];
+
+        public int LastListingPages { get; set; }
+    }
+
+    private BenchUser Lister => users[CostUsers - 1];
+
+    private async Task<CostResult> RunCostsAsync(CancellationToken ct)
+    {
+        say($"costs: {options.CostCalls} calls of each operation, Cosmos requests from /_local/metrics");
         var metrics = new CosmosMetrics(http);
         if (await metrics.ReadAsync(ct) is null)
         {
@@ -34,7 +53,13 @@ public sealed partial class BenchRun
             say($"  {rows[^1].Name}: {rows[^1].PerCall.ToString("0.##", CultureInfo.InvariantCulture)} requests per call");
         }
 
-        return rows;
+        var listing = ListingCheck.Of(world.LastListing, world.LastListingPages, options.ListChats);
+        if (listing.Failure is { } failure)
+        {
+            Note($"GET /api/chats of the user in {options.ListChats} chats: {failure}");
+        }
+
+        return new CostResult(rows, listing, RuEstimate.Basis);
     }
 
     /// <summary>Every operation is a short lambda; <c>i</c> is the call's index (0..Calls-1).</summary>
@@ -43,20 +68,19 @@ public sealed partial class BenchRun
         BenchUser U(int i) => users[i];
         var n = options.CostCalls;
         var group = users.Take(20).ToArray();
-        string Id(string op, int i) => $"bench-{runTag}-c{op}-{i.ToString(CultureInfo.InvariantCulture)}";
-        const string Text = "cost bench: the quick brown fox jumps over the lazy dog";
-        var few = Math.Max(1, n / 5);
+        var pages = (options.ListChats + PageSize - 1) / PageSize;
+        SendMessage Text(string op, int i) => new(MessageId("c" + op, i), "text", CostText);
 
         yield return new("send text, direct chat", n, [U(0), U(1)],
-            async (i, t) => w.DirectSeqs.Add((await U(0).Client.SendAsync(w.Direct, new SendMessage(Id("d", i), "text", Text), t)).Seq));
-        yield return new("send text, group of 20", n, group,
-            (i, t) => U(0).Client.SendAsync(w.Group20, new SendMessage(Id("g", i), "text", Text), t));
-        yield return new("resend (same clientMessageId), direct", n, [U(0), U(1)],
-            (_, t) => U(0).Client.SendAsync(w.Direct, new SendMessage(Id("d", 0), "text", Text), t));
+            async (i, t) => w.DirectSeqs.Add((await U(0).Client.SendAsync(w.Direct, Text("d", i), t)).Seq));
+        yield return new("send text, group of 20", n, group, (i, t) => U(0).Client.SendAsync(w.Group20, Text("g", i), t));
+        yield return new("resend (same clientMessageId), direct", n, [U(0), U(1)], (_, t) => U(0).Client.SendAsync(w.Direct, Text("d", 0), t));
         yield return new("history page of 50, direct", n, [U(1)], (_, t) => U(1).Client.GetMessagesAsync(w.Direct, limit: 50, ct: t));
         yield return new("read receipt, direct", n, [U(0), U(1)], (i, t) => U(1).Client.PostReceiptAsync(w.Direct, "read", w.DirectSeqs[i], t));
-        yield return new("GET /api/chats, 61 chats, first page of 20", n, [U(20)], (_, t) => U(20).Client.ListChatsAsync(20, ct: t));
-        yield return new("GET /api/chats, 301 chats, all 16 pages of 20", few, [U(22)], (_, t) => ListAllAsync(U(22), t));
+        yield return new($"GET /api/chats, {options.ListChats} chats, first page of {PageSize}", n, [Lister],
+            (_, t) => Lister.Client.ListChatsAsync(PageSize, ct: t), Pages: 1);
+        yield return new($"GET /api/chats, {options.ListChats} chats, all {pages} pages of {PageSize}", Math.Max(1, n / 5), [Lister],
+            async (_, t) => (w.LastListing, w.LastListingPages) = await ListAllAsync(Lister, t), Pages: pages);
         yield return new("heartbeat", n, [U(0)], (_, t) => U(0).Client.HeartbeatAsync(t));
         yield return new("GET /api/presence, 19 users (group contacts)", n, [U(0)],
             (_, t) => U(0).Client.GetPresenceAsync(group.Skip(1).Select(u => u.UserId), t));
@@ -66,17 +90,20 @@ public sealed partial class BenchRun
         yield return new("refresh", n, [], (i, t) => U(30 + (i % 50)).Client.RefreshAsync(ct: t));
     }
 
-    private static async Task ListAllAsync(BenchUser user, CancellationToken ct)
+    /// <summary>Every page of the user's chats, following nextCursor to the end (at most 1,000 pages); the chats and the pages read.</summary>
+    private static async Task<(List<ChatInfo> Chats, int Pages)> ListAllAsync(BenchUser user, CancellationToken ct)
     {
+        var chats = new List<ChatInfo>();
         string? cursor = null;
-        for (var page = 0; page < 100; page++)
+        var pages = 0;
+        do
         {
-            cursor = (await user.Client.ListChatsAsync(20, cursor, ct)).NextCursor;
-            if (cursor is null)
-            {
-                return;
-            }
+            var page = await user.Client.ListChatsAsync(PageSize, cursor, ct);
+            (cursor, pages) = (page.NextCursor, pages + 1);
+            chats.AddRange(page.Chats);
         }
+        while (cursor is not null && pages < 1000);
+        return (chats, pages);
     }
 
     /// <summary>Runs one operation between two quiet readings of the metrics; the users in <c>Online</c> heartbeat first.</summary>
@@ -103,42 +130,64 @@ public sealed partial class BenchRun
         }
 
         var after = await metrics.QuietAsync(ct);
-        return CostRow.Of(op.Name, op.Calls, errors, before, after);
+        return CostRow.Of(op.Name, op.Calls, op.Pages, errors, after.Minus(before));
     }
 
-    /// <summary>Users 0..100, a direct chat 0-1, groups 0..19 and 0..99, 60 groups of user 20 and 300 of user 22, each with a message.</summary>
+    /// <summary>A direct chat 0-1, groups 0..19 and 0..99, and the lister (user 100) in --list-chats groups of two, each with a message.</summary>
     private async Task<CostWorld> BuildCostWorldAsync(CancellationToken ct)
     {
         var u = users;
-        say("cost phase: creating the chats (a direct chat, groups of 20 and 100, 60 + 300 small groups)...");
+        say($"cost phase: creating the chats (a direct chat, groups of 20 and 100, {options.ListChats} groups of two for user {Lister.Index})...");
         var direct = await Retry503Async(t => u[0].Client.OpenDirectAsync(u[1].UserId, t), ct);
         var group20 = await Retry503Async(t => u[0].Client.CreateGroupAsync("cost 20", u.Skip(1).Take(19).Select(m => m.UserId), t), ct);
         await Retry503Async(t => u[0].Client.CreateGroupAsync("cost 100", u.Skip(1).Take(99).Select(m => m.UserId), t), ct);
-        var small = Enumerable.Range(0, 60).Select(i => (Owner: u[20], Other: u[21], I: i))
-            .Concat(Enumerable.Range(0, 300).Select(i => (Owner: u[22], Other: u[23], I: i)));
-        await Parallel.ForEachAsync(small, new ParallelOptions { MaxDegreeOfParallelism = options.SetupConcurrency, CancellationToken = ct }, async (g, t) =>
+        var partner = u[CostUsers - 2];
+        await Parallel.ForEachAsync(Enumerable.Range(0, options.ListChats), Bounded(ct), async (i, t) =>
         {
-            var chat = await Retry503Async(c => g.Owner.Client.CreateGroupAsync($"cost {g.I}", [g.Other.UserId], c), t);
-            await Retry503Async(c => g.Other.Client.SendTextAsync(chat.ChatId, "hello", ct: c), t);
+            var chat = await Retry503Async(c => Lister.Client.CreateGroupAsync($"cost {i}", [partner.UserId], c), t);
+            await Retry503Async(c => partner.Client.SendTextAsync(chat.ChatId, "hello", ct: c), t);
         });
-        return new CostWorld(direct.ChatId, group20.ChatId, []);
+        return new CostWorld(direct.ChatId, group20.ChatId);
     }
 }
 
-/// <summary>Cosmos requests of one operation: per call in all, by operation type and by container.</summary>
+/// <summary>The cost phase's operations, the check of the full listing, and what the RU estimates rest on.</summary>
+public sealed record CostResult(List<CostRow> Operations, ListingCheck Listing, string RuBasis);
+
+/// <summary>
+/// The last full listing of the user in N chats: every chat exactly once, in non-increasing last
+/// activity (the last message's <c>sentAt</c>, else <c>createdAt</c>; ChatInfo carries no lastActivityAt).
+/// </summary>
+public sealed record ListingCheck(int Expected, int Pages, int Returned, int Distinct, int OutOfOrder, string? Failure)
+{
+    public static ListingCheck Of(IReadOnlyList<ChatInfo> chats, int pages, int expected)
+    {
+        var activity = chats.Select(c => c.LastMessage?.SentAt ?? c.CreatedAt).ToArray();
+        var outOfOrder = activity.Skip(1).Where((at, i) => at > activity[i]).Count();
+        var distinct = chats.Select(c => c.ChatId).Distinct(StringComparer.Ordinal).Count();
+        var failure = chats.Count != expected || distinct != expected
+            ? $"FAILED: {chats.Count} chats came back ({distinct} distinct) in {pages} pages, not the {expected} it is in, each once"
+            : outOfOrder > 0 ? $"FAILED: {outOfOrder} chats newer than the one before them (not in non-increasing last activity)" : null;
+        return new ListingCheck(expected, pages, chats.Count, distinct, outOfOrder, failure);
+    }
+}
+
+/// <summary>Cosmos requests of one operation: per call in all, by operation type and by container; RU estimated from them.</summary>
+/// <param name="Pages">Pages of GET /api/chats per call, for the per-page figure (0: not a listing).</param>
 public sealed record CostRow(
     string Name,
     int Calls,
+    int Pages,
     Dictionary<string, long> Errors,
     long Requests,
     double PerCall,
+    double EstimatedRuPerCall,
     Dictionary<string, double> PerCallByOperation,
     Dictionary<string, double> PerCallByContainer,
     Dictionary<string, long> ByStatus)
 {
-    public static CostRow Of(string name, int calls, Dictionary<string, long> errors, CosmosTotals before, CosmosTotals after)
+    public static CostRow Of(string name, int calls, int pages, Dictionary<string, long> errors, Dictionary<CosmosKey, long> delta)
     {
-        var delta = after.Minus(before);
         Dictionary<string, double> PerCall(Func<CosmosKey, string> by) => delta
             .GroupBy(e => by(e.Key), StringComparer.Ordinal)
             .Where(g => g.Sum(e => e.Value) != 0)
@@ -147,6 +196,36 @@ public sealed record CostRow(
         var total = delta.Values.Sum();
         var byStatus = delta.GroupBy(e => e.Key.Status, StringComparer.Ordinal).Where(g => g.Sum(e => e.Value) != 0)
             .ToDictionary(g => g.Key, g => g.Sum(e => e.Value), StringComparer.Ordinal);
-        return new CostRow(name, calls, errors, total, Math.Round(total / (double)calls, 2), PerCall(k => k.Operation), PerCall(k => k.Container), byStatus);
+        var ru = delta.Sum(e => e.Value * RuEstimate.PerRequest(e.Key.Operation)) / calls;
+        return new CostRow(
+            name, calls, pages, errors, total, Math.Round(total / (double)calls, 2), Math.Round(ru, 1), PerCall(k => k.Operation), PerCall(k => k.Container), byStatus);
     }
+
+    public double? PerPage => Pages > 1 ? Math.Round(PerCall / Pages, 1) : null;
+}
+
+/// <summary>
+/// RU of a request of each operation type, ESTIMATED: the emulator charges 1 RU for every request, so
+/// the rates are Cosmos DB's published ones, for items of at most 1 KB. Microsoft's "Request Units in
+/// Azure Cosmos DB" page: a point read of a 1 KB item is 1 RU; its throughput examples put a 1 KB write
+/// (insert, replace, upsert; default indexing) at ~5 RU (4 KB: read 1.3, write 7; 64 KB: 10 and 48).
+/// A query page costs ~2.3 RU at least (more with the items it returns); query plans and metadata
+/// requests are not charged; a batch is counted as one write (it is the sum of its operations).
+/// The host's telemetry counts requests without their item sizes, so the sizes cannot be applied:
+/// these figures are lower bounds where items are larger (a 100-member group's chat document).
+/// </summary>
+public static class RuEstimate
+{
+    public const string Basis =
+        "estimate: published Cosmos DB rates for items <= 1 KB (point read 1 RU, write 5 RU, query page 2.3 RU, query plan/metadata 0, batch as one write), " +
+        "applied per request whatever its status; item sizes are not measured (the host's chat.cosmos.requests has no size, and the emulator charges a flat 1 RU), " +
+        "so larger items (a big group's chat document) make this a lower bound";
+
+    public static double PerRequest(string operation) => operation switch
+    {
+        "Read" => 1,
+        "Create" or "Replace" or "Upsert" or "Patch" or "Delete" or "Batch" => 5,
+        "Query" or "ReadFeed" => 2.3,
+        _ => 0,
+    };
 }

@@ -9,12 +9,9 @@ public sealed record CpuSnapshot(long Timestamp, IReadOnlyDictionary<string, lon
 public sealed record CpuUsage(
     double WindowSeconds,
     IReadOnlyDictionary<string, double?> Seconds,
-    double? EmulatorSeconds,
     double BenchSeconds,
     IReadOnlyDictionary<string, double?> PerThousandMessages,
-    double? EmulatorsPerThousandMessages,
     double? ServerPerThousandDeliveries,
-    double? EmulatorsPerThousandDeliveries,
     IReadOnlyDictionary<string, double?> Utilization,
     double? MachineBusySeconds,
     double? OtherProcessesSeconds);
@@ -57,9 +54,6 @@ public sealed class CpuMeter(IReadOnlyDictionary<string, IReadOnlyList<int>> gro
             seconds[name] = start is { } a && after.Ticks.GetValueOrDefault(name) is { } b ? (b - a) / (double)ProcFs.ClockTicks : null;
         }
 
-        double? emulators = seconds.ContainsKey(Cosmos) || seconds.ContainsKey(Azurite)
-            ? seconds.Where(s => s.Key != Server).Aggregate((double?)0, (sum, s) => sum is { } x && s.Value is { } y ? x + y : null)
-            : null;
         var bench = (after.Bench - before.Bench).TotalSeconds;
         double? machine = before.MachineBusyTicks is { } m0 && after.MachineBusyTicks is { } m1 ? Math.Round((m1 - m0) / (double)ProcFs.ClockTicks, 2) : null;
         double? ours = seconds.Values.Aggregate((double?)bench, (sum, v) => sum is { } x && v is { } y ? x + y : null);
@@ -67,12 +61,9 @@ public sealed class CpuMeter(IReadOnlyDictionary<string, IReadOnlyList<int>> gro
         return new CpuUsage(
             Math.Round(window, 3),
             seconds,
-            emulators,
             Math.Round(bench, 2),
             seconds.ToDictionary(s => s.Key, s => PerThousand(s.Value, messages), StringComparer.Ordinal),
-            PerThousand(emulators, messages),
             PerThousand(seconds.GetValueOrDefault(Server), deliveries),
-            PerThousand(emulators, deliveries),
             seconds.ToDictionary(s => s.Key, s => s.Value is { } v && window > 0 ? Math.Round(v / window, 3) : (double?)null, StringComparer.Ordinal),
             machine,
             machine is { } all && ours is { } o ? Math.Round(Math.Max(0, all - o), 2) : null);

@@ -26,38 +26,46 @@ public sealed class BenchUser(int index, string phoneNumber, string password, Ch
 
     public BenchUser? Partner { get; set; }
 
-    public bool Ready => Realtime is not null && Client.Tokens is not null;
+    public bool SignedIn => Client.Tokens is not null;
+
+    public bool Ready => Realtime is not null && SignedIn;
 }
 
-/// <summary>A direct message in flight: sent by one user, expected on its partner's connection.</summary>
-internal sealed class DirectProbe(int recipient)
+/// <summary>A message the bench sent: when (monotonic and wall clock), how the call ended, the seq it got.</summary>
+internal class SendProbe
 {
-    public const int Pending = 0;
     public const int Ok = 1;
     public const int Failed = 2;
 
-    public readonly int Recipient = recipient;
     public long Start;
+    public DateTimeOffset StartWall;
     public long SendEnd;
-    public long Received;
+    public long Seq;
     public int Outcome;
+
+    public bool IsOk => Volatile.Read(ref Outcome) == Ok;
+}
+
+/// <summary>A direct message: expected on its recipient's connection.</summary>
+internal sealed class DirectProbe(int recipient) : SendProbe
+{
+    public readonly int Recipient = recipient;
+    public long Received;
+
+    public bool Delivered => Interlocked.Read(ref Received) != 0;
 }
 
 /// <summary>A group message: one receive timestamp per member slot (user index); slot 0 is the sender.</summary>
-internal sealed class GroupProbe(int slots)
+internal sealed class GroupProbe(int slots) : SendProbe
 {
     public readonly long[] Received = new long[slots];
-    public long Start;
-    public long SendEnd;
     public int Count;
-    public int Outcome;
 }
 
 /// <summary>Routes every user's <c>message</c> and <c>chat</c> events to the probes, by clientMessageId.</summary>
 public sealed class EventRouter
 {
-    private readonly ConcurrentDictionary<string, DirectProbe> direct = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<string, GroupProbe> group = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, SendProbe> probes = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, ConcurrentDictionary<int, byte>> chatEvents = new(StringComparer.Ordinal);
     private long duplicates;
 
@@ -71,43 +79,27 @@ public sealed class EventRouter
         realtime.Chat += c => chatEvents.GetOrAdd(c.ChatId, _ => new ConcurrentDictionary<int, byte>())[index] = 0;
     }
 
-    /// <summary>Users (by index) that received a <c>chat</c> event for the chat.</summary>
+    /// <summary>Whether the user (by index) received a <c>chat</c> event for the chat.</summary>
     public bool SawChat(string chatId, int userIndex) =>
         chatEvents.TryGetValue(chatId, out var users) && users.ContainsKey(userIndex);
 
-    internal void Track(string clientMessageId, DirectProbe probe) => direct[clientMessageId] = probe;
+    internal void Track(string clientMessageId, SendProbe probe) => probes[clientMessageId] = probe;
 
-    internal void Track(string clientMessageId, GroupProbe probe) => group[clientMessageId] = probe;
-
-    public void Forget()
-    {
-        direct.Clear();
-        group.Clear();
-    }
+    public void Forget() => probes.Clear();
 
     private void OnMessage(int receiver, Message message)
     {
         var now = Stopwatch.GetTimestamp();
-        if (direct.TryGetValue(message.ClientMessageId, out var d))
+        var first = probes.GetValueOrDefault(message.ClientMessageId) switch
         {
-            if (d.Recipient == receiver && Interlocked.CompareExchange(ref d.Received, now, 0) != 0)
-            {
-                Interlocked.Increment(ref duplicates);
-            }
-
-            return;
-        }
-
-        if (group.TryGetValue(message.ClientMessageId, out var g) && receiver > 0 && receiver < g.Received.Length)
+            DirectProbe d when d.Recipient == receiver => Interlocked.CompareExchange(ref d.Received, now, 0) == 0,
+            GroupProbe g when receiver > 0 && receiver < g.Received.Length => Interlocked.CompareExchange(ref g.Received[receiver], now, 0) == 0
+                && Interlocked.Increment(ref g.Count) > 0,
+            _ => true,
+        };
+        if (!first)
         {
-            if (Interlocked.CompareExchange(ref g.Received[receiver], now, 0) == 0)
-            {
-                Interlocked.Increment(ref g.Count);
-            }
-            else
-            {
-                Interlocked.Increment(ref duplicates);
-            }
+            Interlocked.Increment(ref duplicates);
         }
     }
 }

@@ -22,17 +22,17 @@ public sealed class LocalHostProcess
         this.log = log;
         LogPath = logPath;
         Environment = environment;
+        dotnetRun.OutputDataReceived += (_, e) => Log(e.Data);
+        dotnetRun.ErrorDataReceived += (_, e) => Log(e.Data);
+        dotnetRun.BeginOutputReadLine();
+        dotnetRun.BeginErrorReadLine();
     }
-
-    public int DotnetRunPid => dotnetRun.Id;
 
     public int? ServerPid { get; private set; }
 
     public string LogPath { get; }
 
     public IReadOnlyDictionary<string, string> Environment { get; }
-
-    public IReadOnlyList<int> EmulatorPids { get; private set; } = [];
 
     public static async Task<LocalHostProcess> StartAsync(string root, BenchOptions options, string logPath, Action<string> say, CancellationToken ct)
     {
@@ -43,6 +43,28 @@ public sealed class LocalHostProcess
         }
 
         var environment = HostEnvironment(root, options, say);
+        Directory.CreateDirectory(Path.GetDirectoryName(logPath)!);
+        var log = new StreamWriter(logPath, append: false) { AutoFlush = true };
+        var process = Process.Start(StartInfo(root, port, environment)) ?? throw new InvalidOperationException("Cannot start dotnet.");
+        var host = new LocalHostProcess(process, log, logPath, environment);
+        say($"started `dotnet run --project functions/Chat.LocalHost -c Release -- --urls http://127.0.0.1:{port}` (pid {process.Id}); log: {logPath}");
+
+        try
+        {
+            await host.WaitHealthyAsync(options, say, ct);
+            await host.FindServerAsync(ct);
+        }
+        catch
+        {
+            await host.StopAsync(say);
+            throw;
+        }
+
+        return host;
+    }
+
+    private static ProcessStartInfo StartInfo(string root, int port, Dictionary<string, string> environment)
+    {
         var info = new ProcessStartInfo("dotnet")
         {
             WorkingDirectory = root,
@@ -61,33 +83,12 @@ public sealed class LocalHostProcess
             info.Environment[key] = value;
         }
 
-        Directory.CreateDirectory(Path.GetDirectoryName(logPath)!);
-        var log = new StreamWriter(logPath, append: false) { AutoFlush = true };
-        var process = Process.Start(info) ?? throw new InvalidOperationException("Cannot start dotnet.");
-        var host = new LocalHostProcess(process, log, logPath, environment);
-        process.OutputDataReceived += (_, e) => host.Log(e.Data);
-        process.ErrorDataReceived += (_, e) => host.Log(e.Data);
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        say($"started `dotnet run --project functions/Chat.LocalHost -c Release -- --urls http://127.0.0.1:{port}` (pid {process.Id}); log: {logPath}");
-
-        try
-        {
-            await host.WaitHealthyAsync(options, say, ct);
-        }
-        catch
-        {
-            await host.StopAsync(say);
-            throw;
-        }
-
-        return host;
+        return info;
     }
 
     /// <summary>Environment of the host: raised limits, endpoints moved to our port, maybe emulators of our own.</summary>
     private static Dictionary<string, string> HostEnvironment(string root, BenchOptions options, Action<string> say)
     {
-        var port = options.ApiPort;
         var values = SettingsValues(root);
         var env = new Dictionary<string, string>(StringComparer.Ordinal)
         {
@@ -101,36 +102,35 @@ public sealed class LocalHostProcess
             ["DOTNET_NOLOGO"] = "1",
         };
 
-        FollowToPort(env, values, port);
+        FollowToPort(env, values, options.ApiPort);
         if (options.PushCollapseWindowSeconds is { } window)
         {
             env["Push__CollapseWindow"] = TimeSpan.FromSeconds(window).ToString("c", CultureInfo.InvariantCulture);
         }
 
+        ChooseEmulators(env, values, options, say);
+        return env;
+    }
+
+    /// <summary>--emulators: fresh ones of the host's own on free ports, or the default ports (reused when something listens there).</summary>
+    private static void ChooseEmulators(Dictionary<string, string> env, Dictionary<string, string> values, BenchOptions options, Action<string> say)
+    {
+        var defaults = $"{options.CosmosPort} and {options.AzuritePort}-{options.AzuritePort + 2}";
         var defaultsFree = !IsOpen(options.CosmosPort) && !Enumerable.Range(options.AzuritePort, 3).Any(IsOpen);
-        var own = options.Emulators switch
-        {
-            EmulatorMode.Own => true,
-            EmulatorMode.Reuse => false,
-            _ => !defaultsFree,
-        };
         if (options.Emulators == EmulatorMode.Reuse)
         {
-            say($"emulators: reusing whatever listens on {options.CosmosPort} and {options.AzuritePort}-{options.AzuritePort + 2} (started by the host if nothing does)");
+            say($"emulators: reusing whatever listens on {defaults} (started by the host if nothing does)");
         }
-
-        if (own)
+        else if (options.Emulators == EmulatorMode.Own || !defaultsFree)
         {
             var (cosmos, blob, queue, table) = OwnEmulators(env, values);
             say($"emulators: the host starts its own (Cosmos on {cosmos}, Azurite on {blob}/{queue}/{table})" +
-                (options.Emulators == EmulatorMode.Auto ? $", because {options.CosmosPort} or {options.AzuritePort}-{options.AzuritePort + 2} is in use" : string.Empty));
+                (options.Emulators == EmulatorMode.Auto ? $", because {defaults} is in use" : string.Empty));
         }
-        else if (options.Emulators == EmulatorMode.Auto)
+        else
         {
-            say($"emulators: the host starts them on the default ports ({options.CosmosPort}, {options.AzuritePort}-{options.AzuritePort + 2})");
+            say($"emulators: the host starts them on the default ports ({defaults})");
         }
-
-        return env;
     }
 
     /// <summary>The SMS sink, the local SignalR service and the local Notification Hubs sink live in the host itself: follow it to its port.</summary>
@@ -211,26 +211,16 @@ public sealed class LocalHostProcess
         var started = Stopwatch.StartNew();
         var lastSay = TimeSpan.Zero;
         var timeout = TimeSpan.FromSeconds(options.HostStartTimeoutSeconds);
-        while (started.Elapsed < timeout)
+        while (!await IsHealthyAsync(http, ct))
         {
-            ct.ThrowIfCancellationRequested();
             if (dotnetRun.HasExited)
             {
                 throw new InvalidOperationException($"The host exited with code {dotnetRun.ExitCode} before it was healthy; see {LogPath}.");
             }
 
-            try
+            if (started.Elapsed >= timeout)
             {
-                using var response = await http.GetAsync("api/health", ct);
-                if ((int)response.StatusCode == 200)
-                {
-                    say($"host healthy after {started.Elapsed.TotalSeconds:F1} s");
-                    break;
-                }
-            }
-            catch (Exception e) when (e is HttpRequestException or TaskCanceledException && !ct.IsCancellationRequested)
-            {
-                // not up yet
+                throw new TimeoutException($"The host did not answer /api/health with 200 within {timeout.TotalSeconds:F0} s; see {LogPath}.");
             }
 
             if (started.Elapsed - lastSay > TimeSpan.FromSeconds(15))
@@ -242,12 +232,20 @@ public sealed class LocalHostProcess
             await Task.Delay(500, ct);
         }
 
-        if (started.Elapsed >= timeout)
-        {
-            throw new TimeoutException($"The host did not answer /api/health with 200 within {timeout.TotalSeconds:F0} s; see {LogPath}.");
-        }
+        say($"host healthy after {started.Elapsed.TotalSeconds:F1} s");
+    }
 
-        await FindServerAsync(ct);
+    private static async Task<bool> IsHealthyAsync(HttpClient http, CancellationToken ct)
+    {
+        try
+        {
+            using var response = await http.GetAsync("api/health", ct);
+            return (int)response.StatusCode == 200;
+        }
+        catch (Exception e) when (e is HttpRequestException or TaskCanceledException && !ct.IsCancellationRequested)
+        {
+            return false; // not up yet
+        }
     }
 
     /// <summary>The server is the descendant of `dotnet run` that runs Chat.LocalHost (apphost or dll); the emulators are its node children.</summary>
@@ -262,12 +260,10 @@ public sealed class LocalHostProcess
             }
         }
 
-        if (ServerPid is not { } server)
+        if (ServerPid is null)
         {
             throw new InvalidOperationException($"Cannot find the Chat.LocalHost process below pid {dotnetRun.Id}.");
         }
-
-        EmulatorPids = ProcFs.Descendants(server).Where(p => EmulatorKind(ProcFs.CommandLine(p)) is not null).ToArray();
     }
 
     public static bool IsServer(int pid)
@@ -292,22 +288,7 @@ public sealed class LocalHostProcess
     /// <summary>SIGTERM to the server (it stops the emulators it started), then SIGKILL to what is left of ours.</summary>
     public async Task StopAsync(Action<string> say)
     {
-        var ours = new List<int>();
-        if (ServerPid is { } server)
-        {
-            ours.AddRange(ProcFs.Descendants(server));
-            ours.Add(server);
-            ProcFs.Signal(server, ProcFs.SigTerm);
-        }
-        else if (!dotnetRun.HasExited)
-        {
-            ours.AddRange(ProcFs.Descendants(dotnetRun.Id));
-            foreach (var pid in ours.Where(IsServer))
-            {
-                ProcFs.Signal(pid, ProcFs.SigTerm);
-            }
-        }
-
+        var ours = SignalServer();
         using var wait = new CancellationTokenSource(TimeSpan.FromSeconds(30));
         try
         {
@@ -331,24 +312,43 @@ public sealed class LocalHostProcess
 
         say($"host stopped (exit code {(dotnetRun.HasExited ? dotnetRun.ExitCode.ToString(CultureInfo.InvariantCulture) : "?")})");
         dotnetRun.Dispose();
-        lock (logGate)
-        {
-            log.Dispose();
-        }
+        Log(null, close: true);
     }
 
-    private void Log(string? line)
+    /// <summary>SIGTERM to the server (or, not found yet, to any Chat.LocalHost below dotnet run); the processes that are ours.</summary>
+    private List<int> SignalServer()
     {
-        if (line is null)
+        if (ServerPid is { } server)
         {
-            return;
+            var ours = ProcFs.Descendants(server).Append(server).ToList();
+            ProcFs.Signal(server, ProcFs.SigTerm);
+            return ours;
         }
 
+        var below = dotnetRun.HasExited ? [] : ProcFs.Descendants(dotnetRun.Id).ToList();
+        foreach (var pid in below.Where(IsServer))
+        {
+            ProcFs.Signal(pid, ProcFs.SigTerm);
+        }
+
+        return below;
+    }
+
+    /// <summary>A line of the host's output to the log (null: the end of one of its streams); <paramref name="close"/> closes the log.</summary>
+    private void Log(string? line, bool close = false)
+    {
         lock (logGate)
         {
             try
             {
-                log.WriteLine(line);
+                if (close)
+                {
+                    log.Dispose();
+                }
+                else if (line is not null)
+                {
+                    log.WriteLine(line);
+                }
             }
             catch (ObjectDisposedException)
             {

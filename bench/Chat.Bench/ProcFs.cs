@@ -15,30 +15,13 @@ public static partial class ProcFs
 
     public static MachineInfo Machine()
     {
-        string? model = null;
-        long? memory = null;
-        try
-        {
-            model = File.ReadLines("/proc/cpuinfo")
-                .Where(l => l.StartsWith("model name", StringComparison.Ordinal))
-                .Select(l => l[(l.IndexOf(':', StringComparison.Ordinal) + 1)..].Trim())
-                .FirstOrDefault();
-            var line = File.ReadLines("/proc/meminfo").FirstOrDefault(l => l.StartsWith("MemTotal:", StringComparison.Ordinal));
-            if (line is not null)
-            {
-                var kb = long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture);
-                memory = kb * 1024;
-            }
-        }
-        catch (IOException)
-        {
-            // not Linux: leave them unknown
-        }
-        catch (UnauthorizedAccessException)
-        {
-            // same
-        }
-
+        var model = Read(() => File.ReadLines("/proc/cpuinfo")
+            .Where(l => l.StartsWith("model name", StringComparison.Ordinal))
+            .Select(l => l[(l.IndexOf(':', StringComparison.Ordinal) + 1)..].Trim())
+            .FirstOrDefault(), null);
+        var memory = Read(() => File.ReadLines("/proc/meminfo").FirstOrDefault(l => l.StartsWith("MemTotal:", StringComparison.Ordinal)) is { } line
+            ? long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) * 1024
+            : (long?)null, null);
         return new MachineInfo(
             model ?? RuntimeInformation.ProcessArchitecture.ToString(),
             Environment.ProcessorCount,
@@ -50,38 +33,16 @@ public static partial class ProcFs
     }
 
     /// <summary>Busy clock ticks of the whole machine since boot (all of /proc/stat's cpu line but idle and iowait).</summary>
-    public static long? MachineBusyTicks()
+    public static long? MachineBusyTicks() => Read(() =>
     {
-        try
-        {
-            var line = File.ReadLines("/proc/stat").FirstOrDefault(l => l.StartsWith("cpu ", StringComparison.Ordinal));
-            if (line is null)
-            {
-                return null;
-            }
-
-            // user nice system idle iowait irq softirq steal (guest time is already in user).
-            var f = line.Split(' ', StringSplitOptions.RemoveEmptyEntries).Skip(1).Take(8).Select(v => long.Parse(v, CultureInfo.InvariantCulture)).ToArray();
-            return f.Sum() - f[3] - f[4];
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException)
-        {
-            return null;
-        }
-    }
+        // user nice system idle iowait irq softirq steal (guest time is already in user).
+        var line = File.ReadLines("/proc/stat").First(l => l.StartsWith("cpu ", StringComparison.Ordinal));
+        var f = line.Split(' ', StringSplitOptions.RemoveEmptyEntries).Skip(1).Take(8).Select(v => long.Parse(v, CultureInfo.InvariantCulture)).ToArray();
+        return f.Sum() - f[3] - f[4];
+    }, (long?)null);
 
     /// <summary>/proc/loadavg's 1, 5 and 15 minute load averages.</summary>
-    public static string? LoadAverage()
-    {
-        try
-        {
-            return string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3));
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            return null;
-        }
-    }
+    public static string? LoadAverage() => Read(() => string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)), null);
 
     /// <summary>utime + stime of the process in clock ticks, or null when it is gone.</summary>
     public static long? CpuTicks(int pid)
@@ -109,33 +70,13 @@ public static partial class ProcFs
     }
 
     /// <summary>The command line of the process, arguments joined by spaces, or null when it is gone.</summary>
-    public static string? CommandLine(int pid)
-    {
-        try
-        {
-            var raw = File.ReadAllBytes($"/proc/{pid.ToString(CultureInfo.InvariantCulture)}/cmdline");
-            return System.Text.Encoding.UTF8.GetString(raw).TrimEnd('\0').Replace('\0', ' ');
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            return null;
-        }
-    }
+    public static string? CommandLine(int pid) =>
+        Read(() => System.Text.Encoding.UTF8.GetString(File.ReadAllBytes($"/proc/{pid.ToString(CultureInfo.InvariantCulture)}/cmdline")).TrimEnd('\0').Replace('\0', ' '), null);
 
-    public static IReadOnlyList<int> AllPids()
-    {
-        try
-        {
-            return Directory.EnumerateDirectories("/proc")
-                .Select(d => int.TryParse(Path.GetFileName(d), NumberStyles.None, CultureInfo.InvariantCulture, out var pid) ? pid : 0)
-                .Where(pid => pid > 0)
-                .ToArray();
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            return [];
-        }
-    }
+    public static IReadOnlyList<int> AllPids() => Read(() => Directory.EnumerateDirectories("/proc")
+        .Select(d => int.TryParse(Path.GetFileName(d), NumberStyles.None, CultureInfo.InvariantCulture, out var pid) ? pid : 0)
+        .Where(pid => pid > 0)
+        .ToArray(), []);
 
     /// <summary>Every process below <paramref name="root"/> in the process tree.</summary>
     public static IReadOnlyList<int> Descendants(int root)
@@ -171,69 +112,54 @@ public static partial class ProcFs
     /// <summary>The processes holding a socket that listens on the loopback/any TCP port.</summary>
     public static IReadOnlyList<int> ListenersOf(int port)
     {
+        var inodes = ListeningInodes(port);
+        return inodes.Count == 0 ? [] : AllPids().Where(pid => HoldsSocket(pid, inodes)).ToArray();
+    }
+
+    /// <summary>The socket inodes of /proc/net/tcp{,6} in state LISTEN (0A) on the port.</summary>
+    private static HashSet<string> ListeningInodes(int port)
+    {
         var inodes = new HashSet<string>(StringComparer.Ordinal);
+        var suffix = ":" + port.ToString("X4", CultureInfo.InvariantCulture);
         foreach (var table in new[] { "/proc/net/tcp", "/proc/net/tcp6" })
         {
-            try
-            {
-                foreach (var line in File.ReadLines(table).Skip(1))
-                {
-                    var f = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
-                    if (f.Length > 9 && f[3] == "0A" && f[1].EndsWith(":" + port.ToString("X4", CultureInfo.InvariantCulture), StringComparison.Ordinal))
-                    {
-                        inodes.Add(f[9]);
-                    }
-                }
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-            {
-                // no such table
-            }
+            inodes.UnionWith(Read(() => File.ReadLines(table).Skip(1)
+                .Select(line => line.Split(' ', StringSplitOptions.RemoveEmptyEntries))
+                .Where(f => f.Length > 9 && f[3] == "0A" && f[1].EndsWith(suffix, StringComparison.Ordinal))
+                .Select(f => f[9])
+                .ToArray(), []));
         }
 
-        if (inodes.Count == 0)
-        {
-            return [];
-        }
-
-        var owners = new List<int>();
-        foreach (var pid in AllPids())
-        {
-            try
-            {
-                foreach (var fd in Directory.EnumerateFileSystemEntries($"/proc/{pid.ToString(CultureInfo.InvariantCulture)}/fd"))
-                {
-                    var target = new FileInfo(fd).LinkTarget;
-                    if (target is not null && target.StartsWith("socket:[", StringComparison.Ordinal) && inodes.Contains(target[8..^1]))
-                    {
-                        owners.Add(pid);
-                        break;
-                    }
-                }
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-            {
-                // gone, or not ours to read
-            }
-        }
-
-        return owners;
+        return inodes;
     }
+
+    private static bool HoldsSocket(int pid, HashSet<string> inodes) => Read(
+        () => Directory.EnumerateFileSystemEntries($"/proc/{pid.ToString(CultureInfo.InvariantCulture)}/fd")
+            .Select(fd => new FileInfo(fd).LinkTarget)
+            .Any(target => target is not null && target.StartsWith("socket:[", StringComparison.Ordinal) && inodes.Contains(target[8..^1])),
+        false);
 
     /// <summary>Sends a signal to one process, by id.</summary>
     public static bool Signal(int pid, int signal) => kill(pid, signal) == 0;
 
-    private static string[]? Stat(int pid)
+    /// <summary>The fields of /proc/PID/stat after "(comm)", or null when the process is gone.</summary>
+    private static string[]? Stat(int pid) => Read(() =>
+    {
+        var text = File.ReadAllText($"/proc/{pid.ToString(CultureInfo.InvariantCulture)}/stat");
+        var close = text.LastIndexOf(')');
+        return close < 0 ? null : text[(close + 1)..].Split(' ', StringSplitOptions.RemoveEmptyEntries);
+    }, null);
+
+    /// <summary>What /proc says, or the fallback when it cannot be read (not Linux, a process gone, not ours to read).</summary>
+    private static T Read<T>(Func<T> read, T fallback)
     {
         try
         {
-            var text = File.ReadAllText($"/proc/{pid.ToString(CultureInfo.InvariantCulture)}/stat");
-            var close = text.LastIndexOf(')');
-            return close < 0 ? null : text[(close + 1)..].Split(' ', StringSplitOptions.RemoveEmptyEntries);
+            return read();
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException or InvalidOperationException)
         {
-            return null;
+            return fallback;
         }
     }
 

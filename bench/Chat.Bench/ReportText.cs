@@ -11,45 +11,31 @@ public static class ReportText
         var text = new StringBuilder();
         Header(text, r);
         SetupRows(text, r.Setup);
-        if (r.Direct is { } d)
-        {
-            DirectRows(text, d);
-        }
-
-        if (r.Group is { } g)
-        {
-            GroupRows(text, g);
-        }
-
-        if (r.Push is { } u)
-        {
-            PushRows(text, u);
-        }
-
-        if (r.Costs is { } costs)
-        {
-            text.Append(CostTable(costs)).AppendLine();
-        }
-
-        if (r.Concurrent is { } c)
-        {
-            ConcurrentRows(text, c);
-        }
-
-        if ((r.Direct?.Cpu ?? r.Group?.Cpu ?? r.Push?.Cpu) is not null)
-        {
-            CpuRows(text, r);
-        }
-
+        Section(r.Direct, d => DirectRows(text, d));
+        Section(r.Group, g => GroupRows(text, g));
+        Section(r.Push, u => PushRows(text, u));
+        Section(r.Costs, c => CostRows(text, c));
+        Section(r.Concurrent, c => ConcurrentRows(text, c));
+        Section(r.Direct?.Cpu ?? r.Group?.Cpu ?? r.Push?.Cpu, _ => CpuRows(text, r));
+        Section(r.Push, u => PushNetRows(text, u));
         Footer(text, r);
         return text.ToString();
+    }
+
+    private static void Section<T>(T? part, Action<T> write)
+        where T : class
+    {
+        if (part is not null)
+        {
+            write(part);
+        }
     }
 
     private static void Header(StringBuilder text, BenchReport r)
     {
         var p = r.Parameters;
         text.AppendLine(Inv($"Chat.Bench  {r.StartedAt:yyyy-MM-dd HH:mm} UTC  {r.Machine.CpuModel}, {r.Machine.Cores} cores, {r.Machine.MemoryGiB} GiB RAM"));
-        text.AppendLine(Inv($"target {p.BaseUrl} ({(p.StartHost ? "host started by the bench, limits raised" : "running host")}); ") +
+        text.AppendLine(Inv($"target {p.BaseAddress.ToString().TrimEnd('/')} ({(p.StartHost ? "host started by the bench, limits raised" : "running host")}); ") +
             Inv($"{p.Users} users, {p.Rate} msg/s for {p.Seconds} s (+{p.WarmupSeconds} s warm-up); group {p.GroupSize} members x {p.GroupMessages} msgs at {p.GroupRate}/s; ") +
             Inv($"push group {p.PushSize} x {p.PushMessages} msgs (+{p.PushWarmup} warm-up) every {p.PushIntervalSeconds} s"));
         if (r.Cancelled)
@@ -80,40 +66,40 @@ public static class ReportText
     private static void DirectRows(StringBuilder text, DirectResult d)
     {
         Rows(text, "Direct chats (send start -> recipient's `message` event)", [
-            ("sent ok / scheduled", Inv($"{d.Sent} / {d.Scheduled} (skipped at in-flight bound: {d.SkippedAtInFlightBound})")),
-            ("offered / achieved rate", Inv($"{d.OfferedRate} / {d.AchievedRate} msg/s over {d.SendWindowSeconds} s")),
-            ("send errors", Errors(d.ErrorsByStatus)),
+            ("sent ok / scheduled", Inv($"{d.Sends.Sent} / {d.Sends.Scheduled} (skipped at in-flight bound: {d.Sends.SkippedAtInFlightBound})")),
+            ("offered / achieved rate", Inv($"{d.OfferedRate} / {d.Sends.AchievedRate} msg/s over {d.Sends.SendWindowSeconds} s")),
+            ("send errors", Errors(d.Sends.ErrorsByStatus)),
             ("delivered / lost", Inv($"{d.Delivered} / {d.Lost} (lost = no event within the loss wait)")),
             ("latency p50 / p95 / p99 / max", Dist(d.LatencyMs, p95: true)),
-            ("send call p50 / p95 / p99 / max", Dist(d.SendCallMs, p95: true)),
-            ("max schedule lag / in flight", Inv($"{d.MaxScheduleLagMs} ms / {d.MaxInFlightSeen}")),
+            ("send call p50 / p95 / p99 / max", Dist(d.Sends.SendCallMs, p95: true)),
         ]);
     }
 
     private static void GroupRows(StringBuilder text, GroupResult g)
     {
         Rows(text, Inv($"Group of {g.Members} (send start -> LAST of {g.Recipients} recipients' events)"), [
-            ("sent ok / scheduled", Inv($"{g.Sent} / {g.Scheduled} at {g.AchievedRate} msg/s")),
-            ("send errors", Errors(g.ErrorsByStatus)),
+            ("sent ok / scheduled", Inv($"{g.Sends.Sent} / {g.Sends.Scheduled} at {g.Sends.AchievedRate} msg/s")),
+            ("send errors", Errors(g.Sends.ErrorsByStatus)),
             ("deliveries / expected / lost", Inv($"{g.Deliveries} / {g.ExpectedDeliveries} / {g.LostDeliveries} ({g.MessagesIncomplete} messages incomplete)")),
             ("fan-out p50 / p99 / max", Dist(g.FanOutMs, p95: false)),
             ("one delivery p50 / p95 / p99 / max", Dist(g.DeliveryMs, p95: true)),
-            ("send call p50 / p95 / p99 / max", Dist(g.SendCallMs, p95: true)),
+            ("send call p50 / p95 / p99 / max", Dist(g.Sends.SendCallMs, p95: true)),
         ]);
     }
 
     private static void PushRows(StringBuilder text, PushResult u)
     {
+        var t = u.Tally;
         Rows(text, Inv($"Push fan-out, group of {u.Members}, members offline (send start -> sink's `at` of LAST of {u.Recipients} notifications)"), [
-            ("sent ok / scheduled", Inv($"{u.Sent} / {u.Scheduled} after {u.WarmupMessages} warm-up, one every {u.IntervalSeconds} s (collapse window {u.CollapseWindowSeconds} s)")),
-            ("send errors", Errors(u.ErrorsByStatus)),
+            ("sent ok / scheduled", Inv($"{u.Sends.Sent} / {u.Sends.Scheduled} after {u.WarmupMessages} warm-up, one every {u.IntervalSeconds} s (collapse window {u.CollapseWindowSeconds} s)")),
+            ("send errors", Errors(u.Sends.ErrorsByStatus)),
             ("members silent / online at the sends", Inv($"{u.SilenceSeconds} s / {(u.OnlineAtStart is { } on ? on.ToString(CultureInfo.InvariantCulture) : "?")}")),
-            ("notified / expected / missing", Inv($"{u.Notified} / {u.ExpectedNotifications} / {u.Missing} ({u.MessagesIncomplete} messages not exactly once to all)")),
-            ("duplicates / unexpected", Inv($"{u.Duplicates} / {u.Unexpected}")),
-            ("push completion p50 / p99 / max", Dist(u.CompletionMs, p95: false)),
-            ("one notification p50 / p95 / p99 / max", Dist(u.NotificationMs, p95: true)),
-            ("first -> last notification p50/p99/max", Dist(u.SpreadMs, p95: false)),
-            ("send call p50 / p95 / p99 / max", Dist(u.SendCallMs, p95: true)),
+            ("notified / expected / missing", Inv($"{t.Notified} / {t.Expected} / {t.Missing} ({t.Incomplete} messages not exactly once to all)")),
+            ("duplicates / unexpected", Inv($"{t.Duplicates} / {u.Unexpected}")),
+            ("push completion p50 / p99 / max", Dist(t.CompletionMs, p95: false)),
+            ("one notification p50 / p95 / p99 / max", Dist(t.NotificationMs, p95: true)),
+            ("first -> last notification p50/p99/max", Dist(t.SpreadMs, p95: false)),
+            ("send call p50 / p95 / p99 / max", Dist(u.Sends.SendCallMs, p95: true)),
             ("sink polls", Inv($"{u.SinkPolls}")),
         ]);
     }
@@ -137,7 +123,6 @@ public static class ReportText
             ("host (Chat.LocalHost)", Row(phases, c => c.PerThousandMessages.GetValueOrDefault(CpuMeter.Server))),
             ("Cosmos emulator (node)", Row(phases, c => c.PerThousandMessages.GetValueOrDefault(CpuMeter.Cosmos))),
             ("Azurite (node)", Row(phases, c => c.PerThousandMessages.GetValueOrDefault(CpuMeter.Azurite))),
-            ("emulators together", Row(phases, c => c.EmulatorsPerThousandMessages)),
             ("host per 1,000 deliveries/notifs", Row(phases, c => c.ServerPerThousandDeliveries)),
             ("host CPU s / window s", Row(phases, c => c.Seconds.GetValueOrDefault(CpuMeter.Server) is { } v ? Math.Round(v, 2) : null, unit: "")
                 + Inv($"  (windows {r.Direct?.Cpu?.WindowSeconds} / {r.Group?.Cpu?.WindowSeconds} / {r.Push?.Cpu?.WindowSeconds} s)")),
@@ -149,18 +134,15 @@ public static class ReportText
                 : "-"),
         ]);
 
-        if (r.Push is { Cpu: not null } push)
-        {
-            Rows(text, "Push phase net of idle (CPU s per 1,000 messages, idle rate x window taken off)", [
-                ("host / Cosmos emulator / Azurite", string.Join(" / ", new[] { CpuMeter.Server, CpuMeter.Cosmos, CpuMeter.Azurite }
-                    .Select(k => N(push.NetPerThousandMessages.GetValueOrDefault(k)) + " s"))),
-                ("host per 1,000 notifications", N(push.NetServerPerThousandNotifications) + " s"),
-                ("idle during the silence, CPU s/s", push.IdleCpu is { } pi
-                    ? string.Join(", ", pi.Utilization.Select(e => Inv($"{e.Key} {e.Value}"))) + Inv($" (over {pi.WindowSeconds} s)")
-                    : "-"),
-            ]);
-        }
     }
+
+    private static void PushNetRows(StringBuilder text, PushResult push) =>
+        Rows(text, "Push phase net of idle (CPU s per 1,000 messages, idle rate x window taken off)", [
+            ("host / Cosmos emulator / Azurite", string.Join(" / ", new[] { CpuMeter.Server, CpuMeter.Cosmos, CpuMeter.Azurite }
+                .Select(k => N(push.NetPerThousandMessages.GetValueOrDefault(k)) + " s"))),
+            ("host per 1,000 notifications", N(push.NetServerPerThousandNotifications) + " s"),
+            ("idle during the silence, CPU s/s", string.Join(", ", push.IdleCpu.Utilization.Select(e => Inv($"{e.Key} {e.Value}"))) + Inv($" (over {push.IdleCpu.WindowSeconds} s)")),
+        ]);
 
     private static void Footer(StringBuilder text, BenchReport r)
     {
@@ -175,18 +157,22 @@ public static class ReportText
         }
     }
 
-    /// <summary>The cost phase as a Markdown table (bench/README.md takes it as it is).</summary>
-    public static string CostTable(IReadOnlyList<CostRow> rows)
+    /// <summary>The cost phase as a Markdown table (bench/README.md takes it as it is), then the listing check and the RU basis.</summary>
+    private static void CostRows(StringBuilder text, CostResult costs)
     {
-        var text = new StringBuilder();
-        text.AppendLine("| operation | calls | Cosmos requests per call | by operation type, per call | by container, per call | errors |");
-        text.AppendLine("|---|---|---|---|---|---|");
-        foreach (var c in rows)
+        text.AppendLine("| operation | calls | Cosmos requests per call | RU per call (estimate) | by operation type, per call | by container, per call | errors |");
+        text.AppendLine("|---|---|---|---|---|---|---|");
+        foreach (var c in costs.Operations)
         {
-            text.AppendLine(Inv($"| {c.Name} | {c.Calls} | {N(c.PerCall)} | {CosmosMetrics.Format(c.PerCallByOperation)} | {CosmosMetrics.Format(c.PerCallByContainer)} | {Errors(c.Errors)} |"));
+            var perCall = N(c.PerCall) + (c.PerPage is { } page ? Inv($" ({N(page)} a page)") : string.Empty);
+            text.AppendLine(Inv($"| {c.Name} | {c.Calls} | {perCall} | {N(c.EstimatedRuPerCall)} | {CosmosMetrics.Format(c.PerCallByOperation)} | {CosmosMetrics.Format(c.PerCallByContainer)} | {Errors(c.Errors)} |"));
         }
 
-        return text.ToString();
+        var l = costs.Listing;
+        text.AppendLine();
+        text.AppendLine(Inv($"GET /api/chats of the user in {l.Expected} chats: ") + (l.Failure ?? Inv($"all {l.Returned} came back once each in {l.Pages} pages, in non-increasing last activity")));
+        text.AppendLine("RU " + costs.RuBasis);
+        text.AppendLine();
     }
 
     private static void Rows(StringBuilder text, string title, (string Name, string Value)[] rows)
