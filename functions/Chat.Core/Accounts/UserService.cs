@@ -32,6 +32,10 @@ public sealed class UserService(IUserStore users, IDirectoryStore directory, Pre
             await media.ClaimAvatarAsync(callerId, request.AvatarMediaId, ct);
         }
 
+        // Presence reads cache the choice beside it: drop it before and after the change. Hiding must
+        // not be lost, so it waits for the cache (503 without it); showing again may lag the cache's TTL.
+        await ForgetVisibilityAsync(callerId, request.LastSeenVisibility, required: request.LastSeenVisibility == LastSeenVisibility.Nobody, ct);
+
         for (var attempt = 0; attempt < 5; attempt++)
         {
             var stored = await users.GetAsync(callerId, ct) ?? throw ChatErrors.Unauthorized("The account no longer exists.");
@@ -44,6 +48,7 @@ public sealed class UserService(IUserStore users, IDirectoryStore directory, Pre
             };
             if (await users.TryReplaceAsync(updated, stored.ETag, ct))
             {
+                await ForgetVisibilityAsync(callerId, request.LastSeenVisibility, required: false, ct);
                 return await presence.DescribeAsync(callerId, updated, withPhone: true, ct);
             }
         }
@@ -51,8 +56,25 @@ public sealed class UserService(IUserStore users, IDirectoryStore directory, Pre
         throw ChatErrors.Unavailable("user store", TimeSpan.FromSeconds(1));
     }
 
+    private async Task ForgetVisibilityAsync(string userId, string? changedTo, bool required, CancellationToken ct)
+    {
+        if (changedTo is null)
+        {
+            return;
+        }
+
+        try
+        {
+            await presence.ForgetVisibilityAsync(userId, ct);
+        }
+        catch (ChatException e) when (e.Kind == ErrorKind.Unavailable && !required)
+        {
+            // the cached choice expires on its own
+        }
+    }
+
     /// <summary>Another user's profile, without the phone number; presence only for chat partners.
-    /// Cost: 1 point read, and 2 single-partition queries + 1 point read + 1 Redis round trip for presence.</summary>
+    /// Cost: 1 point read, and 1 single-partition query (the caller's contacts) + 1 Redis round trip for presence.</summary>
     public async Task<UserView> GetAsync(string callerId, string userId, CancellationToken ct)
     {
         if (!Ids.IsWellFormed(userId))

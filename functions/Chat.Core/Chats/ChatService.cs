@@ -17,6 +17,7 @@ public sealed class ChatService(
     IDirectoryStore directory,
     IRealtime realtime,
     IRateLimiter limiter,
+    ChatListFeed chatLists,
     IOptions<LimitsOptions> limits,
     TimeProvider time)
 {
@@ -51,7 +52,8 @@ public sealed class ChatService(
 
         // The index entries first: a chat is only ever listed once it exists, so a failure here
         // leaves nothing visible, and a retry completes the open.
-        await Task.WhenAll(users.AddChatAsync(callerId, chatId, now, ct), users.AddChatAsync(request.UserId!, chatId, now, ct));
+        string[] both = [callerId, request.UserId!];
+        await Task.WhenAll(both.Select(id => users.AddChatAsync(id, chatId, now, both, ct)));
         if (await chats.TryCreateAsync(chat, ct))
         {
             await MembershipChangedAsync(chat, chat.Members.Select(m => m.UserId).ToArray(), [], ct);
@@ -91,7 +93,8 @@ public sealed class ChatService(
             LastActivityAt = now,
         };
 
-        await Task.WhenAll(chat.Members.Select(m => users.AddChatAsync(m.UserId, chat.ChatId, now, ct)));
+        var everyone = MemberIds(chat);
+        await Task.WhenAll(everyone.Select(id => users.AddChatAsync(id, chat.ChatId, now, everyone, ct)));
         await chats.TryCreateAsync(chat, ct);
         await MembershipChangedAsync(chat, chat.Members.Select(m => m.UserId).ToArray(), [], ct);
         return ChatViews.ToView(chat, callerId, new Dictionary<string, ReceiptState>());
@@ -126,8 +129,8 @@ public sealed class ChatService(
         return new ChatPage(views, entries.Count > take ? ChatCursor.Format(page[^1]) : null);
     }
 
-    /// <summary>Brings each member's chat list up to the chat's last activity (the job <see cref="ChatListFeed"/>
-    /// queues). Cost: 1 point read of the head, 1 guarded patch per member (~10 RU each).</summary>
+    /// <summary>Brings each member's chat list up to the chat's last activity and members (the job <see cref="ChatListFeed"/>
+    /// queues after messages and membership changes). Cost: 1 point read of the head, 1 guarded patch per member (~10 RU each).</summary>
     public async Task RefreshListsAsync(string chatId, CancellationToken ct)
     {
         if (!Ids.IsWellFormed(chatId) || await chats.GetAsync(chatId, ct) is not { } chat)
@@ -136,10 +139,11 @@ public sealed class ChatService(
         }
 
         var at = chat.Value.LastActivityAt;
+        var memberIds = MemberIds(chat.Value);
         await Parallel.ForEachAsync(
-            chat.Value.Members,
+            memberIds,
             new ParallelOptions { MaxDegreeOfParallelism = 16, CancellationToken = ct },
-            async (m, token) => await users.TouchChatAsync(m.UserId, chatId, at, token));
+            async (id, token) => await users.TouchChatAsync(id, chatId, at, memberIds, token));
     }
 
     /// <summary>Cost: 1 read and 1 batch replacing the chat's metadata and head.</summary>
@@ -172,7 +176,7 @@ public sealed class ChatService(
         await EnsureUsersExistAsync(adding, ct);
         var now = time.GetUtcNow();
         var chat = await MutateGroupAsync(callerId, chatId, requireAdmin: true, c => AddMembers(c, adding, now), ct);
-        await Task.WhenAll(adding.Select(id => users.AddChatAsync(id, chatId, chat.LastActivityAt, ct)));
+        await Task.WhenAll(adding.Select(id => users.AddChatAsync(id, chatId, chat.LastActivityAt, MemberIds(chat), ct)));
         await MembershipChangedAsync(chat, adding, [], ct);
         return await ViewAsync(chat, callerId, ct);
     }
@@ -191,8 +195,10 @@ public sealed class ChatService(
             throw ChatErrors.NotFound("member");
         }
 
-        var after = await MutateGroupAsync(callerId, chatId, requireAdmin: userId != callerId, c => RemoveMember(c, userId), ct);
+        // The list entry goes first: it names the chat's members (whose presence the user may see), so it
+        // must never outlive the membership. Should the change then fail, a retry completes it.
         await users.RemoveChatAsync(userId, chatId, ct);
+        var after = await MutateGroupAsync(callerId, chatId, requireAdmin: userId != callerId, c => RemoveMember(c, userId), ct);
         await MembershipChangedAsync(after, [], [userId], ct);
     }
 
@@ -261,7 +267,7 @@ public sealed class ChatService(
 
             return c.Member(callerId) is null ? AddMembers(c, [callerId], now) : c;
         }, ct);
-        await users.AddChatAsync(callerId, chatId, chat.LastActivityAt, ct);
+        await users.AddChatAsync(callerId, chatId, chat.LastActivityAt, MemberIds(chat), ct);
         await MembershipChangedAsync(chat, [callerId], [], ct);
         return await ViewAsync(chat, callerId, ct);
     }
@@ -397,6 +403,11 @@ public sealed class ChatService(
             await realtime.ApplyAsync(changes, ct);
         }
 
+        if (removed.Count > 0 || added.Count < chat.Members.Count)
+        {
+            await RefreshListsLaterAsync(chat.ChatId, ct); // the members on everyone else's list entries (contacts)
+        }
+
         var view = ChatViews.ToView(chat, viewerId: null, new Dictionary<string, ReceiptState>());
         await realtime.SendToGroupAsync(chat.ChatId, ClientMethods.Chat, view, ct);
         if (removed.Count > 0)
@@ -404,6 +415,22 @@ public sealed class ChatService(
             await realtime.SendToUsersAsync(removed, ClientMethods.Chat, view, ct);
         }
     }
+
+    /// <summary>Queues the list refresh; the change itself is done, so an unreachable queue only delays who sees
+    /// whose presence until the chat's next message.</summary>
+    private async Task RefreshListsLaterAsync(string chatId, CancellationToken ct)
+    {
+        try
+        {
+            await chatLists.NoteActivityAsync(chatId, ct);
+        }
+        catch (ChatException e) when (e.Kind == ErrorKind.Unavailable)
+        {
+            // the next message of the chat queues it again
+        }
+    }
+
+    private static string[] MemberIds(ChatRecord chat) => chat.Members.Select(m => m.UserId).ToArray();
 
     private async Task<ChatView> ViewAsync(ChatRecord chat, string callerId, CancellationToken ct) =>
         ChatViews.ToView(chat, callerId, MessageViews.ByUser(await receipts.ListAsync(chat.ChatId, ct)));

@@ -17,14 +17,18 @@ public interface IUserStore
 
     Task DeleteAsync(string userId, CancellationToken ct);
 
-    /// <summary>Lists the chat for the user (upsert), as last active at <paramref name="activityAt"/>.</summary>
-    Task AddChatAsync(string userId, string chatId, DateTimeOffset activityAt, CancellationToken ct);
+    /// <summary>Lists the chat for the user (upsert), as last active at <paramref name="activityAt"/>, with its members.</summary>
+    Task AddChatAsync(string userId, string chatId, DateTimeOffset activityAt, IReadOnlyCollection<string> memberIds, CancellationToken ct);
 
     Task RemoveChatAsync(string userId, string chatId, CancellationToken ct);
 
-    /// <summary>Moves the chat's entry in the user's list forward to <paramref name="activityAt"/>; an entry
-    /// that is newer already, or gone (the user left), is left as it is.</summary>
-    Task TouchChatAsync(string userId, string chatId, DateTimeOffset activityAt, CancellationToken ct);
+    /// <summary>Moves the chat's entry in the user's list forward to <paramref name="activityAt"/> and gives it the
+    /// chat's members; an entry that is as new with the same members, or gone (the user left), is left as it is.</summary>
+    Task TouchChatAsync(string userId, string chatId, DateTimeOffset activityAt, IReadOnlyCollection<string> memberIds, CancellationToken ct);
+
+    /// <summary>Everyone who shares a chat (a direct chat, when <paramref name="directOnly"/>) with the user, from
+    /// the members on the user's list entries: 1 single-partition query.</summary>
+    Task<IReadOnlySet<string>> ListContactsAsync(string userId, bool directOnly, CancellationToken ct);
 
     Task<IReadOnlyList<string>> ListChatIdsAsync(string userId, CancellationToken ct);
 

@@ -33,4 +33,17 @@ public interface IPresenceStore
 
     /// <summary>Stores <paramref name="at"/> as the user's last activity and returns the one it replaced, in one round trip.</summary>
     Task<DateTimeOffset?> SetLastActiveAsync(string userId, DateTimeOffset at, CancellationToken ct);
+
+    /// <summary>Last activity of up to 100 users and whichever of their "hides last seen" choices are cached,
+    /// in one round trip; a choice that is not cached (never, expired, or lost with the cache) is missing.</summary>
+    Task<PresenceRead> ReadAsync(IReadOnlyCollection<string> userIds, CancellationToken ct);
+
+    /// <summary>Caches the users' "hides last seen" choices (read from their profiles) for a while.</summary>
+    Task RememberHiddenAsync(IReadOnlyDictionary<string, bool> hidden, CancellationToken ct);
+
+    /// <summary>Drops the user's cached choice, before the profile changes it.</summary>
+    Task ForgetHiddenAsync(string userId, CancellationToken ct);
 }
+
+/// <summary>What one presence read found: last activity, and the cached choices of who hides it.</summary>
+public sealed record PresenceRead(IReadOnlyDictionary<string, DateTimeOffset> LastActive, IReadOnlyDictionary<string, bool> Hidden);

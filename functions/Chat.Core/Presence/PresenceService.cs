@@ -17,7 +17,7 @@ public sealed record PresenceView(string UserId, bool Online, DateTimeOffset? La
 /// Cosmos request), and chat partners hear a <c>presence</c> event when a user comes back after 60 s
 /// or more. When the presence store is unavailable, users read as offline with last seen unknown.
 /// </summary>
-public sealed partial class PresenceService(IPresenceStore store, IUserStore users, IChatStore chats, IRealtime realtime, TimeProvider time, ILogger<PresenceService> logger)
+public sealed partial class PresenceService(IPresenceStore store, IUserStore users, IRealtime realtime, TimeProvider time, ILogger<PresenceService> logger)
 {
     public static readonly TimeSpan OnlineWindow = TimeSpan.FromSeconds(60);
 
@@ -51,9 +51,9 @@ public sealed partial class PresenceService(IPresenceStore store, IUserStore use
 
     public bool IsOnline(DateTimeOffset? lastActive) => lastActive is { } at && time.GetUtcNow() - at < OnlineWindow;
 
-    /// <summary>Presence of up to 100 users, as the caller may see it. Cost: the caller's contacts
-    /// (1 query + 1 point read per chat) and the profiles (1 point read per user) in Cosmos, then 1 MGET
-    /// (measured: 23 requests for 19 users, 104 for 100, the caller being in 3 chats).</summary>
+    /// <summary>Presence of up to 100 users, as the caller may see it. Cost: 1 Cosmos query (the caller's
+    /// contacts, from their chat list) and 1 Redis MGET (activity and the cached "hides last seen" choices);
+    /// only users whose choice is not cached cost a profile point read each (then cached for 10 minutes).</summary>
     public async Task<IReadOnlyList<PresenceView>> GetAsync(string callerId, IReadOnlyList<string> userIds, CancellationToken ct)
     {
         new Validator()
@@ -61,8 +61,57 @@ public sealed partial class PresenceService(IPresenceStore store, IUserStore use
             .When(userIds.Any(id => !Ids.IsWellFormed(id)), "userIds", "must be user ids.")
             .ThrowIfInvalid();
         var ids = userIds.Distinct(StringComparer.Ordinal).ToArray();
-        var shown = await ResolveAsync(callerId, await users.GetManyAsync(ids, ct), ct);
-        return ids.Select(id => shown.GetValueOrDefault(id) ?? new PresenceView(id, false, null)).ToArray();
+        var contacts = await users.ListContactsAsync(callerId, directOnly: false, ct);
+        var asked = ids.Where(contacts.Contains).ToArray();
+        var read = await ReadPresenceAsync(asked, ct);
+        var hidden = await HiddenAsync(asked, read.Hidden, ct);
+        return ids.Select(id => asked.Contains(id) && !hidden.Contains(id) && read.LastActive.TryGetValue(id, out var at)
+            ? new PresenceView(id, IsOnline(at), at)
+            : new PresenceView(id, false, null)).ToArray();
+    }
+
+    /// <summary>Drops the cached "hides last seen" choice of the user before their profile changes it, so no
+    /// read trusts the old one (503 when the cache cannot be told: hiding must never be lost).</summary>
+    public Task ForgetVisibilityAsync(string userId, CancellationToken ct) => store.ForgetHiddenAsync(userId, ct);
+
+    /// <summary>Which of the users hide their last seen: the cached choices, and the profiles of the others.</summary>
+    private async Task<IReadOnlySet<string>> HiddenAsync(IReadOnlyCollection<string> userIds, IReadOnlyDictionary<string, bool> cached, CancellationToken ct)
+    {
+        var unknown = userIds.Where(id => !cached.ContainsKey(id)).ToArray();
+        var hidden = cached.Where(c => c.Value).Select(c => c.Key).ToHashSet(StringComparer.Ordinal);
+        if (unknown.Length == 0)
+        {
+            return hidden;
+        }
+
+        var profiles = await users.GetManyAsync(unknown, ct);
+        var choices = profiles.ToDictionary(p => p.UserId, p => p.LastSeenVisibility == LastSeenVisibility.Nobody, StringComparer.Ordinal);
+        hidden.UnionWith(choices.Where(c => c.Value).Select(c => c.Key));
+        hidden.UnionWith(unknown.Where(id => !choices.ContainsKey(id))); // no profile: nothing to show
+        try
+        {
+            await store.RememberHiddenAsync(choices, ct);
+        }
+        catch (ChatException e) when (e.Kind == ErrorKind.Unavailable)
+        {
+            LogPresenceUnavailable(logger, e, choices.Count);
+        }
+
+        return hidden;
+    }
+
+    /// <summary>1 MGET, or nothing known when the store is unavailable (everyone offline, last seen unknown).</summary>
+    private async Task<PresenceRead> ReadPresenceAsync(IReadOnlyCollection<string> userIds, CancellationToken ct)
+    {
+        try
+        {
+            return await store.ReadAsync(userIds, ct);
+        }
+        catch (ChatException e) when (e.Kind == ErrorKind.Unavailable)
+        {
+            LogPresenceUnavailable(logger, e, userIds.Count);
+            return new PresenceRead(new Dictionary<string, DateTimeOffset>(), userIds.ToDictionary(id => id, _ => true, StringComparer.Ordinal));
+        }
     }
 
     /// <summary>Presence of the given users as the caller may see it: only chat partners who do not hide it.</summary>
@@ -86,7 +135,7 @@ public sealed partial class PresenceService(IPresenceStore store, IUserStore use
             return UserViews.Self(user, IsOnline(mine), mine);
         }
 
-        var shared = await SharesChatAsync(callerId, user.UserId, ct);
+        var shared = (await ContactsAsync(callerId, ct)).Contains(user.UserId);
         DateTimeOffset? lastActive = shared && (await ActivityAsync([user.UserId], ct)).TryGetValue(user.UserId, out var at) ? at : null;
         return UserViews.Public(user, IsOnline(lastActive), lastActive, withPhone);
     }
@@ -111,37 +160,12 @@ public sealed partial class PresenceService(IPresenceStore store, IUserStore use
         }
     }
 
-    /// <summary>Every user who shares a chat with <paramref name="userId"/>.</summary>
-    public async Task<HashSet<string>> ContactsAsync(string userId, CancellationToken ct)
-    {
-        var chatIds = await users.ListChatIdsAsync(userId, ct);
-        var loaded = await Task.WhenAll(chatIds.Select(id => chats.GetAsync(id, ct)));
-        return loaded.Where(c => c?.Value.Member(userId) is not null)
-            .SelectMany(c => c!.Value.Members.Select(m => m.UserId))
-            .Where(id => id != userId)
-            .ToHashSet(StringComparer.Ordinal);
-    }
-
-    /// <summary>2 single-partition queries (both chat indexes), then point reads of the chats they
-    /// have in common until one really holds both (an index entry alone proves nothing).</summary>
-    private async Task<bool> SharesChatAsync(string a, string b, CancellationToken ct)
-    {
-        var mine = users.ListChatIdsAsync(a, ct);
-        var theirs = users.ListChatIdsAsync(b, ct);
-        foreach (var chatId in (await mine).Intersect(await theirs, StringComparer.Ordinal))
-        {
-            var chat = await chats.GetAsync(chatId, ct);
-            if (chat?.Value.Member(a) is not null && chat.Value.Member(b) is not null)
-            {
-                return true;
-            }
-        }
-
-        return false;
-    }
+    /// <summary>Every user who shares a chat with <paramref name="userId"/>: 1 query of their chat list, whose
+    /// entries carry each chat's members (a membership change reaches them with the chat-list job, ~1-2 s).</summary>
+    public Task<IReadOnlySet<string>> ContactsAsync(string userId, CancellationToken ct) => users.ListContactsAsync(userId, directOnly: false, ct);
 
     /// <summary>Tells the user's direct-chat partners that they are online (not when they hide it).
-    /// Cost: 1 point read (profile), 1 query (chat index), 1 point read per direct chat, 1 REST call.</summary>
+    /// Cost: 1 point read (profile), 1 query (the direct chats on their list), 1 REST call per partner.</summary>
     private async Task AnnounceAsync(string userId, DateTimeOffset now, CancellationToken ct)
     {
         var profile = await users.GetAsync(userId, ct);
@@ -150,13 +174,7 @@ public sealed partial class PresenceService(IPresenceStore store, IUserStore use
             return;
         }
 
-        var direct = (await users.ListChatIdsAsync(userId, ct)).Where(id => id.StartsWith("d_", StringComparison.Ordinal));
-        var loaded = await Task.WhenAll(direct.Select(id => chats.GetAsync(id, ct)));
-        var partners = loaded.Where(c => c?.Value.Type == ChatTypes.Direct && c.Value.Member(userId) is not null)
-            .SelectMany(c => c!.Value.Members.Select(m => m.UserId))
-            .Where(id => id != userId)
-            .Distinct(StringComparer.Ordinal)
-            .ToArray();
+        var partners = (await users.ListContactsAsync(userId, directOnly: true, ct)).ToArray();
         if (partners.Length > 0)
         {
             await realtime.SendToUsersAsync(partners, ClientMethods.Presence, new PresenceEvent(userId, true, now), ct);

@@ -72,10 +72,19 @@ public sealed record DirectoryItem<T>(string Id, string Kind, T Data, int? Ttl =
 public sealed record UserRef(string UserId);
 
 /// <summary>A chat in a user's list. <see cref="SortKey"/> sorts newest activity first, then by chat id,
-/// as one indexed string, so the store pages the list with one range index and no composite index.</summary>
-public sealed record ChatIndexEntry(string ChatId, DateTimeOffset ActivityAt, string SortKey)
+/// as one indexed string, so the store pages the list with one range index and no composite index.
+/// <see cref="Members"/> (and <see cref="MembersKey"/>, a digest that tells a changed member list) make the
+/// user's contacts one query of their own partition: whom they may see the presence of.</summary>
+public sealed record ChatIndexEntry(string ChatId, DateTimeOffset ActivityAt, string SortKey, IReadOnlyList<string>? Members = null, string? MembersKey = null)
 {
-    public static ChatIndexEntry For(string chatId, DateTimeOffset activityAt) => new(chatId, activityAt, SortKeyOf(chatId, activityAt));
+    public static ChatIndexEntry For(string chatId, DateTimeOffset activityAt, IReadOnlyCollection<string> members)
+    {
+        var sorted = members.Order(StringComparer.Ordinal).ToArray();
+        return new(chatId, activityAt, SortKeyOf(chatId, activityAt), sorted, MembersKeyOf(sorted));
+    }
+
+    private static string MembersKeyOf(IEnumerable<string> sorted) =>
+        Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(string.Join('\n', sorted))))[..16];
 
     public static string SortKeyOf(string chatId, DateTimeOffset activityAt) =>
         (DateTimeOffset.MaxValue.UtcTicks - activityAt.UtcTicks).ToString("D19", System.Globalization.CultureInfo.InvariantCulture) + "|" + chatId;

@@ -30,24 +30,33 @@ public sealed class CosmosUserStore(CosmosDatabase db) : IUserStore
 
     public Task DeleteAsync(string userId, CancellationToken ct) => db.DeleteAsync(db.Users, CosmosModel.ProfileId, userId, ct);
 
-    public Task AddChatAsync(string userId, string chatId, DateTimeOffset activityAt, CancellationToken ct) =>
-        db.UpsertAsync(db.Users, IndexItem(userId, chatId, activityAt), userId, ct);
+    public Task AddChatAsync(string userId, string chatId, DateTimeOffset activityAt, IReadOnlyCollection<string> memberIds, CancellationToken ct) =>
+        db.UpsertAsync(db.Users, IndexItem(userId, ChatIndexEntry.For(chatId, activityAt, memberIds)), userId, ct);
 
     public Task RemoveChatAsync(string userId, string chatId, CancellationToken ct) =>
         db.DeleteAsync(db.Users, CosmosModel.ChatIndexId(chatId), userId, ct);
 
-    /// <summary>1 patch (~10 RU) guarded by a filter, so the entry only moves forward and a removed one stays removed.</summary>
-    public async Task TouchChatAsync(string userId, string chatId, DateTimeOffset activityAt, CancellationToken ct)
+    /// <summary>1 patch (~10 RU) guarded by a filter: only a newer activity or another member list changes the
+    /// entry, and a removed entry stays removed. (Ids and digests are ours, safe inside the predicate.)</summary>
+    public async Task TouchChatAsync(string userId, string chatId, DateTimeOffset activityAt, IReadOnlyCollection<string> memberIds, CancellationToken ct)
     {
-        var entry = ChatIndexEntry.For(chatId, activityAt);
+        var entry = ChatIndexEntry.For(chatId, activityAt, memberIds);
+        PatchOperation[] changes =
+        [
+            PatchOperation.Set("/data/activityAt", activityAt),
+            PatchOperation.Set("/data/sortKey", entry.SortKey),
+            PatchOperation.Set("/data/members", entry.Members),
+            PatchOperation.Set("/data/membersKey", entry.MembersKey),
+        ];
+        var filter = $"FROM c WHERE c.data.sortKey > '{entry.SortKey}' OR NOT IS_DEFINED(c.data.membersKey) OR c.data.membersKey != '{entry.MembersKey}'";
         try
         {
             await db.RunAsync(
                 token => db.Users.PatchItemAsync<object>(
                     CosmosModel.ChatIndexId(chatId),
                     new PartitionKey(userId),
-                    [PatchOperation.Set("/data/activityAt", activityAt), PatchOperation.Set("/data/sortKey", entry.SortKey)],
-                    new PatchItemRequestOptions { FilterPredicate = "FROM c WHERE c.data.sortKey > '" + entry.SortKey + "'", EnableContentResponseOnWrite = false },
+                    changes,
+                    new PatchItemRequestOptions { FilterPredicate = filter, EnableContentResponseOnWrite = false },
                     token),
                 ct);
         }
@@ -62,6 +71,18 @@ public sealed class CosmosUserStore(CosmosDatabase db) : IUserStore
         var query = new QueryDefinition("SELECT VALUE c.data.chatId FROM c WHERE c.userId = @userId AND c.kind = @kind")
             .WithParameter("@userId", userId).WithParameter("@kind", Kinds.ChatIndex);
         return await db.QueryAsync<string>(db.Users, query, userId, ct);
+    }
+
+    /// <summary>1 single-partition query of the members on the user's list entries.</summary>
+    public async Task<IReadOnlySet<string>> ListContactsAsync(string userId, bool directOnly, CancellationToken ct)
+    {
+        var sql = "SELECT VALUE c.data.members FROM c WHERE c.userId = @userId AND c.kind = @kind AND IS_DEFINED(c.data.members)"
+            + (directOnly ? " AND STARTSWITH(c.data.chatId, @direct)" : string.Empty);
+        var query = new QueryDefinition(sql).WithParameter("@userId", userId).WithParameter("@kind", Kinds.ChatIndex).WithParameter("@direct", Ids.DirectPrefix);
+        var lists = await db.QueryAsync<string[]>(db.Users, query, userId, ct);
+        var contacts = lists.SelectMany(l => l).ToHashSet(StringComparer.Ordinal);
+        contacts.Remove(userId);
+        return contacts;
     }
 
     /// <summary>1 single-partition query, sorted and cut by the store on one indexed string (ORDER BY, TOP).</summary>
@@ -119,8 +140,8 @@ public sealed class CosmosUserStore(CosmosDatabase db) : IUserStore
         }));
     }
 
-    private static UserItem<ChatIndexEntry> IndexItem(string userId, string chatId, DateTimeOffset activityAt) =>
-        new(CosmosModel.ChatIndexId(chatId), userId, Kinds.ChatIndex, ChatIndexEntry.For(chatId, activityAt));
+    private static UserItem<ChatIndexEntry> IndexItem(string userId, ChatIndexEntry entry) =>
+        new(CosmosModel.ChatIndexId(entry.ChatId), userId, Kinds.ChatIndex, entry);
 
     private static UserItem<UserAccount> Item(UserAccount user) => new(CosmosModel.ProfileId, user.UserId, Kinds.Profile, user);
 

@@ -25,6 +25,10 @@ public sealed class RedisOptions : IValidatableObject
     /// <summary>A last-seen time lives this long after the user's last activity ("last seen 3 days ago").</summary>
     public TimeSpan LastSeenRetention { get; set; } = TimeSpan.FromDays(30);
 
+    /// <summary>How long a user's "hides last seen" choice is cached beside their presence (the profile is the truth;
+    /// a change drops the cached one first).</summary>
+    public TimeSpan VisibilityCacheTtl { get; set; } = TimeSpan.FromMinutes(10);
+
     /// <summary>Entra tokens are renewed (and live connections re-authenticated) this long before they expire.</summary>
     public TimeSpan TokenRefreshMargin { get; set; } = TimeSpan.FromMinutes(15);
 

@@ -11,10 +11,15 @@ using StackExchange.Redis;
 /// <see cref="RedisOptions.LastSeenRetention"/> after the last write. A write is 1 round trip
 /// (<c>SET key value EX ttl GET</c>), a read of up to 100 users 1 <c>MGET</c> (the Azure Managed Redis
 /// database uses the Enterprise cluster policy, so keys of any slot may share one MGET).
+/// Beside it, <c>presence-hidden:{userId}</c> caches the user's "hides last seen" choice ("1"/"0") for
+/// <see cref="RedisOptions.VisibilityCacheTtl"/>: a presence read gets both in one MGET, and a choice
+/// that is missing (expired, or lost with the cache) is read from the profile again, never assumed.
 /// </summary>
 public sealed class RedisPresenceStore(IConnectionMultiplexer redis, IOptions<RedisOptions> options) : IPresenceStore
 {
     public const string KeyPrefix = "presence:";
+
+    public const string HiddenPrefix = "presence-hidden:";
 
     private static readonly TimeSpan RetryAfter = TimeSpan.FromSeconds(1);
 
@@ -40,7 +45,54 @@ public sealed class RedisPresenceStore(IConnectionMultiplexer redis, IOptions<Re
         return Parse(await redis.RunAsync("presence store", RetryAfter, db => db.StringSetAndGetAsync(Key(userId), value, options.Value.LastSeenRetention), ct));
     }
 
+    /// <summary>1 MGET of both keys of every user.</summary>
+    public async Task<PresenceRead> ReadAsync(IReadOnlyCollection<string> userIds, CancellationToken ct)
+    {
+        var ids = userIds.ToArray();
+        if (ids.Length == 0)
+        {
+            return new PresenceRead(new Dictionary<string, DateTimeOffset>(), new Dictionary<string, bool>());
+        }
+
+        var keys = ids.Select(Key).Concat(ids.Select(HiddenKey)).ToArray();
+        var values = await redis.RunAsync("presence store", RetryAfter, db => db.StringGetAsync(keys), ct);
+        var active = new Dictionary<string, DateTimeOffset>(StringComparer.Ordinal);
+        var hidden = new Dictionary<string, bool>(StringComparer.Ordinal);
+        for (var i = 0; i < ids.Length; i++)
+        {
+            if (Parse(values[i]) is { } at)
+            {
+                active[ids[i]] = at;
+            }
+
+            if (values[ids.Length + i] is { HasValue: true } flag)
+            {
+                hidden[ids[i]] = flag == "1";
+            }
+        }
+
+        return new PresenceRead(active, hidden);
+    }
+
+    /// <summary>1 round trip (the SETs pipelined).</summary>
+    public Task RememberHiddenAsync(IReadOnlyDictionary<string, bool> hidden, CancellationToken ct) =>
+        redis.RunAsync(
+            "presence store",
+            RetryAfter,
+            async db =>
+            {
+                var ttl = options.Value.VisibilityCacheTtl;
+                await Task.WhenAll(hidden.Select(h => db.StringSetAsync(HiddenKey(h.Key), h.Value ? "1" : "0", ttl)));
+                return true;
+            },
+            ct);
+
+    public Task ForgetHiddenAsync(string userId, CancellationToken ct) =>
+        redis.RunAsync("presence store", RetryAfter, db => db.KeyDeleteAsync(HiddenKey(userId)), ct);
+
     public static RedisKey Key(string userId) => KeyPrefix + userId;
+
+    public static RedisKey HiddenKey(string userId) => HiddenPrefix + userId;
 
     private static DateTimeOffset? Parse(RedisValue value) =>
         value.HasValue && long.TryParse(value.ToString(), NumberStyles.None, CultureInfo.InvariantCulture, out var ms)

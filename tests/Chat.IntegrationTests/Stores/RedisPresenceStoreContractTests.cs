@@ -105,6 +105,35 @@ public sealed class RedisPresenceStoreContractTests : IDisposable
         Assert.True(watch.Elapsed < TimeSpan.FromSeconds(2), $"took {watch.Elapsed}");
     }
 
+    [Fact]
+    public async Task Read_ReturnsActivityAndCachedHidingChoices_InOneMget_MissingChoicesStayMissing()
+    {
+        string seen = StoreData.NewId("u_"), hiding = StoreData.NewId("u_"), unknown = StoreData.NewId("u_");
+        await store.SetLastActiveAsync(seen, At, Ct);
+        await store.SetLastActiveAsync(hiding, At, Ct);
+        await store.RememberHiddenAsync(new Dictionary<string, bool> { [seen] = false, [hiding] = true }, Ct);
+
+        var (read, commands) = await ProfiledAsync(() => store.ReadAsync([seen, hiding, unknown], Ct));
+
+        Assert.Equal(["MGET"], commands);
+        Assert.Equal(new[] { seen, hiding }.Order(), read.LastActive.Keys.Order());
+        Assert.Equal(At, read.LastActive[seen]);
+        Assert.Equal(new Dictionary<string, bool> { [seen] = false, [hiding] = true }, read.Hidden.ToDictionary());
+    }
+
+    [Fact]
+    public async Task ForgetHidden_DropsTheCachedChoice_AndRememberSetsItWithAnExpiry()
+    {
+        var id = StoreData.NewId("u_");
+        await store.RememberHiddenAsync(new Dictionary<string, bool> { [id] = true }, Ct);
+        var ttl = await redis.GetDatabase().KeyTimeToLiveAsync(RedisPresenceStore.HiddenKey(id));
+
+        await store.ForgetHiddenAsync(id, Ct);
+
+        Assert.InRange(ttl!.Value, TimeSpan.FromMinutes(9), TimeSpan.FromMinutes(10));
+        Assert.Empty((await store.ReadAsync([id], Ct)).Hidden);
+    }
+
     /// <summary>The app's multiplexer; it connects in the background and fails commands fast until then, so a
     /// reachable server is waited for (a test's first command would otherwise race the connection under load).</summary>
     public static IConnectionMultiplexer Connect(string connectionString, bool waitConnected = true)

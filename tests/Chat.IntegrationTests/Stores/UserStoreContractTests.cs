@@ -128,14 +128,16 @@ public sealed class UserStoreContractTests(StoreDatabase database) : StoreContra
 
     // ------------------------------------------------------------------ chat index
 
+    private static readonly string[] NoMembers = [];
+
     [Fact]
     public async Task AddChat_Twice_ListsTheChatOnce()
     {
         var userId = StoreData.NewId("u_");
         var chatId = StoreData.NewId("g_");
 
-        await Store.AddChatAsync(userId, chatId, StoreData.T0, Ct);
-        await Store.AddChatAsync(userId, chatId, StoreData.T0, Ct);
+        await Store.AddChatAsync(userId, chatId, StoreData.T0, NoMembers, Ct);
+        await Store.AddChatAsync(userId, chatId, StoreData.T0, NoMembers, Ct);
 
         Assert.Equal([chatId], await Store.ListChatIdsAsync(userId, Ct));
     }
@@ -145,8 +147,8 @@ public sealed class UserStoreContractTests(StoreDatabase database) : StoreContra
     {
         var userId = StoreData.NewId("u_");
         string kept = StoreData.NewId("g_"), removed = StoreData.NewId("d_");
-        await Store.AddChatAsync(userId, kept, StoreData.T0, Ct);
-        await Store.AddChatAsync(userId, removed, StoreData.T0, Ct);
+        await Store.AddChatAsync(userId, kept, StoreData.T0, NoMembers, Ct);
+        await Store.AddChatAsync(userId, removed, StoreData.T0, NoMembers, Ct);
 
         await Store.RemoveChatAsync(userId, removed, Ct);
         await Store.RemoveChatAsync(userId, removed, Ct);
@@ -165,11 +167,11 @@ public sealed class UserStoreContractTests(StoreDatabase database) : StoreContra
         await Store.CreateSessionAsync(StoreData.Session(user.UserId), Ct);
         foreach (var chatId in chats)
         {
-            await Store.AddChatAsync(user.UserId, chatId, StoreData.T0, Ct);
+            await Store.AddChatAsync(user.UserId, chatId, StoreData.T0, NoMembers, Ct);
         }
 
-        await Store.AddChatAsync(other, StoreData.NewId("g_"), StoreData.T0, Ct);
-        await Store.AddChatAsync(other, chats[0], StoreData.T0, Ct);
+        await Store.AddChatAsync(other, StoreData.NewId("g_"), StoreData.T0, NoMembers, Ct);
+        await Store.AddChatAsync(other, chats[0], StoreData.T0, NoMembers, Ct);
 
         Assert.Equal(chats.Order(), (await Store.ListChatIdsAsync(user.UserId, Ct)).Order());
     }
@@ -181,10 +183,10 @@ public sealed class UserStoreContractTests(StoreDatabase database) : StoreContra
         var chats = Enumerable.Range(0, 7).Select(i => (Id: $"g_{i}{Guid.NewGuid():N}", At: StoreData.T0.AddMinutes(i % 4))).ToArray();
         foreach (var (id, at) in chats)
         {
-            await Store.AddChatAsync(userId, id, at, Ct);
+            await Store.AddChatAsync(userId, id, at, NoMembers, Ct);
         }
 
-        await Store.AddChatAsync(StoreData.NewId("u_"), StoreData.NewId("g_"), StoreData.T0.AddDays(1), Ct);
+        await Store.AddChatAsync(StoreData.NewId("u_"), StoreData.NewId("g_"), StoreData.T0.AddDays(1), NoMembers, Ct);
         var expected = chats.OrderByDescending(c => c.At).ThenBy(c => c.Id, StringComparer.Ordinal).Select(c => c.Id).ToArray();
 
         var first = await Store.ListChatsAsync(userId, after: null, 3, Ct);
@@ -200,18 +202,38 @@ public sealed class UserStoreContractTests(StoreDatabase database) : StoreContra
     {
         var userId = StoreData.NewId("u_");
         string moved = StoreData.NewId("g_"), still = StoreData.NewId("g_"), removed = StoreData.NewId("g_");
-        await Store.AddChatAsync(userId, moved, StoreData.T0, Ct);
-        await Store.AddChatAsync(userId, still, StoreData.T0.AddMinutes(1), Ct);
-        await Store.AddChatAsync(userId, removed, StoreData.T0, Ct);
+        await Store.AddChatAsync(userId, moved, StoreData.T0, NoMembers, Ct);
+        await Store.AddChatAsync(userId, still, StoreData.T0.AddMinutes(1), NoMembers, Ct);
+        await Store.AddChatAsync(userId, removed, StoreData.T0, NoMembers, Ct);
         await Store.RemoveChatAsync(userId, removed, Ct);
 
-        await Store.TouchChatAsync(userId, moved, StoreData.T0.AddMinutes(2), Ct);
-        await Store.TouchChatAsync(userId, still, StoreData.T0, Ct); // older than the entry: ignored
-        await Store.TouchChatAsync(userId, removed, StoreData.T0.AddMinutes(5), Ct);
+        await Store.TouchChatAsync(userId, moved, StoreData.T0.AddMinutes(2), NoMembers, Ct);
+        await Store.TouchChatAsync(userId, still, StoreData.T0, NoMembers, Ct); // older than the entry: ignored
+        await Store.TouchChatAsync(userId, removed, StoreData.T0.AddMinutes(5), NoMembers, Ct);
 
         var listed = await Store.ListChatsAsync(userId, after: null, 10, Ct);
         Assert.Equal([moved, still], listed.Select(e => e.ChatId));
         Assert.Equal([StoreData.T0.AddMinutes(2), StoreData.T0.AddMinutes(1)], listed.Select(e => e.ActivityAt));
+    }
+
+    [Fact]
+    public async Task ListContacts_AreTheMembersOnTheUsersEntries_DirectOnesWhenAsked_AndFollowTouches()
+    {
+        var me = StoreData.NewId("u_");
+        string partner = StoreData.NewId("u_"), mate = StoreData.NewId("u_"), newcomer = StoreData.NewId("u_");
+        var group = StoreData.NewId("g_");
+        await Store.AddChatAsync(me, "d_" + Guid.NewGuid().ToString("N"), StoreData.T0, [me, partner], Ct);
+        await Store.AddChatAsync(me, group, StoreData.T0, [me, mate], Ct);
+        await Store.AddChatAsync(StoreData.NewId("u_"), StoreData.NewId("g_"), StoreData.T0, [StoreData.NewId("u_")], Ct);
+
+        Assert.Equal(new[] { mate, partner }.Order(), (await Store.ListContactsAsync(me, directOnly: false, Ct)).Order());
+        Assert.Equal([partner], await Store.ListContactsAsync(me, directOnly: true, Ct));
+
+        // Same activity, other members: the entry takes them (a membership change's refresh).
+        await Store.TouchChatAsync(me, group, StoreData.T0, [me, newcomer], Ct);
+
+        Assert.Equal(new[] { newcomer, partner }.Order(), (await Store.ListContactsAsync(me, directOnly: false, Ct)).Order());
+        Assert.Equal(StoreData.T0, (await Store.ListChatsAsync(me, after: null, 10, Ct)).Single(e => e.ChatId == group).ActivityAt);
     }
 
     [Fact]

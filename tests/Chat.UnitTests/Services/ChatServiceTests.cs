@@ -27,7 +27,7 @@ public sealed class ChatServiceTests
         Assert.True(h.Exists(view.ChatId));
         foreach (var id in new[] { "alice", "bob", "carol" })
         {
-            h.Users.Verify(u => u.AddChatAsync(id, view.ChatId, It.IsAny<DateTimeOffset>(), It.IsAny<CancellationToken>()), Times.Once);
+            h.Users.Verify(u => u.AddChatAsync(id, view.ChatId, It.IsAny<DateTimeOffset>(), It.IsAny<IReadOnlyCollection<string>>(), It.IsAny<CancellationToken>()), Times.Once);
         }
     }
 
@@ -127,7 +127,7 @@ public sealed class ChatServiceTests
 
         Assert.Equal(422, error.Status);
         Assert.Equal(100, h.Stored(chat.ChatId).Members.Count);
-        h.Users.Verify(u => u.AddChatAsync("newcomer", It.IsAny<string>(), It.IsAny<DateTimeOffset>(), It.IsAny<CancellationToken>()), Times.Never);
+        h.Users.Verify(u => u.AddChatAsync("newcomer", It.IsAny<string>(), It.IsAny<DateTimeOffset>(), It.IsAny<IReadOnlyCollection<string>>(), It.IsAny<CancellationToken>()), Times.Never);
     }
 
     [Fact]
@@ -141,7 +141,7 @@ public sealed class ChatServiceTests
         var carol = h.Stored(chat.ChatId).Member("carol")!;
         Assert.Equal(Roles.Member, carol.Role);
         Assert.Equal(7, carol.JoinedAfterSeq);
-        h.Users.Verify(u => u.AddChatAsync("carol", chat.ChatId, It.IsAny<DateTimeOffset>(), It.IsAny<CancellationToken>()), Times.Once);
+        h.Users.Verify(u => u.AddChatAsync("carol", chat.ChatId, It.IsAny<DateTimeOffset>(), It.IsAny<IReadOnlyCollection<string>>(), It.IsAny<CancellationToken>()), Times.Once);
     }
 
     [Fact]
@@ -153,6 +153,22 @@ public sealed class ChatServiceTests
 
         Assert.Equal(403, error.Status);
         Assert.NotNull(h.Stored(chat.ChatId).Member("carol"));
+    }
+
+    [Fact]
+    public async Task RemoveMember_DeletesTheListEntryBeforeTheMembership_SoItNeverOutlivesIt()
+    {
+        var chat = h.Store(ChatBuilder.Group().WithAdmin("alice").WithMember("bob").Build());
+        var order = new List<string>();
+        h.Users.Setup(u => u.RemoveChatAsync("bob", chat.ChatId, It.IsAny<CancellationToken>()))
+            .Callback(() => order.Add("entry deleted")).Returns(Task.CompletedTask);
+        h.Chats.Setup(c => c.TryReplaceAsync(It.IsAny<ChatRecord>(), It.IsAny<string>(), It.IsAny<CancellationToken>()))
+            .Callback(() => order.Add("membership written")).ThrowsAsync(ChatErrors.Unavailable("database", TimeSpan.FromSeconds(5)));
+
+        await Assert.ThrowsAsync<ChatException>(() => Service.RemoveMemberAsync("alice", chat.ChatId, "bob", None));
+
+        Assert.Equal(["entry deleted", "membership written"], order);
+        Assert.NotNull(h.Stored(chat.ChatId).Member("bob")); // nothing changed: a retry removes bob
     }
 
     [Fact]
@@ -309,7 +325,7 @@ public sealed class ChatServiceTests
         Assert.Contains(view.Members, m => m.UserId == "carol" && m.Role == Roles.Member);
         Assert.Equal(4, h.Stored(chat.ChatId).Member("carol")!.JoinedAfterSeq);
         Assert.Equal(0, view.UnreadCount);
-        h.Users.Verify(u => u.AddChatAsync("carol", chat.ChatId, It.IsAny<DateTimeOffset>(), It.IsAny<CancellationToken>()), Times.Once);
+        h.Users.Verify(u => u.AddChatAsync("carol", chat.ChatId, It.IsAny<DateTimeOffset>(), It.IsAny<IReadOnlyCollection<string>>(), It.IsAny<CancellationToken>()), Times.Once);
     }
 
     [Fact]
@@ -378,7 +394,9 @@ public sealed class ChatServiceTests
 
         foreach (var member in new[] { "alice", "bob", "carol" })
         {
-            h.Users.Verify(u => u.TouchChatAsync(member, chat.ChatId, TestClock.Start.AddMinutes(9), It.IsAny<CancellationToken>()), Times.Once);
+            h.Users.Verify(
+                u => u.TouchChatAsync(member, chat.ChatId, TestClock.Start.AddMinutes(9), It.Is<IReadOnlyCollection<string>>(ids => ids.Order().SequenceEqual(new[] { "alice", "bob", "carol" })), It.IsAny<CancellationToken>()),
+                Times.Once);
         }
     }
 
@@ -387,7 +405,7 @@ public sealed class ChatServiceTests
     {
         await Service.RefreshListsAsync("g_gone", None);
 
-        h.Users.Verify(u => u.TouchChatAsync(It.IsAny<string>(), It.IsAny<string>(), It.IsAny<DateTimeOffset>(), It.IsAny<CancellationToken>()), Times.Never);
+        h.Users.Verify(u => u.TouchChatAsync(It.IsAny<string>(), It.IsAny<string>(), It.IsAny<DateTimeOffset>(), It.IsAny<IReadOnlyCollection<string>>(), It.IsAny<CancellationToken>()), Times.Never);
     }
 
     [Theory]

@@ -189,14 +189,14 @@ public sealed class PresenceServiceTests
     }
 
     [Fact]
-    public async Task RecordActivity_OnlyGroupChats_SendsNothing_AndReadsNoGroup()
+    public async Task RecordActivity_OnlyGroupChats_SendsNothing_AndAsksForDirectPartnersOnly()
     {
-        var group = h.AddChat(ChatBuilder.Group().WithAdmin("alice").WithMember("bob").Build());
+        h.AddChat(ChatBuilder.Group().WithAdmin("alice").WithMember("bob").Build());
 
         await h.RecordAsync("alice");
 
         h.Realtime.VerifyNoOtherCalls();
-        h.Chats.Verify(c => c.GetAsync(group.ChatId, It.IsAny<CancellationToken>()), Times.Never);
+        h.Users.Verify(u => u.ListContactsAsync("alice", true, It.IsAny<CancellationToken>()), Times.Once);
     }
 
     [Fact]
@@ -259,8 +259,8 @@ public sealed class PresenceServiceTests
     [Fact]
     public async Task Get_FormerGroupMember_IsNoLongerAContact()
     {
+        // Leaving deletes the chat's entry from alice's list first (ChatService.RemoveMemberAsync), so no entry names carol.
         h.AddChat(ChatBuilder.Group().WithAdmin("carol").WithPastMember("alice", 0, 3).Build());
-        h.AddIndexEntry("alice", "g_group1");
         h.LastActive["carol"] = TestClock.Start;
 
         var views = await Service.GetAsync("alice", ["carol"], None);
@@ -351,5 +351,35 @@ public sealed class PresenceServiceTests
 
         Assert.Equal(new PresenceView("bob", false, null), Assert.Single(listed));
         Assert.Equal((false, (DateTimeOffset?)null), (view.Online, view.LastSeen));
+    }
+
+    [Fact]
+    public async Task Get_CachesEachUsersHidingChoice_SoTheNextReadNeedsNoProfile()
+    {
+        h.AddChat(ChatBuilder.Group().WithAdmin("alice").WithMember("bob").WithMember("carol").Build());
+        h.HideLastSeen("carol");
+        h.LastActive["bob"] = TestClock.Start;
+        h.LastActive["carol"] = TestClock.Start;
+
+        var first = await h.Service.GetAsync("alice", ["bob", "carol"], CancellationToken.None);
+        var second = await h.Service.GetAsync("alice", ["bob", "carol"], CancellationToken.None);
+
+        Assert.Equal(first, second);
+        Assert.Equal([true, false], second.Select(p => p.Online));
+        Assert.Null(second[1].LastSeen);
+        Assert.Equal(new Dictionary<string, bool> { ["bob"] = false, ["carol"] = true }, h.HiddenCache.OrderBy(e => e.Key).ToDictionary());
+        h.Users.Verify(u => u.GetManyAsync(It.IsAny<IReadOnlyCollection<string>>(), It.IsAny<CancellationToken>()), Times.Once);
+    }
+
+    [Fact]
+    public async Task Get_NonContacts_ReadNothing_AndShowNothing()
+    {
+        h.AddChat(ChatBuilder.Direct("alice", "bob").Build());
+        h.LastActive["mallory"] = TestClock.Start;
+
+        var shown = await h.Service.GetAsync("alice", ["mallory"], CancellationToken.None);
+
+        Assert.Equal([new PresenceView("mallory", false, null)], shown);
+        h.Users.Verify(u => u.GetManyAsync(It.IsAny<IReadOnlyCollection<string>>(), It.IsAny<CancellationToken>()), Times.Never);
     }
 }

@@ -68,11 +68,11 @@ public sealed class ChatHarness
             .Returns(Task.CompletedTask);
 
         Limiter = new InMemoryRateLimiter(Time);
-        ChatService = new ChatService(Chats.Object, Receipts.Object, Users.Object, Directory.Object, Realtime.Object, Limiter, Options.Create(Limits), Time);
+        ChatLists = new ChatListFeed(ChatListJobs.Object, Time);
+        ChatService = new ChatService(Chats.Object, Receipts.Object, Users.Object, Directory.Object, Realtime.Object, Limiter, ChatLists, Options.Create(Limits), Time);
         MediaService = new MediaService(Media.Object, Blobs.Object, Chats.Object, new Mock<IMediaJobs>().Object, new Mock<IThumbnailRenderer>().Object, new InMemoryRateLimiter(Time), Options.Create(new MediaOptions()), Options.Create(new LimitsOptions()), Time, NullLogger<MediaService>.Instance);
         PushService = new PushService(
             Chats.Object, Messages.Object, Users.Object, Presence.Object, PushHub.Object, PushJobs.Object, PushLog.Object, Options.Create(PushOptions), Time, NullLogger<PushService>.Instance, Metrics);
-        ChatLists = new ChatListFeed(ChatListJobs.Object, Time);
         MessageService = new MessageService(ChatService, ChatLists, MediaService, Chats.Object, Messages.Object, Receipts.Object, Realtime.Object, PushService, Limiter, Options.Create(Limits), Time, NullLogger<MessageService>.Instance, Metrics);
     }
 

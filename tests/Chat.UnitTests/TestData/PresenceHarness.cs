@@ -42,19 +42,35 @@ public sealed class PresenceHarness
             .ReturnsAsync((IReadOnlyCollection<string> ids, CancellationToken _) => ids.Select(Profile).ToArray());
         Users.Setup(u => u.ListChatIdsAsync(It.IsAny<string>(), It.IsAny<CancellationToken>()))
             .ReturnsAsync((string id, CancellationToken _) => chatIndex.TryGetValue(id, out var list) ? list.ToArray() : []);
-
-        Chats.Setup(c => c.GetAsync(It.IsAny<string>(), It.IsAny<CancellationToken>()))
-            .ReturnsAsync((string id, CancellationToken _) => chats.GetValueOrDefault(id));
+        Users.Setup(u => u.ListContactsAsync(It.IsAny<string>(), It.IsAny<bool>(), It.IsAny<CancellationToken>()))
+            .ReturnsAsync((string id, bool directOnly, CancellationToken _) => Contacts(id, directOnly));
+        Store.Setup(s => s.ReadAsync(It.IsAny<IReadOnlyCollection<string>>(), It.IsAny<CancellationToken>()))
+            .ReturnsAsync((IReadOnlyCollection<string> ids, CancellationToken _) => new PresenceRead(
+                ids.Where(LastActive.ContainsKey).ToDictionary(id => id, id => LastActive[id], StringComparer.Ordinal),
+                ids.Where(HiddenCache.ContainsKey).ToDictionary(id => id, id => HiddenCache[id], StringComparer.Ordinal)));
+        Store.Setup(s => s.RememberHiddenAsync(It.IsAny<IReadOnlyDictionary<string, bool>>(), It.IsAny<CancellationToken>()))
+            .Callback((IReadOnlyDictionary<string, bool> hidden, CancellationToken _) =>
+            {
+                foreach (var (id, value) in hidden)
+                {
+                    HiddenCache[id] = value;
+                }
+            })
+            .Returns(Task.CompletedTask);
+        Store.Setup(s => s.ForgetHiddenAsync(It.IsAny<string>(), It.IsAny<CancellationToken>()))
+            .Callback((string id, CancellationToken _) => HiddenCache.TryRemove(id, out bool _))
+            .Returns(Task.CompletedTask);
 
         Logger.Setup(l => l.IsEnabled(It.IsAny<LogLevel>())).Returns(true);
-        Service = new PresenceService(Store.Object, Users.Object, Chats.Object, Realtime.Object, Time, Logger.Object);
+        Service = new PresenceService(Store.Object, Users.Object, Realtime.Object, Time, Logger.Object);
     }
 
     public Mock<IPresenceStore> Store { get; } = new();
 
     public Mock<IUserStore> Users { get; } = new();
 
-    public Mock<IChatStore> Chats { get; } = new();
+    /// <summary>The "hides last seen" choices the presence store mock has cached.</summary>
+    public ConcurrentDictionary<string, bool> HiddenCache { get; } = new(StringComparer.Ordinal);
 
     public Mock<IRealtime> Realtime { get; } = new();
 
@@ -90,6 +106,9 @@ public sealed class PresenceHarness
         var down = ChatErrors.Unavailable("presence store", TimeSpan.FromSeconds(1));
         Store.Setup(s => s.GetLastActiveAsync(It.IsAny<IReadOnlyCollection<string>>(), It.IsAny<CancellationToken>())).ThrowsAsync(down);
         Store.Setup(s => s.SetLastActiveAsync(It.IsAny<string>(), It.IsAny<DateTimeOffset>(), It.IsAny<CancellationToken>())).ThrowsAsync(down);
+        Store.Setup(s => s.ReadAsync(It.IsAny<IReadOnlyCollection<string>>(), It.IsAny<CancellationToken>())).ThrowsAsync(down);
+        Store.Setup(s => s.RememberHiddenAsync(It.IsAny<IReadOnlyDictionary<string, bool>>(), It.IsAny<CancellationToken>())).ThrowsAsync(down);
+        Store.Setup(s => s.ForgetHiddenAsync(It.IsAny<string>(), It.IsAny<CancellationToken>())).ThrowsAsync(down);
     }
 
     public void VerifyWarned(Times times) =>
@@ -98,6 +117,16 @@ public sealed class PresenceHarness
             times);
 
     public Task RecordAsync(string userId) => Service.RecordActivityAsync(userId, CancellationToken.None);
+
+    /// <summary>What the user's chat list entries say: the members of the listed chats that exist (a stale
+    /// entry, see <see cref="AddIndexEntry"/>, carries no members).</summary>
+    private IReadOnlySet<string> Contacts(string userId, bool directOnly) =>
+        (chatIndex.TryGetValue(userId, out var list) ? list : [])
+            .Select(chats.GetValueOrDefault)
+            .Where(c => c is not null && (!directOnly || c.Value.Type == ChatTypes.Direct))
+            .SelectMany(c => c!.Value.Members.Select(m => m.UserId))
+            .Where(id => id != userId)
+            .ToHashSet(StringComparer.Ordinal);
 
     private UserAccount Profile(string userId) => profiles.GetValueOrDefault(userId) ?? ChatHarness.Account(userId);
 }
