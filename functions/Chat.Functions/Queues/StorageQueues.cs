@@ -37,19 +37,26 @@ public sealed class StorageQueues(IConfiguration configuration, TokenCredential 
 
     public QueueServiceClient Service { get; } = CreateService(configuration, credential);
 
+    /// <summary>The whole time a send may take, the SDK's retries included: the send path queues its push and
+    /// chat-list jobs, and a storage account that hangs must not hold a message's answer past ~5 s.</summary>
+    public static readonly TimeSpan SendBudget = TimeSpan.FromSeconds(2);
+
     /// <summary>Queues a message, visible after <paramref name="delay"/> (1 storage call; 3 when the
-    /// queue has vanished, e.g. an emulator restarted empty: it is created again).</summary>
+    /// queue has vanished, e.g. an emulator restarted empty: it is created again), within <see cref="SendBudget"/>
+    /// (past it, an <see cref="OperationCanceledException"/>, which <see cref="StorageFailures.IsTransient"/> calls transient).</summary>
     public async Task SendAsync<T>(string queueName, T message, CancellationToken ct, TimeSpan? delay = null)
     {
         var body = new BinaryData(JsonSerializer.SerializeToUtf8Bytes(message, ChatJson.Options));
+        using var budget = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        budget.CancelAfter(SendBudget);
         try
         {
-            await (await GetAsync(queueName)).SendMessageAsync(body, visibilityTimeout: delay, cancellationToken: ct);
+            await (await GetAsync(queueName).WaitAsync(budget.Token)).SendMessageAsync(body, visibilityTimeout: delay, cancellationToken: budget.Token);
         }
         catch (Azure.RequestFailedException e) when (StorageFailures.IsMissing(e))
         {
             Forget(queueName);
-            await (await GetAsync(queueName)).SendMessageAsync(body, visibilityTimeout: delay, cancellationToken: ct);
+            await (await GetAsync(queueName).WaitAsync(budget.Token)).SendMessageAsync(body, visibilityTimeout: delay, cancellationToken: budget.Token);
         }
     }
 
