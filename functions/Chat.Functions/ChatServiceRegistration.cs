@@ -83,6 +83,7 @@ public static class ChatServiceRegistration
         services.AddSingleton<UserService>();
         services.AddSingleton<ChatService>();
         services.AddSingleton<ChatListFeed>();
+        services.AddSingleton<SendLanes>();
         services.AddSingleton<MessageService>();
         services.AddSingleton<PresenceService>();
         services.AddSingleton<MediaService>();

@@ -14,6 +14,7 @@ using Microsoft.Extensions.Options;
 public sealed partial class MessageService(
     ChatService chatService,
     ChatListFeed chatLists,
+    SendLanes lanes,
     MediaService media,
     IChatStore chats,
     IMessageStore messages,
@@ -92,28 +93,34 @@ public sealed partial class MessageService(
     }
 
     /// <summary>Stores the draft as the chat's next message: the head's ETag makes exactly one of concurrent
-    /// senders win each seq (no gaps, never one visible before a lower one); a loser reads the head again
-    /// (membership included) and retries under <see cref="Backoff.Contention"/>. A stored clientMessageId
-    /// comes back as <c>Stored</c>, with nothing written.</summary>
-    private async Task<(ChatRecord Chat, MessageRecord Message, MessageRecord? Stored)> AppendAsync(
-        string callerId, Versioned<ChatRecord> loaded, MessageRecord draft, CancellationToken ct)
+    /// senders win each seq (no gaps, never one visible before a lower one). On this instance, sends into the
+    /// chat take turns in its <see cref="SendLanes"/> lane, each from the version the previous one wrote; a
+    /// loser to another instance reads the head again (membership included) and retries under
+    /// <see cref="Backoff.Contention"/>. A stored clientMessageId comes back as <c>Stored</c>, nothing written.</summary>
+    private Task<(ChatRecord Chat, MessageRecord Message, MessageRecord? Stored)> AppendAsync(
+        string callerId, Versioned<ChatRecord> loaded, MessageRecord draft, CancellationToken ct) =>
+        lanes.RunAsync(draft.ChatId, loaded, basis => AppendFromAsync(callerId, basis, draft, ct), ct);
+
+    private async Task<((ChatRecord Chat, MessageRecord Message, MessageRecord? Stored) Result, Versioned<ChatRecord>? Left)> AppendFromAsync(
+        string callerId, Versioned<ChatRecord> basis, MessageRecord draft, CancellationToken ct)
     {
         for (var attempt = 1; ; attempt++)
         {
-            var message = draft with { Seq = loaded.Value.LastSeq + 1, SentAt = attempt == 1 ? draft.SentAt : time.GetUtcNow() };
-            var updated = WithLastMessage(loaded.Value, message);
-            switch (await chats.TryAppendAsync(updated, loaded.ETag, message, ct))
+            var message = draft with { Seq = basis.Value.LastSeq + 1, SentAt = attempt == 1 ? draft.SentAt : time.GetUtcNow() };
+            var updated = WithLastMessage(basis.Value, message);
+            var result = await chats.TryAppendAsync(updated, basis.ETag, message, ct);
+            switch (result.Outcome)
             {
                 case AppendOutcome.Appended:
-                    return (updated, message, null);
+                    return ((updated, message, null), result.ETag is { } etag ? new Versioned<ChatRecord>(updated, etag) : null);
                 case AppendOutcome.Duplicate:
                     var stored = await messages.FindByClientIdAsync(draft.ChatId, callerId, draft.ClientMessageId, ct)
                         ?? throw ChatErrors.Unavailable("message store", TimeSpan.FromSeconds(1));
-                    return (loaded.Value, stored, stored);
+                    return ((basis.Value, stored, stored), basis);
             }
 
             await Backoff.Contention.PauseAsync(attempt, "message store (contention)", ct);
-            loaded = await chatService.LoadVersionedAsync(callerId, draft.ChatId, ct);
+            basis = await chatService.LoadVersionedAsync(callerId, draft.ChatId, ct);
         }
     }
 

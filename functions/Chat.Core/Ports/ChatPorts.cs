@@ -24,6 +24,10 @@ public sealed record StatesToRead(string? UserId, bool All)
     public static StatesToRead Of(string userId) => new(userId, false);
 }
 
+/// <summary>What an append did; when it landed, <see cref="ETag"/> is the chat's version after it, so the next
+/// send on this instance can go on from it without reading the head.</summary>
+public sealed record AppendResult(AppendOutcome Outcome, string? ETag = null);
+
 public enum AppendOutcome
 {
     /// <summary>The message, its send key and the chat head landed together.</summary>
@@ -57,7 +61,7 @@ public interface IChatStore
 
     /// <summary>Stores <paramref name="message"/> as the chat's next one, atomically with its send key, the
     /// head of <paramref name="updated"/> (under <paramref name="etag"/>) and the sender's last sent seq.</summary>
-    Task<AppendOutcome> TryAppendAsync(ChatRecord updated, string etag, MessageRecord message, CancellationToken ct);
+    Task<AppendResult> TryAppendAsync(ChatRecord updated, string etag, MessageRecord message, CancellationToken ct);
 }
 
 /// <summary>Messages, in the chat's partition, under ids derived from their gap-free seq.</summary>

@@ -116,7 +116,7 @@ public sealed class CosmosChatStore(CosmosDatabase db, ChatMetaCache metas) : IC
     /// key), create the message (its id is its seq), replace the head under its ETag (so seqs stay
     /// gap-free under concurrent senders) and patch the sender's receipt state. ~25 RU for a 1 KB message.
     /// The sender's state is created the first time (one more batch, once per member).</summary>
-    public async Task<AppendOutcome> TryAppendAsync(ChatRecord updated, string etag, MessageRecord message, CancellationToken ct)
+    public async Task<AppendResult> TryAppendAsync(ChatRecord updated, string etag, MessageRecord message, CancellationToken ct)
     {
         var outcome = await db.ExecuteAsync(AppendBatch(updated, etag, message, createState: false), ct);
         if (outcome.Failed(3, HttpStatusCode.NotFound))
@@ -124,11 +124,12 @@ public sealed class CosmosChatStore(CosmosDatabase db, ChatMetaCache metas) : IC
             outcome = await db.ExecuteAsync(AppendBatch(updated, etag, message, createState: true), ct);
         }
 
+        var tag = CompositeTag.Parse(etag);
         return outcome switch
         {
-            { Succeeded: true } => AppendOutcome.Appended,
-            { FailedIndex: 0, FailedStatus: HttpStatusCode.Conflict } => AppendOutcome.Duplicate,
-            _ => AppendOutcome.Conflict,
+            { Succeeded: true } => new AppendResult(AppendOutcome.Appended, (tag with { HeadETag = outcome.ETags[2]! }).ToString()),
+            { FailedIndex: 0, FailedStatus: HttpStatusCode.Conflict } => new AppendResult(AppendOutcome.Duplicate),
+            _ => new AppendResult(AppendOutcome.Conflict),
         };
     }
 

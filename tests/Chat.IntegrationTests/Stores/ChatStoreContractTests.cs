@@ -182,7 +182,7 @@ public sealed class ChatStoreContractTests(StoreDatabase database) : StoreContra
         await AppendNextAsync(Store, chat.ChatId, sender, "c-1");
         var late = StoreData.Message(chat.ChatId, 1, sender, "c-2");
 
-        var outcome = await Store.TryAppendAsync(stale.Value with { LastSeq = 1, LastMessage = late }, stale.ETag, late, Ct);
+        var outcome = (await Store.TryAppendAsync(stale.Value with { LastSeq = 1, LastMessage = late }, stale.ETag, late, Ct)).Outcome;
 
         Assert.Equal(AppendOutcome.Conflict, outcome);
         Assert.Null(await new CosmosMessageStore(Db).FindByClientIdAsync(chat.ChatId, sender, "c-2", Ct));
@@ -268,8 +268,8 @@ public sealed class ChatStoreContractTests(StoreDatabase database) : StoreContra
     {
         var chat = (await store.GetAsync(chatId, Ct))!;
         var message = StoreData.Message(chatId, chat.Value.LastSeq + 1, sender, clientMessageId);
-        var outcome = await store.TryAppendAsync(chat.Value with { LastSeq = message.Seq, LastMessage = message, LastActivityAt = message.SentAt }, chat.ETag, message, Ct);
-        return (outcome, message);
+        var result = await store.TryAppendAsync(chat.Value with { LastSeq = message.Seq, LastMessage = message, LastActivityAt = message.SentAt }, chat.ETag, message, Ct);
+        return (result.Outcome, message);
     }
 
     private async Task<long> AppendUntilStoredAsync(string chatId, string sender, string clientMessageId)

@@ -111,7 +111,7 @@ public sealed class MessageStoreContractTests(StoreDatabase database) : StoreCon
 
         var chat = (await chats.GetAsync(message.ChatId, Ct))!;
         var updated = chat.Value with { LastSeq = message.Seq, LastMessage = message };
-        Assert.Equal(AppendOutcome.Appended, await chats.TryAppendAsync(updated, chat.ETag, message, Ct));
+        Assert.Equal(AppendOutcome.Appended, (await chats.TryAppendAsync(updated, chat.ETag, message, Ct)).Outcome);
         return message;
     }
 }

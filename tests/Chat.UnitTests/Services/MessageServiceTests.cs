@@ -119,9 +119,9 @@ public sealed class MessageServiceTests
             .ReturnsAsync(() =>
             {
                 h.Store(h.Stored(chat.ChatId) with { LastSeq = 4 }); // bob's message 4 landed meanwhile
-                return AppendOutcome.Conflict;
+                return new AppendResult(AppendOutcome.Conflict);
             })
-            .ReturnsAsync(AppendOutcome.Appended);
+            .ReturnsAsync(new AppendResult(AppendOutcome.Appended, "e-after"));
         h.Chats.Invocations.Clear();
 
         var result = await Service.SendAsync("alice", chat.ChatId, MessageBuilder.TextRequest(), None);

@@ -73,7 +73,7 @@ public sealed class ChatHarness
         MediaService = new MediaService(Media.Object, Blobs.Object, Chats.Object, new Mock<IMediaJobs>().Object, new Mock<IThumbnailRenderer>().Object, new InMemoryRateLimiter(Time), Options.Create(new MediaOptions()), Options.Create(new LimitsOptions()), Time, NullLogger<MediaService>.Instance);
         PushService = new PushService(
             Chats.Object, Messages.Object, Users.Object, Presence.Object, PushHub.Object, PushJobs.Object, PushLog.Object, Options.Create(PushOptions), Time, NullLogger<PushService>.Instance, Metrics);
-        MessageService = new MessageService(ChatService, ChatLists, MediaService, Chats.Object, Messages.Object, Receipts.Object, Realtime.Object, PushService, Limiter, Options.Create(Limits), Time, NullLogger<MessageService>.Instance, Metrics);
+        MessageService = new MessageService(ChatService, ChatLists, new SendLanes(), MediaService, Chats.Object, Messages.Object, Receipts.Object, Realtime.Object, PushService, Limiter, Options.Create(Limits), Time, NullLogger<MessageService>.Instance, Metrics);
     }
 
     public Mock<IChatStore> Chats { get; } = new();
@@ -158,26 +158,27 @@ public sealed class ChatHarness
 
     public bool Exists(string chatId) => chats.ContainsKey(chatId);
 
-    private AppendOutcome Append(ChatRecord updated, string tag, MessageRecord message)
+    private AppendResult Append(ChatRecord updated, string tag, MessageRecord message)
     {
         lock (appendLock)
         {
             if (Appended.Any(m => m.ChatId == message.ChatId && m.SenderId == message.SenderId && m.ClientMessageId == message.ClientMessageId))
             {
-                return AppendOutcome.Duplicate;
+                return new AppendResult(AppendOutcome.Duplicate);
             }
 
             if (!chats.TryGetValue(updated.ChatId, out var current) || current.ETag != tag)
             {
-                return AppendOutcome.Conflict;
+                return new AppendResult(AppendOutcome.Conflict);
             }
 
-            chats[updated.ChatId] = Version(updated);
+            var stored = Version(updated);
+            chats[updated.ChatId] = stored;
             Appended.Add(message);
             var state = ReceiptStates.FirstOrDefault(s => s.UserId == message.SenderId);
             ReceiptStates.Remove(state!);
             ReceiptStates.Add((state ?? new ReceiptState(message.SenderId, 0, 0, message.SentAt)) with { LastSentSeq = message.Seq });
-            return AppendOutcome.Appended;
+            return new AppendResult(AppendOutcome.Appended, stored.ETag);
         }
     }
 
