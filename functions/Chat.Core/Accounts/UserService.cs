@@ -32,9 +32,14 @@ public sealed class UserService(IUserStore users, IDirectoryStore directory, Pre
             await media.ClaimAvatarAsync(callerId, request.AvatarMediaId, ct);
         }
 
-        // Presence reads cache the choice beside it: drop it before and after the change. Hiding must
-        // not be lost, so it waits for the cache (503 without it); showing again may lag the cache's TTL.
-        await ForgetVisibilityAsync(callerId, request.LastSeenVisibility, required: request.LastSeenVisibility == LastSeenVisibility.Nobody, ct);
+        // Presence reads cache the choice beside it. Hiding is written there before the profile (503 without
+        // the cache: it must never be lost) and again after it; showing again is written after the profile,
+        // so until then the cache errs on the hidden side.
+        var hiding = request.LastSeenVisibility == LastSeenVisibility.Nobody;
+        if (hiding)
+        {
+            await presence.SetVisibilityAsync(callerId, hidden: true, ct);
+        }
 
         for (var attempt = 0; attempt < 5; attempt++)
         {
@@ -48,7 +53,7 @@ public sealed class UserService(IUserStore users, IDirectoryStore directory, Pre
             };
             if (await users.TryReplaceAsync(updated, stored.ETag, ct))
             {
-                await ForgetVisibilityAsync(callerId, request.LastSeenVisibility, required: false, ct);
+                await CacheVisibilityAsync(callerId, request.LastSeenVisibility, ct);
                 return await presence.DescribeAsync(callerId, updated, withPhone: true, ct);
             }
         }
@@ -56,7 +61,8 @@ public sealed class UserService(IUserStore users, IDirectoryStore directory, Pre
         throw ChatErrors.Unavailable("user store", TimeSpan.FromSeconds(1));
     }
 
-    private async Task ForgetVisibilityAsync(string userId, string? changedTo, bool required, CancellationToken ct)
+    /// <summary>Best effort: a choice that cannot be cached now is read from the profile once the cached one expires.</summary>
+    private async Task CacheVisibilityAsync(string userId, string? changedTo, CancellationToken ct)
     {
         if (changedTo is null)
         {
@@ -65,11 +71,11 @@ public sealed class UserService(IUserStore users, IDirectoryStore directory, Pre
 
         try
         {
-            await presence.ForgetVisibilityAsync(userId, ct);
+            await presence.SetVisibilityAsync(userId, hidden: changedTo == LastSeenVisibility.Nobody, ct);
         }
-        catch (ChatException e) when (e.Kind == ErrorKind.Unavailable && !required)
+        catch (ChatException e) when (e.Kind == ErrorKind.Unavailable)
         {
-            // the cached choice expires on its own
+            // a hidden choice was cached before the change; a shown one waits for the cached hidden one to expire
         }
     }
 

@@ -196,9 +196,21 @@ public sealed class ChatService(
         }
 
         // The list entry goes first: it names the chat's members (whose presence the user may see), so it
-        // must never outlive the membership. Should the change then fail, a retry completes it.
+        // must never outlive the membership. Should the change then fail, the entry comes back; once it is
+        // made, the entry is deleted again (an add racing this removal may have written it meanwhile).
         await users.RemoveChatAsync(userId, chatId, ct);
-        var after = await MutateGroupAsync(callerId, chatId, requireAdmin: userId != callerId, c => RemoveMember(c, userId), ct);
+        ChatRecord after;
+        try
+        {
+            after = await MutateGroupAsync(callerId, chatId, requireAdmin: userId != callerId, c => RemoveMember(c, userId, time.GetUtcNow()), ct);
+        }
+        catch (ChatException)
+        {
+            await RestoreEntryAsync(userId, chatId, ct);
+            throw;
+        }
+
+        await users.RemoveChatAsync(userId, chatId, ct);
         await MembershipChangedAsync(after, [], [userId], ct);
     }
 
@@ -317,10 +329,14 @@ public sealed class ChatService(
             throw ChatErrors.Policy($"A group has at most {MaxMembers} members.");
         }
 
-        return added.Length == 0 ? chat : chat with { Members = [.. chat.Members, .. added] };
+        return added.Length == 0 ? chat : chat with { Members = [.. chat.Members, .. added], LastActivityAt = Later(chat.LastActivityAt, now) };
     }
 
-    private static ChatRecord RemoveMember(ChatRecord chat, string userId)
+    /// <summary>A membership change is activity: the chat moves up in the lists, and the members on the list
+    /// entries follow it (a list entry only ever takes a newer activity, with its members).</summary>
+    private static DateTimeOffset Later(DateTimeOffset a, DateTimeOffset b) => a > b ? a : b;
+
+    private static ChatRecord RemoveMember(ChatRecord chat, string userId, DateTimeOffset now)
     {
         var leaving = chat.Member(userId);
         if (leaving is null)
@@ -338,7 +354,7 @@ public sealed class ChatService(
 
         // Past memberships stay bounded; a message older than the oldest kept one just counts fewer members.
         var past = chat.PastMembers.Append(new PastMember(userId, leaving.JoinedAfterSeq, chat.LastSeq)).TakeLast(200).ToArray();
-        return chat with { Members = remaining, PastMembers = past };
+        return chat with { Members = remaining, PastMembers = past, LastActivityAt = Later(chat.LastActivityAt, now) };
     }
 
     private async Task<ChatRecord> LoadGroupAsync(string callerId, string chatId, bool requireAdmin, CancellationToken ct)
@@ -416,6 +432,22 @@ public sealed class ChatService(
         }
     }
 
+    /// <summary>Puts a still-member's list entry back after a removal that did not happen (best effort).</summary>
+    private async Task RestoreEntryAsync(string userId, string chatId, CancellationToken ct)
+    {
+        try
+        {
+            if ((await chats.GetAsync(chatId, ct))?.Value is { } chat && chat.Member(userId) is not null)
+            {
+                await users.AddChatAsync(userId, chatId, chat.LastActivityAt, MemberIds(chat), ct);
+            }
+        }
+        catch (ChatException)
+        {
+            // the store is down too: the entry comes back with the member's next join or the chat's next change
+        }
+    }
+
     /// <summary>Queues the list refresh; the change itself is done, so an unreachable queue only delays who sees
     /// whose presence until the chat's next message.</summary>
     private async Task RefreshListsLaterAsync(string chatId, CancellationToken ct)
@@ -424,9 +456,9 @@ public sealed class ChatService(
         {
             await chatLists.NoteActivityAsync(chatId, ct);
         }
-        catch (ChatException e) when (e.Kind == ErrorKind.Unavailable)
+        catch (Exception e) when (e is not OperationCanceledException)
         {
-            // the next message of the chat queues it again
+            // the change is made; the next message of the chat queues the refresh again
         }
     }
 

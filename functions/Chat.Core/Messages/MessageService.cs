@@ -106,6 +106,12 @@ public sealed partial class MessageService(
     {
         for (var attempt = 1; ; attempt++)
         {
+            // The lane's version can be newer than the caller's read: a removal in between must stop the send.
+            if (basis.Value.Member(callerId) is null)
+            {
+                throw ChatErrors.ChatNotFound();
+            }
+
             var message = draft with { Seq = basis.Value.LastSeq + 1, SentAt = attempt == 1 ? draft.SentAt : time.GetUtcNow() };
             var updated = WithLastMessage(basis.Value, message);
             var result = await chats.TryAppendAsync(updated, basis.ETag, message, ct);
@@ -153,9 +159,9 @@ public sealed partial class MessageService(
         {
             await step();
         }
-        catch (ChatException e) when (e.Kind == ErrorKind.Unavailable)
+        catch (Exception e) when (e is not OperationCanceledException)
         {
-            LogAfterStoreFailed(logger, e, message.ChatId, message.Seq);
+            LogAfterStoreFailed(logger, e, message.ChatId, message.Seq); // the message is stored: never a 5xx for this
         }
     }
 

@@ -79,9 +79,8 @@ public sealed class SendLanes
             }
 
             lane.Closed = true;
+            lanes.TryRemove(new KeyValuePair<string, Lane>(chatId, lane));
         }
-
-        lanes.TryRemove(new KeyValuePair<string, Lane>(chatId, lane));
     }
 
     private sealed class Lane

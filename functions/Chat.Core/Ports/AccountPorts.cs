@@ -17,13 +17,15 @@ public interface IUserStore
 
     Task DeleteAsync(string userId, CancellationToken ct);
 
-    /// <summary>Lists the chat for the user (upsert), as last active at <paramref name="activityAt"/>, with its members.</summary>
+    /// <summary>Lists the chat for the user, as last active at <paramref name="activityAt"/>, with its members;
+    /// an entry the user has already is left as it is (the chat-list job moves it).</summary>
     Task AddChatAsync(string userId, string chatId, DateTimeOffset activityAt, IReadOnlyCollection<string> memberIds, CancellationToken ct);
 
     Task RemoveChatAsync(string userId, string chatId, CancellationToken ct);
 
-    /// <summary>Moves the chat's entry in the user's list forward to <paramref name="activityAt"/> and gives it the
-    /// chat's members; an entry that is as new with the same members, or gone (the user left), is left as it is.</summary>
+    /// <summary>Moves the chat's entry in the user's list forward to <paramref name="activityAt"/> with the chat's
+    /// members (the same activity may bring other members); an entry with newer activity, or gone (the user
+    /// left), is left as it is.</summary>
     Task TouchChatAsync(string userId, string chatId, DateTimeOffset activityAt, IReadOnlyCollection<string> memberIds, CancellationToken ct);
 
     /// <summary>Everyone who shares a chat (a direct chat, when <paramref name="directOnly"/>) with the user, from

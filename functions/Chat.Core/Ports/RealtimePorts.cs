@@ -38,11 +38,12 @@ public interface IPresenceStore
     /// in one round trip; a choice that is not cached (never, expired, or lost with the cache) is missing.</summary>
     Task<PresenceRead> ReadAsync(IReadOnlyCollection<string> userIds, CancellationToken ct);
 
-    /// <summary>Caches the users' "hides last seen" choices (read from their profiles) for a while.</summary>
+    /// <summary>Caches the users' "hides last seen" choices read from their profiles, for a while, where no
+    /// choice is cached (a reader never overwrites the one the user's own change wrote).</summary>
     Task RememberHiddenAsync(IReadOnlyDictionary<string, bool> hidden, CancellationToken ct);
 
-    /// <summary>Drops the user's cached choice, before the profile changes it.</summary>
-    Task ForgetHiddenAsync(string userId, CancellationToken ct);
+    /// <summary>Writes the user's own new choice over any cached one (the user is changing it).</summary>
+    Task SetHiddenAsync(string userId, bool hidden, CancellationToken ct);
 }
 
 /// <summary>What one presence read found: last activity, and the cached choices of who hides it.</summary>

@@ -70,9 +70,9 @@ public sealed partial class PresenceService(IPresenceStore store, IUserStore use
             : new PresenceView(id, false, null)).ToArray();
     }
 
-    /// <summary>Drops the cached "hides last seen" choice of the user before their profile changes it, so no
-    /// read trusts the old one (503 when the cache cannot be told: hiding must never be lost).</summary>
-    public Task ForgetVisibilityAsync(string userId, CancellationToken ct) => store.ForgetHiddenAsync(userId, ct);
+    /// <summary>Writes the user's own "hides last seen" choice into the cache beside their presence, over
+    /// whatever a reader cached (readers never overwrite it).</summary>
+    public Task SetVisibilityAsync(string userId, bool hidden, CancellationToken ct) => store.SetHiddenAsync(userId, hidden, ct);
 
     /// <summary>Which of the users hide their last seen: the cached choices, and the profiles of the others.</summary>
     private async Task<IReadOnlySet<string>> HiddenAsync(IReadOnlyCollection<string> userIds, IReadOnlyDictionary<string, bool> cached, CancellationToken ct)

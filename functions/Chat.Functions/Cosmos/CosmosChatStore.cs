@@ -68,9 +68,13 @@ public sealed class CosmosChatStore(CosmosDatabase db, ChatMetaCache metas) : IC
             ? StateIds(cached.Meta).Prepend(CosmosModel.HeadId).Select(item => (item, new PartitionKey(id)))
             : [(CosmosModel.HeadId, new PartitionKey(id)), (CosmosModel.ChatDocId, new PartitionKey(id))]).ToList();
         var byChat = await ReadManyAsync(wanted, ct);
-        var missingStates = byChat.Where(p => p.Value.Meta is not null)
-            .SelectMany(p => StateIds(p.Value.Meta!.Value.Item.Data).Select(item => (item, new PartitionKey(p.Key))))
-            .ToList();
+        var missingStates = new List<(string, PartitionKey)>();
+        foreach (var (chatId, items) in byChat)
+        {
+            var members = items.Meta?.Item.Data ?? (await FresherMetaAsync(chatId, items, ct))?.Meta;
+            missingStates.AddRange((members is null ? [] : StateIds(members)).Except(items.StateIds).Select(item => (item, new PartitionKey(chatId))));
+        }
+
         foreach (var (chatId, items) in missingStates.Count == 0 ? [] : await ReadManyAsync(missingStates, ct))
         {
             byChat[chatId] = byChat[chatId].With(items);
@@ -79,6 +83,12 @@ public sealed class CosmosChatStore(CosmosDatabase db, ChatMetaCache metas) : IC
         var snapshots = await Task.WhenAll(chatIds.Where(byChat.ContainsKey).Select(id => SnapshotAsync(id, byChat[id], ct)));
         return snapshots.OfType<ChatSnapshot>().ToArray();
     }
+
+    /// <summary>The metadata the head names when the cached one (whose members' states were read) is older: 1 point read.</summary>
+    private async Task<ChatMetaCache.Entry?> FresherMetaAsync(string chatId, PartitionItems items, CancellationToken ct) =>
+        items.Head is { } head && head.Data<ChatHead>().MetaVersion is var version && metas.Find(chatId)?.Version != version
+            ? await MetaAsync(chatId, version, ct)
+            : null;
 
     /// <summary>1 transactional batch: metadata and head.</summary>
     public async Task<bool> TryCreateAsync(ChatRecord chat, CancellationToken ct)
@@ -230,6 +240,9 @@ internal sealed class PartitionItems(IReadOnlyList<JsonObject> items)
 
     public IReadOnlyList<Versioned<ReceiptState>> States { get; } = items.Where(i => Kind(i) == Kinds.ReceiptState)
         .Select(i => new Versioned<ReceiptState>(new RawItem(i).Data<ReceiptState>(), new RawItem(i).ETag)).ToArray();
+
+    /// <summary>The ids of the receipt states read.</summary>
+    public IEnumerable<string> StateIds => items.Where(i => Kind(i) == Kinds.ReceiptState).Select(i => Id(i)!);
 
     private IReadOnlyList<JsonObject> All => items;
 

@@ -30,14 +30,15 @@ public sealed class CosmosUserStore(CosmosDatabase db) : IUserStore
 
     public Task DeleteAsync(string userId, CancellationToken ct) => db.DeleteAsync(db.Users, CosmosModel.ProfileId, userId, ct);
 
+    /// <summary>1 create; an entry that exists is left as it is (reopening a chat moves nobody's list).</summary>
     public Task AddChatAsync(string userId, string chatId, DateTimeOffset activityAt, IReadOnlyCollection<string> memberIds, CancellationToken ct) =>
-        db.UpsertAsync(db.Users, IndexItem(userId, ChatIndexEntry.For(chatId, activityAt, memberIds)), userId, ct);
+        db.TryCreateAsync(db.Users, IndexItem(userId, ChatIndexEntry.For(chatId, activityAt, memberIds)), userId, ct);
 
     public Task RemoveChatAsync(string userId, string chatId, CancellationToken ct) =>
         db.DeleteAsync(db.Users, CosmosModel.ChatIndexId(chatId), userId, ct);
 
-    /// <summary>1 patch (~10 RU) guarded by a filter: only a newer activity or another member list changes the
-    /// entry, and a removed entry stays removed. (Ids and digests are ours, safe inside the predicate.)</summary>
+    /// <summary>1 patch (~10 RU) guarded by a filter: only a newer activity (with its members) changes the entry,
+    /// and a removed entry stays removed. (Ids and digests are ours, safe inside the predicate.)</summary>
     public async Task TouchChatAsync(string userId, string chatId, DateTimeOffset activityAt, IReadOnlyCollection<string> memberIds, CancellationToken ct)
     {
         var entry = ChatIndexEntry.For(chatId, activityAt, memberIds);
@@ -48,7 +49,10 @@ public sealed class CosmosUserStore(CosmosDatabase db) : IUserStore
             PatchOperation.Set("/data/members", entry.Members),
             PatchOperation.Set("/data/membersKey", entry.MembersKey),
         ];
-        var filter = $"FROM c WHERE c.data.sortKey > '{entry.SortKey}' OR NOT IS_DEFINED(c.data.membersKey) OR c.data.membersKey != '{entry.MembersKey}'";
+        // Newer activity, or the same activity with other members (a membership change is activity, so an
+        // older snapshot of the members never overwrites a newer one, whichever job runs last).
+        var filter = $"FROM c WHERE c.data.sortKey > '{entry.SortKey}' OR (c.data.sortKey = '{entry.SortKey}' "
+            + $"AND (NOT IS_DEFINED(c.data.membersKey) OR c.data.membersKey != '{entry.MembersKey}'))";
         try
         {
             await db.RunAsync(

@@ -14,6 +14,7 @@ using StackExchange.Redis;
 /// Beside it, <c>presence-hidden:{userId}</c> caches the user's "hides last seen" choice ("1"/"0") for
 /// <see cref="RedisOptions.VisibilityCacheTtl"/>: a presence read gets both in one MGET, and a choice
 /// that is missing (expired, or lost with the cache) is read from the profile again, never assumed.
+/// Readers only add a missing choice (<c>SET NX</c>); the user's own change overwrites it.
 /// </summary>
 public sealed class RedisPresenceStore(IConnectionMultiplexer redis, IOptions<RedisOptions> options) : IPresenceStore
 {
@@ -82,13 +83,13 @@ public sealed class RedisPresenceStore(IConnectionMultiplexer redis, IOptions<Re
             async db =>
             {
                 var ttl = options.Value.VisibilityCacheTtl;
-                await Task.WhenAll(hidden.Select(h => db.StringSetAsync(HiddenKey(h.Key), h.Value ? "1" : "0", ttl)));
+                await Task.WhenAll(hidden.Select(h => db.StringSetAsync(HiddenKey(h.Key), h.Value ? "1" : "0", ttl, When.NotExists)));
                 return true;
             },
             ct);
 
-    public Task ForgetHiddenAsync(string userId, CancellationToken ct) =>
-        redis.RunAsync("presence store", RetryAfter, db => db.KeyDeleteAsync(HiddenKey(userId)), ct);
+    public Task SetHiddenAsync(string userId, bool hidden, CancellationToken ct) =>
+        redis.RunAsync("presence store", RetryAfter, db => db.StringSetAsync(HiddenKey(userId), hidden ? "1" : "0", options.Value.VisibilityCacheTtl), ct);
 
     public static RedisKey Key(string userId) => KeyPrefix + userId;
 

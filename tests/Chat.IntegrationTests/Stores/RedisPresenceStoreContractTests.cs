@@ -122,16 +122,17 @@ public sealed class RedisPresenceStoreContractTests : IDisposable
     }
 
     [Fact]
-    public async Task ForgetHidden_DropsTheCachedChoice_AndRememberSetsItWithAnExpiry()
+    public async Task SetHidden_OverwritesTheCachedChoice_ButRememberNeverDoes_AndBothExpire()
     {
         var id = StoreData.NewId("u_");
-        await store.RememberHiddenAsync(new Dictionary<string, bool> { [id] = true }, Ct);
+        await store.RememberHiddenAsync(new Dictionary<string, bool> { [id] = false }, Ct);
+
+        await store.SetHiddenAsync(id, hidden: true, Ct);
+        await store.RememberHiddenAsync(new Dictionary<string, bool> { [id] = false }, Ct); // a reader with the old profile
         var ttl = await redis.GetDatabase().KeyTimeToLiveAsync(RedisPresenceStore.HiddenKey(id));
 
-        await store.ForgetHiddenAsync(id, Ct);
-
+        Assert.True((await store.ReadAsync([id], Ct)).Hidden[id]);
         Assert.InRange(ttl!.Value, TimeSpan.FromMinutes(9), TimeSpan.FromMinutes(10));
-        Assert.Empty((await store.ReadAsync([id], Ct)).Hidden);
     }
 
     /// <summary>The app's multiplexer; it connects in the background and fails commands fast until then, so a

@@ -234,6 +234,12 @@ public sealed class UserStoreContractTests(StoreDatabase database) : StoreContra
 
         Assert.Equal(new[] { newcomer, partner }.Order(), (await Store.ListContactsAsync(me, directOnly: false, Ct)).Order());
         Assert.Equal(StoreData.T0, (await Store.ListChatsAsync(me, after: null, 10, Ct)).Single(e => e.ChatId == group).ActivityAt);
+
+        // A later change (newer activity) wins; an older snapshot of the members, arriving last, does not.
+        await Store.TouchChatAsync(me, group, StoreData.T0.AddSeconds(5), [me], Ct);
+        await Store.TouchChatAsync(me, group, StoreData.T0.AddSeconds(1), [me, mate, newcomer], Ct);
+
+        Assert.Equal([partner], (await Store.ListContactsAsync(me, directOnly: false, Ct)).Order());
     }
 
     [Fact]

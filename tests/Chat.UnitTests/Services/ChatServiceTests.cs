@@ -169,6 +169,23 @@ public sealed class ChatServiceTests
 
         Assert.Equal(["entry deleted", "membership written"], order);
         Assert.NotNull(h.Stored(chat.ChatId).Member("bob")); // nothing changed: a retry removes bob
+        h.Users.Verify(u => u.AddChatAsync("bob", chat.ChatId, It.IsAny<DateTimeOffset>(), It.IsAny<IReadOnlyCollection<string>>(), It.IsAny<CancellationToken>()), Times.Once); // and his entry is back
+    }
+
+    [Fact]
+    public async Task MembershipChanges_AreActivity_TheChatMovesUp_AndTheListsAreRefreshed()
+    {
+        var chat = h.Store(ChatBuilder.Group().WithAdmin("alice").WithMember("bob").Build());
+        h.Time.Advance(TimeSpan.FromMinutes(5));
+
+        await Service.AddMembersAsync("alice", chat.ChatId, new AddMembersRequest(["carol"]), None);
+        var added = h.Stored(chat.ChatId).LastActivityAt;
+        h.Time.Advance(TimeSpan.FromMinutes(5));
+        await Service.RemoveMemberAsync("alice", chat.ChatId, "bob", None);
+
+        Assert.Equal(TestClock.Start.AddMinutes(5), added);
+        Assert.Equal(TestClock.Start.AddMinutes(10), h.Stored(chat.ChatId).LastActivityAt);
+        h.ChatListJobs.Verify(j => j.EnqueueAsync(chat.ChatId, ChatListFeed.Delay, It.IsAny<CancellationToken>()), Times.Exactly(2));
     }
 
     [Fact]
@@ -181,7 +198,7 @@ public sealed class ChatServiceTests
         var stored = h.Stored(chat.ChatId);
         Assert.Null(stored.Member("bob"));
         Assert.Equal(new PastMember("bob", 2, 9), Assert.Single(stored.PastMembers));
-        h.Users.Verify(u => u.RemoveChatAsync("bob", chat.ChatId, It.IsAny<CancellationToken>()), Times.Once);
+        h.Users.Verify(u => u.RemoveChatAsync("bob", chat.ChatId, It.IsAny<CancellationToken>()), Times.Exactly(2)); // before and after the change
     }
 
     [Fact]

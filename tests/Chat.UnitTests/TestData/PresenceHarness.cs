@@ -53,12 +53,12 @@ public sealed class PresenceHarness
             {
                 foreach (var (id, value) in hidden)
                 {
-                    HiddenCache[id] = value;
+                    HiddenCache.TryAdd(id, value); // readers never overwrite a cached choice
                 }
             })
             .Returns(Task.CompletedTask);
-        Store.Setup(s => s.ForgetHiddenAsync(It.IsAny<string>(), It.IsAny<CancellationToken>()))
-            .Callback((string id, CancellationToken _) => HiddenCache.TryRemove(id, out bool _))
+        Store.Setup(s => s.SetHiddenAsync(It.IsAny<string>(), It.IsAny<bool>(), It.IsAny<CancellationToken>()))
+            .Callback((string id, bool hidden, CancellationToken _) => HiddenCache[id] = hidden)
             .Returns(Task.CompletedTask);
 
         Logger.Setup(l => l.IsEnabled(It.IsAny<LogLevel>())).Returns(true);
@@ -108,7 +108,7 @@ public sealed class PresenceHarness
         Store.Setup(s => s.SetLastActiveAsync(It.IsAny<string>(), It.IsAny<DateTimeOffset>(), It.IsAny<CancellationToken>())).ThrowsAsync(down);
         Store.Setup(s => s.ReadAsync(It.IsAny<IReadOnlyCollection<string>>(), It.IsAny<CancellationToken>())).ThrowsAsync(down);
         Store.Setup(s => s.RememberHiddenAsync(It.IsAny<IReadOnlyDictionary<string, bool>>(), It.IsAny<CancellationToken>())).ThrowsAsync(down);
-        Store.Setup(s => s.ForgetHiddenAsync(It.IsAny<string>(), It.IsAny<CancellationToken>())).ThrowsAsync(down);
+        Store.Setup(s => s.SetHiddenAsync(It.IsAny<string>(), It.IsAny<bool>(), It.IsAny<CancellationToken>())).ThrowsAsync(down);
     }
 
     public void VerifyWarned(Times times) =>
