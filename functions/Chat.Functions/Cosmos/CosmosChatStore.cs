@@ -6,6 +6,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Chat.Core.Chats;
 using Chat.Core.Common;
+using Chat.Core.Errors;
 using Chat.Core.Messages;
 using Chat.Core.Ports;
 using Microsoft.Azure.Cosmos;
@@ -195,6 +196,12 @@ public sealed class CosmosChatStore(CosmosDatabase db, ChatMetaCache metas) : IC
         if (read is null)
         {
             return null;
+        }
+
+        if (read.Value.Version < version)
+        {
+            // A replica behind the head (Session consistency, another instance's write): never go on from older members.
+            throw ChatErrors.Unavailable("database (a replica is catching up)", TimeSpan.FromSeconds(1));
         }
 
         var entry = new ChatMetaCache.Entry(read.Value.Data, read.Value.Version, read.ETag);

@@ -264,6 +264,20 @@ public sealed class ChatStoreContractTests(StoreDatabase database) : StoreContra
         Assert.Single((await Store.ReadManyAsync([chat.ChatId], Ct)).Single().Value.Members);
     }
 
+    [Fact]
+    public async Task MetadataOlderThanTheHeadNames_IsUnavailable_NeverUsed()
+    {
+        var chat = StoreData.Group();
+        await Store.TryCreateAsync(chat, Ct);
+
+        // As a replica behind the head would answer: the metadata of a version before the one the head names.
+        await Db.Chats.ReplaceItemAsync(new ChatMetaItem(CosmosModel.ChatDocId, chat.ChatId, Kinds.Chat, chat, 0), CosmosModel.ChatDocId, new Microsoft.Azure.Cosmos.PartitionKey(chat.ChatId));
+        var cold = new CosmosChatStore(Db, StoreDatabase.NewMetaCache());
+
+        var error = await Assert.ThrowsAsync<Chat.Core.Errors.ChatException>(() => cold.GetAsync(chat.ChatId, Ct));
+        Assert.Equal(503, error.Status);
+    }
+
     private async Task<(AppendOutcome Outcome, MessageRecord Message)> AppendNextAsync(IChatStore store, string chatId, string sender, string clientMessageId)
     {
         var chat = (await store.GetAsync(chatId, Ct))!;
