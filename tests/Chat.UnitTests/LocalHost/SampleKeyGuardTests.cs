@@ -24,12 +24,18 @@ public sealed class SampleKeyGuardTests
         Assert.Null(SampleKeyGuard.Refusal(Sample(), SampleKeys));
     }
 
-    // Every key below is a throwaway test value (the emulator's public key, or base64 of text saying "not a secret").
+    /// <summary>Throwaway, local-only test value, not a secret: base64 of "LOCAL DEV ONLY signalr access key - not a secret".</summary>
+    private const string ThrowawaySignalRKey = "TE9DQUwgREVWIE9OTFkgc2lnbmFsciBhY2Nlc3Mga2V5IC0gbm90IGEgc2VjcmV0"; // throwaway test value, not a secret
+
+    /// <summary>Throwaway, local-only test value, not a secret: base64 of "test-only fake storage key, not a secret".</summary>
+    private const string ThrowawayStorageKey = "dGVzdC1vbmx5IGZha2Ugc3RvcmFnZSBrZXksIG5vdCBhIHNlY3JldA=="; // throwaway test value, not a secret
+
+    // Every key below is a throwaway test value (the emulator's public key, or the constants above).
     [Theory]
     [InlineData("Cosmos:ConnectionString", "AccountEndpoint=https://chat.documents.azure.com:443/;AccountKey=" + CosmosEmulatorKey)]
-    [InlineData("SignalR:ConnectionString", "Endpoint=https://chat.service.signalr.net;AccessKey=TE9DQUwgREVWIE9OTFkgc2lnbmFsciBhY2Nlc3Mga2V5IC0gbm90IGEgc2VjcmV0;Version=1.0;")]
+    [InlineData("SignalR:ConnectionString", "Endpoint=https://chat.service.signalr.net;AccessKey=" + ThrowawaySignalRKey + ";Version=1.0;")]
     [InlineData("NotificationHubs:ConnectionString", "Endpoint=sb://chat.servicebus.windows.net/;SharedAccessKeyName=x;SharedAccessKey=local-dev-only-notification-hubs-key-not-a-secret")]
-    [InlineData("AzureWebJobsStorage", "DefaultEndpointsProtocol=https;AccountName=chatstore;AccountKey=dGVzdC1vbmx5IGZha2Ugc3RvcmFnZSBrZXksIG5vdCBhIHNlY3JldA==")]
+    [InlineData("AzureWebJobsStorage", "DefaultEndpointsProtocol=https;AccountName=chatstore;AccountKey=" + ThrowawayStorageKey)]
     [InlineData("MediaStorage:ServiceUri", "https://chatstore.blob.core.windows.net")]
     [InlineData("urls", "http://0.0.0.0:7071")]
     [InlineData("urls", "http://127.0.0.1:7071;http://192.168.1.20:7071")]
