@@ -32,8 +32,6 @@ public interface IUserStore
     /// the members on the user's list entries: 1 single-partition query.</summary>
     Task<IReadOnlySet<string>> ListContactsAsync(string userId, bool directOnly, CancellationToken ct);
 
-    Task<IReadOnlyList<string>> ListChatIdsAsync(string userId, CancellationToken ct);
-
     /// <summary>The user's chats by last activity, newest first (then by chat id), after <paramref name="after"/>:
     /// one query the store sorts and cuts.</summary>
     Task<IReadOnlyList<ChatListEntry>> ListChatsAsync(string userId, ChatListEntry? after, int limit, CancellationToken ct);

@@ -37,7 +37,7 @@ public sealed class CosmosUserStore(CosmosDatabase db) : IUserStore
     public Task RemoveChatAsync(string userId, string chatId, CancellationToken ct) =>
         db.DeleteAsync(db.Users, CosmosModel.ChatIndexId(chatId), userId, ct);
 
-    /// <summary>1 patch (~10 RU) guarded by a filter: only a newer activity (with its members) changes the entry,
+    /// <summary>1 patch guarded by a filter: only a newer activity (with its members) changes the entry,
     /// and a removed entry stays removed. (Ids and digests are ours, safe inside the predicate.)</summary>
     public async Task TouchChatAsync(string userId, string chatId, DateTimeOffset activityAt, IReadOnlyCollection<string> memberIds, CancellationToken ct)
     {
@@ -68,13 +68,6 @@ public sealed class CosmosUserStore(CosmosDatabase db) : IUserStore
         {
             // gone (the user left) or newer already
         }
-    }
-
-    public async Task<IReadOnlyList<string>> ListChatIdsAsync(string userId, CancellationToken ct)
-    {
-        var query = new QueryDefinition("SELECT VALUE c.data.chatId FROM c WHERE c.userId = @userId AND c.kind = @kind")
-            .WithParameter("@userId", userId).WithParameter("@kind", Kinds.ChatIndex);
-        return await db.QueryAsync<string>(db.Users, query, userId, ct);
     }
 
     /// <summary>1 single-partition query of the members on the user's list entries.</summary>

@@ -40,8 +40,6 @@ public sealed class PresenceHarness
             .ReturnsAsync((string id, CancellationToken _) => new Versioned<UserAccount>(Profile(id), "u"));
         Users.Setup(u => u.GetManyAsync(It.IsAny<IReadOnlyCollection<string>>(), It.IsAny<CancellationToken>()))
             .ReturnsAsync((IReadOnlyCollection<string> ids, CancellationToken _) => ids.Select(Profile).ToArray());
-        Users.Setup(u => u.ListChatIdsAsync(It.IsAny<string>(), It.IsAny<CancellationToken>()))
-            .ReturnsAsync((string id, CancellationToken _) => chatIndex.TryGetValue(id, out var list) ? list.ToArray() : []);
         Users.Setup(u => u.ListContactsAsync(It.IsAny<string>(), It.IsAny<bool>(), It.IsAny<CancellationToken>()))
             .ReturnsAsync((string id, bool directOnly, CancellationToken _) => Contacts(id, directOnly));
         Store.Setup(s => s.ReadAsync(It.IsAny<IReadOnlyCollection<string>>(), It.IsAny<CancellationToken>()))
