@@ -130,7 +130,7 @@ public sealed class ChatService(
     }
 
     /// <summary>Brings each member's chat list up to the chat's last activity and members (the job <see cref="ChatListFeed"/>
-    /// queues after messages and membership changes). Cost: 1 point read of the head, 1 guarded patch per member (~10 RU each).</summary>
+    /// queues after messages and membership changes). Cost: 1 point read of the head, 1 guarded patch per member.</summary>
     public async Task RefreshListsAsync(string chatId, CancellationToken ct)
     {
         if (!Ids.IsWellFormed(chatId) || await chats.GetAsync(chatId, ct) is not { } chat)

@@ -227,7 +227,7 @@ public sealed partial class MessageService(
 
     /// <summary>Moves the caller's receipt forward. Cost: 2 Cosmos requests: 1 single-partition query (head
     /// and the member's receipt state), 1 transactional batch writing the state with one create per
-    /// advanced type (~10 RU all told), all or nothing; no write when it does not move.</summary>
+    /// advanced type, all or nothing; no write when it does not move.</summary>
     public async Task<ReceiptAdvance[]> ReceiptAsync(string callerId, string chatId, ReceiptRequest request, CancellationToken ct)
     {
         new Validator()

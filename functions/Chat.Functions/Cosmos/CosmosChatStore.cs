@@ -14,7 +14,7 @@ using Microsoft.Azure.Cosmos;
 /// <summary>
 /// A chat as two items of its partition: the metadata (<c>chat</c>: members, name; rarely written,
 /// cached per instance) and the head (<c>head</c>: last seq and message; every send). A send reads the
-/// head (1 point read, ~1 RU) and writes one transactional batch: 2 requests in all, whatever the group size.
+/// head (1 point read) and writes one transactional batch: 2 requests in all, whatever the group size.
 /// </summary>
 public sealed class CosmosChatStore(CosmosDatabase db, ChatMetaCache metas) : IChatStore
 {
@@ -125,7 +125,7 @@ public sealed class CosmosChatStore(CosmosDatabase db, ChatMetaCache metas) : IC
 
     /// <summary>1 transactional batch of 4 operations: create the send key (its id is the idempotency
     /// key), create the message (its id is its seq), replace the head under its ETag (so seqs stay
-    /// gap-free under concurrent senders) and patch the sender's receipt state. ~25 RU for a 1 KB message.
+    /// gap-free under concurrent senders) and patch the sender's receipt state (RU are not measured here: the emulator charges 1 a request).
     /// The sender's state is created the first time (one more batch, once per member).</summary>
     public async Task<AppendResult> TryAppendAsync(ChatRecord updated, string etag, MessageRecord message, CancellationToken ct)
     {

@@ -49,7 +49,7 @@ public sealed class CosmosReceiptStore(CosmosDatabase db) : IReceiptStore
     }
 
     /// <summary>One transactional batch: the state (create, or replace under its ETag) and one create per
-    /// advance. ~10 RU for a state and two advances.</summary>
+    /// advance.</summary>
     public async Task<bool> TrySaveAsync(string chatId, ReceiptState state, string? etag, IReadOnlyCollection<ReceiptAdvance> advances, CancellationToken ct)
     {
         var item = new ChatItem<ReceiptState>(CosmosModel.ReceiptStateId(state.UserId), chatId, Kinds.ReceiptState, state);
