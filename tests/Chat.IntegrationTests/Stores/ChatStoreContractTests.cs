@@ -265,6 +265,23 @@ public sealed class ChatStoreContractTests(StoreDatabase database) : StoreContra
     }
 
     [Fact]
+    public async Task ReadMany_AfterAMemberJoinedOnAnotherInstance_ReadsTheNewMembersStateToo()
+    {
+        var chat = StoreData.Direct() with { Type = ChatTypes.Group };
+        await Store.TryCreateAsync(chat, Ct); // cached here with two members
+        var other = new CosmosChatStore(Db, StoreDatabase.NewMetaCache());
+        var there = (await other.GetAsync(chat.ChatId, Ct))!;
+        var joiner = new ChatMember { UserId = StoreData.NewId("u_"), Role = Roles.Member, JoinedAt = StoreData.T0 };
+        Assert.True(await other.TryReplaceAsync(there.Value with { Members = [.. there.Value.Members, joiner] }, there.ETag, Ct));
+        await new CosmosReceiptStore(Db).TrySaveAsync(chat.ChatId, new ReceiptState(joiner.UserId, 0, 0, StoreData.T0) { LastSentSeq = 0 }, null, [], Ct);
+
+        var read = (await Store.ReadManyAsync([chat.ChatId], Ct)).Single();
+
+        Assert.Equal(3, read.Value.Members.Count);
+        Assert.NotNull(read.StateOf(joiner.UserId));
+    }
+
+    [Fact]
     public async Task MetadataOlderThanTheHeadNames_IsUnavailable_NeverUsed()
     {
         var chat = StoreData.Group();
