@@ -140,7 +140,16 @@ public sealed class RedisPresenceStoreContractTests : IDisposable
     public static IConnectionMultiplexer Connect(string connectionString, bool waitConnected = true)
     {
         var services = new ServiceCollection().BuildServiceProvider();
-        var factory = new RedisConnectionFactory(Options.Create(new RedisOptions { ConnectionString = connectionString }), services, TimeProvider.System, NullLoggerFactory.Instance);
+        // A live server gets a generous command timeout: these suites check what the stores do, and the run's other
+        // suites share the 2 cores (the production 1 s timed out a setup write once). Unreachable ones keep the
+        // production timeout, which their tests measure.
+        var options = new RedisOptions { ConnectionString = connectionString };
+        if (waitConnected)
+        {
+            options.OperationTimeout = TimeSpan.FromSeconds(10);
+        }
+
+        var factory = new RedisConnectionFactory(Options.Create(options), services, TimeProvider.System, NullLoggerFactory.Instance);
         var multiplexer = factory.Connect();
         if (waitConnected && !SpinWait.SpinUntil(() => multiplexer.IsConnected, TimeSpan.FromSeconds(30)))
         {
