@@ -26,8 +26,10 @@ public sealed partial class RedisRateLimiter(IConnectionMultiplexer redis, ChatM
     /// <summary>One warning per this interval while Redis is down, not one per request.</summary>
     private static readonly TimeSpan WarningInterval = TimeSpan.FromSeconds(10);
 
-    // @mode "try" counts below the limit, "record" always, "peek" never; the first count starts the window.
-    // Returns {counted 0|1, count, ms left in the window}.
+    // @mode "try" counts below the limit, "record" always, "peek" never; the first count starts the window
+    // (PTTL -1: a counter without expiry, given one by SET PX; -2: the window ended while the script ran).
+    // SET PX, not PEXPIRE: Garnet 2.2.8 answers a PEXPIRE that races the key's expiry with a malformed
+    // reply (tools/README.md). Returns {counted 0|1, count, ms left in the window}.
     private static readonly LuaScript Script = LuaScript.Prepare(
         """
         local count = tonumber(redis.call('GET', @key) or '0')
@@ -37,9 +39,11 @@ public sealed partial class RedisRateLimiter(IConnectionMultiplexer redis, ChatM
           counted = 1
         end
         local left = redis.call('PTTL', @key)
-        if count > 0 and left < 0 then
-          redis.call('PEXPIRE', @key, @window)
+        if left == -1 then
+          redis.call('SET', @key, count, 'PX', @window)
           left = tonumber(@window)
+        elseif left < 0 then
+          left = 0
         end
         return {counted, count, left}
         """);
