@@ -16,14 +16,21 @@ public sealed class SendLanesTests
         var inside = 0;
         var maxInside = 0;
 
-        var seen = await Task.WhenAll(Enumerable.Range(0, 20).Select(_ => Task.Run(() => lanes.RunAsync(loaded.Value.ChatId, loaded, async basis =>
+        var go = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        // Called one after another on this thread, so all 20 are in the lane before the first append may end
+        // (a lane that empties forgets what its last append left, as the next test shows).
+        var sends = Enumerable.Range(0, 20).Select(_ => lanes.RunAsync(loaded.Value.ChatId, loaded, async basis =>
         {
             maxInside = Math.Max(maxInside, Interlocked.Increment(ref inside));
+            await go.Task;
             await Task.Yield();
             Interlocked.Decrement(ref inside);
             var next = basis.Value with { LastSeq = basis.Value.LastSeq + 1 };
             return (basis.Value.LastSeq, (Versioned<ChatRecord>?)Version(next, "e" + next.LastSeq));
-        }, CancellationToken.None))));
+        }, CancellationToken.None)).ToArray();
+        go.SetResult();
+        var seen = await Task.WhenAll(sends);
 
         Assert.Equal(1, maxInside);
         Assert.Equal(Enumerable.Range(3, 20).Select(i => (long)i), seen.Order());
