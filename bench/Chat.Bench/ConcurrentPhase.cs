@@ -20,12 +20,12 @@ public sealed partial class BenchRun
         var ids = senders.SelectMany(u => Enumerable.Range(0, MessagesPerSender)
             .Select(i => (Sender: u, Id: MessageId("cs-" + u.Index.ToString(CultureInfo.InvariantCulture), i)))).ToArray();
         say($"concurrent: {senders.Length} members send {MessagesPerSender} messages each, all at once, into one group");
-        var metrics = new CosmosMetrics(http);
+        var metrics = new HostMetrics(http);
         var before = await metrics.ReadAsync(ct);
         var first = await SendAllAsync(chat.ChatId, ids, ct);
         var failed = ids.Where(m => !first.Acked.ContainsKey(m.Id)).ToArray();
         var retry = await SendAllAsync(chat.ChatId, failed, ct);
-        var cosmos = before is null ? null : ByOperationAndStatus((await metrics.QuietAsync(ct)).Minus(before));
+        var cosmos = before is null ? null : ByOperationAndStatus((await metrics.QuietAsync(ct)).Minus(before).Cosmos);
         var stored = (await StoredMessagesAsync(senders[0], chat.ChatId, ct))
             .Where(m => m.ClientMessageId.StartsWith($"bench-{runTag}-cs-", StringComparison.Ordinal)).ToArray();
         var acked = first.Acked.Concat(retry.Acked).ToDictionary(e => e.Key, e => e.Value, StringComparer.Ordinal);

@@ -4,9 +4,9 @@ using System.Globalization;
 using Chat.Client;
 
 /// <summary>
-/// The cost phase: each hot operation N times, one call at a time, with the Cosmos requests it made
-/// read from the host's <c>/_local/metrics</c> before and after (exact whatever the machine's load),
-/// and RU estimated from them (<see cref="RuEstimate"/>).
+/// The cost phase: each hot operation N times, one call at a time, with the Cosmos requests and Redis
+/// round trips it made read from the host's <c>/_local/metrics</c> before and after (exact whatever the
+/// machine's load), and RU estimated from them (<see cref="RuEstimate"/>).
 /// </summary>
 public sealed partial class BenchRun
 {
@@ -37,8 +37,8 @@ public sealed partial class BenchRun
 
     private async Task<CostResult> RunCostsAsync(CancellationToken ct)
     {
-        say($"costs: {options.CostCalls} calls of each operation, Cosmos requests from /_local/metrics");
-        var metrics = new CosmosMetrics(http);
+        say($"costs: {options.CostCalls} calls of each operation, Cosmos requests and Redis round trips from /_local/metrics");
+        var metrics = new HostMetrics(http);
         if (await metrics.ReadAsync(ct) is null)
         {
             throw new InvalidOperationException("No /_local/metrics on this host (is it the local host of this version?): no request counts.");
@@ -50,7 +50,7 @@ public sealed partial class BenchRun
         {
             ct.ThrowIfCancellationRequested();
             rows.Add(await MeasureAsync(op, metrics, ct));
-            say($"  {rows[^1].Name}: {rows[^1].PerCall.ToString("0.##", CultureInfo.InvariantCulture)} requests per call");
+            say(string.Create(CultureInfo.InvariantCulture, $"  {rows[^1].Name}: {rows[^1].PerCall:0.##} Cosmos requests, {rows[^1].RedisPerCall:0.##} Redis round trips per call"));
         }
 
         var listing = ListingCheck.Of(world.LastListing, world.LastListingPages, options.ListChats);
@@ -107,7 +107,7 @@ public sealed partial class BenchRun
     }
 
     /// <summary>Runs one operation between two quiet readings of the metrics; the users in <c>Online</c> heartbeat first.</summary>
-    private async Task<CostRow> MeasureAsync(CostOperation op, CosmosMetrics metrics, CancellationToken ct)
+    private async Task<CostRow> MeasureAsync(CostOperation op, HostMetrics metrics, CancellationToken ct)
     {
         foreach (var user in op.Online)
         {
@@ -172,7 +172,8 @@ public sealed record ListingCheck(int Expected, int Pages, int Returned, int Dis
     }
 }
 
-/// <summary>Cosmos requests of one operation: per call in all, by operation type and by container; RU estimated from them.</summary>
+/// <summary>Cosmos requests of one operation: per call in all, by operation type and by container; RU estimated from them;
+/// and its Redis round trips, per call in all and by store and command.</summary>
 /// <param name="Pages">Pages of GET /api/chats per call, for the per-page figure (0: not a listing).</param>
 public sealed record CostRow(
     string Name,
@@ -184,21 +185,27 @@ public sealed record CostRow(
     double EstimatedRuPerCall,
     Dictionary<string, double> PerCallByOperation,
     Dictionary<string, double> PerCallByContainer,
-    Dictionary<string, long> ByStatus)
+    Dictionary<string, long> ByStatus,
+    double RedisPerCall,
+    Dictionary<string, double> RedisPerCallByCommand)
 {
-    public static CostRow Of(string name, int calls, int pages, Dictionary<string, long> errors, Dictionary<CosmosKey, long> delta)
+    public static CostRow Of(string name, int calls, int pages, Dictionary<string, long> errors, HostDelta delta)
     {
-        Dictionary<string, double> PerCall(Func<CosmosKey, string> by) => delta
+        var cosmos = delta.Cosmos;
+        double Per(long count) => Math.Round(count / (double)calls, 2);
+        Dictionary<string, double> PerCall<TKey>(Dictionary<TKey, long> counts, Func<TKey, string> by)
+            where TKey : notnull => counts
             .GroupBy(e => by(e.Key), StringComparer.Ordinal)
             .Where(g => g.Sum(e => e.Value) != 0)
             .OrderBy(g => g.Key, StringComparer.Ordinal)
-            .ToDictionary(g => g.Key, g => Math.Round(g.Sum(e => e.Value) / (double)calls, 2), StringComparer.Ordinal);
-        var total = delta.Values.Sum();
-        var byStatus = delta.GroupBy(e => e.Key.Status, StringComparer.Ordinal).Where(g => g.Sum(e => e.Value) != 0)
+            .ToDictionary(g => g.Key, g => Per(g.Sum(e => e.Value)), StringComparer.Ordinal);
+        var total = cosmos.Values.Sum();
+        var byStatus = cosmos.GroupBy(e => e.Key.Status, StringComparer.Ordinal).Where(g => g.Sum(e => e.Value) != 0)
             .ToDictionary(g => g.Key, g => g.Sum(e => e.Value), StringComparer.Ordinal);
-        var ru = delta.Sum(e => e.Value * RuEstimate.PerRequest(e.Key.Operation)) / calls;
+        var ru = cosmos.Sum(e => e.Value * RuEstimate.PerRequest(e.Key.Operation)) / calls;
         return new CostRow(
-            name, calls, pages, errors, total, Math.Round(total / (double)calls, 2), Math.Round(ru, 1), PerCall(k => k.Operation), PerCall(k => k.Container), byStatus);
+            name, calls, pages, errors, total, Per(total), Math.Round(ru, 1), PerCall(cosmos, k => k.Operation), PerCall(cosmos, k => k.Container), byStatus,
+            Per(delta.Redis.Values.Sum()), PerCall(delta.Redis, k => k));
     }
 
     public double? PerPage => Pages > 1 ? Math.Round(PerCall / Pages, 1) : null;

@@ -6,22 +6,28 @@ using System.Text.Json;
 /// <summary>One series of <c>chat.cosmos.requests</c>: operation, container, status code.</summary>
 public sealed record CosmosKey(string Operation, string Container, string Status);
 
-/// <summary>Cosmos request totals of the host at one instant.</summary>
-public sealed record CosmosTotals(IReadOnlyDictionary<CosmosKey, long> Counts)
+/// <summary>The host's request counters at one instant: Cosmos requests by series, Redis round trips by "store: command".</summary>
+public sealed record HostTotals(IReadOnlyDictionary<CosmosKey, long> Cosmos, IReadOnlyDictionary<string, long> Redis)
 {
-    public long Total => Counts.Values.Sum();
+    public long Total => Cosmos.Values.Sum() + Redis.Values.Sum();
 
-    public Dictionary<CosmosKey, long> Minus(CosmosTotals before) =>
-        Counts.ToDictionary(e => e.Key, e => e.Value - before.Counts.GetValueOrDefault(e.Key));
+    public HostDelta Minus(HostTotals before) => new(Diff(Cosmos, before.Cosmos), Diff(Redis, before.Redis));
+
+    private static Dictionary<TKey, long> Diff<TKey>(IReadOnlyDictionary<TKey, long> now, IReadOnlyDictionary<TKey, long> before)
+        where TKey : notnull =>
+        now.ToDictionary(e => e.Key, e => e.Value - before.GetValueOrDefault(e.Key));
 }
 
-/// <summary>Reads the local host's <c>GET /_local/metrics?instrument=chat.cosmos.requests</c> (README "Telemetry").</summary>
-public sealed class CosmosMetrics(HttpClient http)
+/// <summary>What the counters moved by between two readings.</summary>
+public sealed record HostDelta(Dictionary<CosmosKey, long> Cosmos, Dictionary<string, long> Redis);
+
+/// <summary>Reads the local host's <c>GET /_local/metrics</c> (README "Telemetry"): <c>chat.cosmos.requests</c> and <c>chat.redis.requests</c>.</summary>
+public sealed class HostMetrics(HttpClient http)
 {
-    private const string Path = "_local/metrics?instrument=chat.cosmos.requests";
+    private const string Path = "_local/metrics";
 
     /// <summary>The totals, or null when the host serves no metrics.</summary>
-    public async Task<CosmosTotals?> ReadAsync(CancellationToken ct)
+    public async Task<HostTotals?> ReadAsync(CancellationToken ct)
     {
         using var response = await http.GetAsync(Path, ct);
         if (!response.IsSuccessStatusCode)
@@ -30,23 +36,34 @@ public sealed class CosmosMetrics(HttpClient http)
         }
 
         using var document = JsonDocument.Parse(await response.Content.ReadAsStringAsync(ct));
-        var counts = new Dictionary<CosmosKey, long>();
+        var cosmos = new Dictionary<CosmosKey, long>();
+        var redis = new Dictionary<string, long>(StringComparer.Ordinal);
         foreach (var series in document.RootElement.EnumerateArray())
         {
             var tags = series.GetProperty("tags");
             string Tag(string name) => tags.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString()! : "-";
-            var key = new CosmosKey(Tag("db.operation.name"), Tag("db.collection.name"), Tag("db.response.status_code"));
-            counts[key] = counts.GetValueOrDefault(key) + (long)series.GetProperty("sum").GetDouble();
+            var sum = (long)series.GetProperty("sum").GetDouble();
+            switch (series.GetProperty("instrument").GetString())
+            {
+                case "chat.cosmos.requests":
+                    var key = new CosmosKey(Tag("db.operation.name"), Tag("db.collection.name"), Tag("db.response.status_code"));
+                    cosmos[key] = cosmos.GetValueOrDefault(key) + sum;
+                    break;
+                case "chat.redis.requests":
+                    var command = $"{Tag("chat.store")}: {Tag("db.operation.name")}";
+                    redis[command] = redis.GetValueOrDefault(command) + sum;
+                    break;
+            }
         }
 
-        return new CosmosTotals(counts);
+        return new HostTotals(cosmos, redis);
     }
 
     /// <summary>
     /// The totals once they have not moved for 3 s (at most 30 s): work a call left behind (a push job
     /// queued with its 2 s delay, a background refresh) is counted with the call.
     /// </summary>
-    public async Task<CosmosTotals> QuietAsync(CancellationToken ct)
+    public async Task<HostTotals> QuietAsync(CancellationToken ct)
     {
         var last = await ReadAsync(ct) ?? throw new InvalidOperationException("/_local/metrics went away.");
         var still = 0;
@@ -62,5 +79,5 @@ public sealed class CosmosMetrics(HttpClient http)
     }
 
     public static string Format(IReadOnlyDictionary<string, double> perCall) =>
-        string.Join(", ", perCall.Select(e => $"{e.Key} {e.Value.ToString("0.##", CultureInfo.InvariantCulture)}"));
+        perCall.Count == 0 ? "-" : string.Join(", ", perCall.Select(e => $"{e.Key} {e.Value.ToString("0.##", CultureInfo.InvariantCulture)}"));
 }

@@ -160,12 +160,12 @@ public static class ReportText
     /// <summary>The cost phase as a Markdown table (bench/README.md takes it as it is), then the listing check and the RU basis.</summary>
     private static void CostRows(StringBuilder text, CostResult costs)
     {
-        text.AppendLine("| operation | calls | Cosmos requests per call | RU per call (estimate) | by operation type, per call | by container, per call | errors |");
-        text.AppendLine("|---|---|---|---|---|---|---|");
+        text.AppendLine("| operation | calls | Cosmos requests per call | RU per call (estimate) | by operation type, per call | by container, per call | Redis round trips per call | by store and command, per call | errors |");
+        text.AppendLine("|---|---|---|---|---|---|---|---|---|");
         foreach (var c in costs.Operations)
         {
             var perCall = N(c.PerCall) + (c.PerPage is { } page ? Inv($" ({N(page)} a page)") : string.Empty);
-            text.AppendLine(Inv($"| {c.Name} | {c.Calls} | {perCall} | {N(c.EstimatedRuPerCall)} | {CosmosMetrics.Format(c.PerCallByOperation)} | {CosmosMetrics.Format(c.PerCallByContainer)} | {Errors(c.Errors)} |"));
+            text.AppendLine(Inv($"| {c.Name} | {c.Calls} | {perCall} | {N(c.EstimatedRuPerCall)} | {HostMetrics.Format(c.PerCallByOperation)} | {HostMetrics.Format(c.PerCallByContainer)} | {N(c.RedisPerCall)} | {HostMetrics.Format(c.RedisPerCallByCommand)} | {Errors(c.Errors)} |"));
         }
 
         var l = costs.Listing;

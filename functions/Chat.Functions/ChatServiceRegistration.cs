@@ -58,6 +58,7 @@ public static class ChatServiceRegistration
         services.AddSingleton<IDirectoryStore, CosmosDirectoryStore>();
         services.AddSingleton<RedisConnectionFactory>();
         services.AddSingleton<StackExchange.Redis.IConnectionMultiplexer>(sp => sp.GetRequiredService<RedisConnectionFactory>().Connect());
+        services.AddSingleton<RedisRoundTrips>();
         services.AddSingleton<IPresenceStore, RedisPresenceStore>();
         services.AddSingleton<IMediaStore, CosmosMediaStore>();
         services.AddSingleton<IMediaBlobs, BlobMediaStorage>();

@@ -22,6 +22,7 @@ public sealed class ChatMetrics
     public const string CosmosRequests = "chat.cosmos.requests";
     public const string CosmosRequestCharge = "chat.cosmos.request_charge";
     public const string RateLimitStoreFailures = "chat.ratelimit.store_failures";
+    public const string RedisRequests = "chat.redis.requests";
 
     public const string ChatTypeTag = "chat.type";
     public const string OperationTag = "db.operation.name";
@@ -30,6 +31,7 @@ public sealed class ChatMetrics
     public const string QueueTag = "messaging.destination.name";
     public const string LimitTag = "chat.ratelimit.name";
     public const string OutcomeTag = "chat.ratelimit.outcome";
+    public const string StoreTag = "chat.store";
 
     private static readonly double[] MillisecondBuckets = [5, 10, 25, 50, 75, 100, 250, 500, 1_000, 2_500, 5_000, 10_000, 30_000, 60_000, 300_000];
 
@@ -41,6 +43,7 @@ public sealed class ChatMetrics
     private readonly Counter<long> cosmosRequests;
     private readonly Histogram<double> cosmosRequestCharge;
     private readonly Counter<long> rateLimitStoreFailures;
+    private readonly Counter<long> redisRequests;
 
     public ChatMetrics(IMeterFactory meters)
     {
@@ -59,6 +62,8 @@ public sealed class ChatMetrics
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1_000] });
         rateLimitStoreFailures = meter.CreateCounter<long>(
             RateLimitStoreFailures, "{check}", "Limit checks the shared counter store could not answer: let through (fail-open limits) or refused with 503.");
+        redisRequests = meter.CreateCounter<long>(
+            RedisRequests, "{request}", "Round trips to Redis (one command, or one pipelined batch), by store and command, answered or not.");
     }
 
     /// <summary>A send that stored a new message.</summary>
@@ -90,6 +95,10 @@ public sealed class ChatMetrics
     /// <summary>A limit check the counter store could not answer; <paramref name="limit"/> is the limit's name (a closed set).</summary>
     public void RateLimitStoreFailed(string limit, bool allowed) =>
         rateLimitStoreFailures.Add(1, new KeyValuePair<string, object?>(LimitTag, limit), new KeyValuePair<string, object?>(OutcomeTag, allowed ? "allowed" : "refused"));
+
+    /// <summary>One round trip to Redis; <paramref name="store"/> and <paramref name="command"/> come from a closed set.</summary>
+    public void RedisRequest(string store, string command) =>
+        redisRequests.Add(1, new KeyValuePair<string, object?>(StoreTag, store), new KeyValuePair<string, object?>(OperationTag, command));
 
     /// <summary>The status codes Cosmos DB answers with, as constant strings (a tag value that allocates nothing).</summary>
     private static string StatusText(HttpStatusCode? status) => status switch

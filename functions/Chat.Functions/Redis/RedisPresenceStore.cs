@@ -1,7 +1,6 @@
 namespace Chat.Functions.Redis;
 
 using System.Globalization;
-using Chat.Core.Errors;
 using Chat.Core.Ports;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
@@ -16,18 +15,20 @@ using StackExchange.Redis;
 /// that is missing (expired, or lost with the cache) is read from the profile again, never assumed.
 /// Readers only add a missing choice (<c>SET NX</c>); the user's own change overwrites it.
 /// </summary>
-public sealed class RedisPresenceStore(IConnectionMultiplexer redis, IOptions<RedisOptions> options) : IPresenceStore
+public sealed class RedisPresenceStore(RedisRoundTrips redis, IOptions<RedisOptions> options) : IPresenceStore
 {
     public const string KeyPrefix = "presence:";
 
     public const string HiddenPrefix = "presence-hidden:";
+
+    private const string Store = "presence store";
 
     private static readonly TimeSpan RetryAfter = TimeSpan.FromSeconds(1);
 
     public async Task<IReadOnlyDictionary<string, DateTimeOffset>> GetLastActiveAsync(IReadOnlyCollection<string> userIds, CancellationToken ct)
     {
         var ids = userIds.ToArray();
-        var values = await redis.RunAsync("presence store", RetryAfter, db => db.StringGetAsync(ids.Select(Key).ToArray()), ct);
+        var values = await redis.RunAsync(Store, "MGET", RetryAfter, db => db.StringGetAsync(ids.Select(Key).ToArray()), ct);
         var found = new Dictionary<string, DateTimeOffset>(StringComparer.Ordinal);
         for (var i = 0; i < ids.Length; i++)
         {
@@ -43,7 +44,7 @@ public sealed class RedisPresenceStore(IConnectionMultiplexer redis, IOptions<Re
     public async Task<DateTimeOffset?> SetLastActiveAsync(string userId, DateTimeOffset at, CancellationToken ct)
     {
         var value = at.ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture);
-        return Parse(await redis.RunAsync("presence store", RetryAfter, db => db.StringSetAndGetAsync(Key(userId), value, options.Value.LastSeenRetention), ct));
+        return Parse(await redis.RunAsync(Store, "SET GET", RetryAfter, db => db.StringSetAndGetAsync(Key(userId), value, options.Value.LastSeenRetention), ct));
     }
 
     /// <summary>1 MGET of both keys of every user.</summary>
@@ -56,7 +57,7 @@ public sealed class RedisPresenceStore(IConnectionMultiplexer redis, IOptions<Re
         }
 
         var keys = ids.Select(Key).Concat(ids.Select(HiddenKey)).ToArray();
-        var values = await redis.RunAsync("presence store", RetryAfter, db => db.StringGetAsync(keys), ct);
+        var values = await redis.RunAsync(Store, "MGET", RetryAfter, db => db.StringGetAsync(keys), ct);
         var active = new Dictionary<string, DateTimeOffset>(StringComparer.Ordinal);
         var hidden = new Dictionary<string, bool>(StringComparer.Ordinal);
         for (var i = 0; i < ids.Length; i++)
@@ -78,7 +79,8 @@ public sealed class RedisPresenceStore(IConnectionMultiplexer redis, IOptions<Re
     /// <summary>1 round trip (the SETs pipelined).</summary>
     public Task RememberHiddenAsync(IReadOnlyDictionary<string, bool> hidden, CancellationToken ct) =>
         redis.RunAsync(
-            "presence store",
+            Store,
+            "SET NX",
             RetryAfter,
             async db =>
             {
@@ -89,7 +91,7 @@ public sealed class RedisPresenceStore(IConnectionMultiplexer redis, IOptions<Re
             ct);
 
     public Task SetHiddenAsync(string userId, bool hidden, CancellationToken ct) =>
-        redis.RunAsync("presence store", RetryAfter, db => db.StringSetAsync(HiddenKey(userId), hidden ? "1" : "0", options.Value.VisibilityCacheTtl), ct);
+        redis.RunAsync(Store, "SET", RetryAfter, db => db.StringSetAsync(HiddenKey(userId), hidden ? "1" : "0", options.Value.VisibilityCacheTtl), ct);
 
     public static RedisKey Key(string userId) => KeyPrefix + userId;
 

@@ -14,12 +14,14 @@ using StackExchange.Redis;
 /// When Redis cannot answer within the connection's budget, a <see cref="RateLimit.FailOpen"/> limit
 /// lets the call through and every other one refuses it with 503, so an outage never unthrottles a login.
 /// </summary>
-public sealed partial class RedisRateLimiter(IConnectionMultiplexer redis, ChatMetrics metrics, TimeProvider time, ILogger<RedisRateLimiter> logger) : IRateLimiter
+public sealed partial class RedisRateLimiter(RedisRoundTrips redis, ChatMetrics metrics, TimeProvider time, ILogger<RedisRateLimiter> logger) : IRateLimiter
 {
     public const string KeyPrefix = "limit:";
 
     /// <summary>Keys longer than this are hashed, so no input sizes a Redis key.</summary>
     public const int MaxKeyLength = 128;
+
+    private const string Store = "rate-limit store";
 
     private static readonly TimeSpan RetryAfterUnavailable = TimeSpan.FromSeconds(5);
 
@@ -85,20 +87,30 @@ public sealed partial class RedisRateLimiter(IConnectionMultiplexer redis, ChatM
     {
         try
         {
-            var result = (RedisResult[])(await redis.GetDatabase().ScriptEvaluateAsync(
-                Script,
-                new { key = Key(limit, key), window = (long)limit.Window.TotalMilliseconds, permits = limit.Permits, mode }).WaitAsync(ct))!;
+            var result = (RedisResult[])(await redis.RunAsync(
+                Store,
+                "EVALSHA",
+                RetryAfterUnavailable,
+                db => db.ScriptEvaluateAsync(
+                    Script,
+                    new { key = Key(limit, key), window = (long)limit.Window.TotalMilliseconds, permits = limit.Permits, mode }),
+                ct))!;
             return new Window((long)result[0] == 1, (long)result[1], (long)result[2]);
         }
-        catch (Exception e) when (e is RedisException or TimeoutException)
+        catch (ChatException e) when (e.Status == 503)
         {
             metrics.RateLimitStoreFailed(limit.Name, limit.FailOpen);
             if (WarningDue())
             {
-                LogStoreUnavailable(logger, e, limit.Name, limit.FailOpen);
+                LogStoreUnavailable(logger, e.InnerException ?? e, limit.Name, limit.FailOpen);
             }
 
-            return limit.FailOpen ? null : throw ChatErrors.Unavailable("rate-limit store", RetryAfterUnavailable, e);
+            if (!limit.FailOpen)
+            {
+                throw;
+            }
+
+            return null;
         }
     }
 

@@ -1,6 +1,5 @@
 namespace Chat.Functions.Redis;
 
-using Chat.Core.Errors;
 using Chat.Core.Ports;
 using Chat.Functions.Auth;
 using Microsoft.Extensions.Options;
@@ -12,9 +11,11 @@ using StackExchange.Redis;
 /// lives (none is issued after its revocation). Record: 1 round trip (<c>SETEX key ttl 1</c>); check:
 /// 1 round trip (<c>EXISTS</c>), made by each instance at most once a cache TTL per session.
 /// </summary>
-public sealed class RedisSessionRevocations(IConnectionMultiplexer redis, IOptions<AuthOptions> auth) : ISessionRevocations
+public sealed class RedisSessionRevocations(RedisRoundTrips redis, IOptions<AuthOptions> auth) : ISessionRevocations
 {
     public const string KeyPrefix = "revoked:";
+
+    private const string Store = "session revocation store";
 
     private static readonly TimeSpan RetryAfter = TimeSpan.FromSeconds(5);
 
@@ -24,8 +25,8 @@ public sealed class RedisSessionRevocations(IConnectionMultiplexer redis, IOptio
     public static RedisKey Key(string sessionId) => KeyPrefix + sessionId;
 
     public Task RecordAsync(string sessionId, CancellationToken ct) =>
-        redis.RunAsync("session revocation store", RetryAfter, db => db.StringSetAsync(Key(sessionId), 1, Retention), ct);
+        redis.RunAsync(Store, "SETEX", RetryAfter, db => db.StringSetAsync(Key(sessionId), 1, Retention), ct);
 
     public Task<bool> IsRevokedAsync(string sessionId, CancellationToken ct) =>
-        redis.RunAsync("session revocation store", RetryAfter, db => db.KeyExistsAsync(Key(sessionId)), ct);
+        redis.RunAsync(Store, "EXISTS", RetryAfter, db => db.KeyExistsAsync(Key(sessionId)), ct);
 }

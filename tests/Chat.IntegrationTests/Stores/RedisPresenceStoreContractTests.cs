@@ -1,9 +1,11 @@
 namespace Chat.IntegrationTests.Stores;
 
+using Chat.Core.Common;
 using Chat.Core.Errors;
 using Chat.Core.Ports;
 using Chat.Functions.Redis;
 using Chat.IntegrationTests.Infrastructure;
+using Chat.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
@@ -19,6 +21,8 @@ public sealed class RedisPresenceStoreContractTests : IDisposable
     private static readonly DateTimeOffset At = new(2026, 12, 1, 10, 0, 0, 123, TimeSpan.Zero);
 
     private readonly IConnectionMultiplexer redis;
+    private readonly TestMeterFactory meters = new();
+    private readonly MetricRecorder recorded;
     private readonly RedisPresenceStore store;
     private ProfilingSession session = new();
 
@@ -26,10 +30,35 @@ public sealed class RedisPresenceStoreContractTests : IDisposable
     {
         redis = Connect(GarnetStandIn.Shared.ConnectionString);
         redis.RegisterProfiler(() => session);
-        store = new RedisPresenceStore(redis, Options.Create(new RedisOptions { ConnectionString = GarnetStandIn.Shared.ConnectionString }));
+        recorded = new MetricRecorder(meters);
+        store = new RedisPresenceStore(
+            new RedisRoundTrips(redis, new ChatMetrics(meters)), Options.Create(new RedisOptions { ConnectionString = GarnetStandIn.Shared.ConnectionString }));
     }
 
-    public void Dispose() => redis.Dispose();
+    public void Dispose()
+    {
+        recorded.Dispose();
+        meters.Dispose();
+        redis.Dispose();
+    }
+
+    [Fact]
+    public async Task EveryRoundTrip_IsCounted_ByStoreAndCommand()
+    {
+        var id = StoreData.NewId("u_");
+
+        var (_, sent) = await ProfiledAsync(async () =>
+        {
+            await store.SetLastActiveAsync(id, At, Ct);
+            await store.ReadAsync([id], Ct);
+            await store.RememberHiddenAsync(new Dictionary<string, bool> { [id] = false }, Ct);
+            return 0;
+        });
+
+        var counted = recorded.Of(ChatMetrics.RedisRequests, (ChatMetrics.StoreTag, "presence store"));
+        Assert.Equal(["SET GET", "MGET", "SET NX"], counted.Select(m => m.Tag(ChatMetrics.OperationTag)));
+        Assert.Equal(sent.Length, counted.Sum(m => m.Value));
+    }
 
     [Fact]
     public async Task Set_ThenGet_ReturnsTheTime_ToTheMillisecond()
@@ -95,7 +124,7 @@ public sealed class RedisPresenceStoreContractTests : IDisposable
     {
         var deadPort = Ports.Free();
         using var dead = Connect($"127.0.0.1:{deadPort}", waitConnected: false);
-        var unreachable = new RedisPresenceStore(dead, Options.Create(new RedisOptions { ConnectionString = $"127.0.0.1:{deadPort}" }));
+        var unreachable = new RedisPresenceStore(RoundTrips(dead), Options.Create(new RedisOptions { ConnectionString = $"127.0.0.1:{deadPort}" }));
         var watch = System.Diagnostics.Stopwatch.StartNew();
 
         var read = await Assert.ThrowsAsync<ChatException>(() => unreachable.GetLastActiveAsync(["u_1"], Ct));
@@ -137,6 +166,9 @@ public sealed class RedisPresenceStoreContractTests : IDisposable
 
     /// <summary>The app's multiplexer; it connects in the background and fails commands fast until then, so a
     /// reachable server is waited for (a test's first command would otherwise race the connection under load).</summary>
+    /// <summary>The stores' round trips over <paramref name="connection"/>, counted into a meter of their own.</summary>
+    public static RedisRoundTrips RoundTrips(IConnectionMultiplexer connection) => new(connection, new ChatMetrics(new TestMeterFactory()));
+
     public static IConnectionMultiplexer Connect(string connectionString, bool waitConnected = true)
     {
         var services = new ServiceCollection().BuildServiceProvider();

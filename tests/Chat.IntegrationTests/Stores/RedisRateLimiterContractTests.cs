@@ -295,8 +295,11 @@ public sealed class RedisRateLimiterContractTests : IDisposable
         return null;
     }
 
-    private RedisRateLimiter New(IConnectionMultiplexer connection) =>
-        new(connection, new ChatMetrics(services.GetRequiredService<IMeterFactory>()), TimeProvider.System, NullLogger<RedisRateLimiter>.Instance);
+    private RedisRateLimiter New(IConnectionMultiplexer connection)
+    {
+        var metrics = new ChatMetrics(services.GetRequiredService<IMeterFactory>());
+        return new(new RedisRoundTrips(connection, metrics), metrics, TimeProvider.System, NullLogger<RedisRateLimiter>.Instance);
+    }
 
     private async Task PeekAsync(RateLimit limit, string key, CancellationToken ct)
     {

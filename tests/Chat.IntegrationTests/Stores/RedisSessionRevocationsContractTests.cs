@@ -22,7 +22,7 @@ public sealed class RedisSessionRevocationsContractTests : IDisposable
     {
         redis = RedisPresenceStoreContractTests.Connect(GarnetStandIn.Shared.ConnectionString);
         redis.RegisterProfiler(() => session);
-        revocations = new RedisSessionRevocations(redis, Options.Create(new AuthOptions()));
+        revocations = new RedisSessionRevocations(RedisPresenceStoreContractTests.RoundTrips(redis), Options.Create(new AuthOptions()));
     }
 
     public void Dispose() => redis.Dispose();
@@ -56,7 +56,7 @@ public sealed class RedisSessionRevocationsContractTests : IDisposable
     {
         var deadPort = Ports.Free();
         using var dead = RedisPresenceStoreContractTests.Connect($"127.0.0.1:{deadPort}", waitConnected: false);
-        var unreachable = new RedisSessionRevocations(dead, Options.Create(new AuthOptions()));
+        var unreachable = new RedisSessionRevocations(RedisPresenceStoreContractTests.RoundTrips(dead), Options.Create(new AuthOptions()));
         var watch = System.Diagnostics.Stopwatch.StartNew();
 
         var read = await Assert.ThrowsAsync<ChatException>(() => unreachable.IsRevokedAsync("s_1", Ct));
