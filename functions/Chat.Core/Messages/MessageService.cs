@@ -34,7 +34,7 @@ public sealed partial class MessageService(
     /// a concurrent sender that got the seq first costs one more round of both. Then, in parallel, 1
     /// SignalR REST call, the push plan (see <see cref="PushService.PlanAsync"/>) and at most one chat-list
     /// job per chat a second (<see cref="ChatListFeed"/>).
-    /// A resend of the same clientMessageId: 1 point read, 1 failed batch, 2 point reads (key, message) and a receipt-state query.
+    /// A resend of the same clientMessageId: 1 point read, 1 failed batch and 1 query (the message and the receipt states).
     /// </summary>
     public async Task<SendResult> SendAsync(string callerId, string chatId, SendMessageRequest request, CancellationToken ct)
     {
@@ -52,11 +52,11 @@ public sealed partial class MessageService(
         string? blobETag = null;
         if (request.MediaId is not null)
         {
-            // A resend of a media message finds it stored (the media is attached by then).
-            var sent = await messages.FindByClientIdAsync(chatId, callerId, request.ClientMessageId!, ct);
+            // A resend of a media message finds it stored (the media is attached by then): 1 query; the states only then.
+            var sent = await messages.FindSentAsync(chatId, callerId, request.ClientMessageId!, withStates: false, ct);
             if (sent is not null)
             {
-                return await ResentAsync(loaded.Value, sent, ct);
+                return await ResentAsync(loaded.Value, sent with { States = await receipts.ListAsync(chatId, ct) }, ct);
             }
 
             (attachment, blobETag) = await media.PrepareAttachmentAsync(callerId, request.MediaId, request.Type!, ct, claimKey: $"{chatId}|{request.ClientMessageId}");
@@ -97,11 +97,11 @@ public sealed partial class MessageService(
     /// chat take turns in its <see cref="SendLanes"/> lane, each from the version the previous one wrote; a
     /// loser to another instance reads the head again (membership included) and retries under
     /// <see cref="Backoff.Contention"/>. A stored clientMessageId comes back as <c>Stored</c>, nothing written.</summary>
-    private Task<(ChatRecord Chat, MessageRecord Message, MessageRecord? Stored)> AppendAsync(
+    private Task<(ChatRecord Chat, MessageRecord Message, SentMessage? Stored)> AppendAsync(
         string callerId, Versioned<ChatRecord> loaded, MessageRecord draft, CancellationToken ct) =>
         lanes.RunAsync(draft.ChatId, loaded, basis => AppendFromAsync(callerId, basis, draft, ct), ct);
 
-    private async Task<((ChatRecord Chat, MessageRecord Message, MessageRecord? Stored) Result, Versioned<ChatRecord>? Left)> AppendFromAsync(
+    private async Task<((ChatRecord Chat, MessageRecord Message, SentMessage? Stored) Result, Versioned<ChatRecord>? Left)> AppendFromAsync(
         string callerId, Versioned<ChatRecord> basis, MessageRecord draft, CancellationToken ct)
     {
         for (var attempt = 1; ; attempt++)
@@ -120,9 +120,9 @@ public sealed partial class MessageService(
                 case AppendOutcome.Appended:
                     return ((updated, message, null), result.ETag is { } etag ? new Versioned<ChatRecord>(updated, etag) : null);
                 case AppendOutcome.Duplicate:
-                    var stored = await messages.FindByClientIdAsync(draft.ChatId, callerId, draft.ClientMessageId, ct)
+                    var stored = await messages.FindSentAsync(draft.ChatId, callerId, draft.ClientMessageId, withStates: true, ct)
                         ?? throw ChatErrors.Unavailable("message store", TimeSpan.FromSeconds(1));
-                    return ((basis.Value, stored, stored), basis);
+                    return ((basis.Value, stored.Message, stored), basis);
             }
 
             await Backoff.Contention.PauseAsync(attempt, "message store (contention)", ct);
@@ -132,12 +132,10 @@ public sealed partial class MessageService(
 
     /// <summary>A resend finds its message stored. The first attempt may have died before it told
     /// anyone, so it is announced again (clients de-duplicate by seq; push is idempotent per recipient).</summary>
-    private async Task<SendResult> ResentAsync(ChatRecord loaded, MessageRecord stored, CancellationToken ct)
+    private async Task<SendResult> ResentAsync(ChatRecord loaded, SentMessage sent, CancellationToken ct)
     {
-        var announced = await AnnounceAsync(loaded, stored, ct);
-        IReadOnlyDictionary<string, ReceiptState> states = new Dictionary<string, ReceiptState>();
-        await BestEffortAsync(stored, async () => states = await StatesAsync(stored.ChatId, ct)); // the message is stored: never a 5xx
-        return new SendResult(announced with { Status = MessageViews.Status(loaded, stored, states) }, false);
+        var announced = await AnnounceAsync(loaded, sent.Message, ct);
+        return new SendResult(announced with { Status = MessageViews.Status(loaded, sent.Message, MessageViews.ByUser(sent.States)) }, false);
     }
 
     /// <summary>Tells the members about a stored message: one group send reaches every member's
@@ -350,6 +348,4 @@ public sealed partial class MessageService(
         LastActivityAt = message.SentAt > chat.LastActivityAt ? message.SentAt : chat.LastActivityAt,
     };
 
-    private async Task<IReadOnlyDictionary<string, ReceiptState>> StatesAsync(string chatId, CancellationToken ct) =>
-        MessageViews.ByUser(await receipts.ListAsync(chatId, ct));
 }

@@ -74,9 +74,13 @@ public interface IMessageStore
     /// <summary>The messages with seq in [<paramref name="fromSeq"/>, <paramref name="toSeq"/>], ascending.</summary>
     Task<IReadOnlyList<MessageRecord>> GetRangeAsync(string chatId, long fromSeq, long toSeq, CancellationToken ct);
 
-    /// <summary>The message the sender stored under <paramref name="clientMessageId"/>, through its send key.</summary>
-    Task<MessageRecord?> FindByClientIdAsync(string chatId, string senderId, string clientMessageId, CancellationToken ct);
+    /// <summary>The message the sender stored under <paramref name="clientMessageId"/>, with every member's receipt
+    /// state when <paramref name="withStates"/> (a resend answers the message's status); null when none is stored.</summary>
+    Task<SentMessage?> FindSentAsync(string chatId, string senderId, string clientMessageId, bool withStates, CancellationToken ct);
 }
+
+/// <summary>A stored message found by its sender's clientMessageId, and the chat's receipt states if asked for (else empty).</summary>
+public sealed record SentMessage(MessageRecord Message, IReadOnlyList<ReceiptState> States);
 
 /// <summary>Per-member receipt state and its forward moves, in the chat's partition.</summary>
 public interface IReceiptStore

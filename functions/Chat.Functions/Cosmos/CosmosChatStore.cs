@@ -263,10 +263,12 @@ internal sealed class PartitionItems(IReadOnlyList<JsonObject> items)
     private static string? Kind(JsonObject item) => (string?)item["kind"];
 }
 
-/// <summary>One item as read: its data and its ETag.</summary>
+/// <summary>One item as read: its kind, its data and its ETag.</summary>
 internal sealed record RawItem(JsonObject Item)
 {
     public string ETag => (string)Item["_etag"]!;
+
+    public string? Kind => (string?)Item["kind"];
 
     public T Data<T>() => Item["data"].Deserialize<T>(CosmosDatabase.Json)!;
 }

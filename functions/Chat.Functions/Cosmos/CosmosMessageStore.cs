@@ -1,5 +1,6 @@
 namespace Chat.Functions.Cosmos;
 
+using System.Text.Json.Nodes;
 using Chat.Core.Messages;
 using Chat.Core.Ports;
 using Microsoft.Azure.Cosmos;
@@ -28,11 +29,22 @@ public sealed class CosmosMessageStore(CosmosDatabase db) : IMessageStore
         return items.Select(i => i.Data).OrderBy(m => m.Seq).ToArray();
     }
 
-    /// <summary>2 point reads: the send key, then the message it names.</summary>
-    public async Task<MessageRecord?> FindByClientIdAsync(string chatId, string senderId, string clientMessageId, CancellationToken ct)
+    /// <summary>1 single-partition query: the message by its sender and clientMessageId (both indexed), and the
+    /// receipt states if asked for (the send key that made the id unique is written with the message).</summary>
+    public async Task<SentMessage?> FindSentAsync(string chatId, string senderId, string clientMessageId, bool withStates, CancellationToken ct)
     {
-        var key = await db.ReadAsync<ChatItem<SendKeyData>, SendKeyData>(db.Chats, CosmosModel.SendKeyId(senderId, clientMessageId), chatId, i => i.Data, ct);
-        return key is null ? null : await GetAsync(chatId, key.Value.Seq, ct);
+        var sql = "SELECT * FROM c WHERE c.chatId = @chatId AND ((c.kind = @message AND c.data.senderId = @sender AND c.data.clientMessageId = @cid)"
+            + (withStates ? " OR c.kind = @state)" : ")");
+        var query = new QueryDefinition(sql)
+            .WithParameter("@chatId", chatId).WithParameter("@message", Kinds.Message).WithParameter("@state", Kinds.ReceiptState)
+            .WithParameter("@sender", senderId).WithParameter("@cid", clientMessageId);
+        var items = await db.QueryAsync<JsonObject>(db.Chats, query, chatId, ct);
+        var message = items.Select(i => new RawItem(i)).FirstOrDefault(i => i.Kind == Kinds.Message);
+        return message is null
+            ? null
+            : new SentMessage(
+                message.Data<MessageRecord>(),
+                items.Select(i => new RawItem(i)).Where(i => i.Kind == Kinds.ReceiptState).Select(i => i.Data<ReceiptState>()).ToArray());
     }
 
     private static ChatItem<MessageRecord> Item(MessageRecord m) => new(CosmosModel.MessageId(m.Seq), m.ChatId, Kinds.Message, m);

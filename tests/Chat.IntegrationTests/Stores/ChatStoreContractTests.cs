@@ -154,7 +154,7 @@ public sealed class ChatStoreContractTests(StoreDatabase database) : StoreContra
         Assert.Equal(message.SentAt, read.Value.LastActivityAt);
         Assert.Equal(1, read.StateOf(sender)!.Value.LastSentSeq);
         Assert.Equal(chat.Members, read.Value.Members);
-        Assert.Equal(message, await new CosmosMessageStore(Db).FindByClientIdAsync(chat.ChatId, sender, "c-1", Ct));
+        Assert.Equal(message, (await new CosmosMessageStore(Db).FindSentAsync(chat.ChatId, sender, "c-1", withStates: false, Ct))?.Message);
     }
 
     [Fact]
@@ -185,7 +185,7 @@ public sealed class ChatStoreContractTests(StoreDatabase database) : StoreContra
         var outcome = (await Store.TryAppendAsync(stale.Value with { LastSeq = 1, LastMessage = late }, stale.ETag, late, Ct)).Outcome;
 
         Assert.Equal(AppendOutcome.Conflict, outcome);
-        Assert.Null(await new CosmosMessageStore(Db).FindByClientIdAsync(chat.ChatId, sender, "c-2", Ct));
+        Assert.Null(await new CosmosMessageStore(Db).FindSentAsync(chat.ChatId, sender, "c-2", withStates: true, Ct));
         Assert.Equal("c-1", (await Store.GetAsync(chat.ChatId, Ct))!.Value.LastMessage!.ClientMessageId);
     }
 

@@ -80,10 +80,32 @@ public sealed class MessageStoreContractTests(StoreDatabase database) : StoreCon
         var message = StoreData.Message(chatId, 2, alice, "c-42");
         await AppendAsync(message);
 
-        Assert.Equal(message, await Store.FindByClientIdAsync(chatId, alice, "c-42", Ct));
-        Assert.Null(await Store.FindByClientIdAsync(chatId, bob, "c-42", Ct));
-        Assert.Null(await Store.FindByClientIdAsync(StoreData.NewId("g_"), alice, "c-42", Ct));
-        Assert.Null(await Store.FindByClientIdAsync(chatId, alice, "c-43", Ct));
+        Assert.Equal(message, (await Store.FindSentAsync(chatId, alice, "c-42", withStates: false, Ct))?.Message);
+        Assert.Null(await Store.FindSentAsync(chatId, bob, "c-42", withStates: true, Ct));
+        Assert.Null(await Store.FindSentAsync(StoreData.NewId("g_"), alice, "c-42", withStates: true, Ct));
+        Assert.Null(await Store.FindSentAsync(chatId, alice, "c-43", withStates: true, Ct));
+    }
+
+    [Fact]
+    public async Task FindSent_WithStates_ReturnsEveryMembersReceiptState_WithoutThem_None()
+    {
+        var chat = StoreData.Direct();
+        var chats = new CosmosChatStore(Db, StoreDatabase.NewMetaCache());
+        await chats.TryCreateAsync(chat, Ct);
+        var (alice, bob) = (chat.Members[0].UserId, chat.Members[1].UserId);
+        var head = (await chats.GetAsync(chat.ChatId, Ct))!;
+        var message = StoreData.Message(chat.ChatId, 1, alice, "c-1");
+        Assert.Equal(AppendOutcome.Appended, (await chats.TryAppendAsync(head.Value with { LastSeq = 1, LastMessage = message }, head.ETag, message, Ct)).Outcome);
+        Assert.True(await new CosmosReceiptStore(Db).TrySaveAsync(chat.ChatId, new ReceiptState(bob, 1, 0, message.SentAt), null, [], Ct));
+
+        var sent = await Store.FindSentAsync(chat.ChatId, alice, "c-1", withStates: true, Ct);
+        var alone = await Store.FindSentAsync(chat.ChatId, alice, "c-1", withStates: false, Ct);
+
+        Assert.Equal(message, sent!.Message);
+        Assert.Equal(1, sent.States.Single(s => s.UserId == bob).DeliveredSeq);
+        Assert.Equal(1, sent.States.Single(s => s.UserId == alice).LastSentSeq); // written by the append's batch
+        Assert.Equal(message, alone!.Message);
+        Assert.Empty(alone.States);
     }
 
     private static IEnumerable<long> Seqs(long from, long to) => Enumerable.Range((int)from, (int)(to - from + 1)).Select(i => (long)i);

@@ -45,9 +45,11 @@ public sealed class ChatHarness
             .ReturnsAsync((ChatRecord updated, string tag, MessageRecord message, CancellationToken _) => Append(updated, tag, message));
         Messages.Setup(m => m.GetAsync(It.IsAny<string>(), It.IsAny<long>(), It.IsAny<CancellationToken>()))
             .ReturnsAsync((string chatId, long seq, CancellationToken _) => Appended.FirstOrDefault(m => m.ChatId == chatId && m.Seq == seq));
-        Messages.Setup(m => m.FindByClientIdAsync(It.IsAny<string>(), It.IsAny<string>(), It.IsAny<string>(), It.IsAny<CancellationToken>()))
-            .ReturnsAsync((string chatId, string sender, string clientId, CancellationToken _) =>
-                Appended.FirstOrDefault(m => m.ChatId == chatId && m.SenderId == sender && m.ClientMessageId == clientId));
+        Messages.Setup(m => m.FindSentAsync(It.IsAny<string>(), It.IsAny<string>(), It.IsAny<string>(), It.IsAny<bool>(), It.IsAny<CancellationToken>()))
+            .ReturnsAsync((string chatId, string sender, string clientId, bool withStates, CancellationToken _) =>
+                Appended.FirstOrDefault(m => m.ChatId == chatId && m.SenderId == sender && m.ClientMessageId == clientId) is { } m
+                    ? new SentMessage(m, withStates ? ReceiptStates.ToArray() : [])
+                    : null);
         Messages.Setup(m => m.GetRangeAsync(It.IsAny<string>(), It.IsAny<long>(), It.IsAny<long>(), It.IsAny<CancellationToken>()))
             .ReturnsAsync((string chatId, long from, long to, CancellationToken _) =>
                 Appended.Where(m => m.ChatId == chatId && m.Seq >= from && m.Seq <= to).OrderBy(m => m.Seq).ToArray());
