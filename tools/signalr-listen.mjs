@@ -25,7 +25,7 @@ const connection = new signalR.HubConnectionBuilder()
   .build();
 
 let seen = 0;
-for (const method of ["message", "receipt", "typing", "chat", "messageDeleted", "presence"]) {
+for (const method of ["message", "receipt", "typing", "chat", "messageDeleted", "messageEdited", "reaction", "presence"]) {
   connection.on(method, async (argument) => {
     process.stdout.write(JSON.stringify({ method, argument }) + "\n");
     if (++seen >= count) {

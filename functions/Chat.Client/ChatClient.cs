@@ -113,6 +113,15 @@ public sealed class ChatClient(HttpClient http)
     public Task DeleteMessageAsync(string chatId, long seq, CancellationToken ct = default) =>
         SendAsync(HttpMethod.Delete, $"api/chats/{Esc(chatId)}/messages/{seq}", null, ct);
 
+    public Task<Message> EditMessageAsync(string chatId, long seq, string text, CancellationToken ct = default) =>
+        SendAsync<Message>(HttpMethod.Patch, $"api/chats/{Esc(chatId)}/messages/{seq}", new { text }, ct);
+
+    public Task<MessageReactions> ReactAsync(string chatId, long seq, string emoji, CancellationToken ct = default) =>
+        SendAsync<MessageReactions>(HttpMethod.Put, $"api/chats/{Esc(chatId)}/messages/{seq}/reactions/me", new { emoji }, ct);
+
+    public Task RemoveReactionAsync(string chatId, long seq, CancellationToken ct = default) =>
+        SendAsync(HttpMethod.Delete, $"api/chats/{Esc(chatId)}/messages/{seq}/reactions/me", null, ct);
+
     public Task PostReceiptAsync(string chatId, string type, long upToSeq, CancellationToken ct = default) =>
         SendAsync(HttpMethod.Post, $"api/chats/{Esc(chatId)}/receipts", new { type, upToSeq }, ct);
 

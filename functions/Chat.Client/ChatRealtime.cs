@@ -23,6 +23,10 @@ public sealed class ChatRealtime : IAsyncDisposable
 
     public event Action<MessageDeletedEvent>? MessageDeleted;
 
+    public event Action<Message>? MessageEdited;
+
+    public event Action<ReactionEvent>? Reaction;
+
     public event Action<PresenceEvent>? Presence;
 
     /// <summary>Connects as the client's signed-in user.</summary>
@@ -41,6 +45,8 @@ public sealed class ChatRealtime : IAsyncDisposable
         connection.On<TypingEvent>("typing", t => realtime.Typing?.Invoke(t));
         connection.On<ChatInfo>("chat", c => realtime.Chat?.Invoke(c));
         connection.On<MessageDeletedEvent>("messageDeleted", d => realtime.MessageDeleted?.Invoke(d));
+        connection.On<Message>("messageEdited", m => realtime.MessageEdited?.Invoke(m));
+        connection.On<ReactionEvent>("reaction", r => realtime.Reaction?.Invoke(r));
         connection.On<PresenceEvent>("presence", p => realtime.Presence?.Invoke(p));
         await connection.StartAsync(ct);
         return realtime;

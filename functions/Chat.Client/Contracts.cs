@@ -24,7 +24,17 @@ public sealed record Message(
     long? ReplyToSeq,
     DateTimeOffset SentAt,
     string Status,
-    bool? Deleted);
+    bool? Deleted,
+    DateTimeOffset? EditedAt = null,
+    IReadOnlyList<Reaction>? Reactions = null);
+
+public sealed record Reaction(string UserId, string Emoji, DateTimeOffset At);
+
+/// <summary>The answer of PUT .../reactions/me.</summary>
+public sealed record MessageReactions(string ChatId, long Seq, IReadOnlyList<Reaction> Reactions);
+
+/// <summary>The <c>reaction</c> event; <see cref="Emoji"/> is null when the member removed theirs.</summary>
+public sealed record ReactionEvent(string ChatId, long Seq, string UserId, string? Emoji, DateTimeOffset At);
 
 public sealed record ChatInfo(
     string ChatId,

@@ -7,6 +7,7 @@ using Chat.Core.Chats;
 using Chat.Core.Common;
 using Chat.Core.Messages;
 using Chat.Core.Ports;
+using Chat.Core.Reactions;
 using Chat.Functions.Auth;
 using Chat.Functions.Cosmos;
 using Chat.Core.Presence;
@@ -53,6 +54,7 @@ public static class ChatServiceRegistration
         services.AddSingleton<ChatMetaCache>();
         services.AddSingleton<IChatStore, CosmosChatStore>();
         services.AddSingleton<IMessageStore, CosmosMessageStore>();
+        services.AddSingleton<IReactionStore, CosmosReactionStore>();
         services.AddSingleton<IReceiptStore, CosmosReceiptStore>();
         services.AddSingleton<IUserStore, CosmosUserStore>();
         services.AddSingleton<IDirectoryStore, CosmosDirectoryStore>();
@@ -86,6 +88,8 @@ public static class ChatServiceRegistration
         services.AddSingleton<ChatListFeed>();
         services.AddSingleton<SendLanes>();
         services.AddSingleton<MessageService>();
+        services.AddSingleton<MessageEditService>();
+        services.AddSingleton<ReactionService>();
         services.AddSingleton<PresenceService>();
         services.AddSingleton<MediaService>();
         services.AddSingleton<DeviceService>();

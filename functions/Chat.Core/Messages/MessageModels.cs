@@ -1,5 +1,7 @@
 namespace Chat.Core.Messages;
 
+using Chat.Core.Reactions;
+
 public static class MessageTypes
 {
     public const string Text = "text";
@@ -53,6 +55,9 @@ public sealed record MessageRecord
 
     public required DateTimeOffset SentAt { get; init; }
 
+    /// <summary>When the sender last changed <see cref="Text"/> (API v1.1); null when never edited.</summary>
+    public DateTimeOffset? EditedAt { get; init; }
+
     public bool Deleted { get; init; }
 }
 
@@ -83,7 +88,9 @@ public sealed record MessageView(
     long? ReplyToSeq,
     DateTimeOffset SentAt,
     string Status,
-    bool? Deleted);
+    bool? Deleted,
+    DateTimeOffset? EditedAt,
+    IReadOnlyList<ReactionView> Reactions);
 
 public sealed record MessagePage(IReadOnlyList<MessageView> Messages, bool HasMore);
 
@@ -92,6 +99,11 @@ public sealed record StoredPage(IReadOnlyList<MessageRecord> Messages, bool HasM
 public sealed record SendMessageRequest(string? ClientMessageId, string? Type, string? Text, string? MediaId, long? ReplyToSeq);
 
 public sealed record SendResult(MessageView Message, bool Created);
+
+public sealed record EditMessageRequest(string? Text);
+
+/// <summary>A stored message and the members' reactions to it.</summary>
+public sealed record StoredMessage(MessageRecord Message, IReadOnlyList<ReactionRecord> Reactions);
 
 public sealed record ReceiptRequest(string? Type, long? UpToSeq);
 

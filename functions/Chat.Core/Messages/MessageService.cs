@@ -181,7 +181,7 @@ public sealed partial class MessageService(
         var page = HistoryRange.Of(chat.Member(callerId)!.JoinedAfterSeq, chat.LastSeq, query);
         var found = await messages.GetRangeAsync(chatId, page.FromSeq, page.ToSeq, ct);
         var states = snapshot.StatesByUser;
-        return new MessagePage(found.Select(m => MessageViews.ToView(m, MessageViews.Status(chat, m, states))).ToArray(), page.HasMore);
+        return new MessagePage(found.Select(s => MessageViews.ToView(s.Message, MessageViews.Status(chat, s.Message, states), s.Reactions)).ToArray(), page.HasMore);
     }
 
     /// <summary>Deletes for everyone (sender, or a group admin), its media included. Cost: 1 read of

@@ -1,6 +1,7 @@
 namespace Chat.Core.Messages;
 
 using Chat.Core.Chats;
+using Chat.Core.Reactions;
 
 /// <summary>Turns stored messages into what the API shows, with the sender's receipt status.</summary>
 public static class MessageViews
@@ -29,7 +30,8 @@ public static class MessageViews
         return Min(s => s.DeliveredSeq) >= message.Seq ? MessageStatus.Delivered : MessageStatus.Sent;
     }
 
-    public static MessageView ToView(MessageRecord m, string status) => new(
+    /// <summary>The API's view; a deleted message shows neither its content nor its reactions.</summary>
+    public static MessageView ToView(MessageRecord m, string status, IReadOnlyList<ReactionRecord>? reactions = null) => new(
         m.ChatId,
         m.Seq,
         m.MessageId,
@@ -41,7 +43,13 @@ public static class MessageViews
         m.Deleted ? null : m.ReplyToSeq,
         m.SentAt,
         status,
-        m.Deleted ? true : null);
+        m.Deleted ? true : null,
+        m.Deleted ? null : m.EditedAt,
+        m.Deleted || reactions is null ? [] : Reactions(reactions));
+
+    /// <summary>One per member (the store keeps one), oldest first.</summary>
+    public static IReadOnlyList<ReactionView> Reactions(IEnumerable<ReactionRecord> reactions) =>
+        reactions.OrderBy(r => r.At).ThenBy(r => r.UserId, StringComparer.Ordinal).Select(r => new ReactionView(r.UserId, r.Emoji, r.At)).ToArray();
 
     public static MediaView ToView(MediaRef media) => new(
         media.MediaId,

@@ -3,6 +3,7 @@ namespace Chat.Core.Ports;
 using Chat.Core.Chats;
 using Chat.Core.Common;
 using Chat.Core.Messages;
+using Chat.Core.Reactions;
 
 /// <summary>A chat as read in one request, with the receipt states asked for.</summary>
 public sealed record ChatSnapshot(Versioned<ChatRecord> Chat, IReadOnlyList<Versioned<ReceiptState>> States)
@@ -71,8 +72,14 @@ public interface IMessageStore
 
     Task ReplaceAsync(MessageRecord message, CancellationToken ct);
 
-    /// <summary>The messages with seq in [<paramref name="fromSeq"/>, <paramref name="toSeq"/>], ascending.</summary>
-    Task<IReadOnlyList<MessageRecord>> GetRangeAsync(string chatId, long fromSeq, long toSeq, CancellationToken ct);
+    /// <summary>The messages with seq in [<paramref name="fromSeq"/>, <paramref name="toSeq"/>], ascending, each with its reactions.</summary>
+    Task<IReadOnlyList<StoredMessage>> GetRangeAsync(string chatId, long fromSeq, long toSeq, CancellationToken ct);
+
+    /// <summary>One message with its reactions, and the message's version for <see cref="TryReplaceAsync"/>; null when none.</summary>
+    Task<Versioned<StoredMessage>?> GetWithReactionsAsync(string chatId, long seq, CancellationToken ct);
+
+    /// <summary>Replaces the message if it is still at <paramref name="etag"/>; false when it changed (or went) meanwhile.</summary>
+    Task<bool> TryReplaceAsync(MessageRecord message, string etag, CancellationToken ct);
 
     /// <summary>The message the sender stored under <paramref name="clientMessageId"/>, with every member's receipt
     /// state when <paramref name="withStates"/> (a resend answers the message's status); null when none is stored.</summary>
@@ -81,6 +88,16 @@ public interface IMessageStore
 
 /// <summary>A stored message found by its sender's clientMessageId, and the chat's receipt states if asked for (else empty).</summary>
 public sealed record SentMessage(MessageRecord Message, IReadOnlyList<ReceiptState> States);
+
+/// <summary>Reactions, one item per member and message in the chat's partition (read with the messages, see <see cref="IMessageStore"/>).</summary>
+public interface IReactionStore
+{
+    /// <summary>Sets the member's reaction, replacing the one they had (1 upsert).</summary>
+    Task PutAsync(ReactionRecord reaction, CancellationToken ct);
+
+    /// <summary>Removes the member's reaction (1 delete); false when they had none.</summary>
+    Task<bool> RemoveAsync(string chatId, long seq, string userId, CancellationToken ct);
+}
 
 /// <summary>Per-member receipt state and its forward moves, in the chat's partition.</summary>
 public interface IReceiptStore

@@ -9,6 +9,8 @@ public static class ClientMethods
     public const string Typing = "typing";
     public const string Chat = "chat";
     public const string MessageDeleted = "messageDeleted";
+    public const string MessageEdited = "messageEdited";
+    public const string Reaction = "reaction";
 }
 
 public sealed record ReceiptEvent(string ChatId, string UserId, string Type, long UpToSeq, DateTimeOffset At);

@@ -27,6 +27,9 @@ public static class CosmosModel
 
     public static string ReceiptStateId(string userId) => "r:" + userId;
 
+    /// <summary>One per member and message (a new reaction replaces the old one in place).</summary>
+    public static string ReactionId(long seq, string userId) => "x:" + seq.ToString("D12", System.Globalization.CultureInfo.InvariantCulture) + ":" + userId;
+
     public static string ReceiptAdvanceId(string userId, string type, long upToSeq) => $"ra:{userId}:{type}:{upToSeq}";
 
     public static string ChatIndexId(string chatId) => "chat:" + chatId;
@@ -48,6 +51,7 @@ public static class Kinds
     public const string Chat = "chat";
     public const string Head = "head";
     public const string Message = "message";
+    public const string Reaction = "reaction";
     public const string SendKey = "sendKey";
     public const string ReceiptState = "receipt";
     public const string ReceiptAdvance = "receiptAdvance";

@@ -2,7 +2,9 @@ namespace Chat.Functions.Cosmos;
 
 using System.Text.Json.Nodes;
 using Chat.Core.Messages;
+using Chat.Core.Common;
 using Chat.Core.Ports;
+using Chat.Core.Reactions;
 using Microsoft.Azure.Cosmos;
 
 /// <summary>Messages under ids derived from their seq, written with their send key by <see cref="CosmosChatStore.TryAppendAsync"/>.</summary>
@@ -14,19 +16,44 @@ public sealed class CosmosMessageStore(CosmosDatabase db) : IMessageStore
     public Task ReplaceAsync(MessageRecord message, CancellationToken ct) =>
         db.TryReplaceAsync(db.Chats, Item(message), CosmosModel.MessageId(message.Seq), message.ChatId, etag: null, ct);
 
-    /// <summary>1 single-partition range query on the seq (seqs have no gaps, so the range is the page; no ORDER BY).</summary>
-    public async Task<IReadOnlyList<MessageRecord>> GetRangeAsync(string chatId, long fromSeq, long toSeq, CancellationToken ct)
+    /// <summary>1 single-partition range query on the seq, reactions included (seqs have no gaps, so the range is the
+    /// page; no ORDER BY). Reactions add to the items it returns: up to one per member per message.</summary>
+    public async Task<IReadOnlyList<StoredMessage>> GetRangeAsync(string chatId, long fromSeq, long toSeq, CancellationToken ct)
     {
         if (toSeq < fromSeq)
         {
             return [];
         }
 
-        var query = new QueryDefinition("SELECT * FROM c WHERE c.chatId = @chatId AND c.kind = @kind AND c.data.seq >= @from AND c.data.seq <= @to")
-            .WithParameter("@chatId", chatId).WithParameter("@kind", Kinds.Message)
+        var query = new QueryDefinition("SELECT * FROM c WHERE c.chatId = @chatId AND c.kind IN (@message, @reaction) AND c.data.seq >= @from AND c.data.seq <= @to")
+            .WithParameter("@chatId", chatId).WithParameter("@message", Kinds.Message).WithParameter("@reaction", Kinds.Reaction)
             .WithParameter("@from", fromSeq).WithParameter("@to", toSeq);
-        var items = await db.QueryAsync<ChatItem<MessageRecord>>(db.Chats, query, chatId, ct);
-        return items.Select(i => i.Data).OrderBy(m => m.Seq).ToArray();
+        var items = (await db.QueryAsync<JsonObject>(db.Chats, query, chatId, ct)).Select(i => new RawItem(i)).ToArray();
+        return Stored(items).Select(s => s.Value).OrderBy(m => m.Message.Seq).ToArray();
+    }
+
+    /// <summary>1 single-partition query: the message and its reactions.</summary>
+    public async Task<Versioned<StoredMessage>?> GetWithReactionsAsync(string chatId, long seq, CancellationToken ct)
+    {
+        var query = new QueryDefinition("SELECT * FROM c WHERE c.chatId = @chatId AND c.kind IN (@message, @reaction) AND c.data.seq = @seq")
+            .WithParameter("@chatId", chatId).WithParameter("@message", Kinds.Message).WithParameter("@reaction", Kinds.Reaction)
+            .WithParameter("@seq", seq);
+        var items = (await db.QueryAsync<JsonObject>(db.Chats, query, chatId, ct)).Select(i => new RawItem(i)).ToArray();
+        return Stored(items).FirstOrDefault();
+    }
+
+    public Task<bool> TryReplaceAsync(MessageRecord message, string etag, CancellationToken ct) =>
+        db.TryReplaceAsync(db.Chats, Item(message), CosmosModel.MessageId(message.Seq), message.ChatId, etag, ct);
+
+    /// <summary>The messages among <paramref name="items"/>, each with the reactions of its seq (a reaction without its message is left out).</summary>
+    private static IEnumerable<Versioned<StoredMessage>> Stored(RawItem[] items)
+    {
+        var reactions = items.Where(i => i.Kind == Kinds.Reaction).Select(i => i.Data<ReactionRecord>()).ToLookup(r => r.Seq);
+        return items.Where(i => i.Kind == Kinds.Message).Select(i =>
+        {
+            var message = i.Data<MessageRecord>();
+            return new Versioned<StoredMessage>(new StoredMessage(message, reactions[message.Seq].ToArray()), i.ETag);
+        });
     }
 
     /// <summary>1 single-partition query: the message by its sender and clientMessageId (both indexed), and the
@@ -86,4 +113,14 @@ public sealed class CosmosReceiptStore(CosmosDatabase db) : IReceiptStore
             .WithParameter("@chatId", chatId).WithParameter("@kind", Kinds.ReceiptAdvance).WithParameter("@seq", seq);
         return (await db.QueryAsync<ChatItem<ReceiptAdvance>>(db.Chats, query, chatId, ct)).Select(i => i.Data).ToArray();
     }
+}
+
+/// <summary>Reactions as items <c>x:{seq}:{userId}</c> beside the message: members reacting at once write different items.</summary>
+public sealed class CosmosReactionStore(CosmosDatabase db) : IReactionStore
+{
+    public Task PutAsync(ReactionRecord reaction, CancellationToken ct) =>
+        db.UpsertAsync(db.Chats, new ChatItem<ReactionRecord>(CosmosModel.ReactionId(reaction.Seq, reaction.UserId), reaction.ChatId, Kinds.Reaction, reaction), reaction.ChatId, ct);
+
+    public Task<bool> RemoveAsync(string chatId, long seq, string userId, CancellationToken ct) =>
+        db.TryDeleteAsync(db.Chats, CosmosModel.ReactionId(seq, userId), chatId, ct);
 }

@@ -61,15 +61,20 @@ public static class CosmosOperations
     public static Task UpsertAsync<TItem>(this CosmosDatabase db, Container container, TItem item, string partitionKey, CancellationToken ct) =>
         db.RunAsync(token => container.UpsertItemAsync(item, new PartitionKey(partitionKey), cancellationToken: token), ct);
 
-    public static async Task DeleteAsync(this CosmosDatabase db, Container container, string id, string partitionKey, CancellationToken ct)
+    public static Task DeleteAsync(this CosmosDatabase db, Container container, string id, string partitionKey, CancellationToken ct) =>
+        db.TryDeleteAsync(container, id, partitionKey, ct);
+
+    /// <summary>Deletes the item; false when it was already gone.</summary>
+    public static async Task<bool> TryDeleteAsync(this CosmosDatabase db, Container container, string id, string partitionKey, CancellationToken ct)
     {
         try
         {
             await db.RunAsync(token => container.DeleteItemAsync<object>(id, new PartitionKey(partitionKey), cancellationToken: token), ct);
+            return true;
         }
         catch (CosmosException e) when (e.StatusCode == HttpStatusCode.NotFound)
         {
-            // already gone
+            return false;
         }
     }
 

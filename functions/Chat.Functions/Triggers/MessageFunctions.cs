@@ -1,12 +1,13 @@
 namespace Chat.Functions.Triggers;
 
 using Chat.Core.Messages;
+using Chat.Core.Reactions;
 using Chat.Functions.Http;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Azure.Functions.Worker;
 
-public sealed class MessageFunctions(MessageService messages)
+public sealed class MessageFunctions(MessageService messages, MessageEditService edits, ReactionService reactions)
 {
     [Function(nameof(SendMessage))]
     public async Task<IActionResult> SendMessage([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "chats/{chatId}/messages")] HttpRequest req, string chatId)
@@ -25,6 +26,24 @@ public sealed class MessageFunctions(MessageService messages)
         [HttpTrigger(AuthorizationLevel.Anonymous, "delete", Route = "chats/{chatId}/messages/{seq:long}")] HttpRequest req, string chatId, long seq)
     {
         await messages.DeleteAsync(req.CallerId(), chatId, seq, req.Aborted());
+        return new NoContentResult();
+    }
+
+    [Function(nameof(EditMessage))]
+    public async Task<IActionResult> EditMessage(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "patch", Route = "chats/{chatId}/messages/{seq:long}")] HttpRequest req, string chatId, long seq) =>
+        new OkObjectResult(await edits.EditAsync(req.CallerId(), chatId, seq, await req.ReadBodyAsync<EditMessageRequest>(), req.Aborted()));
+
+    [Function(nameof(PutReaction))]
+    public async Task<IActionResult> PutReaction(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "put", Route = "chats/{chatId}/messages/{seq:long}/reactions/me")] HttpRequest req, string chatId, long seq) =>
+        new OkObjectResult(await reactions.ReactAsync(req.CallerId(), chatId, seq, await req.ReadBodyAsync<ReactionRequest>(), req.Aborted()));
+
+    [Function(nameof(DeleteReaction))]
+    public async Task<IActionResult> DeleteReaction(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "delete", Route = "chats/{chatId}/messages/{seq:long}/reactions/me")] HttpRequest req, string chatId, long seq)
+    {
+        await reactions.UnreactAsync(req.CallerId(), chatId, seq, req.Aborted());
         return new NoContentResult();
     }
 

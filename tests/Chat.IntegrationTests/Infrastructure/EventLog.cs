@@ -14,7 +14,13 @@ public sealed class EventLog
         realtime.Chat += c => Chats.Enqueue(c);
         realtime.MessageDeleted += d => Deleted.Enqueue(d);
         realtime.Presence += p => Presence.Enqueue(p);
+        realtime.MessageEdited += m => Edited.Enqueue(m);
+        realtime.Reaction += r => Reactions.Enqueue(r);
     }
+
+    public ConcurrentQueue<Message> Edited { get; } = new();
+
+    public ConcurrentQueue<ReactionEvent> Reactions { get; } = new();
 
     public ConcurrentQueue<Message> Messages { get; } = new();
 

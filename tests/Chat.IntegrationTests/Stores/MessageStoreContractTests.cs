@@ -2,6 +2,7 @@ namespace Chat.IntegrationTests.Stores;
 
 using Chat.Core.Messages;
 using Chat.Core.Ports;
+using Chat.Core.Reactions;
 using Chat.Functions.Cosmos;
 using Chat.IntegrationTests.Infrastructure;
 using Xunit;
@@ -48,7 +49,7 @@ public sealed class MessageStoreContractTests(StoreDatabase database) : StoreCon
         await Store.ReplaceAsync(deleted, Ct);
 
         Assert.Equal(deleted, await Store.GetAsync(chatId, 1, Ct));
-        Assert.True((await Store.GetRangeAsync(chatId, 1, 1, Ct)).Single().Deleted);
+        Assert.True((await Store.GetRangeAsync(chatId, 1, 1, Ct)).Single().Message.Deleted);
     }
 
     [Fact]
@@ -56,8 +57,8 @@ public sealed class MessageStoreContractTests(StoreDatabase database) : StoreCon
     {
         await AppendSeqsAsync(25);
 
-        Assert.Equal(Seqs(5, 14), (await Store.GetRangeAsync(chatId, 5, 14, Ct)).Select(m => m.Seq));
-        Assert.Equal(Seqs(20, 25), (await Store.GetRangeAsync(chatId, 20, 40, Ct)).Select(m => m.Seq));
+        Assert.Equal(Seqs(5, 14), (await Store.GetRangeAsync(chatId, 5, 14, Ct)).Select(m => m.Message.Seq));
+        Assert.Equal(Seqs(20, 25), (await Store.GetRangeAsync(chatId, 20, 40, Ct)).Select(m => m.Message.Seq));
         Assert.Empty(await Store.GetRangeAsync(chatId, 26, 30, Ct));
         Assert.Empty(await Store.GetRangeAsync(chatId, 9, 8, Ct));
     }
@@ -68,7 +69,7 @@ public sealed class MessageStoreContractTests(StoreDatabase database) : StoreCon
         await AppendSeqsAsync(3);
         await AppendSeqsAsync(5, StoreData.NewId("g_"));
 
-        Assert.Equal(Seqs(1, 3), (await Store.GetRangeAsync(chatId, 1, 10, Ct)).Select(m => m.Seq));
+        Assert.Equal(Seqs(1, 3), (await Store.GetRangeAsync(chatId, 1, 10, Ct)).Select(m => m.Message.Seq));
     }
 
     [Fact]
@@ -106,6 +107,42 @@ public sealed class MessageStoreContractTests(StoreDatabase database) : StoreCon
         Assert.Equal(1, sent.States.Single(s => s.UserId == alice).LastSentSeq); // written by the append's batch
         Assert.Equal(message, alone!.Message);
         Assert.Empty(alone.States);
+    }
+
+    [Fact]
+    public async Task Reactions_OnePerMemberAndMessage_ComeWithTheirMessage_InRangesAndSingleReads()
+    {
+        var messages = await AppendSeqsAsync(3);
+        var reactions = new CosmosReactionStore(Db);
+        var at = messages[0].SentAt;
+        await reactions.PutAsync(new ReactionRecord(chatId, 2, "u_bob", "👍", at), Ct);
+        await reactions.PutAsync(new ReactionRecord(chatId, 2, "u_bob", "❤️", at.AddSeconds(1)), Ct); // replaces bob's
+        await reactions.PutAsync(new ReactionRecord(chatId, 2, "u_carol", "🎉", at), Ct);
+        await reactions.PutAsync(new ReactionRecord(chatId, 3, "u_carol", "😂", at), Ct);
+
+        var range = await Store.GetRangeAsync(chatId, 1, 3, Ct);
+        var single = (await Store.GetWithReactionsAsync(chatId, 2, Ct))!;
+
+        Assert.Empty(range[0].Reactions);
+        Assert.Equal(["u_bob ❤️", "u_carol 🎉"], range[1].Reactions.Select(r => r.UserId + " " + r.Emoji).Order(StringComparer.Ordinal));
+        Assert.Equal("😂", Assert.Single(range[2].Reactions).Emoji);
+        Assert.Equal(messages[1], single.Value.Message);
+        Assert.Equal(2, single.Value.Reactions.Count);
+        Assert.True(await reactions.RemoveAsync(chatId, 2, "u_bob", Ct));
+        Assert.False(await reactions.RemoveAsync(chatId, 2, "u_bob", Ct));
+        Assert.Single((await Store.GetWithReactionsAsync(chatId, 2, Ct))!.Value.Reactions);
+        Assert.Null(await Store.GetWithReactionsAsync(chatId, 9, Ct));
+    }
+
+    [Fact]
+    public async Task TryReplace_UnderTheReadVersion_Lands_UnderAnOlderOne_DoesNot()
+    {
+        var message = (await AppendSeqsAsync(1))[0];
+        var read = (await Store.GetWithReactionsAsync(chatId, 1, Ct))!;
+
+        Assert.True(await Store.TryReplaceAsync(message with { Text = "edited" }, read.ETag, Ct));
+        Assert.False(await Store.TryReplaceAsync(message with { Text = "stale" }, read.ETag, Ct));
+        Assert.Equal("edited", (await Store.GetAsync(chatId, 1, Ct))!.Text);
     }
 
     private static IEnumerable<long> Seqs(long from, long to) => Enumerable.Range((int)from, (int)(to - from + 1)).Select(i => (long)i);

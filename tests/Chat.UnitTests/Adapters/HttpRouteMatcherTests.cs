@@ -11,7 +11,8 @@ public sealed class HttpRouteMatcherTests
     private static readonly HttpRouteMatcher Catalog = new(HttpFunctionCatalog.All.Where(f => f.Name != UnmatchedRouteFunction.Name));
 
     [Theory]
-    [InlineData("chats/c1/messages/5", "DELETE")]
+    [InlineData("chats/c1/messages/5", "DELETE,PATCH")]
+    [InlineData("chats/c1/messages/5/reactions/me", "DELETE,PUT")]
     [InlineData("chats/c1/messages/5/receipts", "GET")]
     [InlineData("chats/c1/messages", "GET,POST")]
     [InlineData("groups/join", "PATCH,POST")]
@@ -78,7 +79,7 @@ public sealed class HttpRouteMatcherTests
         var error = Assert.Throws<ChatException>(() => Unmatched("GET", "chats/c1/messages/5"));
 
         Assert.Equal(405, error.Status);
-        Assert.Equal(["DELETE"], error.AllowedMethods);
+        Assert.Equal(["DELETE", "PATCH"], error.AllowedMethods);
     }
 
     [Theory]

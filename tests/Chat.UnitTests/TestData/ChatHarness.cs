@@ -8,6 +8,7 @@ using Chat.Core.Media;
 using Chat.Core.Messages;
 using Chat.Core.Ports;
 using Chat.Core.Push;
+using Chat.Core.Reactions;
 using Chat.Testing;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
@@ -52,7 +53,17 @@ public sealed class ChatHarness
                     : null);
         Messages.Setup(m => m.GetRangeAsync(It.IsAny<string>(), It.IsAny<long>(), It.IsAny<long>(), It.IsAny<CancellationToken>()))
             .ReturnsAsync((string chatId, long from, long to, CancellationToken _) =>
-                Appended.Where(m => m.ChatId == chatId && m.Seq >= from && m.Seq <= to).OrderBy(m => m.Seq).ToArray());
+                Appended.Where(m => m.ChatId == chatId && m.Seq >= from && m.Seq <= to).OrderBy(m => m.Seq)
+                    .Select(m => CurrentMessage(chatId, m.Seq)!.Value).ToArray());
+        Messages.Setup(m => m.GetWithReactionsAsync(It.IsAny<string>(), It.IsAny<long>(), It.IsAny<CancellationToken>()))
+            .ReturnsAsync((string chatId, long seq, CancellationToken _) => CurrentMessage(chatId, seq));
+        Messages.Setup(m => m.TryReplaceAsync(It.IsAny<MessageRecord>(), It.IsAny<string>(), It.IsAny<CancellationToken>()))
+            .ReturnsAsync((MessageRecord message, string tag, CancellationToken _) => ReplaceMessage(message, tag));
+        Reactions.Setup(r => r.PutAsync(It.IsAny<ReactionRecord>(), It.IsAny<CancellationToken>()))
+            .Callback((ReactionRecord r, CancellationToken _) => ReactionItems[(r.ChatId, r.Seq, r.UserId)] = r)
+            .Returns(Task.CompletedTask);
+        Reactions.Setup(r => r.RemoveAsync(It.IsAny<string>(), It.IsAny<long>(), It.IsAny<string>(), It.IsAny<CancellationToken>()))
+            .ReturnsAsync((string chatId, long seq, string userId, CancellationToken _) => ReactionItems.TryRemove((chatId, seq, userId), out var _));
 
         Users.Setup(u => u.GetAsync(It.IsAny<string>(), It.IsAny<CancellationToken>()))
             .ReturnsAsync((string id, CancellationToken _) => MissingUsers.Contains(id) ? null : new Versioned<UserAccount>(Account(id), "u"));
@@ -76,6 +87,44 @@ public sealed class ChatHarness
         PushService = new PushService(
             Chats.Object, Messages.Object, Users.Object, Presence.Object, PushHub.Object, PushJobs.Object, PushLog.Object, Options.Create(PushOptions), Time, NullLogger<PushService>.Instance, Metrics);
         MessageService = new MessageService(ChatService, ChatLists, new SendLanes(), MediaService, Chats.Object, Messages.Object, Receipts.Object, Realtime.Object, PushService, Limiter, Options.Create(Limits), Time, NullLogger<MessageService>.Instance, Metrics);
+        EditService = new MessageEditService(ChatService, Messages.Object, Realtime.Object, Options.Create(Limits), Time);
+        ReactionService = new ReactionService(ChatService, Messages.Object, Reactions.Object, Realtime.Object, Time);
+    }
+
+    public MessageEditService EditService { get; }
+
+    public ReactionService ReactionService { get; }
+
+    public Mock<IReactionStore> Reactions { get; } = new();
+
+    /// <summary>The reactions stored, one per member and message.</summary>
+    public ConcurrentDictionary<(string ChatId, long Seq, string UserId), ReactionRecord> ReactionItems { get; } = new();
+
+    /// <summary>Messages as replaced since they were appended, with their versions.</summary>
+    private ConcurrentDictionary<(string ChatId, long Seq), Versioned<MessageRecord>> Replaced { get; } = new();
+
+    /// <summary>The message as stored now (appended, then maybe replaced) with its reactions and version.</summary>
+    public Versioned<StoredMessage>? CurrentMessage(string chatId, long seq)
+    {
+        var current = Replaced.TryGetValue((chatId, seq), out var replaced)
+            ? replaced
+            : Appended.FirstOrDefault(m => m.ChatId == chatId && m.Seq == seq) is { } appended ? new Versioned<MessageRecord>(appended, "m0") : null;
+        var reactions = ReactionItems.Values.Where(r => r.ChatId == chatId && r.Seq == seq).ToArray();
+        return current is null ? null : new Versioned<StoredMessage>(new StoredMessage(current.Value, reactions), current.ETag);
+    }
+
+    private bool ReplaceMessage(MessageRecord message, string tag)
+    {
+        lock (appendLock)
+        {
+            if (CurrentMessage(message.ChatId, message.Seq)?.ETag != tag)
+            {
+                return false;
+            }
+
+            Replaced[(message.ChatId, message.Seq)] = new Versioned<MessageRecord>(message, "m" + Interlocked.Increment(ref etag));
+            return true;
+        }
     }
 
     public Mock<IChatStore> Chats { get; } = new();

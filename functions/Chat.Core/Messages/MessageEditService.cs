@@ -1,0 +1,81 @@
+namespace Chat.Core.Messages;
+
+using Chat.Core.Chats;
+using Chat.Core.Common;
+using Chat.Core.Errors;
+using Chat.Core.Ports;
+using Chat.Core.Realtime;
+using Microsoft.Extensions.Options;
+
+/// <summary>Editing a sent message (API v1.1): the sender only, within <see cref="EditWindow"/> of its sentAt.</summary>
+public sealed class MessageEditService(
+    ChatService chatService,
+    IMessageStore messages,
+    IRealtime realtime,
+    IOptions<LimitsOptions> limits,
+    TimeProvider time)
+{
+    /// <summary>How long after sending a message its sender may still change its text.</summary>
+    public static readonly TimeSpan EditWindow = TimeSpan.FromMinutes(15);
+
+    /// <summary>Whether a message sent at <paramref name="sentAt"/> may still be edited at <paramref name="now"/>.</summary>
+    public static bool WithinWindow(DateTimeOffset sentAt, DateTimeOffset now) => now - sentAt <= EditWindow;
+
+    /// <summary>
+    /// Replaces the text and sets editedAt, then sends <c>messageEdited</c> to every member. Cost: 1 query
+    /// (head and receipt states), 1 query (the message and its reactions), 1 replace under the message's
+    /// ETag (a concurrent delete wins: the edit reads again and answers 404); editing the chat's last
+    /// message also rewrites the chat (as a delete does), so the chat list shows the new text.
+    /// </summary>
+    public async Task<MessageView> EditAsync(string callerId, string chatId, long seq, EditMessageRequest request, CancellationToken ct)
+    {
+        var text = UntrustedText.Clean(request.Text);
+        new Validator()
+            .Length("text", text, 1, limits.Value.MaxTextLength)
+            .When(text is not null && string.IsNullOrWhiteSpace(text), "text", "must not be blank.")
+            .ThrowIfInvalid();
+        for (var attempt = 1; ; attempt++)
+        {
+            var snapshot = await chatService.LoadVisibleAsync(callerId, chatId, StatesToRead.Everyone, ct);
+            var stored = Visible(snapshot.Value, callerId, await messages.GetWithReactionsAsync(chatId, seq, ct));
+            var message = stored.Value.Message;
+            var now = time.GetUtcNow();
+            if (message.SenderId != callerId)
+            {
+                throw ChatErrors.Forbidden("Only the sender can edit a message.");
+            }
+
+            if (!WithinWindow(message.SentAt, now))
+            {
+                throw ChatErrors.Policy($"A message can be edited for {EditWindow.TotalMinutes:0} minutes after it was sent.");
+            }
+
+            var edited = message with { Text = text, EditedAt = now };
+            if (await messages.TryReplaceAsync(edited, stored.ETag, ct))
+            {
+                return await AnnounceAsync(snapshot, edited, stored.Value.Reactions, ct);
+            }
+
+            await Backoff.Contention.PauseAsync(attempt, "message store (contention)", ct);
+        }
+    }
+
+    /// <summary>The message if the caller can see it and it is not deleted; 404 otherwise.</summary>
+    public static Versioned<StoredMessage> Visible(ChatRecord chat, string callerId, Versioned<StoredMessage>? stored) =>
+        stored is { Value.Message: { Deleted: false } message } && chat.Member(callerId)!.Sees(message.Seq)
+            ? stored
+            : throw ChatErrors.NotFound("message");
+
+    private async Task<MessageView> AnnounceAsync(ChatSnapshot snapshot, MessageRecord edited, IReadOnlyList<Reactions.ReactionRecord> reactions, CancellationToken ct)
+    {
+        var chat = snapshot.Value;
+        if (chat.LastMessage?.Seq == edited.Seq)
+        {
+            await chatService.MutateAsync(chat.ChatId, c => c.LastMessage?.Seq == edited.Seq ? c with { LastMessage = edited } : c, ct);
+        }
+
+        var view = MessageViews.ToView(edited, MessageViews.Status(chat, edited, snapshot.StatesByUser), reactions);
+        await realtime.SendToGroupAsync(chat.ChatId, ClientMethods.MessageEdited, view, ct);
+        return view;
+    }
+}
