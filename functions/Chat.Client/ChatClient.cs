@@ -113,6 +113,14 @@ public sealed class ChatClient(HttpClient http)
     public Task DeleteMessageAsync(string chatId, long seq, CancellationToken ct = default) =>
         SendAsync(HttpMethod.Delete, $"api/chats/{Esc(chatId)}/messages/{seq}", null, ct);
 
+    public Task<MessagePage> SearchMessagesAsync(string chatId, string q, int? limit = null, long? beforeSeq = null, CancellationToken ct = default) =>
+        SendAsync<MessagePage>(
+            HttpMethod.Get,
+            $"api/chats/{Esc(chatId)}/messages/search" + Query(
+                ("q", q), ("limit", limit?.ToString(System.Globalization.CultureInfo.InvariantCulture)), ("beforeSeq", beforeSeq?.ToString(System.Globalization.CultureInfo.InvariantCulture))),
+            null,
+            ct);
+
     public Task<Message> EditMessageAsync(string chatId, long seq, string text, CancellationToken ct = default) =>
         SendAsync<Message>(HttpMethod.Patch, $"api/chats/{Esc(chatId)}/messages/{seq}", new { text }, ct);
 

@@ -184,6 +184,19 @@ public sealed partial class MessageService(
         return new MessagePage(found.Select(s => MessageViews.ToView(s.Message, MessageViews.Status(chat, s.Message, states), s.Reactions)).ToArray(), page.HasMore);
     }
 
+    /// <summary>Messages of the chat whose text holds <c>q</c> ignoring case, newest first, from the caller's join
+    /// (<see cref="MessageSearch"/>). Cost: 1 query (head and receipt states), 1 query over at most
+    /// <see cref="MessageSearch.ScanBudget"/> messages, 1 query for the matches' reactions when there are any.</summary>
+    public async Task<MessagePage> SearchAsync(string callerId, string chatId, SearchQuery query, CancellationToken ct)
+    {
+        var snapshot = await chatService.LoadVisibleAsync(callerId, chatId, StatesToRead.Everyone, ct);
+        var chat = snapshot.Value;
+        var search = MessageSearch.Of(query, chat.Member(callerId)!.JoinedAfterSeq, chat.LastSeq);
+        var (page, hasMore) = search.Cut(await messages.SearchAsync(chatId, search, ct));
+        var states = snapshot.StatesByUser;
+        return new MessagePage(page.Select(s => MessageViews.ToView(s.Message, MessageViews.Status(chat, s.Message, states), s.Reactions)).ToArray(), hasMore);
+    }
+
     /// <summary>Deletes for everyone (sender, or a group admin), its media included. Cost: 1 read of
     /// the chat and the message, 1 replace of the message, 1 replace of the chat when it was the last
     /// message, and for media see <see cref="MediaService.DiscardAsync"/>.</summary>

@@ -78,6 +78,9 @@ public interface IMessageStore
     /// <summary>One message with its reactions, and the message's version for <see cref="TryReplaceAsync"/>; null when none.</summary>
     Task<Versioned<StoredMessage>?> GetWithReactionsAsync(string chatId, long seq, CancellationToken ct);
 
+    /// <summary>The messages of the search's seq window whose text holds its needle ignoring case, not deleted, each with its reactions.</summary>
+    Task<IReadOnlyList<StoredMessage>> SearchAsync(string chatId, MessageSearch search, CancellationToken ct);
+
     /// <summary>Replaces the message if it is still at <paramref name="etag"/>; false when it changed (or went) meanwhile.</summary>
     Task<bool> TryReplaceAsync(MessageRecord message, string etag, CancellationToken ct);
 

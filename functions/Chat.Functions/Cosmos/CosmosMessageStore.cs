@@ -42,6 +42,44 @@ public sealed class CosmosMessageStore(CosmosDatabase db) : IMessageStore
         return Stored(items).FirstOrDefault();
     }
 
+    /// <summary>
+    /// 1 single-partition query over the seq window (at most <see cref="MessageSearch.ScanBudget"/> messages:
+    /// <c>CONTAINS(LOWER(text))</c> reads each, so RU grow with the window, never with the chat), then, when
+    /// something matched, 1 query for the matches' reactions.
+    /// </summary>
+    public async Task<IReadOnlyList<StoredMessage>> SearchAsync(string chatId, MessageSearch search, CancellationToken ct)
+    {
+        if (search.ToSeq < search.FromSeq)
+        {
+            return [];
+        }
+
+        var query = new QueryDefinition(
+                "SELECT * FROM c WHERE c.chatId = @chatId AND c.kind = @message AND c.data.seq >= @from AND c.data.seq <= @to"
+                + " AND c.data.deleted = false AND IS_STRING(c.data.text) AND CONTAINS(LOWER(c.data.text), @needle)")
+            .WithParameter("@chatId", chatId).WithParameter("@message", Kinds.Message)
+            .WithParameter("@from", search.FromSeq).WithParameter("@to", search.ToSeq)
+            .WithParameter("@needle", search.Needle.ToLowerInvariant());
+        var found = (await db.QueryAsync<ChatItem<MessageRecord>>(db.Chats, query, chatId, ct)).Select(i => i.Data).ToArray();
+        if (found.Length == 0)
+        {
+            return [];
+        }
+
+        var reactions = (await ReactionsAsync(chatId, found.Select(m => m.Seq).ToArray(), ct)).ToLookup(r => r.Seq);
+        return found.Select(m => new StoredMessage(m, reactions[m.Seq].ToArray())).ToArray();
+    }
+
+    private async Task<IReadOnlyList<ReactionRecord>> ReactionsAsync(string chatId, long[] seqs, CancellationToken ct)
+    {
+        var names = string.Join(", ", seqs.Select((_, i) => "@s" + i.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+        var query = seqs.Select((seq, i) => (seq, i)).Aggregate(
+            new QueryDefinition($"SELECT * FROM c WHERE c.chatId = @chatId AND c.kind = @reaction AND c.data.seq IN ({names})")
+                .WithParameter("@chatId", chatId).WithParameter("@reaction", Kinds.Reaction),
+            (q, p) => q.WithParameter("@s" + p.i.ToString(System.Globalization.CultureInfo.InvariantCulture), p.seq));
+        return (await db.QueryAsync<ChatItem<ReactionRecord>>(db.Chats, query, chatId, ct)).Select(i => i.Data).ToArray();
+    }
+
     public Task<bool> TryReplaceAsync(MessageRecord message, string etag, CancellationToken ct) =>
         db.TryReplaceAsync(db.Chats, Item(message), CosmosModel.MessageId(message.Seq), message.ChatId, etag, ct);
 

@@ -21,6 +21,12 @@ public sealed class MessageFunctions(MessageService messages, MessageEditService
         new OkObjectResult(await messages.HistoryAsync(
             req.CallerId(), chatId, new HistoryQuery(req.QueryLong("beforeSeq"), req.QueryLong("afterSeq"), req.QueryInt("limit")), req.Aborted()));
 
+    [Function(nameof(SearchMessages))]
+    public async Task<IActionResult> SearchMessages(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "chats/{chatId}/messages/search")] HttpRequest req, string chatId) =>
+        new OkObjectResult(await messages.SearchAsync(
+            req.CallerId(), chatId, new SearchQuery(req.Query["q"].FirstOrDefault(), req.QueryInt("limit"), req.QueryLong("beforeSeq")), req.Aborted()));
+
     [Function(nameof(DeleteMessage))]
     public async Task<IActionResult> DeleteMessage(
         [HttpTrigger(AuthorizationLevel.Anonymous, "delete", Route = "chats/{chatId}/messages/{seq:long}")] HttpRequest req, string chatId, long seq)

@@ -55,6 +55,10 @@ public sealed class ChatHarness
             .ReturnsAsync((string chatId, long from, long to, CancellationToken _) =>
                 Appended.Where(m => m.ChatId == chatId && m.Seq >= from && m.Seq <= to).OrderBy(m => m.Seq)
                     .Select(m => CurrentMessage(chatId, m.Seq)!.Value).ToArray());
+        Messages.Setup(m => m.SearchAsync(It.IsAny<string>(), It.IsAny<MessageSearch>(), It.IsAny<CancellationToken>()))
+            .ReturnsAsync((string chatId, MessageSearch search, CancellationToken _) =>
+                Appended.Where(m => m.ChatId == chatId && m.Seq >= search.FromSeq && m.Seq <= search.ToSeq)
+                    .Select(m => CurrentMessage(chatId, m.Seq)!.Value).Where(s => !s.Message.Deleted && search.Matches(s.Message.Text)).ToArray());
         Messages.Setup(m => m.GetWithReactionsAsync(It.IsAny<string>(), It.IsAny<long>(), It.IsAny<CancellationToken>()))
             .ReturnsAsync((string chatId, long seq, CancellationToken _) => CurrentMessage(chatId, seq));
         Messages.Setup(m => m.TryReplaceAsync(It.IsAny<MessageRecord>(), It.IsAny<string>(), It.IsAny<CancellationToken>()))

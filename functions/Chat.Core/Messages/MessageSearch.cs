@@ -1,0 +1,43 @@
+namespace Chat.Core.Messages;
+
+using Chat.Core.Errors;
+
+public sealed record SearchQuery(string? Q, int? Limit, long? BeforeSeq);
+
+/// <summary>
+/// Search within one chat (API v1.1): newest first, from the caller's join, below beforeSeq. One request
+/// scans at most <see cref="ScanBudget"/> seqs of the partition (a seq window, newest first), so its cost
+/// is bounded whatever the chat's size; a window that ends above the caller's floor says hasMore, and the
+/// client goes on with beforeSeq = the window's lowest seq (the last seq returned, or the window's end).
+/// </summary>
+public sealed record MessageSearch(string Needle, long FromSeq, long ToSeq, int Limit, long Floor)
+{
+    public const int DefaultLimit = 20;
+
+    /// <summary>Messages one request may scan: a 1,000-message window costs tens of RU; a 20 GB partition is never read whole.</summary>
+    public const int ScanBudget = 1_000;
+
+    /// <summary>The window a member who sees seqs above <paramref name="floor"/> searches, in a chat whose last seq is <paramref name="lastSeq"/>.</summary>
+    public static MessageSearch Of(SearchQuery query, long floor, long lastSeq)
+    {
+        new Validator()
+            .Length("q", query.Q, 2, 100)
+            .Range("limit", query.Limit, 1, 50)
+            .Range("beforeSeq", query.BeforeSeq, 1, long.MaxValue)
+            .ThrowIfInvalid();
+        var upper = query.BeforeSeq is { } before ? Math.Min(before - 1, lastSeq) : lastSeq;
+        var lower = Math.Max(floor + 1, upper - ScanBudget + 1);
+        return new MessageSearch(query.Q!, lower, upper, query.Limit ?? DefaultLimit, floor);
+    }
+
+    /// <summary>Whether <paramref name="text"/> holds the needle, ignoring case (the store's test, for stores that filter in memory).</summary>
+    public bool Matches(string? text) => text is not null && text.Contains(Needle, StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>The newest <see cref="Limit"/> of the matches in the window, and whether older ones may exist.</summary>
+    public (IReadOnlyList<StoredMessage> Page, bool HasMore) Cut(IEnumerable<StoredMessage> matches)
+    {
+        var newestFirst = matches.OrderByDescending(m => m.Message.Seq).ToArray();
+        var page = newestFirst.Take(Limit).ToArray();
+        return (page, newestFirst.Length > Limit || (FromSeq > Floor + 1 && ToSeq >= FromSeq));
+    }
+}
