@@ -26,7 +26,11 @@ public sealed record Message(
     string Status,
     bool? Deleted,
     DateTimeOffset? EditedAt = null,
-    IReadOnlyList<Reaction>? Reactions = null);
+    IReadOnlyList<Reaction>? Reactions = null,
+    ReplyTo? ReplyTo = null);
+
+/// <summary>What a reply shows of the message it quotes.</summary>
+public sealed record ReplyTo(long Seq, string SenderId, string Type, string? Text, bool? Deleted);
 
 public sealed record Reaction(string UserId, string Emoji, DateTimeOffset At);
 

@@ -21,7 +21,7 @@ public static class ChatViews
 
         // An event goes to every member at once, a late joiner included: it carries only what all of them see.
         var last = chat.LastMessage is { } m && (member?.Sees(m.Seq) ?? chat.AllMembersSee(m.Seq))
-            ? MessageViews.ToView(m, MessageViews.Status(chat, m, states))
+            ? MessageViews.ToView(m, MessageViews.Status(chat, m, states), replyFloor: member?.JoinedAfterSeq ?? ReplyQuotes.EveryMemberFloor(chat))
             : null;
         return new ChatView(
             chat.ChatId,

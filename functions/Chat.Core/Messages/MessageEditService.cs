@@ -24,8 +24,9 @@ public sealed class MessageEditService(
     /// <summary>
     /// Replaces the text and sets editedAt, then sends <c>messageEdited</c> to every member. Cost: 1 query
     /// (head and receipt states), 1 query (the message and its reactions), 1 replace under the message's
-    /// ETag (a concurrent delete wins: the edit reads again and answers 404); editing the chat's last
-    /// message also rewrites the chat (as a delete does), so the chat list shows the new text.
+    /// ETag (a concurrent delete wins: the edit reads again and answers 404), 1 query for replies quoting
+    /// it (their previews get the new text); editing the chat's last message also rewrites the chat (as a
+    /// delete does), so the chat list shows the new text.
     /// </summary>
     public async Task<MessageView> EditAsync(string callerId, string chatId, long seq, EditMessageRequest request, CancellationToken ct)
     {
@@ -74,7 +75,8 @@ public sealed class MessageEditService(
             await chatService.MutateAsync(chat.ChatId, c => c.LastMessage?.Seq == edited.Seq ? c with { LastMessage = edited } : c, ct);
         }
 
-        var view = MessageViews.ToView(edited, MessageViews.Status(chat, edited, snapshot.StatesByUser), reactions);
+        await ReplyQuotes.RefreshAsync(messages, chatService, chat, edited, ct);
+        var view = MessageViews.ToView(edited, MessageViews.Status(chat, edited, snapshot.StatesByUser), reactions, ReplyQuotes.EveryMemberFloor(chat));
         await realtime.SendToGroupAsync(chat.ChatId, ClientMethods.MessageEdited, view, ct);
         return view;
     }

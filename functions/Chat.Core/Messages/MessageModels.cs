@@ -53,6 +53,9 @@ public sealed record MessageRecord
 
     public long? ReplyToSeq { get; init; }
 
+    /// <summary>The preview of the message <see cref="ReplyToSeq"/> names (<see cref="ReplyQuotes"/>); null on older replies.</summary>
+    public ReplyPreview? ReplyTo { get; init; }
+
     public required DateTimeOffset SentAt { get; init; }
 
     /// <summary>When the sender last changed <see cref="Text"/> (API v1.1); null when never edited.</summary>
@@ -74,6 +77,12 @@ public sealed record ReceiptState(string UserId, long DeliveredSeq, long ReadSeq
 /// <summary>One forward move of a receipt: it covers the seqs in (FromSeq, UpToSeq], first at <see cref="At"/>.</summary>
 public sealed record ReceiptAdvance(string UserId, string Type, long FromSeq, long UpToSeq, DateTimeOffset At);
 
+/// <summary>What a reply shows of the message it quotes, as stored with the reply.</summary>
+public sealed record ReplyPreview(long Seq, string SenderId, string Type, string? Text, bool Deleted);
+
+/// <summary>The API's <c>replyTo</c>: no text for a viewer who cannot see the quoted message; deleted only when true.</summary>
+public sealed record ReplyToView(long Seq, string SenderId, string Type, string? Text, bool? Deleted);
+
 public sealed record MediaView(string MediaId, string FileName, string ContentType, long SizeBytes, string Url, string? ThumbnailUrl);
 
 public sealed record MessageView(
@@ -90,7 +99,8 @@ public sealed record MessageView(
     string Status,
     bool? Deleted,
     DateTimeOffset? EditedAt,
-    IReadOnlyList<ReactionView> Reactions);
+    IReadOnlyList<ReactionView> Reactions,
+    ReplyToView? ReplyTo = null);
 
 public sealed record MessagePage(IReadOnlyList<MessageView> Messages, bool HasMore);
 

@@ -43,10 +43,7 @@ public sealed partial class MessageService(
         Validate(request);
         var loaded = await chatService.LoadVersionedAsync(callerId, chatId, ct);
         await limiter.AcquireAsync(limits.Value.Messages, callerId, ct);
-        if (request.ReplyToSeq is { } reply && (reply < 1 || reply > loaded.Value.LastSeq))
-        {
-            throw ChatErrors.Invalid("replyToSeq", "does not name a message of this chat.");
-        }
+        var replyTo = await QuotedAsync(callerId, loaded.Value, request.ReplyToSeq, ct);
 
         MediaRecord? attachment = null;
         string? blobETag = null;
@@ -73,6 +70,7 @@ public sealed partial class MessageService(
             Text = request.Text,
             Media = attachment is null ? null : MediaService.ToRef(attachment),
             ReplyToSeq = request.ReplyToSeq,
+            ReplyTo = replyTo,
             SentAt = time.GetUtcNow(),
         };
         var (chat, message, stored) = await AppendAsync(callerId, loaded, draft, ct);
@@ -89,7 +87,7 @@ public sealed partial class MessageService(
 
         var view = await AnnounceAsync(chat, message, ct);
         metrics.MessageSent(chat.Type, chat.Members.Count - 1, time.GetElapsedTime(started));
-        return new SendResult(view, true);
+        return new SendResult(view with { ReplyTo = ReplyQuotes.View(message.ReplyTo, chat.Member(callerId)!.JoinedAfterSeq) }, true);
     }
 
     /// <summary>Stores the draft as the chat's next message: the head's ETag makes exactly one of concurrent
@@ -143,7 +141,7 @@ public sealed partial class MessageService(
     /// the queue, and the members' chat lists move (queued, coalesced). A failure is logged, never thrown.</summary>
     private async Task<MessageView> AnnounceAsync(ChatRecord chat, MessageRecord message, CancellationToken ct)
     {
-        var view = MessageViews.ToView(message, MessageViews.Status(chat, message, new Dictionary<string, ReceiptState>()));
+        var view = MessageViews.ToView(message, MessageViews.Status(chat, message, new Dictionary<string, ReceiptState>()), replyFloor: ReplyQuotes.EveryMemberFloor(chat));
         await Task.WhenAll(
             realtime.SendToGroupAsync(message.ChatId, ClientMethods.Message, view, ct),
             BestEffortAsync(message, () => push.PlanAsync(chat, message, ct)),
@@ -181,7 +179,8 @@ public sealed partial class MessageService(
         var page = HistoryRange.Of(chat.Member(callerId)!.JoinedAfterSeq, chat.LastSeq, query);
         var found = await messages.GetRangeAsync(chatId, page.FromSeq, page.ToSeq, ct);
         var states = snapshot.StatesByUser;
-        return new MessagePage(found.Select(s => MessageViews.ToView(s.Message, MessageViews.Status(chat, s.Message, states), s.Reactions)).ToArray(), page.HasMore);
+        var floor = chat.Member(callerId)!.JoinedAfterSeq;
+        return new MessagePage(found.Select(s => MessageViews.ToView(s.Message, MessageViews.Status(chat, s.Message, states), s.Reactions, floor)).ToArray(), page.HasMore);
     }
 
     /// <summary>Messages of the chat whose text holds <c>q</c> ignoring case, newest first, from the caller's join
@@ -194,7 +193,7 @@ public sealed partial class MessageService(
         var search = MessageSearch.Of(query, chat.Member(callerId)!.JoinedAfterSeq, chat.LastSeq);
         var (page, hasMore) = search.Cut(await messages.SearchAsync(chatId, search, ct));
         var states = snapshot.StatesByUser;
-        return new MessagePage(page.Select(s => MessageViews.ToView(s.Message, MessageViews.Status(chat, s.Message, states), s.Reactions)).ToArray(), hasMore);
+        return new MessagePage(page.Select(s => MessageViews.ToView(s.Message, MessageViews.Status(chat, s.Message, states), s.Reactions, search.Floor)).ToArray(), hasMore);
     }
 
     /// <summary>Deletes for everyone (sender, or a group admin), its media included. Cost: 1 read of
@@ -216,6 +215,7 @@ public sealed partial class MessageService(
 
         if (message.Deleted)
         {
+            await ReplyQuotes.RefreshAsync(messages, chatService, chat, message, ct); // a retry completes what a failed delete left
             return message;
         }
 
@@ -225,8 +225,9 @@ public sealed partial class MessageService(
             await media.DiscardAsync(attached.MediaId, ct);
         }
 
-        var deleted = message with { Deleted = true, Text = null, Media = null, ReplyToSeq = null };
+        var deleted = message with { Deleted = true, Text = null, Media = null, ReplyToSeq = null, ReplyTo = null, EditedAt = null };
         await messages.ReplaceAsync(deleted, ct);
+        await ReplyQuotes.RefreshAsync(messages, chatService, chat, deleted, ct);
         if (chat.LastMessage?.Seq == seq)
         {
             await chatService.MutateAsync(chatId, c => c.LastMessage?.Seq == seq ? c with { LastMessage = deleted } : c, ct);
@@ -331,6 +332,20 @@ public sealed partial class MessageService(
 
         var others = chat.Members.Where(m => m.UserId != callerId).Select(m => m.UserId).ToArray();
         await realtime.SendToUsersAsync(others, ClientMethods.Typing, new TypingEvent(chatId, callerId), ct);
+    }
+
+    /// <summary>The preview of the message a reply quotes: 1 point read, for replies only; 400 unless the sender sees it.</summary>
+    private async Task<ReplyPreview?> QuotedAsync(string callerId, ChatRecord chat, long? replyToSeq, CancellationToken ct)
+    {
+        if (replyToSeq is not { } seq)
+        {
+            return null;
+        }
+
+        var quoted = seq >= 1 && seq <= chat.LastSeq && chat.Member(callerId)!.Sees(seq) ? await messages.GetAsync(chat.ChatId, seq, ct) : null;
+        return quoted is null
+            ? throw ChatErrors.Invalid("replyToSeq", "does not name a message of this chat.")
+            : ReplyQuotes.PreviewOf(quoted);
     }
 
     private void Validate(SendMessageRequest request)

@@ -30,8 +30,9 @@ public static class MessageViews
         return Min(s => s.DeliveredSeq) >= message.Seq ? MessageStatus.Delivered : MessageStatus.Sent;
     }
 
-    /// <summary>The API's view; a deleted message shows neither its content nor its reactions.</summary>
-    public static MessageView ToView(MessageRecord m, string status, IReadOnlyList<ReactionRecord>? reactions = null) => new(
+    /// <summary>The API's view; a deleted message shows neither its content nor its reactions. The quoted text of a
+    /// reply shows only to a viewer who sees seqs above <paramref name="replyFloor"/> (<see cref="ReplyQuotes.View"/>).</summary>
+    public static MessageView ToView(MessageRecord m, string status, IReadOnlyList<ReactionRecord>? reactions = null, long replyFloor = 0) => new(
         m.ChatId,
         m.Seq,
         m.MessageId,
@@ -45,7 +46,8 @@ public static class MessageViews
         status,
         m.Deleted ? true : null,
         m.Deleted ? null : m.EditedAt,
-        m.Deleted || reactions is null ? [] : Reactions(reactions));
+        m.Deleted || reactions is null ? [] : Reactions(reactions),
+        m.Deleted ? null : ReplyQuotes.View(m.ReplyTo, replyFloor));
 
     /// <summary>One per member (the store keeps one), oldest first.</summary>
     public static IReadOnlyList<ReactionView> Reactions(IEnumerable<ReactionRecord> reactions) =>

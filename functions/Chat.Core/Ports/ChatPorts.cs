@@ -81,6 +81,9 @@ public interface IMessageStore
     /// <summary>The messages of the search's seq window whose text holds its needle ignoring case, not deleted, each with its reactions.</summary>
     Task<IReadOnlyList<StoredMessage>> SearchAsync(string chatId, MessageSearch search, CancellationToken ct);
 
+    /// <summary>The messages whose reply preview quotes <paramref name="seq"/>.</summary>
+    Task<IReadOnlyList<MessageRecord>> GetRepliesAsync(string chatId, long seq, CancellationToken ct);
+
     /// <summary>Replaces the message if it is still at <paramref name="etag"/>; false when it changed (or went) meanwhile.</summary>
     Task<bool> TryReplaceAsync(MessageRecord message, string etag, CancellationToken ct);
 

@@ -80,6 +80,14 @@ public sealed class CosmosMessageStore(CosmosDatabase db) : IMessageStore
         return (await db.QueryAsync<ChatItem<ReactionRecord>>(db.Chats, query, chatId, ct)).Select(i => i.Data).ToArray();
     }
 
+    /// <summary>1 single-partition query (an equality on the indexed <c>data.replyTo.seq</c>).</summary>
+    public async Task<IReadOnlyList<MessageRecord>> GetRepliesAsync(string chatId, long seq, CancellationToken ct)
+    {
+        var query = new QueryDefinition("SELECT * FROM c WHERE c.chatId = @chatId AND c.kind = @message AND c.data.replyTo.seq = @seq")
+            .WithParameter("@chatId", chatId).WithParameter("@message", Kinds.Message).WithParameter("@seq", seq);
+        return (await db.QueryAsync<ChatItem<MessageRecord>>(db.Chats, query, chatId, ct)).Select(i => i.Data).ToArray();
+    }
+
     public Task<bool> TryReplaceAsync(MessageRecord message, string etag, CancellationToken ct) =>
         db.TryReplaceAsync(db.Chats, Item(message), CosmosModel.MessageId(message.Seq), message.ChatId, etag, ct);
 

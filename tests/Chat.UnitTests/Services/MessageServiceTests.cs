@@ -352,6 +352,49 @@ public sealed class MessageServiceTests
     }
 
     [Fact]
+    public async Task Send_AReply_CarriesAPreviewOfTheQuotedMessage()
+    {
+        var chat = h.Store(ChatBuilder.Direct("alice", "bob").WithLastSeq(1).Build());
+        h.Messages.Setup(m => m.GetAsync(chat.ChatId, 1, It.IsAny<CancellationToken>())).ReturnsAsync(MessageBuilder.Text(chat.ChatId, 1, "bob", "lunch?"));
+
+        var result = await Service.SendAsync("alice", chat.ChatId, MessageBuilder.TextRequest("yes") with { ReplyToSeq = 1 }, None);
+
+        Assert.Equal(new ReplyToView(1, "bob", "text", "lunch?", null), result.Message.ReplyTo);
+        Assert.Equal(new ReplyPreview(1, "bob", "text", "lunch?", false), h.Appended.Single().ReplyTo);
+    }
+
+    [Fact]
+    public async Task Send_AReplyToAMessageBeforeTheSendersJoin_Is400()
+    {
+        var chat = h.Store(ChatBuilder.Group().WithAdmin("alice").WithMember("bob", joinedAfterSeq: 2).WithLastSeq(3).Build());
+        h.Messages.Setup(m => m.GetAsync(chat.ChatId, It.IsAny<long>(), It.IsAny<CancellationToken>()))
+            .ReturnsAsync((string _, long seq, CancellationToken _) => MessageBuilder.Text(chat.ChatId, seq, "alice"));
+
+        var error = await Assert.ThrowsAsync<ChatException>(() => Service.SendAsync("bob", chat.ChatId, MessageBuilder.TextRequest("what?") with { ReplyToSeq = 2 }, None));
+
+        Assert.Equal(400, error.Status);
+        Assert.True(error.Errors!.ContainsKey("replyToSeq"));
+        Assert.Empty(h.Appended);
+    }
+
+    [Fact]
+    public async Task Delete_BlanksThePreviewInEveryReply()
+    {
+        var quoted = MessageBuilder.Text("g_group1", 1, "bob", "embarrassing");
+        var reply = MessageBuilder.Text("g_group1", 2, "alice", "lol") with { ReplyToSeq = 1, ReplyTo = ReplyQuotes.PreviewOf(quoted) };
+        h.Appended.Add(reply);
+        var chat = h.Store(ChatBuilder.Group().WithAdmin("alice").WithMember("bob").WithLastMessage(reply).Build());
+        h.Messages.Setup(m => m.GetAsync(chat.ChatId, 1, It.IsAny<CancellationToken>())).ReturnsAsync(quoted);
+
+        await Service.DeleteAsync("bob", chat.ChatId, 1, None);
+
+        h.Messages.Verify(
+            m => m.ReplaceAsync(It.Is<MessageRecord>(r => r.Seq == 2 && r.ReplyTo == new ReplyPreview(1, "bob", "text", null, true)), It.IsAny<CancellationToken>()),
+            Times.Once);
+        Assert.Equal(new ReplyPreview(1, "bob", "text", null, true), h.Stored(chat.ChatId).LastMessage!.ReplyTo); // the chat list's copy too
+    }
+
+    [Fact]
     public async Task History_StartsAtTheCallersJoin()
     {
         var chat = h.Store(ChatBuilder.Group().WithAdmin("alice").WithMember("bob", joinedAfterSeq: 4).WithLastSeq(6).Build());

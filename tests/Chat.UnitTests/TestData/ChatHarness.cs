@@ -59,6 +59,8 @@ public sealed class ChatHarness
             .ReturnsAsync((string chatId, MessageSearch search, CancellationToken _) =>
                 Appended.Where(m => m.ChatId == chatId && m.Seq >= search.FromSeq && m.Seq <= search.ToSeq)
                     .Select(m => CurrentMessage(chatId, m.Seq)!.Value).Where(s => !s.Message.Deleted && search.Matches(s.Message.Text)).ToArray());
+        Messages.Setup(m => m.GetRepliesAsync(It.IsAny<string>(), It.IsAny<long>(), It.IsAny<CancellationToken>()))
+            .ReturnsAsync((string chatId, long seq, CancellationToken _) => Appended.Where(m => m.ChatId == chatId && m.ReplyTo?.Seq == seq).ToArray());
         Messages.Setup(m => m.GetWithReactionsAsync(It.IsAny<string>(), It.IsAny<long>(), It.IsAny<CancellationToken>()))
             .ReturnsAsync((string chatId, long seq, CancellationToken _) => CurrentMessage(chatId, seq));
         Messages.Setup(m => m.TryReplaceAsync(It.IsAny<MessageRecord>(), It.IsAny<string>(), It.IsAny<CancellationToken>()))
