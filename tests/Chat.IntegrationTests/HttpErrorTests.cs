@@ -68,7 +68,8 @@ public sealed partial class HttpErrorTests(BackendFixture backend)
     }
 
     [Theory]
-    [InlineData("GET", "api/chats/c1/messages/5", "DELETE")]
+    [InlineData("GET", "api/chats/c1/messages/5", "DELETE, PATCH")]
+    [InlineData("POST", "api/chats/c1/messages/5/reactions/me", "DELETE, PUT")]
     [InlineData("PUT", "api/chats", "GET")]
     [InlineData("GET", "api/groups/join", "PATCH, POST")]
     [InlineData("DELETE", "api/auth/login", "POST")]

@@ -5,7 +5,7 @@ using Chat.Functions.Http;
 
 public sealed partial class HttpFunctionCatalogTests
 {
-    /// <summary>API.md's Auth, Users, Chats, Groups, Messages, Real time, Presence and Health routes (without the /api prefix).</summary>
+    /// <summary>API.md's Auth, Users, Chats, Groups, Messages, Real time, Presence and Health routes, and the v1.1 ones built (without the /api prefix).</summary>
     public static TheoryData<string, string> ContractRoutes => new()
     {
         { "POST", "auth/register" },
@@ -38,6 +38,12 @@ public sealed partial class HttpFunctionCatalogTests
         { "POST", "negotiate" },
         { "POST", "presence/heartbeat" },
         { "GET", "presence" },
+
+        // Additions in v1.1 built so far.
+        { "PATCH", "chats/{chatId}/messages/{seq}" },
+        { "PUT", "chats/{chatId}/messages/{seq}/reactions/me" },
+        { "DELETE", "chats/{chatId}/messages/{seq}/reactions/me" },
+        { "GET", "chats/{chatId}/messages/search" },
     };
 
     [Theory]
