@@ -63,6 +63,14 @@ public sealed class ChatClient(HttpClient http)
     public Task<ChatList> ListChatsAsync(int? limit = null, string? cursor = null, CancellationToken ct = default) =>
         SendAsync<ChatList>(HttpMethod.Get, "api/chats" + Query(("limit", limit?.ToString(System.Globalization.CultureInfo.InvariantCulture)), ("cursor", cursor)), null, ct);
 
+    public Task<ChatList> ListArchivedChatsAsync(int? limit = null, string? cursor = null, CancellationToken ct = default) =>
+        SendAsync<ChatList>(
+            HttpMethod.Get, "api/chats" + Query(("archived", "true"), ("limit", limit?.ToString(System.Globalization.CultureInfo.InvariantCulture)), ("cursor", cursor)), null, ct);
+
+    /// <summary>PATCH /settings with exactly the fields given: <c>{"mutedUntil": null}</c> unmutes, so nulls are sent as they are.</summary>
+    public Task<ChatInfo> UpdateChatSettingsAsync(string chatId, System.Text.Json.Nodes.JsonObject settings, CancellationToken ct = default) =>
+        SendAsync<ChatInfo>(HttpMethod.Patch, $"api/chats/{Esc(chatId)}/settings", settings, ct);
+
     public Task<ChatInfo> OpenDirectAsync(string userId, CancellationToken ct = default) =>
         SendAsync<ChatInfo>(HttpMethod.Post, "api/chats/direct", new { userId }, ct);
 

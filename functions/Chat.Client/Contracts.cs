@@ -50,7 +50,12 @@ public sealed record ChatInfo(
     long LastSeq,
     long? ReadSeq,
     long? UnreadCount,
-    DateTimeOffset CreatedAt);
+    DateTimeOffset CreatedAt,
+    ChatSettings? Settings = null,
+    int MessageTimer = 0);
+
+/// <summary>The caller's own settings of a chat (absent from events).</summary>
+public sealed record ChatSettings(DateTimeOffset? MutedUntil, bool Pinned, bool Archived);
 
 public sealed record ChatList(IReadOnlyList<ChatInfo> Chats, string? NextCursor);
 

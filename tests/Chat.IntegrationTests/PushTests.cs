@@ -54,6 +54,31 @@ public sealed class PushTests(BackendFixture backend) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task MutedMember_GetsNoPush_UntilUnmuted()
+    {
+        var alice = await host.NewUserAsync("Alice");
+        var bob = await host.NewUserAsync("Bob");
+        var chat = await alice.OpenDirectAsync(bob.UserId);
+        await bob.RegisterDeviceAsync("phone-1", "fcm", "fcm-token-of-bob");
+        var until = clock.GetUtcNow().AddHours(8);
+        var muted = await bob.UpdateChatSettingsAsync(chat.ChatId, new System.Text.Json.Nodes.JsonObject { ["mutedUntil"] = until.ToString("O") });
+        GoOffline();
+
+        await alice.SendTextAsync(chat.ChatId, "while muted");
+        await WaitForQueueDrainedAsync();
+        Assert.Empty(await bob.LocalNotificationsAsync(bob.UserId));
+
+        var unmuted = await bob.UpdateChatSettingsAsync(chat.ChatId, new System.Text.Json.Nodes.JsonObject { ["mutedUntil"] = null });
+        GoOffline();
+        await alice.SendTextAsync(chat.ChatId, "after unmuting");
+
+        var notification = await SingleNotificationAsync(bob);
+        Assert.Equal("after unmuting", notification.Payload.GetProperty("message").GetProperty("notification").GetProperty("body").GetString());
+        Assert.Equal(until.ToUnixTimeMilliseconds(), muted.Settings!.MutedUntil!.Value.ToUnixTimeMilliseconds());
+        Assert.Null(unmuted.Settings!.MutedUntil);
+    }
+
+    [Fact]
     public async Task OnlineUser_GetsNone_AndNothingIsQueued()
     {
         var alice = await host.NewUserAsync();

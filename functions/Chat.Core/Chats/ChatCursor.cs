@@ -5,11 +5,11 @@ using System.Text;
 using Chat.Core.Errors;
 using Chat.Core.Ports;
 
-/// <summary>Opaque cursor of the chat list: the (last activity, chat id) of the last chat returned.</summary>
+/// <summary>Opaque cursor of the chat list: the (pinned, last activity, chat id) of the last chat returned.</summary>
 public static class ChatCursor
 {
     public static string Format(ChatListEntry entry) =>
-        Convert.ToBase64String(Encoding.UTF8.GetBytes(entry.ActivityAt.UtcTicks.ToString(CultureInfo.InvariantCulture) + "|" + entry.ChatId));
+        Convert.ToBase64String(Encoding.UTF8.GetBytes((entry.Pinned ? "p|" : "a|") + entry.ActivityAt.UtcTicks.ToString(CultureInfo.InvariantCulture) + "|" + entry.ChatId));
 
     public static ChatListEntry? Parse(string? cursor)
     {
@@ -20,8 +20,13 @@ public static class ChatCursor
 
         try
         {
-            var parts = Encoding.UTF8.GetString(Convert.FromBase64String(cursor)).Split('|', 2);
-            return new ChatListEntry(parts[1], new DateTimeOffset(long.Parse(parts[0], CultureInfo.InvariantCulture), TimeSpan.Zero));
+            var parts = Encoding.UTF8.GetString(Convert.FromBase64String(cursor)).Split('|', 3);
+            if (parts[0] is not ("p" or "a"))
+            {
+                throw new FormatException("No placement.");
+            }
+
+            return new ChatListEntry(parts[2], new DateTimeOffset(long.Parse(parts[1], CultureInfo.InvariantCulture), TimeSpan.Zero), Pinned: parts[0] == "p");
         }
         catch (Exception e) when (e is FormatException or IndexOutOfRangeException or ArgumentOutOfRangeException or OverflowException)
         {

@@ -26,8 +26,13 @@ public sealed record ChatMember
 
     public long JoinedAfterSeq { get; init; }
 
+    /// <summary>Until when the member gets no push notifications for this chat (API v1.1); null: not muted.</summary>
+    public DateTimeOffset? MutedUntil { get; init; }
+
     /// <summary>A member sees the messages sent after they joined, never one from before.</summary>
     public bool Sees(long seq) => seq > JoinedAfterSeq;
+
+    public bool IsMutedAt(DateTimeOffset now) => MutedUntil > now;
 }
 
 /// <summary>A former membership, kept so receipts count exactly the members a message was sent to.</summary>
@@ -79,7 +84,15 @@ public sealed record ChatView(
     long LastSeq,
     long? ReadSeq,
     long? UnreadCount,
-    DateTimeOffset CreatedAt);
+    DateTimeOffset CreatedAt,
+    ChatSettingsView? Settings = null,
+    int MessageTimer = 0);
+
+/// <summary>The caller's own settings of a chat (API v1.1); absent from events, which go to every member.</summary>
+public sealed record ChatSettingsView(DateTimeOffset? MutedUntil, bool Pinned, bool Archived);
+
+/// <summary>PATCH /settings: each field changes only when present; <c>mutedUntil: null</c> unmutes (hence a JSON element).</summary>
+public sealed record ChatSettingsRequest(System.Text.Json.JsonElement MutedUntil, bool? Pinned, bool? Archived);
 
 public sealed record ChatPage(IReadOnlyList<ChatView> Chats, string? NextCursor);
 

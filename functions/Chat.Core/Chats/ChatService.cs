@@ -101,10 +101,11 @@ public sealed class ChatService(
     }
 
     /// <summary>Cost: 1 single-partition query (head and receipt states; metadata from the instance's cache).</summary>
+    /// <summary>Cost: 1 query (head and receipt states), 1 point read of the caller's list entry (their settings).</summary>
     public async Task<ChatView> GetAsync(string callerId, string chatId, CancellationToken ct)
     {
         var snapshot = await LoadVisibleAsync(callerId, chatId, StatesToRead.Everyone, ct);
-        return ChatViews.ToView(snapshot.Value, callerId, snapshot.StatesByUser);
+        return ChatViews.ToView(snapshot.Value, callerId, snapshot.StatesByUser, await users.GetChatEntryAsync(callerId, chatId, ct));
     }
 
     /// <summary>The caller's chats, most recent activity first. Cost per page, whatever the number of chats:
@@ -112,21 +113,55 @@ public sealed class ChatService(
     /// receipt states (a query-plan request and 1 query): 3 requests (metadata from the instance's cache;
     /// chats it has not cached cost 1 more ReadMany). The order follows the list, which lags activity by
     /// at most ~2 s (<see cref="ChatListFeed"/>); what each chat shows is read from its head.</summary>
-    public async Task<ChatPage> ListAsync(string callerId, int? limit, string? cursor, CancellationToken ct)
+    public async Task<ChatPage> ListAsync(string callerId, int? limit, string? cursor, bool archived, CancellationToken ct)
     {
         new Validator().Range("limit", limit, 1, 200).ThrowIfInvalid();
         var take = limit ?? 100;
         var after = ChatCursor.Parse(cursor);
 
-        var entries = await users.ListChatsAsync(callerId, after, take + 1, ct);
+        var entries = await users.ListChatsAsync(callerId, after, take + 1, archived, ct);
         var page = entries.Take(take).ToArray();
         var snapshots = (await chats.ReadManyAsync(page.Select(e => e.ChatId).ToArray(), ct)).ToDictionary(s => s.Value.ChatId, StringComparer.Ordinal);
         var views = page
-            .Select(e => snapshots.GetValueOrDefault(e.ChatId))
-            .Where(s => s is not null && s.Value.Member(callerId) is not null) // a removal lands in the list a moment later
-            .Select(s => ChatViews.ToView(s!.Value, callerId, s.StatesByUser))
+            .Select(e => (Entry: e, Snapshot: snapshots.GetValueOrDefault(e.ChatId)))
+            .Where(p => p.Snapshot is not null && p.Snapshot.Value.Member(callerId) is not null) // a removal lands in the list a moment later
+            .OrderBy(p => p.Entry.Pinned ? 0 : 1)
+            .ThenByDescending(p => p.Entry.Pinned ? p.Snapshot!.Value.LastActivityAt : DateTimeOffset.MinValue) // pinned ones by their heads
+            .Select(p => ChatViews.ToView(p.Snapshot!.Value, callerId, p.Snapshot.StatesByUser, p.Entry))
             .ToArray();
         return new ChatPage(views, entries.Count > take ? ChatCursor.Format(page[^1]) : null);
+    }
+
+    /// <summary>
+    /// The caller's own settings of a chat (API v1.1). Pinned and archived live in the caller's list entry
+    /// (1 point read, a count query when pinning, 1 patch); archiving unpins and pinning unarchives. Muting
+    /// lives with the member in the chat's metadata, where the push planner already reads it, so a muted
+    /// member costs a send nothing (a chat rewrite when it changes). Cost: 1 query (head and the caller's
+    /// receipt state), 1 point read of the entry, then only the writes a change needs.
+    /// </summary>
+    public async Task<ChatView> UpdateSettingsAsync(string callerId, string chatId, ChatSettingsRequest request, CancellationToken ct)
+    {
+        var muting = ChatSettings.MutedUntil(request.MutedUntil);
+        var snapshot = await LoadVisibleAsync(callerId, chatId, StatesToRead.Of(callerId), ct);
+        var chat = snapshot.Value;
+        var entry = await users.GetChatEntryAsync(callerId, chatId, ct) ?? throw ChatErrors.ChatNotFound();
+        var placed = ChatSettings.Place(entry, request.Pinned, request.Archived);
+        if (placed.Pinned && !entry.Pinned && await users.CountPinnedAsync(callerId, ct) >= ChatSettings.MaxPinned)
+        {
+            throw ChatErrors.Policy($"At most {ChatSettings.MaxPinned} chats can be pinned.");
+        }
+
+        if (placed != entry)
+        {
+            await users.SetPlacementAsync(callerId, chatId, placed.Pinned, placed.Archived, chat.LastActivityAt, ct);
+        }
+
+        if (muting is { } mute && chat.Member(callerId)!.MutedUntil != mute.Until)
+        {
+            chat = await MutateAsync(chatId, c => c.Member(callerId) is { } m ? c with { Members = c.Members.Select(x => x == m ? m with { MutedUntil = mute.Until } : x).ToArray() } : c, ct);
+        }
+
+        return ChatViews.ToView(chat, callerId, snapshot.StatesByUser, placed);
     }
 
     /// <summary>Brings each member's chat list up to the chat's last activity and members (the job <see cref="ChatListFeed"/>

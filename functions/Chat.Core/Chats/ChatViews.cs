@@ -1,12 +1,14 @@
 namespace Chat.Core.Chats;
 
 using Chat.Core.Messages;
+using Chat.Core.Ports;
 
 public static class ChatViews
 {
-    /// <summary>The chat as <paramref name="viewerId"/> sees it; without a viewer (events) no read state
-    /// and no last message that any member may not see.</summary>
-    public static ChatView ToView(ChatRecord chat, string? viewerId, IReadOnlyDictionary<string, ReceiptState> states)
+    /// <summary>The chat as <paramref name="viewerId"/> sees it, with their settings (pinned and archived from their
+    /// list entry, <paramref name="placement"/>); without a viewer (events) no read state, no settings and no last
+    /// message that any member may not see.</summary>
+    public static ChatView ToView(ChatRecord chat, string? viewerId, IReadOnlyDictionary<string, ReceiptState> states, ChatListEntry? placement = null)
     {
         long? readSeq = null;
         long? unread = null;
@@ -33,6 +35,7 @@ public static class ChatViews
             chat.LastSeq,
             readSeq,
             unread,
-            chat.CreatedAt);
+            chat.CreatedAt,
+            member is null ? null : new ChatSettingsView(member.MutedUntil, placement?.Pinned ?? false, placement?.Archived ?? false));
     }
 }

@@ -32,9 +32,18 @@ public interface IUserStore
     /// the members on the user's list entries: 1 single-partition query.</summary>
     Task<IReadOnlySet<string>> ListContactsAsync(string userId, bool directOnly, CancellationToken ct);
 
-    /// <summary>The user's chats by last activity, newest first (then by chat id), after <paramref name="after"/>:
-    /// one query the store sorts and cuts.</summary>
-    Task<IReadOnlyList<ChatListEntry>> ListChatsAsync(string userId, ChatListEntry? after, int limit, CancellationToken ct);
+    /// <summary>The user's chats, archived or not: pinned first, then by last activity, newest first (then by chat id),
+    /// after <paramref name="after"/>: one query the store sorts and cuts.</summary>
+    Task<IReadOnlyList<ChatListEntry>> ListChatsAsync(string userId, ChatListEntry? after, int limit, bool archived, CancellationToken ct);
+
+    /// <summary>The user's entry of one chat (where it sits in their list); null when none.</summary>
+    Task<ChatListEntry?> GetChatEntryAsync(string userId, string chatId, CancellationToken ct);
+
+    /// <summary>How many of the user's chats are pinned: 1 query.</summary>
+    Task<int> CountPinnedAsync(string userId, CancellationToken ct);
+
+    /// <summary>Pins, unpins, archives or unarchives the entry; an unpinned one goes back to its place by <paramref name="activityAt"/>.</summary>
+    Task SetPlacementAsync(string userId, string chatId, bool pinned, bool archived, DateTimeOffset activityAt, CancellationToken ct);
 
     Task CreateSessionAsync(SessionRecord session, CancellationToken ct);
 
@@ -44,8 +53,9 @@ public interface IUserStore
     Task<bool> TryReplaceSessionAsync(SessionRecord session, string etag, CancellationToken ct);
 }
 
-/// <summary>A chat in a user's list, where its last activity put it.</summary>
-public sealed record ChatListEntry(string ChatId, DateTimeOffset ActivityAt);
+/// <summary>A chat in a user's list, where its last activity (or pinning it) put it. A pinned entry keeps the
+/// activity it had when pinned: the list lists pinned chats first, and orders them by their heads.</summary>
+public sealed record ChatListEntry(string ChatId, DateTimeOffset ActivityAt, bool Pinned = false, bool Archived = false);
 
 /// <summary>Global keys looked up by value: phone numbers, pending registrations, invite codes.</summary>
 public interface IDirectoryStore

@@ -47,7 +47,8 @@ public sealed partial class PushService(
     /// <summary>Queues the push job of a message just stored in <paramref name="chat"/>.</summary>
     public async Task PlanAsync(ChatRecord chat, MessageRecord message, CancellationToken ct)
     {
-        var recipients = chat.Members.Select(m => m.UserId).Where(id => id != message.SenderId).ToArray();
+        var now = time.GetUtcNow();
+        var recipients = chat.Members.Where(m => m.UserId != message.SenderId && !m.IsMutedAt(now)).Select(m => m.UserId).ToArray(); // muted: no push
         if (recipients.Length == 0)
         {
             return;
@@ -93,7 +94,7 @@ public sealed partial class PushService(
 
         // Only current members who could see the message, and nobody twice.
         var candidates = job.RecipientIds
-            .Where(id => id != message.SenderId && !notified.Contains(id) && chat.Member(id) is { } m && m.Sees(message.Seq))
+            .Where(id => id != message.SenderId && !notified.Contains(id) && chat.Member(id) is { } m && m.Sees(message.Seq) && !m.IsMutedAt(time.GetUtcNow()))
             .Distinct(StringComparer.Ordinal)
             .ToArray();
         var offline = candidates.Length == 0 ? [] : await OfflineAsync(job.ChatId, job.Seq, candidates, ct);

@@ -79,19 +79,23 @@ public sealed record UserRef(string UserId);
 /// as one indexed string, so the store pages the list with one range index and no composite index.
 /// <see cref="Members"/> (and <see cref="MembersKey"/>, a digest that tells a changed member list) make the
 /// user's contacts one query of their own partition: whom they may see the presence of.</summary>
-public sealed record ChatIndexEntry(string ChatId, DateTimeOffset ActivityAt, string SortKey, IReadOnlyList<string>? Members = null, string? MembersKey = null)
+/// <summary>A user's list entry of one chat. <see cref="SortKey"/> orders the list with one range index:
+/// "0|" for pinned entries (listed first; the list job leaves them where they are), "1|" for the others,
+/// then the inverted ticks of the last activity and the chat id.</summary>
+public sealed record ChatIndexEntry(
+    string ChatId, DateTimeOffset ActivityAt, string SortKey, IReadOnlyList<string>? Members = null, string? MembersKey = null, bool Pinned = false, bool Archived = false)
 {
     public static ChatIndexEntry For(string chatId, DateTimeOffset activityAt, IReadOnlyCollection<string> members)
     {
         var sorted = members.Order(StringComparer.Ordinal).ToArray();
-        return new(chatId, activityAt, SortKeyOf(chatId, activityAt), sorted, MembersKeyOf(sorted));
+        return new(chatId, activityAt, SortKeyOf(chatId, activityAt, pinned: false), sorted, MembersKeyOf(sorted));
     }
 
     private static string MembersKeyOf(IEnumerable<string> sorted) =>
         Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(string.Join('\n', sorted))))[..16];
 
-    public static string SortKeyOf(string chatId, DateTimeOffset activityAt) =>
-        (DateTimeOffset.MaxValue.UtcTicks - activityAt.UtcTicks).ToString("D19", System.Globalization.CultureInfo.InvariantCulture) + "|" + chatId;
+    public static string SortKeyOf(string chatId, DateTimeOffset activityAt, bool pinned) =>
+        (pinned ? "0|" : "1|") + (DateTimeOffset.MaxValue.UtcTicks - activityAt.UtcTicks).ToString("D19", System.Globalization.CultureInfo.InvariantCulture) + "|" + chatId;
 }
 
 public sealed record ChatRef(string ChatId);

@@ -83,17 +83,55 @@ public sealed class CosmosUserStore(CosmosDatabase db) : IUserStore
     }
 
     /// <summary>1 single-partition query, sorted and cut by the store on one indexed string (ORDER BY, TOP).</summary>
-    public async Task<IReadOnlyList<ChatListEntry>> ListChatsAsync(string userId, ChatListEntry? after, int limit, CancellationToken ct)
+    public async Task<IReadOnlyList<ChatListEntry>> ListChatsAsync(string userId, ChatListEntry? after, int limit, bool archived, CancellationToken ct)
     {
         var sql = "SELECT TOP @take * FROM c WHERE c.userId = @userId AND c.kind = @kind"
+            + (archived ? " AND c.data.archived = true" : " AND (NOT IS_DEFINED(c.data.archived) OR c.data.archived = false)")
             + (after is null ? string.Empty : " AND c.data.sortKey > @after")
             + " ORDER BY c.data.sortKey ASC";
         var query = new QueryDefinition(sql)
             .WithParameter("@take", limit).WithParameter("@userId", userId).WithParameter("@kind", Kinds.ChatIndex)
-            .WithParameter("@after", after is null ? string.Empty : ChatIndexEntry.SortKeyOf(after.ChatId, after.ActivityAt));
+            .WithParameter("@after", after is null ? string.Empty : ChatIndexEntry.SortKeyOf(after.ChatId, after.ActivityAt, after.Pinned));
         var items = await db.QueryAsync<UserItem<ChatIndexEntry>>(db.Users, query, userId, ct, maxItems: limit);
-        return items.Select(i => new ChatListEntry(i.Data.ChatId, i.Data.ActivityAt)).ToArray();
+        return items.Select(i => Entry(i.Data)).ToArray();
     }
+
+    public async Task<ChatListEntry?> GetChatEntryAsync(string userId, string chatId, CancellationToken ct) =>
+        await db.ReadAsync<UserItem<ChatIndexEntry>, ChatIndexEntry>(db.Users, CosmosModel.ChatIndexId(chatId), userId, i => i.Data, ct) is { } read
+            ? Entry(read.Value)
+            : null;
+
+    public async Task<int> CountPinnedAsync(string userId, CancellationToken ct)
+    {
+        var query = new QueryDefinition("SELECT VALUE COUNT(1) FROM c WHERE c.userId = @userId AND c.kind = @kind AND c.data.pinned = true")
+            .WithParameter("@userId", userId).WithParameter("@kind", Kinds.ChatIndex);
+        return (await db.QueryAsync<int>(db.Users, query, userId, ct)).Sum();
+    }
+
+    /// <summary>1 patch of the entry's placement and sort key.</summary>
+    public async Task SetPlacementAsync(string userId, string chatId, bool pinned, bool archived, DateTimeOffset activityAt, CancellationToken ct)
+    {
+        PatchOperation[] changes =
+        [
+            PatchOperation.Set("/data/pinned", pinned),
+            PatchOperation.Set("/data/archived", archived),
+            PatchOperation.Set("/data/activityAt", activityAt),
+            PatchOperation.Set("/data/sortKey", ChatIndexEntry.SortKeyOf(chatId, activityAt, pinned)),
+        ];
+        try
+        {
+            await db.RunAsync(
+                token => db.Users.PatchItemAsync<object>(
+                    CosmosModel.ChatIndexId(chatId), new PartitionKey(userId), changes, new PatchItemRequestOptions { EnableContentResponseOnWrite = false }, token),
+                ct);
+        }
+        catch (CosmosException e) when (e.StatusCode == System.Net.HttpStatusCode.NotFound)
+        {
+            throw ChatErrors.ChatNotFound(); // the user left meanwhile
+        }
+    }
+
+    private static ChatListEntry Entry(ChatIndexEntry e) => new(e.ChatId, e.ActivityAt, e.Pinned, e.Archived);
 
     public Task CreateSessionAsync(SessionRecord session, CancellationToken ct) =>
         db.TryCreateAsync(db.Users, Item(session), session.UserId, ct);

@@ -63,6 +63,14 @@ public static class HttpRequestExtensions
             : throw ChatErrors.Invalid(name, "must be a whole number.");
     }
 
+    public static bool? QueryBool(this HttpRequest request, string name) => request.Query[name].ToString() switch
+    {
+        "" => null,
+        "true" => true,
+        "false" => false,
+        _ => throw ChatErrors.Invalid(name, "must be true or false."),
+    };
+
     public static int? QueryInt(this HttpRequest request, string name) =>
         request.QueryLong(name) is { } value ? (int)Math.Clamp(value, int.MinValue, int.MaxValue) : null;
 

@@ -11,7 +11,7 @@ public sealed class ChatFunctions(ChatService chats)
 {
     [Function(nameof(ListChats))]
     public async Task<IActionResult> ListChats([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "chats")] HttpRequest req) =>
-        new OkObjectResult(await chats.ListAsync(req.CallerId(), req.QueryInt("limit"), req.Query["cursor"].ToString(), req.Aborted()));
+        new OkObjectResult(await chats.ListAsync(req.CallerId(), req.QueryInt("limit"), req.Query["cursor"].ToString(), req.QueryBool("archived") ?? false, req.Aborted()));
 
     [Function(nameof(OpenDirectChat))]
     public async Task<IActionResult> OpenDirectChat([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "chats/direct")] HttpRequest req)
@@ -23,6 +23,10 @@ public sealed class ChatFunctions(ChatService chats)
     [Function(nameof(GetChat))]
     public async Task<IActionResult> GetChat([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "chats/{chatId}")] HttpRequest req, string chatId) =>
         new OkObjectResult(await chats.GetAsync(req.CallerId(), chatId, req.Aborted()));
+
+    [Function(nameof(UpdateChatSettings))]
+    public async Task<IActionResult> UpdateChatSettings([HttpTrigger(AuthorizationLevel.Anonymous, "patch", Route = "chats/{chatId}/settings")] HttpRequest req, string chatId) =>
+        new OkObjectResult(await chats.UpdateSettingsAsync(req.CallerId(), chatId, await req.ReadBodyAsync<ChatSettingsRequest>(), req.Aborted()));
 
     /// <summary>Moves the chat up in its members' chat lists after activity (queued by <see cref="ChatListFeed"/>).</summary>
     [Function(nameof(RefreshChatLists))]

@@ -131,7 +131,7 @@ public sealed class UserStoreContractTests(StoreDatabase database) : StoreContra
     private static readonly string[] NoMembers = [];
 
     private async Task<IReadOnlyList<string>> ChatIdsAsync(string userId) =>
-        (await Store.ListChatsAsync(userId, after: null, 1000, Ct)).Select(e => e.ChatId).ToArray();
+        (await Store.ListChatsAsync(userId, after: null, 1000, archived: false, Ct)).Select(e => e.ChatId).ToArray();
 
     [Fact]
     public async Task AddChat_Twice_ListsTheChatOnce()
@@ -192,8 +192,8 @@ public sealed class UserStoreContractTests(StoreDatabase database) : StoreContra
         await Store.AddChatAsync(StoreData.NewId("u_"), StoreData.NewId("g_"), StoreData.T0.AddDays(1), NoMembers, Ct);
         var expected = chats.OrderByDescending(c => c.At).ThenBy(c => c.Id, StringComparer.Ordinal).Select(c => c.Id).ToArray();
 
-        var first = await Store.ListChatsAsync(userId, after: null, 3, Ct);
-        var rest = await Store.ListChatsAsync(userId, first[^1], 10, Ct);
+        var first = await Store.ListChatsAsync(userId, after: null, 3, archived: false, Ct);
+        var rest = await Store.ListChatsAsync(userId, first[^1], 10, archived: false, Ct);
 
         Assert.Equal(expected[..3], first.Select(e => e.ChatId));
         Assert.Equal(expected[3..], rest.Select(e => e.ChatId));
@@ -214,7 +214,7 @@ public sealed class UserStoreContractTests(StoreDatabase database) : StoreContra
         await Store.TouchChatAsync(userId, still, StoreData.T0, NoMembers, Ct); // older than the entry: ignored
         await Store.TouchChatAsync(userId, removed, StoreData.T0.AddMinutes(5), NoMembers, Ct);
 
-        var listed = await Store.ListChatsAsync(userId, after: null, 10, Ct);
+        var listed = await Store.ListChatsAsync(userId, after: null, 10, archived: false, Ct);
         Assert.Equal([moved, still], listed.Select(e => e.ChatId));
         Assert.Equal([StoreData.T0.AddMinutes(2), StoreData.T0.AddMinutes(1)], listed.Select(e => e.ActivityAt));
     }
@@ -236,7 +236,7 @@ public sealed class UserStoreContractTests(StoreDatabase database) : StoreContra
         await Store.TouchChatAsync(me, group, StoreData.T0, [me, newcomer], Ct);
 
         Assert.Equal(new[] { newcomer, partner }.Order(), (await Store.ListContactsAsync(me, directOnly: false, Ct)).Order());
-        Assert.Equal(StoreData.T0, (await Store.ListChatsAsync(me, after: null, 10, Ct)).Single(e => e.ChatId == group).ActivityAt);
+        Assert.Equal(StoreData.T0, (await Store.ListChatsAsync(me, after: null, 10, archived: false, Ct)).Single(e => e.ChatId == group).ActivityAt);
 
         // A later change (newer activity) wins; an older snapshot of the members, arriving last, does not.
         await Store.TouchChatAsync(me, group, StoreData.T0.AddSeconds(5), [me], Ct);

@@ -44,6 +44,7 @@ public sealed partial class HttpFunctionCatalogTests
         { "PUT", "chats/{chatId}/messages/{seq}/reactions/me" },
         { "DELETE", "chats/{chatId}/messages/{seq}/reactions/me" },
         { "GET", "chats/{chatId}/messages/search" },
+        { "PATCH", "chats/{chatId}/settings" },
     };
 
     [Theory]

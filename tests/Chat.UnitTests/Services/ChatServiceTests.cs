@@ -387,12 +387,12 @@ public sealed class ChatServiceTests
         h.Store(ChatBuilder.Group("g_left").WithMember("bob").Build());
         var list = new[] { "g_new", "g_left", "g_mid", "g_gone", "g_old" }
             .Select((id, i) => new ChatListEntry(id, TestClock.Start.AddMinutes(-i))).ToArray();
-        h.Users.Setup(u => u.ListChatsAsync("alice", It.IsAny<ChatListEntry?>(), It.IsAny<int>(), It.IsAny<CancellationToken>()))
-            .ReturnsAsync((string _, ChatListEntry? after, int take, CancellationToken _) =>
+        h.Users.Setup(u => u.ListChatsAsync("alice", It.IsAny<ChatListEntry?>(), It.IsAny<int>(), false, It.IsAny<CancellationToken>()))
+            .ReturnsAsync((string _, ChatListEntry? after, int take, bool _, CancellationToken _) =>
                 list.SkipWhile(e => after is not null && e != after).Skip(after is null ? 0 : 1).Take(take).ToArray());
 
-        var first = await Service.ListAsync("alice", 3, null, None);
-        var second = await Service.ListAsync("alice", 3, first.NextCursor, None);
+        var first = await Service.ListAsync("alice", 3, null, archived: false, None);
+        var second = await Service.ListAsync("alice", 3, first.NextCursor, archived: false, None);
 
         Assert.Equal(["g_new", "g_mid"], first.Chats.Select(c => c.ChatId));
         Assert.NotNull(first.NextCursor);
@@ -430,7 +430,7 @@ public sealed class ChatServiceTests
     [InlineData(201)]
     public async Task List_LimitOutOfRange_Is400(int limit)
     {
-        var error = await Assert.ThrowsAsync<ChatException>(() => Service.ListAsync("alice", limit, null, None));
+        var error = await Assert.ThrowsAsync<ChatException>(() => Service.ListAsync("alice", limit, null, archived: false, None));
 
         Assert.True(error.Errors!.ContainsKey("limit"));
     }

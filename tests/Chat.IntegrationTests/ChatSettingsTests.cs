@@ -1,0 +1,65 @@
+namespace Chat.IntegrationTests;
+
+using System.Text.Json.Nodes;
+using Chat.IntegrationTests.Infrastructure;
+using Xunit;
+
+/// <summary>API v1.1 per-member chat settings: pinned (at most 3, listed first), archived, muted.</summary>
+[Collection(BackendCollection.Name)]
+public sealed class ChatSettingsTests(BackendFixture backend)
+{
+    private TestHost Host => backend.Host;
+
+    [Fact]
+    public async Task Pinned_ListFirst_AtMostThree_ArchivedLeftOut_AndStayArchivedOnNewMessages()
+    {
+        var me = await Host.NewUserAsync();
+        var others = await Host.NewUsersAsync(6);
+        var chats = new List<string>();
+        foreach (var other in others)
+        {
+            var chat = await me.OpenDirectAsync(other.UserId);
+            await other.SendTextAsync(chat.ChatId, "hi");
+            chats.Add(chat.ChatId);
+        }
+
+        // chats[5] is the newest; pin the two oldest, archive the third oldest.
+        var pinned = await me.UpdateChatSettingsAsync(chats[0], new JsonObject { ["pinned"] = true });
+        await me.UpdateChatSettingsAsync(chats[1], new JsonObject { ["pinned"] = true });
+        var archived = await me.UpdateChatSettingsAsync(chats[2], new JsonObject { ["archived"] = true });
+        await others[2].SendTextAsync(chats[2], "still there?");
+
+        Assert.Equal((true, false), (pinned.Settings!.Pinned, pinned.Settings.Archived));
+        Assert.Equal((false, true), (archived.Settings!.Pinned, archived.Settings.Archived));
+        await Expect.Eventually(async () =>
+        {
+            var listed = (await me.ListChatsAsync()).Chats.Select(c => c.ChatId).ToArray();
+            return listed.SequenceEqual([chats[1], chats[0], chats[5], chats[4], chats[3]]);
+        }, TimeSpan.FromSeconds(15), "pinned first (newest first among them), then the rest by activity, the archived one left out");
+        var onlyArchived = await me.ListArchivedChatsAsync();
+        Assert.Equal([chats[2]], onlyArchived.Chats.Select(c => c.ChatId));
+        Assert.True(onlyArchived.Chats[0].Settings!.Archived);
+        Assert.True((await me.GetChatAsync(chats[0])).Settings!.Pinned);
+
+        await me.UpdateChatSettingsAsync(chats[3], new JsonObject { ["pinned"] = true });
+        await Expect.Problem(422, () => me.UpdateChatSettingsAsync(chats[4], new JsonObject { ["pinned"] = true }));
+        await me.UpdateChatSettingsAsync(chats[0], new JsonObject { ["pinned"] = false });
+        await me.UpdateChatSettingsAsync(chats[4], new JsonObject { ["pinned"] = true });
+    }
+
+    [Fact]
+    public async Task Settings_AreTheCallersOwn_StrangersGet404_BadValues400()
+    {
+        var alice = await Host.NewUserAsync();
+        var bob = await Host.NewUserAsync();
+        var eve = await Host.NewUserAsync();
+        var chat = await alice.OpenDirectAsync(bob.UserId);
+
+        await alice.UpdateChatSettingsAsync(chat.ChatId, new JsonObject { ["pinned"] = true });
+
+        Assert.False((await bob.GetChatAsync(chat.ChatId)).Settings!.Pinned);
+        await Expect.Problem(404, () => eve.UpdateChatSettingsAsync(chat.ChatId, new JsonObject { ["pinned"] = true }));
+        var bad = await Expect.Problem(400, () => alice.UpdateChatSettingsAsync(chat.ChatId, new JsonObject { ["mutedUntil"] = "tomorrow" }));
+        Assert.True(bad.Problem!.Errors!.ContainsKey("mutedUntil"));
+    }
+}
