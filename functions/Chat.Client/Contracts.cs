@@ -59,7 +59,8 @@ public sealed record ChatSettings(DateTimeOffset? MutedUntil, bool Pinned, bool 
 
 public sealed record ChatList(IReadOnlyList<ChatInfo> Chats, string? NextCursor);
 
-public sealed record MessagePage(IReadOnlyList<Message> Messages, bool HasMore);
+/// <param name="NextBeforeSeq">Search only: the beforeSeq to go on with while <paramref name="HasMore"/>.</param>
+public sealed record MessagePage(IReadOnlyList<Message> Messages, bool HasMore, long? NextBeforeSeq = null);
 
 public sealed record MemberReceipt(string UserId, DateTimeOffset? DeliveredAt, DateTimeOffset? ReadAt);
 

@@ -27,7 +27,7 @@ public sealed class SearchTests(BackendFixture backend)
         var second = await bob.SearchMessagesAsync(chat.ChatId, "pIzZ", limit: 2, beforeSeq: first.Messages[^1].Seq);
 
         Assert.Equal([pizza3.Seq, pizza2.Seq], first.Messages.Select(m => m.Seq));
-        Assert.True(first.HasMore);
+        Assert.Equal((true, (long?)pizza2.Seq), (first.HasMore, first.NextBeforeSeq));
         Assert.Equal("🍕", Assert.Single(first.Messages[0].Reactions!).Emoji);
         Assert.Equal([pizza1.Seq], second.Messages.Select(m => m.Seq));
         Assert.False(second.HasMore);

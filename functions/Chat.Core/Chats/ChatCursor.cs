@@ -20,12 +20,10 @@ public static class ChatCursor
 
         try
         {
-            var parts = Encoding.UTF8.GetString(Convert.FromBase64String(cursor)).Split('|', 3);
-            if (parts[0] is not ("p" or "a"))
-            {
-                throw new FormatException("No placement.");
-            }
-
+            var text = Encoding.UTF8.GetString(Convert.FromBase64String(cursor));
+            var parts = text.StartsWith("p|", StringComparison.Ordinal) || text.StartsWith("a|", StringComparison.Ordinal)
+                ? text.Split('|', 3)
+                : ["a", .. text.Split('|', 2)]; // a cursor from before pinning: "ticks|chatId"
             return new ChatListEntry(parts[2], new DateTimeOffset(long.Parse(parts[1], CultureInfo.InvariantCulture), TimeSpan.Zero), Pinned: parts[0] == "p");
         }
         catch (Exception e) when (e is FormatException or IndexOutOfRangeException or ArgumentOutOfRangeException or OverflowException)

@@ -61,7 +61,7 @@ public sealed class ChatService(
         }
 
         var existing = await chats.ReadAsync(chatId, StatesToRead.Everyone, ct) ?? throw ChatErrors.Unavailable("chat store", TimeSpan.FromSeconds(1));
-        return (ChatViews.ToView(existing.Value, callerId, existing.StatesByUser), false);
+        return (ChatViews.ToView(existing.Value, callerId, existing.StatesByUser, await users.GetChatEntryAsync(callerId, chatId, ct)), false);
     }
 
     /// <summary>Cost: 1 point read per member (existence), 1 upsert per member (chat list), 1 batch creating the chat.</summary>
@@ -100,8 +100,8 @@ public sealed class ChatService(
         return ChatViews.ToView(chat, callerId, new Dictionary<string, ReceiptState>());
     }
 
-    /// <summary>Cost: 1 single-partition query (head and receipt states; metadata from the instance's cache).</summary>
-    /// <summary>Cost: 1 query (head and receipt states), 1 point read of the caller's list entry (their settings).</summary>
+    /// <summary>Cost: 1 single-partition query (head and receipt states; metadata from the instance's cache) and
+    /// 1 point read of the caller's list entry (their settings).</summary>
     public async Task<ChatView> GetAsync(string callerId, string chatId, CancellationToken ct)
     {
         var snapshot = await LoadVisibleAsync(callerId, chatId, StatesToRead.Everyone, ct);
@@ -499,6 +499,11 @@ public sealed class ChatService(
 
     private static string[] MemberIds(ChatRecord chat) => chat.Members.Select(m => m.UserId).ToArray();
 
-    private async Task<ChatView> ViewAsync(ChatRecord chat, string callerId, CancellationToken ct) =>
-        ChatViews.ToView(chat, callerId, MessageViews.ByUser(await receipts.ListAsync(chat.ChatId, ct)));
+    /// <summary>The caller's view after a change: 1 query for the receipt states, 1 point read of their list entry (settings).</summary>
+    private async Task<ChatView> ViewAsync(ChatRecord chat, string callerId, CancellationToken ct)
+    {
+        var states = receipts.ListAsync(chat.ChatId, ct);
+        var entry = users.GetChatEntryAsync(callerId, chat.ChatId, ct);
+        return ChatViews.ToView(chat, callerId, MessageViews.ByUser(await states), await entry);
+    }
 }

@@ -18,7 +18,7 @@ public static class ChatSettings
     {
         JsonValueKind.Undefined => null,
         JsonValueKind.Null => new Mute(null),
-        JsonValueKind.String when DateTimeOffset.TryParse(mutedUntil.GetString(), CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind, out var until) =>
+        JsonValueKind.String when DateTimeOffset.TryParse(mutedUntil.GetString(), CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var until) =>
             new Mute(until.ToUniversalTime()),
         _ => throw ChatErrors.Invalid("mutedUntil", "must be a timestamp (ISO 8601), or null to unmute."),
     };

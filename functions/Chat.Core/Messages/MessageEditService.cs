@@ -5,15 +5,17 @@ using Chat.Core.Common;
 using Chat.Core.Errors;
 using Chat.Core.Ports;
 using Chat.Core.Realtime;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 /// <summary>Editing a sent message (API v1.1): the sender only, within <see cref="EditWindow"/> of its sentAt.</summary>
-public sealed class MessageEditService(
+public sealed partial class MessageEditService(
     ChatService chatService,
     IMessageStore messages,
     IRealtime realtime,
     IOptions<LimitsOptions> limits,
-    TimeProvider time)
+    TimeProvider time,
+    ILogger<MessageEditService> logger)
 {
     /// <summary>How long after sending a message its sender may still change its text.</summary>
     public static readonly TimeSpan EditWindow = TimeSpan.FromMinutes(15);
@@ -54,7 +56,8 @@ public sealed class MessageEditService(
             var edited = message with { Text = text, EditedAt = now };
             if (await messages.TryReplaceAsync(edited, stored.ETag, ct))
             {
-                return await AnnounceAsync(snapshot, edited, stored.Value.Reactions, ct);
+                var announced = await AnnounceAsync(snapshot, edited, stored.Value.Reactions, ct);
+                return announced with { ReplyTo = ReplyQuotes.View(edited.ReplyTo, snapshot.Value.Member(callerId)!.JoinedAfterSeq) };
             }
 
             await Backoff.Contention.PauseAsync(attempt, "message store (contention)", ct);
@@ -67,17 +70,31 @@ public sealed class MessageEditService(
             ? stored
             : throw ChatErrors.NotFound("message");
 
+    /// <summary>After the edit is stored: the chat's copy and the reply previews follow (best effort, never a 5xx: the
+    /// edit stands), from the message as it is now, so a delete that got in between is not undone; then the event.</summary>
     private async Task<MessageView> AnnounceAsync(ChatSnapshot snapshot, MessageRecord edited, IReadOnlyList<Reactions.ReactionRecord> reactions, CancellationToken ct)
     {
         var chat = snapshot.Value;
-        if (chat.LastMessage?.Seq == edited.Seq)
+        try
         {
-            await chatService.MutateAsync(chat.ChatId, c => c.LastMessage?.Seq == edited.Seq ? c with { LastMessage = edited } : c, ct);
+            var current = await messages.GetAsync(chat.ChatId, edited.Seq, ct) ?? edited;
+            if (chat.LastMessage?.Seq == edited.Seq)
+            {
+                await chatService.MutateAsync(chat.ChatId, c => c.LastMessage is { Deleted: false } m && m.Seq == edited.Seq ? c with { LastMessage = current } : c, ct);
+            }
+
+            await ReplyQuotes.RefreshAsync(messages, chatService, chat, current, ct);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            LogFollowUpFailed(logger, e, chat.ChatId, edited.Seq);
         }
 
-        await ReplyQuotes.RefreshAsync(messages, chatService, chat, edited, ct);
         var view = MessageViews.ToView(edited, MessageViews.Status(chat, edited, snapshot.StatesByUser), reactions, ReplyQuotes.EveryMemberFloor(chat));
         await realtime.SendToGroupAsync(chat.ChatId, ClientMethods.MessageEdited, view, ct);
         return view;
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Message {Seq} of chat {ChatId} was edited, but its copies (chat, reply previews) were not all renewed")]
+    private static partial void LogFollowUpFailed(ILogger logger, Exception exception, string chatId, long seq);
 }

@@ -102,7 +102,9 @@ public sealed record MessageView(
     IReadOnlyList<ReactionView> Reactions,
     ReplyToView? ReplyTo = null);
 
-public sealed record MessagePage(IReadOnlyList<MessageView> Messages, bool HasMore);
+/// <param name="NextBeforeSeq">Search only: the <c>beforeSeq</c> of the next request when <paramref name="HasMore"/> (also when
+/// this page came back short because the scan budget ran out); null for history.</param>
+public sealed record MessagePage(IReadOnlyList<MessageView> Messages, bool HasMore, long? NextBeforeSeq = null);
 
 public sealed record StoredPage(IReadOnlyList<MessageRecord> Messages, bool HasMore);
 

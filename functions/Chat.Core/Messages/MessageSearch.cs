@@ -30,14 +30,24 @@ public sealed record MessageSearch(string Needle, long FromSeq, long ToSeq, int 
         return new MessageSearch(query.Q!, lower, upper, query.Limit ?? DefaultLimit, floor);
     }
 
-    /// <summary>Whether <paramref name="text"/> holds the needle, ignoring case (the store's test, for stores that filter in memory).</summary>
-    public bool Matches(string? text) => text is not null && text.Contains(Needle, StringComparison.OrdinalIgnoreCase);
+    /// <summary>Both sides of the comparison, as the store folds them: Cosmos DB's <c>LOWER</c> is the invariant lower case.</summary>
+    public static string Fold(string text) => text.ToLowerInvariant();
 
-    /// <summary>The newest <see cref="Limit"/> of the matches in the window, and whether older ones may exist.</summary>
-    public (IReadOnlyList<StoredMessage> Page, bool HasMore) Cut(IEnumerable<StoredMessage> matches)
+    /// <summary>Whether <paramref name="text"/> holds the needle, ignoring case (the store's test, for stores that filter in memory).</summary>
+    public bool Matches(string? text) => text is not null && Fold(text).Contains(Fold(Needle), StringComparison.Ordinal);
+
+    /// <summary>The newest <see cref="Limit"/> of the matches in the window; whether older ones may exist; and the
+    /// <c>beforeSeq</c> to go on with (the last seq returned, or the window's end when it found too few), null when none.</summary>
+    public (IReadOnlyList<StoredMessage> Page, bool HasMore, long? NextBeforeSeq) Cut(IEnumerable<StoredMessage> matches)
     {
         var newestFirst = matches.OrderByDescending(m => m.Message.Seq).ToArray();
         var page = newestFirst.Take(Limit).ToArray();
-        return (page, newestFirst.Length > Limit || (FromSeq > Floor + 1 && ToSeq >= FromSeq));
+        if (newestFirst.Length > Limit)
+        {
+            return (page, true, page[^1].Message.Seq);
+        }
+
+        var windowLeftSome = FromSeq > Floor + 1 && ToSeq >= FromSeq;
+        return (page, windowLeftSome, windowLeftSome ? FromSeq : null);
     }
 }

@@ -191,9 +191,9 @@ public sealed partial class MessageService(
         var snapshot = await chatService.LoadVisibleAsync(callerId, chatId, StatesToRead.Everyone, ct);
         var chat = snapshot.Value;
         var search = MessageSearch.Of(query, chat.Member(callerId)!.JoinedAfterSeq, chat.LastSeq);
-        var (page, hasMore) = search.Cut(await messages.SearchAsync(chatId, search, ct));
+        var (page, hasMore, next) = search.Cut(await messages.SearchAsync(chatId, search, ct));
         var states = snapshot.StatesByUser;
-        return new MessagePage(page.Select(s => MessageViews.ToView(s.Message, MessageViews.Status(chat, s.Message, states), s.Reactions, search.Floor)).ToArray(), hasMore);
+        return new MessagePage(page.Select(s => MessageViews.ToView(s.Message, MessageViews.Status(chat, s.Message, states), s.Reactions, search.Floor)).ToArray(), hasMore, next);
     }
 
     /// <summary>Deletes for everyone (sender, or a group admin), its media included. Cost: 1 read of

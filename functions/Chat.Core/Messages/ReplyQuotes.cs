@@ -43,24 +43,21 @@ public static class ReplyQuotes
     /// <summary>
     /// Renews the preview in every reply to <paramref name="quoted"/> after it changed (deleted or edited),
     /// the chat's copy of its last message included. Cost: 1 query for the replies (an indexed equality in
-    /// the partition), 1 replace per reply, and a chat rewrite when the last message is one of them.
+    /// the partition), 1 patch of the preview alone per reply (8 at a time), and a chat rewrite when the last message is one of them.
     /// </summary>
     public static async Task RefreshAsync(IMessageStore messages, ChatService chats, ChatRecord chat, MessageRecord quoted, CancellationToken ct)
     {
         var preview = PreviewOf(quoted);
-        foreach (var reply in await messages.GetRepliesAsync(quoted.ChatId, quoted.Seq, ct))
-        {
-            if (reply.ReplyTo != preview)
-            {
-                await messages.ReplaceAsync(reply with { ReplyTo = preview }, ct);
-            }
-        }
+        await Parallel.ForEachAsync(
+            (await messages.GetRepliesAsync(quoted.ChatId, quoted.Seq, ct)).Where(r => r.ReplyTo != preview && !r.Deleted),
+            new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = ct },
+            async (reply, token) => await messages.SetReplyPreviewAsync(reply.ChatId, reply.Seq, preview, token));
 
         if (chat.LastMessage?.ReplyTo is { } last && last.Seq == quoted.Seq && last != preview)
         {
             await chats.MutateAsync(
                 chat.ChatId,
-                c => c.LastMessage is { ReplyTo.Seq: var seq } m && seq == quoted.Seq ? c with { LastMessage = m with { ReplyTo = preview } } : c,
+                c => c.LastMessage is { ReplyTo.Seq: var seq, Deleted: false } m && seq == quoted.Seq ? c with { LastMessage = m with { ReplyTo = preview } } : c,
                 ct);
         }
     }

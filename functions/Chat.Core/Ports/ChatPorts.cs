@@ -78,11 +78,15 @@ public interface IMessageStore
     /// <summary>One message with its reactions, and the message's version for <see cref="TryReplaceAsync"/>; null when none.</summary>
     Task<Versioned<StoredMessage>?> GetWithReactionsAsync(string chatId, long seq, CancellationToken ct);
 
-    /// <summary>The messages of the search's seq window whose text holds its needle ignoring case, not deleted, each with its reactions.</summary>
+    /// <summary>The newest <c>Limit + 1</c> messages of the search's seq window whose text holds its needle ignoring case,
+    /// not deleted, newest first; the first <c>Limit</c> with their reactions.</summary>
     Task<IReadOnlyList<StoredMessage>> SearchAsync(string chatId, MessageSearch search, CancellationToken ct);
 
     /// <summary>The messages whose reply preview quotes <paramref name="seq"/>.</summary>
     Task<IReadOnlyList<MessageRecord>> GetRepliesAsync(string chatId, long seq, CancellationToken ct);
+
+    /// <summary>Sets the reply preview of message <paramref name="seq"/> alone (1 patch), unless that reply is deleted meanwhile.</summary>
+    Task SetReplyPreviewAsync(string chatId, long seq, ReplyPreview preview, CancellationToken ct);
 
     /// <summary>Replaces the message if it is still at <paramref name="etag"/>; false when it changed (or went) meanwhile.</summary>
     Task<bool> TryReplaceAsync(MessageRecord message, string etag, CancellationToken ct);

@@ -75,13 +75,11 @@ public sealed record DirectoryItem<T>(string Id, string Kind, T Data, int? Ttl =
 
 public sealed record UserRef(string UserId);
 
-/// <summary>A chat in a user's list. <see cref="SortKey"/> sorts newest activity first, then by chat id,
-/// as one indexed string, so the store pages the list with one range index and no composite index.
+/// <summary>A chat in a user's list. <see cref="SortKey"/> is one indexed string, so the store pages the list
+/// with one range index and no composite index: "0|" for pinned entries (listed first; the list job leaves
+/// their place alone), "1|" for the others, then the inverted ticks of the last activity and the chat id.
 /// <see cref="Members"/> (and <see cref="MembersKey"/>, a digest that tells a changed member list) make the
 /// user's contacts one query of their own partition: whom they may see the presence of.</summary>
-/// <summary>A user's list entry of one chat. <see cref="SortKey"/> orders the list with one range index:
-/// "0|" for pinned entries (listed first; the list job leaves them where they are), "1|" for the others,
-/// then the inverted ticks of the last activity and the chat id.</summary>
 public sealed record ChatIndexEntry(
     string ChatId, DateTimeOffset ActivityAt, string SortKey, IReadOnlyList<string>? Members = null, string? MembersKey = null, bool Pinned = false, bool Archived = false)
 {

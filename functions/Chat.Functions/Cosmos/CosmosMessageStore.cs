@@ -17,7 +17,8 @@ public sealed class CosmosMessageStore(CosmosDatabase db) : IMessageStore
         db.TryReplaceAsync(db.Chats, Item(message), CosmosModel.MessageId(message.Seq), message.ChatId, etag: null, ct);
 
     /// <summary>1 single-partition range query on the seq, reactions included (seqs have no gaps, so the range is the
-    /// page; no ORDER BY). Reactions add to the items it returns: up to one per member per message.</summary>
+    /// page; no ORDER BY). Reactions add to the items it returns (up to one per member per message: a page of 50
+    /// in a 100-member group where everyone reacted is 5,050 items, several continuation pages of the one query).</summary>
     public async Task<IReadOnlyList<StoredMessage>> GetRangeAsync(string chatId, long fromSeq, long toSeq, CancellationToken ct)
     {
         if (toSeq < fromSeq)
@@ -44,8 +45,8 @@ public sealed class CosmosMessageStore(CosmosDatabase db) : IMessageStore
 
     /// <summary>
     /// 1 single-partition query over the seq window (at most <see cref="MessageSearch.ScanBudget"/> messages:
-    /// <c>CONTAINS(LOWER(text))</c> reads each, so RU grow with the window, never with the chat), then, when
-    /// something matched, 1 query for the matches' reactions.
+    /// <c>CONTAINS(LOWER(text))</c> reads each, so RU grow with the window, never with the chat), newest first and
+    /// cut at limit + 1 by the store; then, when something matched, 1 query for the page's reactions.
     /// </summary>
     public async Task<IReadOnlyList<StoredMessage>> SearchAsync(string chatId, MessageSearch search, CancellationToken ct)
     {
@@ -55,18 +56,18 @@ public sealed class CosmosMessageStore(CosmosDatabase db) : IMessageStore
         }
 
         var query = new QueryDefinition(
-                "SELECT * FROM c WHERE c.chatId = @chatId AND c.kind = @message AND c.data.seq >= @from AND c.data.seq <= @to"
-                + " AND c.data.deleted = false AND IS_STRING(c.data.text) AND CONTAINS(LOWER(c.data.text), @needle)")
-            .WithParameter("@chatId", chatId).WithParameter("@message", Kinds.Message)
+                "SELECT TOP @take * FROM c WHERE c.chatId = @chatId AND c.kind = @message AND c.data.seq >= @from AND c.data.seq <= @to"
+                + " AND c.data.deleted = false AND IS_STRING(c.data.text) AND CONTAINS(LOWER(c.data.text), @needle) ORDER BY c.data.seq DESC")
+            .WithParameter("@take", search.Limit + 1).WithParameter("@chatId", chatId).WithParameter("@message", Kinds.Message)
             .WithParameter("@from", search.FromSeq).WithParameter("@to", search.ToSeq)
-            .WithParameter("@needle", search.Needle.ToLowerInvariant());
-        var found = (await db.QueryAsync<ChatItem<MessageRecord>>(db.Chats, query, chatId, ct)).Select(i => i.Data).ToArray();
+            .WithParameter("@needle", MessageSearch.Fold(search.Needle));
+        var found = (await db.QueryAsync<ChatItem<MessageRecord>>(db.Chats, query, chatId, ct, maxItems: search.Limit + 1)).Select(i => i.Data).ToArray();
         if (found.Length == 0)
         {
             return [];
         }
 
-        var reactions = (await ReactionsAsync(chatId, found.Select(m => m.Seq).ToArray(), ct)).ToLookup(r => r.Seq);
+        var reactions = (await ReactionsAsync(chatId, found.Take(search.Limit).Select(m => m.Seq).ToArray(), ct)).ToLookup(r => r.Seq);
         return found.Select(m => new StoredMessage(m, reactions[m.Seq].ToArray())).ToArray();
     }
 
@@ -78,6 +79,27 @@ public sealed class CosmosMessageStore(CosmosDatabase db) : IMessageStore
                 .WithParameter("@chatId", chatId).WithParameter("@reaction", Kinds.Reaction),
             (q, p) => q.WithParameter("@s" + p.i.ToString(System.Globalization.CultureInfo.InvariantCulture), p.seq));
         return (await db.QueryAsync<ChatItem<ReactionRecord>>(db.Chats, query, chatId, ct)).Select(i => i.Data).ToArray();
+    }
+
+    /// <summary>1 patch of <c>/data/replyTo</c> alone, filtered on the reply not being deleted: it never undoes the
+    /// reply's own deletion, and an edit of the reply (a replace under its ETag) sees the patch as a change and reads again.</summary>
+    public async Task SetReplyPreviewAsync(string chatId, long seq, ReplyPreview preview, CancellationToken ct)
+    {
+        try
+        {
+            await db.RunAsync(
+                token => db.Chats.PatchItemAsync<object>(
+                    CosmosModel.MessageId(seq),
+                    new PartitionKey(chatId),
+                    [PatchOperation.Set("/data/replyTo", preview)],
+                    new PatchItemRequestOptions { FilterPredicate = "FROM c WHERE c.data.deleted = false", EnableContentResponseOnWrite = false },
+                    token),
+                ct);
+        }
+        catch (CosmosException e) when (e.StatusCode is System.Net.HttpStatusCode.PreconditionFailed or System.Net.HttpStatusCode.NotFound)
+        {
+            // the reply was deleted meanwhile: it shows no preview
+        }
     }
 
     /// <summary>1 single-partition query (an equality on the indexed <c>data.replyTo.seq</c>).</summary>

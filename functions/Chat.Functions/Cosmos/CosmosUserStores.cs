@@ -64,9 +64,38 @@ public sealed class CosmosUserStore(CosmosDatabase db) : IUserStore
                     token),
                 ct);
         }
+        catch (CosmosException e) when (e.StatusCode == System.Net.HttpStatusCode.PreconditionFailed)
+        {
+            await TouchPinnedMembersAsync(userId, chatId, entry, ct); // newer already, or pinned (its place stays)
+        }
+        catch (CosmosException e) when (e.StatusCode == System.Net.HttpStatusCode.NotFound)
+        {
+            // gone: the user left
+        }
+    }
+
+    /// <summary>A pinned entry keeps its place, but its members (whose presence the user may see) must follow the
+    /// chat's: 1 more patch, of the members alone, when the first one was refused. Only pinned chats (at most 3 a user) pay it.</summary>
+    private async Task TouchPinnedMembersAsync(string userId, string chatId, ChatIndexEntry entry, CancellationToken ct)
+    {
+        try
+        {
+            await db.RunAsync(
+                token => db.Users.PatchItemAsync<object>(
+                    CosmosModel.ChatIndexId(chatId),
+                    new PartitionKey(userId),
+                    [PatchOperation.Set("/data/members", entry.Members), PatchOperation.Set("/data/membersKey", entry.MembersKey)],
+                    new PatchItemRequestOptions
+                    {
+                        FilterPredicate = $"FROM c WHERE c.data.pinned = true AND (NOT IS_DEFINED(c.data.membersKey) OR c.data.membersKey != '{entry.MembersKey}')",
+                        EnableContentResponseOnWrite = false,
+                    },
+                    token),
+                ct);
+        }
         catch (CosmosException e) when (e.StatusCode is System.Net.HttpStatusCode.NotFound or System.Net.HttpStatusCode.PreconditionFailed)
         {
-            // gone (the user left) or newer already
+            // not pinned (newer already), or its members are these
         }
     }
 

@@ -29,7 +29,7 @@ public sealed partial class RedisRateLimiter(RedisRoundTrips redis, ChatMetrics 
     private static readonly TimeSpan WarningInterval = TimeSpan.FromSeconds(10);
 
     // @mode "try" counts below the limit, "record" always, "peek" never; the first count starts the window
-    // (PTTL -1: a counter without expiry, given one by SET PX; -2: the window ended while the script ran).
+    // (PTTL -1: a counter without expiry, given one by SET PX; -2: the window ended while the script ran, so nothing counts).
     // SET PX, not PEXPIRE: Garnet 2.2.8 answers a PEXPIRE that races the key's expiry with a malformed
     // reply (tools/README.md). Returns {counted 0|1, count, ms left in the window}.
     private static readonly LuaScript Script = LuaScript.Prepare(
@@ -45,6 +45,7 @@ public sealed partial class RedisRateLimiter(RedisRoundTrips redis, ChatMetrics 
           redis.call('SET', @key, count, 'PX', @window)
           left = tonumber(@window)
         elseif left < 0 then
+          count = 0
           left = 0
         end
         return {counted, count, left}

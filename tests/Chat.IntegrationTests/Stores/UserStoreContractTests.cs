@@ -220,6 +220,31 @@ public sealed class UserStoreContractTests(StoreDatabase database) : StoreContra
     }
 
     [Fact]
+    public async Task PinnedEntries_ListFirst_KeepTheirPlaceOnTouches_ButTakeTheNewMembers_ArchivedOnesAreListedApart()
+    {
+        var me = StoreData.NewId("u_");
+        string mate = StoreData.NewId("u_"), newcomer = StoreData.NewId("u_");
+        string old = StoreData.NewId("g_"), recent = StoreData.NewId("g_"), shelved = StoreData.NewId("g_");
+        await Store.AddChatAsync(me, old, StoreData.T0, [me, mate], Ct);
+        await Store.AddChatAsync(me, recent, StoreData.T0.AddMinutes(1), [me], Ct);
+        await Store.AddChatAsync(me, shelved, StoreData.T0.AddMinutes(2), [me], Ct);
+
+        await Store.SetPlacementAsync(me, old, pinned: true, archived: false, StoreData.T0, Ct);
+        await Store.SetPlacementAsync(me, shelved, pinned: false, archived: true, StoreData.T0.AddMinutes(2), Ct);
+        await Store.TouchChatAsync(me, old, StoreData.T0.AddMinutes(5), [me, newcomer], Ct);
+        await Store.TouchChatAsync(me, shelved, StoreData.T0.AddMinutes(6), [me], Ct);
+
+        var listed = await Store.ListChatsAsync(me, after: null, 10, archived: false, Ct);
+        Assert.Equal([(old, true), (recent, false)], listed.Select(e => (e.ChatId, e.Pinned)));
+        Assert.Equal(StoreData.T0, listed[0].ActivityAt); // its place is where it was pinned
+        Assert.Equal([newcomer], await Store.ListContactsAsync(me, directOnly: false, Ct));
+        var archived = Assert.Single(await Store.ListChatsAsync(me, after: null, 10, archived: true, Ct));
+        Assert.Equal((shelved, true, StoreData.T0.AddMinutes(6)), (archived.ChatId, archived.Archived, archived.ActivityAt)); // still archived, moved on
+        Assert.Equal(1, await Store.CountPinnedAsync(me, Ct));
+        Assert.Equal([recent], (await Store.ListChatsAsync(me, after: listed[0], 10, archived: false, Ct)).Select(e => e.ChatId));
+    }
+
+    [Fact]
     public async Task ListContacts_AreTheMembersOnTheUsersEntries_DirectOnesWhenAsked_AndFollowTouches()
     {
         var me = StoreData.NewId("u_");

@@ -40,3 +40,17 @@ public sealed class EmojiTests
         Assert.False(Emoji.IsSingle(tooLong));
     }
 }
+
+public sealed class ReactionEventJsonTests
+{
+    [Fact]
+    public void ARemovedReaction_WritesEmojiAsNull_NotLeftOut()
+    {
+        var json = System.Text.Json.JsonSerializer.Serialize(
+            new ReactionEvent("c1", 3, "u1", null, DateTimeOffset.UnixEpoch), Chat.Functions.Http.ChatJson.Options);
+
+        Assert.Contains("\"emoji\":null", json, StringComparison.Ordinal);
+        Assert.DoesNotContain("\"emoji\":null", System.Text.Json.JsonSerializer.Serialize(
+            new ReactionEvent("c1", 3, "u1", "👍", DateTimeOffset.UnixEpoch), Chat.Functions.Http.ChatJson.Options), StringComparison.Ordinal);
+    }
+}

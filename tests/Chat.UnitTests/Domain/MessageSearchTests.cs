@@ -26,11 +26,11 @@ public sealed class MessageSearchTests
         var lastPage = MessageSearch.Of(new SearchQuery("hello", 50, null), floor: 0, lastSeq: 30);
         var budgetSpent = MessageSearch.Of(new SearchQuery("hello", 50, null), floor: 0, lastSeq: 1_500);
 
-        var (page, more) = whole.Cut(stored);
+        var (page, more, next) = whole.Cut(stored);
         Assert.Equal([30L, 29, 28, 27, 26], page.Select(s => s.Message.Seq));
-        Assert.True(more);
-        Assert.False(lastPage.Cut(stored).HasMore);
-        Assert.True(budgetSpent.Cut([]).HasMore); // nothing in the newest 1,000, older ones unread
+        Assert.Equal((true, 26L), (more, next));
+        Assert.Equal((false, (long?)null), (lastPage.Cut(stored).HasMore, lastPage.Cut(stored).NextBeforeSeq));
+        Assert.Equal((true, 501L), (budgetSpent.Cut([]).HasMore, budgetSpent.Cut([]).NextBeforeSeq)); // nothing in the newest 1,000: go on below them
     }
 
     [Theory]

@@ -45,7 +45,7 @@ public sealed class ChatHarness
         Chats.Setup(c => c.TryAppendAsync(It.IsAny<ChatRecord>(), It.IsAny<string>(), It.IsAny<MessageRecord>(), It.IsAny<CancellationToken>()))
             .ReturnsAsync((ChatRecord updated, string tag, MessageRecord message, CancellationToken _) => Append(updated, tag, message));
         Messages.Setup(m => m.GetAsync(It.IsAny<string>(), It.IsAny<long>(), It.IsAny<CancellationToken>()))
-            .ReturnsAsync((string chatId, long seq, CancellationToken _) => Appended.FirstOrDefault(m => m.ChatId == chatId && m.Seq == seq));
+            .ReturnsAsync((string chatId, long seq, CancellationToken _) => CurrentMessage(chatId, seq)?.Value.Message);
         Messages.Setup(m => m.FindSentAsync(It.IsAny<string>(), It.IsAny<string>(), It.IsAny<string>(), It.IsAny<bool>(), It.IsAny<CancellationToken>()))
             .ReturnsAsync((string chatId, string sender, string clientId, bool withStates, CancellationToken _) =>
                 Appended.FirstOrDefault(m => m.ChatId == chatId && m.SenderId == sender && m.ClientMessageId == clientId) is { } m
@@ -93,7 +93,7 @@ public sealed class ChatHarness
         PushService = new PushService(
             Chats.Object, Messages.Object, Users.Object, Presence.Object, PushHub.Object, PushJobs.Object, PushLog.Object, Options.Create(PushOptions), Time, NullLogger<PushService>.Instance, Metrics);
         MessageService = new MessageService(ChatService, ChatLists, new SendLanes(), MediaService, Chats.Object, Messages.Object, Receipts.Object, Realtime.Object, PushService, Limiter, Options.Create(Limits), Time, NullLogger<MessageService>.Instance, Metrics);
-        EditService = new MessageEditService(ChatService, Messages.Object, Realtime.Object, Options.Create(Limits), Time);
+        EditService = new MessageEditService(ChatService, Messages.Object, Realtime.Object, Options.Create(Limits), Time, NullLogger<MessageEditService>.Instance);
         ReactionService = new ReactionService(ChatService, Messages.Object, Reactions.Object, Realtime.Object, Time);
     }
 
