@@ -83,24 +83,9 @@ public sealed class CosmosMessageStore(CosmosDatabase db) : IMessageStore
 
     /// <summary>1 patch of <c>/data/replyTo</c> alone, filtered on the reply not being deleted: it never undoes the
     /// reply's own deletion, and an edit of the reply (a replace under its ETag) sees the patch as a change and reads again.</summary>
-    public async Task SetReplyPreviewAsync(string chatId, long seq, ReplyPreview preview, CancellationToken ct)
-    {
-        try
-        {
-            await db.RunAsync(
-                token => db.Chats.PatchItemAsync<object>(
-                    CosmosModel.MessageId(seq),
-                    new PartitionKey(chatId),
-                    [PatchOperation.Set("/data/replyTo", preview)],
-                    new PatchItemRequestOptions { FilterPredicate = "FROM c WHERE c.data.deleted = false", EnableContentResponseOnWrite = false },
-                    token),
-                ct);
-        }
-        catch (CosmosException e) when (e.StatusCode is System.Net.HttpStatusCode.PreconditionFailed or System.Net.HttpStatusCode.NotFound)
-        {
-            // the reply was deleted meanwhile: it shows no preview
-        }
-    }
+    public Task SetReplyPreviewAsync(string chatId, long seq, ReplyPreview preview, CancellationToken ct) =>
+        db.TryPatchAsync( // refused or gone: the reply was deleted meanwhile, and shows no preview
+            db.Chats, CosmosModel.MessageId(seq), chatId, [PatchOperation.Set("/data/replyTo", preview)], "FROM c WHERE c.data.deleted = false", ct);
 
     /// <summary>1 single-partition query (an equality on the indexed <c>data.replyTo.seq</c>).</summary>
     public async Task<IReadOnlyList<MessageRecord>> GetRepliesAsync(string chatId, long seq, CancellationToken ct)

@@ -64,6 +64,25 @@ public static class CosmosOperations
     public static Task DeleteAsync(this CosmosDatabase db, Container container, string id, string partitionKey, CancellationToken ct) =>
         db.TryDeleteAsync(container, id, partitionKey, ct);
 
+    /// <summary>Patches the item if it matches <paramref name="filter"/> (null: always): <see cref="HttpStatusCode.OK"/> when it
+    /// did, <see cref="HttpStatusCode.PreconditionFailed"/> when the filter refused, <see cref="HttpStatusCode.NotFound"/> when it is gone.</summary>
+    public static async Task<HttpStatusCode> TryPatchAsync(
+        this CosmosDatabase db, Container container, string id, string partitionKey, IReadOnlyList<PatchOperation> changes, string? filter, CancellationToken ct)
+    {
+        try
+        {
+            await db.RunAsync(
+                token => container.PatchItemAsync<object>(
+                    id, new PartitionKey(partitionKey), changes, new PatchItemRequestOptions { FilterPredicate = filter, EnableContentResponseOnWrite = false }, token),
+                ct);
+            return HttpStatusCode.OK;
+        }
+        catch (CosmosException e) when (e.StatusCode is HttpStatusCode.PreconditionFailed or HttpStatusCode.NotFound)
+        {
+            return e.StatusCode;
+        }
+    }
+
     /// <summary>Deletes the item; false when it was already gone.</summary>
     public static async Task<bool> TryDeleteAsync(this CosmosDatabase db, Container container, string id, string partitionKey, CancellationToken ct)
     {

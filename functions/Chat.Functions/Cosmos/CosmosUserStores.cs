@@ -53,51 +53,22 @@ public sealed class CosmosUserStore(CosmosDatabase db) : IUserStore
         // older snapshot of the members never overwrites a newer one, whichever job runs last).
         var filter = $"FROM c WHERE c.data.sortKey > '{entry.SortKey}' OR (c.data.sortKey = '{entry.SortKey}' "
             + $"AND (NOT IS_DEFINED(c.data.membersKey) OR c.data.membersKey != '{entry.MembersKey}'))";
-        try
+        if (await db.TryPatchAsync(db.Users, CosmosModel.ChatIndexId(chatId), userId, changes, filter, ct) == System.Net.HttpStatusCode.PreconditionFailed)
         {
-            await db.RunAsync(
-                token => db.Users.PatchItemAsync<object>(
-                    CosmosModel.ChatIndexId(chatId),
-                    new PartitionKey(userId),
-                    changes,
-                    new PatchItemRequestOptions { FilterPredicate = filter, EnableContentResponseOnWrite = false },
-                    token),
-                ct);
-        }
-        catch (CosmosException e) when (e.StatusCode == System.Net.HttpStatusCode.PreconditionFailed)
-        {
-            await TouchPinnedMembersAsync(userId, chatId, entry, ct); // newer already, or pinned (its place stays)
-        }
-        catch (CosmosException e) when (e.StatusCode == System.Net.HttpStatusCode.NotFound)
-        {
-            // gone: the user left
+            await TouchPinnedMembersAsync(userId, chatId, entry, ct); // newer already, or pinned (its place stays); a 404: the user left
         }
     }
 
     /// <summary>A pinned entry keeps its place, but its members (whose presence the user may see) must follow the
     /// chat's: 1 more patch, of the members alone, when the first one was refused. Only pinned chats (at most 3 a user) pay it.</summary>
-    private async Task TouchPinnedMembersAsync(string userId, string chatId, ChatIndexEntry entry, CancellationToken ct)
-    {
-        try
-        {
-            await db.RunAsync(
-                token => db.Users.PatchItemAsync<object>(
-                    CosmosModel.ChatIndexId(chatId),
-                    new PartitionKey(userId),
-                    [PatchOperation.Set("/data/members", entry.Members), PatchOperation.Set("/data/membersKey", entry.MembersKey)],
-                    new PatchItemRequestOptions
-                    {
-                        FilterPredicate = $"FROM c WHERE c.data.pinned = true AND (NOT IS_DEFINED(c.data.membersKey) OR c.data.membersKey != '{entry.MembersKey}')",
-                        EnableContentResponseOnWrite = false,
-                    },
-                    token),
-                ct);
-        }
-        catch (CosmosException e) when (e.StatusCode is System.Net.HttpStatusCode.NotFound or System.Net.HttpStatusCode.PreconditionFailed)
-        {
-            // not pinned (newer already), or its members are these
-        }
-    }
+    private Task TouchPinnedMembersAsync(string userId, string chatId, ChatIndexEntry entry, CancellationToken ct) =>
+        db.TryPatchAsync( // refused: not pinned (newer already), or its members are these
+            db.Users,
+            CosmosModel.ChatIndexId(chatId),
+            userId,
+            [PatchOperation.Set("/data/members", entry.Members), PatchOperation.Set("/data/membersKey", entry.MembersKey)],
+            $"FROM c WHERE c.data.pinned = true AND (NOT IS_DEFINED(c.data.membersKey) OR c.data.membersKey != '{entry.MembersKey}')",
+            ct);
 
     /// <summary>1 single-partition query of the members on the user's list entries.</summary>
     public async Task<IReadOnlySet<string>> ListContactsAsync(string userId, bool directOnly, CancellationToken ct)
@@ -147,14 +118,7 @@ public sealed class CosmosUserStore(CosmosDatabase db) : IUserStore
             PatchOperation.Set("/data/activityAt", activityAt),
             PatchOperation.Set("/data/sortKey", ChatIndexEntry.SortKeyOf(chatId, activityAt, pinned)),
         ];
-        try
-        {
-            await db.RunAsync(
-                token => db.Users.PatchItemAsync<object>(
-                    CosmosModel.ChatIndexId(chatId), new PartitionKey(userId), changes, new PatchItemRequestOptions { EnableContentResponseOnWrite = false }, token),
-                ct);
-        }
-        catch (CosmosException e) when (e.StatusCode == System.Net.HttpStatusCode.NotFound)
+        if (await db.TryPatchAsync(db.Users, CosmosModel.ChatIndexId(chatId), userId, changes, filter: null, ct) == System.Net.HttpStatusCode.NotFound)
         {
             throw ChatErrors.ChatNotFound(); // the user left meanwhile
         }
