@@ -43,6 +43,16 @@ public sealed class ChatClient(HttpClient http)
     public async Task<Tokens> LoginAsync(string phoneNumber, string password, CancellationToken ct = default) =>
         Tokens = await SendAsync<Tokens>(HttpMethod.Post, "api/auth/login", new { phoneNumber, password }, ct);
 
+    /// <summary>Signs in as one named device (API v1.1): the name shows in the sessions list.</summary>
+    public async Task<Tokens> LoginAsync(string phoneNumber, string password, string deviceName, CancellationToken ct = default) =>
+        Tokens = await SendAsync<Tokens>(HttpMethod.Post, "api/auth/login", new { phoneNumber, password, deviceName }, ct);
+
+    public Task<List<Session>> ListSessionsAsync(CancellationToken ct = default) =>
+        SendAsync<List<Session>>(HttpMethod.Get, "api/users/me/sessions", null, ct);
+
+    public Task RevokeSessionAsync(string sessionId, CancellationToken ct = default) =>
+        SendAsync(HttpMethod.Delete, $"api/users/me/sessions/{Esc(sessionId)}", null, ct);
+
     public async Task<Tokens> RefreshAsync(string? refreshToken = null, CancellationToken ct = default) =>
         Tokens = await SendAsync<Tokens>(HttpMethod.Post, "api/auth/refresh", new { refreshToken = refreshToken ?? Tokens?.RefreshToken }, ct);
 

@@ -4,6 +4,9 @@ using System.Text.Json;
 
 public sealed record Tokens(string UserId, string AccessToken, string RefreshToken, int ExpiresIn);
 
+/// <summary>One of the caller's sessions (a signed-in device).</summary>
+public sealed record Session(string SessionId, string? DeviceName, DateTimeOffset CreatedAt, DateTimeOffset LastUsedAt, bool Current);
+
 public sealed record RegisterResult(string PhoneNumber, int ExpiresIn, string RegistrationId);
 
 public sealed record User(string UserId, string? PhoneNumber, string DisplayName, string? About, string? AvatarUrl, bool Online, DateTimeOffset? LastSeen);

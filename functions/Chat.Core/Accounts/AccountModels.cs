@@ -59,6 +59,12 @@ public sealed record SessionRecord
 
     public required DateTimeOffset CreatedAt { get; init; }
 
+    /// <summary>The name the client gave at login (API v1.1), shown in the sessions list.</summary>
+    public string? DeviceName { get; init; }
+
+    /// <summary>The last login or refresh of this session; null on sessions from before API v1.1 (then <see cref="RotatedAt"/>).</summary>
+    public DateTimeOffset? LastUsedAt { get; init; }
+
     public bool Revoked { get; init; }
 
     /// <summary>Refresh tokens end at an absolute lifetime from the login, however often they rotate.</summary>
@@ -85,7 +91,10 @@ public sealed record RegisterAccepted(string PhoneNumber, int ExpiresIn, string 
 
 public sealed record VerifyRequest(string? PhoneNumber, string? Code, string? RegistrationId = null);
 
-public sealed record LoginRequest(string? PhoneNumber, string? Password);
+public sealed record LoginRequest(string? PhoneNumber, string? Password, string? DeviceName = null);
+
+/// <summary>One of the caller's sessions (API v1.1 <c>GET /api/users/me/sessions</c>).</summary>
+public sealed record SessionView(string SessionId, string? DeviceName, DateTimeOffset CreatedAt, DateTimeOffset LastUsedAt, bool Current);
 
 public sealed record RefreshRequest(string? RefreshToken);
 

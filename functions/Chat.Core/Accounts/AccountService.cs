@@ -140,10 +140,12 @@ public sealed class AccountService(
     /// the same hash check against a dummy hash, so it answers no faster.</summary>
     public async Task<IssuedTokens> LoginAsync(LoginRequest request, string clientIp, CancellationToken ct)
     {
+        var deviceName = UntrustedText.Clean(request.DeviceName);
         new Validator()
             .Required("phoneNumber", request.PhoneNumber)
             .When(request.PhoneNumber is { Length: > 0 } && !PhoneNumbers.IsE164(request.PhoneNumber), "phoneNumber", "must be an E.164 number.")
             .Required("password", request.Password)
+            .Length("deviceName", deviceName, 1, 64, required: false)
             .ThrowIfInvalid();
         await limiter.AcquireAsync(Limits.AuthPerIp, clientIp, ct);
         var failureKey = request.PhoneNumber + "|" + clientIp;
@@ -166,7 +168,10 @@ public sealed class AccountService(
         }
 
         var now = time.GetUtcNow();
-        var session = new SessionRecord { UserId = user.Value.UserId, SessionId = Ids.NewId(), Generation = 1, RotatedAt = now, CreatedAt = now };
+        var session = new SessionRecord
+        {
+            UserId = user.Value.UserId, SessionId = Ids.NewId(), Generation = 1, RotatedAt = now, CreatedAt = now, LastUsedAt = now, DeviceName = deviceName,
+        };
         await users.CreateSessionAsync(session, ct);
         return tokens.Issue(session.UserId, session.SessionId, session.Generation, now);
     }
@@ -204,7 +209,7 @@ public sealed class AccountService(
             var expired = session.RefreshExpired(now, tokens.RefreshTokenLifetime);
             if (claims.Generation == session.Generation && !expired)
             {
-                var rotated = session with { Generation = session.Generation + 1, RotatedAt = now };
+                var rotated = session with { Generation = session.Generation + 1, RotatedAt = now, LastUsedAt = now };
                 if (await users.TryReplaceSessionAsync(rotated, stored.ETag, ct))
                 {
                     return tokens.Issue(rotated.UserId, rotated.SessionId, rotated.Generation, now);
@@ -258,6 +263,39 @@ public sealed class AccountService(
             {
                 await RemoveDeviceAsync(callerId, request.InstallationId, ct);
                 return stored.Value with { Revoked = true };
+            }
+        }
+
+        throw ChatErrors.Unavailable("session store (contention)", TimeSpan.FromSeconds(1));
+    }
+
+    /// <summary>The caller's live sessions, most recently used first (API v1.1). Cost: 1 single-partition query.</summary>
+    public async Task<IReadOnlyList<SessionView>> ListSessionsAsync(string callerId, string currentSessionId, CancellationToken ct)
+    {
+        var now = time.GetUtcNow();
+        return (await users.ListSessionsAsync(callerId, ct))
+            .Where(s => !s.RefreshExpired(now, tokens.RefreshTokenLifetime))
+            .Select(s => new SessionView(s.SessionId, s.DeviceName, s.CreatedAt, s.LastUsedAt ?? s.RotatedAt, s.SessionId == currentSessionId))
+            .OrderByDescending(s => s.LastUsedAt)
+            .ToArray();
+    }
+
+    /// <summary>Ends one of the caller's sessions (API v1.1), as a logout does: its refresh token is refused from
+    /// now on, its access tokens within the revocation cache's TTL on every instance, and negotiate refuses it.
+    /// 404 for a session that is not the caller's or has ended. Cost: 1 point read, 1 replace, 1 Redis write.</summary>
+    public async Task RevokeSessionAsync(string callerId, string sessionId, CancellationToken ct)
+    {
+        for (var attempt = 0; attempt < 10; attempt++)
+        {
+            var stored = await users.GetSessionAsync(callerId, sessionId, ct);
+            if (stored is null || stored.Value.Revoked)
+            {
+                throw ChatErrors.NotFound("session");
+            }
+
+            if (await TryRevokeAsync(stored, ct))
+            {
+                return;
             }
         }
 

@@ -47,6 +47,9 @@ public interface IUserStore
 
     Task CreateSessionAsync(SessionRecord session, CancellationToken ct);
 
+    /// <summary>The user's sessions that are not revoked: 1 single-partition query.</summary>
+    Task<IReadOnlyList<SessionRecord>> ListSessionsAsync(string userId, CancellationToken ct);
+
     /// <summary>Null when there is no such session; a store that cannot be read throws <c>ChatException</c> Unavailable.</summary>
     Task<Versioned<SessionRecord>?> GetSessionAsync(string userId, string sessionId, CancellationToken ct);
 

@@ -129,6 +129,13 @@ public sealed class CosmosUserStore(CosmosDatabase db) : IUserStore
     public Task CreateSessionAsync(SessionRecord session, CancellationToken ct) =>
         db.TryCreateAsync(db.Users, Item(session), session.UserId, ct);
 
+    public async Task<IReadOnlyList<SessionRecord>> ListSessionsAsync(string userId, CancellationToken ct)
+    {
+        var query = new QueryDefinition("SELECT * FROM c WHERE c.userId = @userId AND c.kind = @kind AND c.data.revoked = false")
+            .WithParameter("@userId", userId).WithParameter("@kind", Kinds.Session);
+        return (await db.QueryAsync<UserItem<SessionRecord>>(db.Users, query, userId, ct)).Select(i => i.Data).ToArray();
+    }
+
     /// <summary>Any transient failure (throttling included) surfaces as Unavailable, so the session
     /// check can tell an outage, which keeps the last known state, from a fault.</summary>
     public async Task<Versioned<SessionRecord>?> GetSessionAsync(string userId, string sessionId, CancellationToken ct)

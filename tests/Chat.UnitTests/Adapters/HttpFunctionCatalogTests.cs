@@ -45,6 +45,8 @@ public sealed partial class HttpFunctionCatalogTests
         { "DELETE", "chats/{chatId}/messages/{seq}/reactions/me" },
         { "GET", "chats/{chatId}/messages/search" },
         { "PATCH", "chats/{chatId}/settings" },
+        { "GET", "users/me/sessions" },
+        { "DELETE", "users/me/sessions/{sessionId}" },
     };
 
     [Theory]

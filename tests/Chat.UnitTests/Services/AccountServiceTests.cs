@@ -776,6 +776,37 @@ public sealed class AccountServiceTests
     }
 
     [Fact]
+    public async Task Login_KeepsTheDeviceName_AndRefresh_MovesLastUsedAt()
+    {
+        h.AddUser();
+        var login = await h.Service.LoginAsync(new LoginRequest(Phone, Password, "Pixel\u202E 9"), Ip, None);
+        var createdAt = h.Session!.Value.CreatedAt;
+        h.Time.Advance(TimeSpan.FromMinutes(5));
+
+        await h.RefreshAsync(login.RefreshToken);
+
+        Assert.Equal("Pixel 9", h.Session!.Value.DeviceName); // cleaned as any untrusted text
+        Assert.Equal(createdAt.AddMinutes(5), h.Session.Value.LastUsedAt);
+        await Assert.ThrowsAsync<ChatException>(() => h.Service.LoginAsync(new LoginRequest(Phone, Password, new string('x', 65)), Ip, None));
+    }
+
+    [Fact]
+    public async Task RevokeSession_EndsIt_ThenIs404_AndAnotherUsersIs404()
+    {
+        h.AddUser();
+        var login = await h.LoginAsync();
+        var sessionId = h.Session!.Value.SessionId;
+
+        await Assert.ThrowsAsync<ChatException>(() => h.Service.RevokeSessionAsync("user2", sessionId, None));
+        Assert.False(h.Session!.Value.Revoked);
+        await h.Service.RevokeSessionAsync("user1", sessionId, None);
+
+        Assert.True(h.Session!.Value.Revoked);
+        await Assert.ThrowsAsync<ChatException>(() => h.RefreshAsync(login.RefreshToken));
+        Assert.Equal(404, (await Assert.ThrowsAsync<ChatException>(() => h.Service.RevokeSessionAsync("user1", sessionId, None))).Status);
+    }
+
+    [Fact]
     public async Task Logout_AnotherUsersToken_Is400()
     {
         h.AddUser();
