@@ -134,7 +134,7 @@ public sealed class ChatService(
 
     /// <summary>
     /// The caller's own settings of a chat (API v1.1). Pinned and archived live in the caller's list entry
-    /// (1 point read, a count query when pinning, 1 patch); archiving unpins and pinning unarchives. Muting
+    /// (1 point read, a count query before and after pinning, 1 patch); archiving unpins and pinning unarchives. Muting
     /// lives with the member in the chat's metadata, where the push planner already reads it, so a muted
     /// member costs a send nothing (a chat rewrite when it changes). Cost: 1 query (head and the caller's
     /// receipt state), 1 point read of the entry, then only the writes a change needs.
@@ -154,6 +154,12 @@ public sealed class ChatService(
         if (placed != entry)
         {
             await users.SetPlacementAsync(callerId, chatId, placed.Pinned, placed.Archived, chat.LastActivityAt, ct);
+            if (placed.Pinned && !entry.Pinned && await users.CountPinnedAsync(callerId, ct) > ChatSettings.MaxPinned)
+            {
+                // Two pins at once both passed the count: this one goes back, so there are never more than 3.
+                await users.SetPlacementAsync(callerId, chatId, entry.Pinned, entry.Archived, chat.LastActivityAt, ct);
+                throw ChatErrors.Policy($"At most {ChatSettings.MaxPinned} chats can be pinned.");
+            }
         }
 
         if (muting is { } mute && chat.Member(callerId)!.MutedUntil != mute.Until)
