@@ -85,6 +85,9 @@ public sealed class BenchOptions
     /// <summary>The chats the cost phase's listing user is in.</summary>
     public int ListChats { get; private set; } = 300;
 
+    /// <summary>Messages of the chat the cost phase searches (API v1.1 search); one in 100 holds the word searched for.</summary>
+    public int SearchMessages { get; private set; } = 10_000;
+
     public bool Help { get; private set; }
 
     public int ApiPort => Port ?? DefaultPort;
@@ -140,6 +143,7 @@ public sealed class BenchOptions
           --cost-calls N             calls of each operation, one at a time (50; a full listing of all chats: N/5)
           --list-chats N             chats of the user who lists them, each with a message (300); pages of 20 are
                                      read to the end and checked: each chat once, in non-increasing last activity
+          --search-messages N        messages of the chat searched, one in 100 with the word (10000; filled first)
         Other
           --phase NAME               run only the named phases (repeatable): direct, group, push, costs,
                                      concurrent (10 members send 20 messages each at once into one group;
@@ -160,6 +164,7 @@ public sealed class BenchOptions
         ["--skip-push"] = (o, _) => o.Phases.Remove("push"),
         ["--cost-calls"] = (o, v) => o.CostCalls = Int("--cost-calls", v(), 1, 1000),
         ["--list-chats"] = (o, v) => o.ListChats = Int("--list-chats", v(), 1, 2000),
+        ["--search-messages"] = (o, v) => o.SearchMessages = Int("--search-messages", v(), 100, 100_000),
         ["--push-size"] = (o, v) => o.PushSize = Int("--push-size", v(), 2, 100),
         ["--push-messages"] = (o, v) => o.PushMessages = Int("--push-messages", v(), 0, 1000),
         ["--push-warmup"] = (o, v) => o.PushWarmup = Int("--push-warmup", v(), 0, 100),

@@ -15,16 +15,25 @@ public sealed partial class BenchRun
 
     private const int PageSize = 20;
     private const string CostText = "cost bench: the quick brown fox jumps over the lazy dog";
+    private const string SearchWord = "zebra";
 
     /// <param name="Pages">Pages of GET /api/chats one call reads (0: not a listing).</param>
     private sealed record CostOperation(string Name, int Calls, BenchUser[] Online, Func<int, CancellationToken, Task> Call, int Pages = 0);
 
     /// <summary>The chats the operations run in, and the listings' last answer (checked after the phase).</summary>
-    private sealed class CostWorld(string direct, string group20)
+    private sealed class CostWorld(string direct, string group20, string group100, string searched)
     {
         public string Direct { get; } = direct;
 
         public string Group20 { get; } = group20;
+
+        /// <summary>The group of 100 whose members all react to one message.</summary>
+        public string Group100 { get; } = group100;
+
+        /// <summary>The direct chat of --search-messages messages.</summary>
+        public string Searched { get; } = searched;
+
+        public long StormSeq { get; set; }
 
         public List<long> DirectSeqs { get; } = [];
 
@@ -86,6 +95,12 @@ public sealed partial class BenchRun
             (_, t) => U(0).Client.GetPresenceAsync(group.Skip(1).Select(u => u.UserId), t));
         yield return new("GET /api/presence, 100 users (99 contacts)", n, [U(0)],
             (_, t) => U(0).Client.GetPresenceAsync(users.Skip(1).Take(100).Select(u => u.UserId), t));
+        yield return new("reaction, group of 100 (each member once, one message)", 100, [],
+            async (i, t) => await U(i).Client.ReactAsync(w.Group100, w.StormSeq, i % 2 == 0 ? "👍" : "🎉", t));
+        yield return new($"search, chat of {options.SearchMessages} messages, 1 in 100 matches, first page of 20", n, [U(2)],
+            (_, t) => U(2).Client.SearchMessagesAsync(w.Searched, SearchWord, 20, ct: t));
+        yield return new($"search, chat of {options.SearchMessages} messages, no match (the scan budget)", n, [U(2)],
+            (_, t) => U(2).Client.SearchMessagesAsync(w.Searched, "no such word anywhere", 20, ct: t));
         yield return new("login", n, [], (i, t) => U(30 + (i % 50)).Client.LoginAsync(U(30 + (i % 50)).PhoneNumber, U(30 + (i % 50)).Password, t));
         yield return new("refresh", n, [], (i, t) => U(30 + (i % 50)).Client.RefreshAsync(ct: t));
     }
@@ -140,14 +155,30 @@ public sealed partial class BenchRun
         say($"cost phase: creating the chats (a direct chat, groups of 20 and 100, {options.ListChats} groups of two for user {Lister.Index})...");
         var direct = await Retry503Async(t => u[0].Client.OpenDirectAsync(u[1].UserId, t), ct);
         var group20 = await Retry503Async(t => u[0].Client.CreateGroupAsync("cost 20", u.Skip(1).Take(19).Select(m => m.UserId), t), ct);
-        await Retry503Async(t => u[0].Client.CreateGroupAsync("cost 100", u.Skip(1).Take(99).Select(m => m.UserId), t), ct);
+        var group100 = await Retry503Async(t => u[0].Client.CreateGroupAsync("cost 100", u.Skip(1).Take(99).Select(m => m.UserId), t), ct);
+        var storm = await Retry503Async(t => u[0].Client.SendTextAsync(group100.ChatId, "react to this", ct: t), ct);
+        var searched = await FillSearchedChatAsync(ct);
         var partner = u[CostUsers - 2];
         await Parallel.ForEachAsync(Enumerable.Range(0, options.ListChats), Bounded(ct), async (i, t) =>
         {
             var chat = await Retry503Async(c => Lister.Client.CreateGroupAsync($"cost {i}", [partner.UserId], c), t);
             await Retry503Async(c => partner.Client.SendTextAsync(chat.ChatId, "hello", ct: c), t);
         });
-        return new CostWorld(direct.ChatId, group20.ChatId);
+        return new CostWorld(direct.ChatId, group20.ChatId, group100.ChatId, searched) { StormSeq = storm.Seq };
+    }
+
+    /// <summary>A direct chat of users 2 and 3 with --search-messages messages, one in 100 holding the word searched for.</summary>
+    private async Task<string> FillSearchedChatAsync(CancellationToken ct)
+    {
+        var (a, b) = (users[2], users[3]);
+        var chat = await Retry503Async(t => a.Client.OpenDirectAsync(b.UserId, t), ct);
+        say($"cost phase: filling a chat with {options.SearchMessages} messages to search...");
+        await Parallel.ForEachAsync(Enumerable.Range(0, options.SearchMessages), Bounded(ct), async (i, t) =>
+        {
+            var text = i % 100 == 0 ? $"message {i}: a {SearchWord} crossed the road" : $"message {i}: nothing to see here";
+            await Retry503Async(c => (i % 2 == 0 ? a : b).Client.SendAsync(chat.ChatId, new SendMessage(MessageId("s", i), "text", text), c), t);
+        });
+        return chat.ChatId;
     }
 }
 
