@@ -61,5 +61,9 @@ public sealed class ChatSettingsTests(BackendFixture backend)
         await Expect.Problem(404, () => eve.UpdateChatSettingsAsync(chat.ChatId, new JsonObject { ["pinned"] = true }));
         var bad = await Expect.Problem(400, () => alice.UpdateChatSettingsAsync(chat.ChatId, new JsonObject { ["mutedUntil"] = "tomorrow" }));
         Assert.True(bad.Problem!.Errors!.ContainsKey("mutedUntil"));
+        using var list = new HttpRequestMessage(HttpMethod.Get, "api/chats?archived=maybe");
+        list.Headers.Authorization = new("Bearer", alice.Tokens!.AccessToken);
+        using var response = await alice.Http.SendAsync(list);
+        Assert.True((await Expect.Problem(400, response)).Problem!.Errors!.ContainsKey("archived"));
     }
 }

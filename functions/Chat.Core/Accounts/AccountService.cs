@@ -269,7 +269,7 @@ public sealed class AccountService(
         throw ChatErrors.Unavailable("session store (contention)", TimeSpan.FromSeconds(1));
     }
 
-    /// <summary>The caller's live sessions, most recently used first (API v1.1). Cost: 1 single-partition query.</summary>
+    /// <summary>The caller's live sessions, most recently used first (API v1.1). Cost by design (not in the benchmark): 1 single-partition query.</summary>
     public async Task<IReadOnlyList<SessionView>> ListSessionsAsync(string callerId, string currentSessionId, CancellationToken ct)
     {
         var now = time.GetUtcNow();
@@ -282,7 +282,7 @@ public sealed class AccountService(
 
     /// <summary>Ends one of the caller's sessions (API v1.1), as a logout does: its refresh token is refused from
     /// now on, its access tokens within the revocation cache's TTL on every instance, and negotiate refuses it.
-    /// 404 for a session that is not the caller's or has ended. Cost: 1 point read, 1 replace, 1 Redis write.</summary>
+    /// 404 for a session that is not the caller's or has ended. Cost by design (not in the benchmark): 1 point read, 1 replace, 1 Redis write.</summary>
     public async Task RevokeSessionAsync(string callerId, string sessionId, CancellationToken ct)
     {
         for (var attempt = 0; attempt < 10; attempt++)

@@ -24,7 +24,8 @@ public sealed partial class MessageEditService(
     public static bool WithinWindow(DateTimeOffset sentAt, DateTimeOffset now) => now - sentAt <= EditWindow;
 
     /// <summary>
-    /// Replaces the text and sets editedAt, then sends <c>messageEdited</c> to every member. Cost: 1 query
+    /// Replaces the text and sets editedAt, then sends <c>messageEdited</c> to every member. Cost by design (the
+    /// benchmark does not run edits): 1 query
     /// (head and receipt states), 1 query (the message and its reactions), 1 replace under the message's
     /// ETag (a concurrent delete wins: the edit reads again and answers 404), 1 query for replies quoting
     /// it (their previews get the new text); editing the chat's last message also rewrites the chat (as a
@@ -40,7 +41,7 @@ public sealed partial class MessageEditService(
         for (var attempt = 1; ; attempt++)
         {
             var snapshot = await chatService.LoadVisibleAsync(callerId, chatId, StatesToRead.Everyone, ct);
-            var stored = Visible(snapshot.Value, callerId, await messages.GetWithReactionsAsync(chatId, seq, ct));
+            var stored = MessageViews.LiveOrNotFound(snapshot.Value, callerId, await messages.GetWithReactionsAsync(chatId, seq, ct));
             var message = stored.Value.Message;
             var now = time.GetUtcNow();
             if (message.SenderId != callerId)
@@ -63,12 +64,6 @@ public sealed partial class MessageEditService(
             await Backoff.Contention.PauseAsync(attempt, "message store (contention)", ct);
         }
     }
-
-    /// <summary>The message if the caller can see it and it is not deleted; 404 otherwise.</summary>
-    public static Versioned<StoredMessage> Visible(ChatRecord chat, string callerId, Versioned<StoredMessage>? stored) =>
-        stored is { Value.Message: { Deleted: false } message } && chat.Member(callerId)!.Sees(message.Seq)
-            ? stored
-            : throw ChatErrors.NotFound("message");
 
     /// <summary>After the edit is stored: the chat's copy and the reply previews follow (best effort, never a 5xx: the
     /// edit stands), from the message as it is now, so a delete that got in between is not undone; then the event.</summary>

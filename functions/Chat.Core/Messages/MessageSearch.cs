@@ -14,7 +14,7 @@ public sealed record MessageSearch(string Needle, long FromSeq, long ToSeq, int 
 {
     public const int DefaultLimit = 20;
 
-    /// <summary>Messages one request may scan: a 1,000-message window costs tens of RU; a 20 GB partition is never read whole.</summary>
+    /// <summary>Messages one request may scan, so a 20 GB partition is never read whole (the RU of a window are not measured: the emulator charges 1 a request).</summary>
     public const int ScanBudget = 1_000;
 
     /// <summary>The window a member who sees seqs above <paramref name="floor"/> searches, in a chat whose last seq is <paramref name="lastSeq"/>.</summary>

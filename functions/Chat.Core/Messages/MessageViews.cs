@@ -1,6 +1,7 @@
 namespace Chat.Core.Messages;
 
 using Chat.Core.Chats;
+using Chat.Core.Common;
 using Chat.Core.Reactions;
 
 /// <summary>Turns stored messages into what the API shows, with the sender's receipt status.</summary>
@@ -60,6 +61,12 @@ public static class MessageViews
         media.SizeBytes,
         "/api/media/" + media.MediaId,
         media.ContentType.StartsWith("image/", StringComparison.Ordinal) && !media.NoThumbnail ? $"/api/media/{media.MediaId}/thumbnail" : null);
+
+    /// <summary>A message someone acts on (edits, reacts to): there, not deleted, and seen by the caller; 404 otherwise.</summary>
+    public static Versioned<StoredMessage> LiveOrNotFound(ChatRecord chat, string callerId, Versioned<StoredMessage>? stored) =>
+        stored is { Value.Message: { Deleted: false } message } && chat.Member(callerId)!.Sees(message.Seq)
+            ? stored
+            : throw Errors.ChatErrors.NotFound("message");
 
     public static IReadOnlyDictionary<string, ReceiptState> ByUser(IEnumerable<ReceiptState> states) =>
         states.ToDictionary(s => s.UserId, StringComparer.Ordinal);

@@ -42,7 +42,7 @@ public static class ReplyQuotes
 
     /// <summary>
     /// Renews the preview in every reply to <paramref name="quoted"/> after it changed (deleted or edited),
-    /// the chat's copy of its last message included. Cost: 1 query for the replies (an indexed equality in
+    /// the chat's copy of its last message included. Cost by design (not in the benchmark): 1 query for the replies (an indexed equality in
     /// the partition), 1 patch of the preview alone per reply (8 at a time), and a chat rewrite when the last message is one of them.
     /// </summary>
     public static async Task RefreshAsync(IMessageStore messages, ChatService chats, ChatRecord chat, MessageRecord quoted, CancellationToken ct)

@@ -42,7 +42,7 @@ public sealed class ReactionService(ChatService chatService, IMessageStore messa
     private async Task<StoredMessage> LoadAsync(string callerId, string chatId, long seq, CancellationToken ct)
     {
         var chat = await chatService.LoadVisibleAsync(callerId, chatId, ct);
-        return MessageEditService.Visible(chat, callerId, await messages.GetWithReactionsAsync(chatId, seq, ct)).Value;
+        return MessageViews.LiveOrNotFound(chat, callerId, await messages.GetWithReactionsAsync(chatId, seq, ct)).Value;
     }
 
     private static ReactionsView View(string chatId, long seq, IEnumerable<ReactionRecord> all) => new(chatId, seq, MessageViews.Reactions(all));

@@ -245,11 +245,11 @@ internal sealed class PartitionItems(IReadOnlyList<JsonObject> items)
         ? (raw.Item.Deserialize<ChatMetaItem>(CosmosDatabase.Json)!, raw.ETag)
         : null;
 
-    public IReadOnlyList<Versioned<ReceiptState>> States { get; } = items.Where(i => Kind(i) == Kinds.ReceiptState)
+    public IReadOnlyList<Versioned<ReceiptState>> States { get; } = items.Where(i => new RawItem(i).Kind == Kinds.ReceiptState)
         .Select(i => new Versioned<ReceiptState>(new RawItem(i).Data<ReceiptState>(), new RawItem(i).ETag)).ToArray();
 
     /// <summary>The ids of the receipt states read.</summary>
-    public IEnumerable<string> StateIds => items.Where(i => Kind(i) == Kinds.ReceiptState).Select(i => Id(i)!);
+    public IEnumerable<string> StateIds => items.Where(i => new RawItem(i).Kind == Kinds.ReceiptState).Select(i => Id(i)!);
 
     private IReadOnlyList<JsonObject> All => items;
 
@@ -259,8 +259,6 @@ internal sealed class PartitionItems(IReadOnlyList<JsonObject> items)
         items.Where(i => Id(i) == id).Select(i => new RawItem(i)).FirstOrDefault();
 
     private static string? Id(JsonObject item) => (string?)item["id"];
-
-    private static string? Kind(JsonObject item) => (string?)item["kind"];
 }
 
 /// <summary>One item as read: its kind, its data and its ETag.</summary>
