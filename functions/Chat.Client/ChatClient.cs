@@ -53,6 +53,15 @@ public sealed class ChatClient(HttpClient http)
     public Task RevokeSessionAsync(string sessionId, CancellationToken ct = default) =>
         SendAsync(HttpMethod.Delete, $"api/users/me/sessions/{Esc(sessionId)}", null, ct);
 
+    public Task BlockAsync(string userId, CancellationToken ct = default) =>
+        SendAsync(HttpMethod.Put, $"api/users/me/blocked/{Esc(userId)}", null, ct);
+
+    public Task UnblockAsync(string userId, CancellationToken ct = default) =>
+        SendAsync(HttpMethod.Delete, $"api/users/me/blocked/{Esc(userId)}", null, ct);
+
+    public Task<List<User>> ListBlockedAsync(CancellationToken ct = default) =>
+        SendAsync<List<User>>(HttpMethod.Get, "api/users/me/blocked", null, ct);
+
     public async Task<Tokens> RefreshAsync(string? refreshToken = null, CancellationToken ct = default) =>
         Tokens = await SendAsync<Tokens>(HttpMethod.Post, "api/auth/refresh", new { refreshToken = refreshToken ?? Tokens?.RefreshToken }, ct);
 
@@ -80,6 +89,9 @@ public sealed class ChatClient(HttpClient http)
     /// <summary>PATCH /settings with exactly the fields given: <c>{"mutedUntil": null}</c> unmutes, so nulls are sent as they are.</summary>
     public Task<ChatInfo> UpdateChatSettingsAsync(string chatId, System.Text.Json.Nodes.JsonObject settings, CancellationToken ct = default) =>
         SendAsync<ChatInfo>(HttpMethod.Patch, $"api/chats/{Esc(chatId)}/settings", settings, ct);
+
+    public Task<ChatInfo> SetTimerAsync(string chatId, int seconds, CancellationToken ct = default) =>
+        SendAsync<ChatInfo>(HttpMethod.Put, $"api/chats/{Esc(chatId)}/timer", new { seconds }, ct);
 
     public Task<ChatInfo> OpenDirectAsync(string userId, CancellationToken ct = default) =>
         SendAsync<ChatInfo>(HttpMethod.Post, "api/chats/direct", new { userId }, ct);

@@ -30,7 +30,8 @@ public sealed record Message(
     bool? Deleted,
     DateTimeOffset? EditedAt = null,
     IReadOnlyList<Reaction>? Reactions = null,
-    ReplyTo? ReplyTo = null);
+    ReplyTo? ReplyTo = null,
+    DateTimeOffset? ExpiresAt = null);
 
 /// <summary>What a reply shows of the message it quotes.</summary>
 public sealed record ReplyTo(long Seq, string SenderId, string Type, string? Text, bool? Deleted);

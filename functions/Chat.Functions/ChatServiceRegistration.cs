@@ -90,6 +90,7 @@ public static class ChatServiceRegistration
         services.AddSingleton<MessageService>();
         services.AddSingleton<MessageEditService>();
         services.AddSingleton<ReactionService>();
+        services.AddSingleton<Chat.Core.Blocking.BlockService>();
         services.AddSingleton<PresenceService>();
         services.AddSingleton<MediaService>();
         services.AddSingleton<DeviceService>();

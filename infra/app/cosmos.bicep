@@ -89,6 +89,8 @@ resource account 'Microsoft.DocumentDB/databaseAccounts@2025-04-15' = {
             version: 2
           }
           indexingPolicy: defaultIndexing
+          // TTL on with no default: only the items of disappearing messages (which carry a ttl) expire.
+          defaultTtl: -1
         }
       }
     }

@@ -24,7 +24,18 @@ public sealed record UserAccount
     public required string PasswordHash { get; init; }
 
     public required DateTimeOffset CreatedAt { get; init; }
+
+    /// <summary>The users this one has blocked (API v1.1), oldest first; at most <see cref="Chat.Core.Blocking.BlockRules.MaxBlocked"/>.
+    /// Null when none (so profiles without blocks store nothing and compare by value).</summary>
+    public IReadOnlyList<BlockedUser>? Blocked { get; init; }
+
+    public IReadOnlyList<BlockedUser> BlockList => Blocked ?? [];
+
+    public bool HasBlocked(string userId) => BlockList.Any(b => b.UserId == userId);
 }
+
+/// <summary>One user on another's block list, since <see cref="At"/>.</summary>
+public sealed record BlockedUser(string UserId, DateTimeOffset At);
 
 /// <summary>One register call waiting for its SMS code. Written once and never changed: a later
 /// register for the same number is a registration of its own.</summary>

@@ -64,6 +64,13 @@ public sealed record ChatRecord
 
     public string? InviteCode { get; init; }
 
+    /// <summary>A direct chat only: the members who have blocked the other one (API v1.1), kept here because every
+    /// send reads the chat anyway, so a block costs a send nothing.</summary>
+    public IReadOnlyList<string> BlockedBy { get; init; } = [];
+
+    /// <summary>The disappearing-messages timer in seconds (API v1.1; 0: off): a message sent while it is on expires that long after it was sent.</summary>
+    public int MessageTimer { get; init; }
+
     public ChatMember? Member(string userId) => Members.FirstOrDefault(m => m.UserId == userId);
 
     public bool IsAdmin(string userId) => Member(userId)?.Role == Roles.Admin;
@@ -107,3 +114,15 @@ public sealed record AddMembersRequest(IReadOnlyList<string?>? UserIds);
 public sealed record JoinGroupRequest(string? InviteCode);
 
 public sealed record InviteView(string InviteCode);
+
+/// <summary>PUT /timer: the disappearing-messages timer in seconds.</summary>
+public sealed record TimerRequest(int? Seconds);
+
+/// <summary>The timer values API v1.1 allows: off, 24 hours, 7 days, 90 days.</summary>
+public static class MessageTimers
+{
+    public static readonly IReadOnlySet<int> Allowed = new HashSet<int> { 0, 86_400, 604_800, 7_776_000 };
+
+    /// <summary>When a message sent at <paramref name="sentAt"/> under a timer of <paramref name="seconds"/> expires; null when off.</summary>
+    public static DateTimeOffset? ExpiryOf(DateTimeOffset sentAt, int seconds) => seconds > 0 ? sentAt.AddSeconds(seconds) : null;
+}

@@ -8,7 +8,7 @@ public static class ChatViews
     /// <summary>The chat as <paramref name="viewerId"/> sees it, with their settings (pinned and archived from their
     /// list entry, <paramref name="placement"/>); without a viewer (events) no read state, no settings and no last
     /// message that any member may not see.</summary>
-    public static ChatView ToView(ChatRecord chat, string? viewerId, IReadOnlyDictionary<string, ReceiptState> states, ChatListEntry? placement = null)
+    public static ChatView ToView(ChatRecord chat, string? viewerId, IReadOnlyDictionary<string, ReceiptState> states, DateTimeOffset now, ChatListEntry? placement = null)
     {
         long? readSeq = null;
         long? unread = null;
@@ -21,9 +21,9 @@ public static class ChatViews
             unread = Math.Max(0, chat.LastSeq - seen);
         }
 
-        // An event goes to every member at once, a late joiner included: it carries only what all of them see.
-        var last = chat.LastMessage is { } m && (member?.Sees(m.Seq) ?? chat.AllMembersSee(m.Seq))
-            ? MessageViews.ToView(m, MessageViews.Status(chat, m, states), replyFloor: member?.JoinedAfterSeq ?? ReplyQuotes.EveryMemberFloor(chat))
+        // An event goes to every member at once, a late joiner included: it carries only what all of them see; never an expired message.
+        var last = chat.LastMessage is { } m && (member?.Sees(m.Seq) ?? chat.AllMembersSee(m.Seq)) && !m.IsExpiredAt(now)
+            ? MessageViews.ToView(m, MessageViews.Status(chat, m, states), now, replyFloor: member?.JoinedAfterSeq ?? ReplyQuotes.EveryMemberFloor(chat))
             : null;
         return new ChatView(
             chat.ChatId,
@@ -36,6 +36,7 @@ public static class ChatViews
             readSeq,
             unread,
             chat.CreatedAt,
-            member is null ? null : new ChatSettingsView(member.MutedUntil, placement?.Pinned ?? false, placement?.Archived ?? false));
+            member is null ? null : new ChatSettingsView(member.MutedUntil, placement?.Pinned ?? false, placement?.Archived ?? false),
+            chat.MessageTimer);
     }
 }

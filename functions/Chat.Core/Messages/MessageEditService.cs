@@ -1,5 +1,6 @@
 namespace Chat.Core.Messages;
 
+using Chat.Core.Blocking;
 using Chat.Core.Chats;
 using Chat.Core.Common;
 using Chat.Core.Errors;
@@ -41,9 +42,10 @@ public sealed partial class MessageEditService(
         for (var attempt = 1; ; attempt++)
         {
             var snapshot = await chatService.LoadVisibleAsync(callerId, chatId, StatesToRead.Everyone, ct);
-            var stored = MessageViews.LiveOrNotFound(snapshot.Value, callerId, await messages.GetWithReactionsAsync(chatId, seq, ct));
-            var message = stored.Value.Message;
             var now = time.GetUtcNow();
+            var stored = MessageViews.LiveOrNotFound(snapshot.Value, callerId, await messages.GetWithReactionsAsync(chatId, seq, ct), now);
+            var message = stored.Value.Message;
+            BlockRules.EnsureMayPost(snapshot.Value);
             if (message.SenderId != callerId)
             {
                 throw ChatErrors.Forbidden("Only the sender can edit a message.");
@@ -58,7 +60,7 @@ public sealed partial class MessageEditService(
             if (await messages.TryReplaceAsync(edited, stored.ETag, ct))
             {
                 var announced = await AnnounceAsync(snapshot, edited, stored.Value.Reactions, ct);
-                return announced with { ReplyTo = ReplyQuotes.View(edited.ReplyTo, snapshot.Value.Member(callerId)!.JoinedAfterSeq) };
+                return announced with { ReplyTo = ReplyQuotes.View(edited.ReplyTo, snapshot.Value.Member(callerId)!.JoinedAfterSeq, now) };
             }
 
             await Backoff.Contention.PauseAsync(attempt, "message store (contention)", ct);
@@ -85,7 +87,7 @@ public sealed partial class MessageEditService(
             LogFollowUpFailed(logger, e, chat.ChatId, edited.Seq);
         }
 
-        var view = MessageViews.ToView(edited, MessageViews.Status(chat, edited, snapshot.StatesByUser), reactions, ReplyQuotes.EveryMemberFloor(chat));
+        var view = MessageViews.ToView(edited, MessageViews.Status(chat, edited, snapshot.StatesByUser), time.GetUtcNow(), reactions, ReplyQuotes.EveryMemberFloor(chat));
         await realtime.SendToGroupAsync(chat.ChatId, ClientMethods.MessageEdited, view, ct);
         return view;
     }

@@ -62,6 +62,12 @@ public sealed record MessageRecord
     public DateTimeOffset? EditedAt { get; init; }
 
     public bool Deleted { get; init; }
+
+    /// <summary>When the message disappears for everyone (API v1.1: sent while the chat's timer was on); null: never.</summary>
+    public DateTimeOffset? ExpiresAt { get; init; }
+
+    /// <summary>Gone for everyone from <see cref="ExpiresAt"/> on: every read path treats it as not there.</summary>
+    public bool IsExpiredAt(DateTimeOffset now) => ExpiresAt <= now;
 }
 
 /// <summary>A member's cumulative receipt positions in one chat (a small item per member).</summary>
@@ -78,7 +84,11 @@ public sealed record ReceiptState(string UserId, long DeliveredSeq, long ReadSeq
 public sealed record ReceiptAdvance(string UserId, string Type, long FromSeq, long UpToSeq, DateTimeOffset At);
 
 /// <summary>What a reply shows of the message it quotes, as stored with the reply.</summary>
-public sealed record ReplyPreview(long Seq, string SenderId, string Type, string? Text, bool Deleted);
+public sealed record ReplyPreview(long Seq, string SenderId, string Type, string? Text, bool Deleted)
+{
+    /// <summary>When the quoted message expires: from then on the preview shows no text (API v1.1).</summary>
+    public DateTimeOffset? ExpiresAt { get; init; }
+}
 
 /// <summary>The API's <c>replyTo</c>: no text for a viewer who cannot see the quoted message; deleted only when true.</summary>
 public sealed record ReplyToView(long Seq, string SenderId, string Type, string? Text, bool? Deleted);
@@ -100,7 +110,8 @@ public sealed record MessageView(
     bool? Deleted,
     DateTimeOffset? EditedAt,
     IReadOnlyList<ReactionView> Reactions,
-    ReplyToView? ReplyTo = null);
+    ReplyToView? ReplyTo = null,
+    DateTimeOffset? ExpiresAt = null);
 
 /// <param name="NextBeforeSeq">Search only: the <c>beforeSeq</c> of the next request when <paramref name="HasMore"/> (also when
 /// this page came back short because the scan budget ran out); null for history.</param>

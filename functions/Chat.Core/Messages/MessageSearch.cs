@@ -37,14 +37,17 @@ public sealed record MessageSearch(string Needle, long FromSeq, long ToSeq, int 
     public bool Matches(string? text) => text is not null && Fold(text).Contains(Fold(Needle), StringComparison.Ordinal);
 
     /// <summary>The newest <see cref="Limit"/> of the matches in the window; whether older ones may exist; and the
-    /// <c>beforeSeq</c> to go on with (the last seq returned, or the window's end when it found too few), null when none.</summary>
-    public (IReadOnlyList<StoredMessage> Page, bool HasMore, long? NextBeforeSeq) Cut(IEnumerable<StoredMessage> matches)
+    /// <c>beforeSeq</c> to go on with (the last seq returned, or the window's end when it found too few), null when none.
+    /// Matches expired at <paramref name="now"/> are left out of the page (the store's TTL drops them soon after), never out
+    /// of the paging, so a page may come back short and still say what is older.</summary>
+    public (IReadOnlyList<StoredMessage> Page, bool HasMore, long? NextBeforeSeq) Cut(IEnumerable<StoredMessage> matches, DateTimeOffset now)
     {
         var newestFirst = matches.OrderByDescending(m => m.Message.Seq).ToArray();
-        var page = newestFirst.Take(Limit).ToArray();
+        var cut = newestFirst.Take(Limit).ToArray();
+        var page = cut.Where(m => !m.Message.IsExpiredAt(now)).ToArray();
         if (newestFirst.Length > Limit)
         {
-            return (page, true, page[^1].Message.Seq);
+            return (page, true, cut[^1].Message.Seq);
         }
 
         var windowLeftSome = FromSeq > Floor + 1 && ToSeq >= FromSeq;

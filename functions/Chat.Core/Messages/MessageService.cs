@@ -1,5 +1,6 @@
 namespace Chat.Core.Messages;
 
+using Chat.Core.Blocking;
 using Chat.Core.Chats;
 using Chat.Core.Common;
 using Chat.Core.Errors;
@@ -19,6 +20,7 @@ public sealed partial class MessageService(
     IChatStore chats,
     IMessageStore messages,
     IReceiptStore receipts,
+    IUserStore users,
     IRealtime realtime,
     PushService push,
     IRateLimiter limiter,
@@ -42,6 +44,7 @@ public sealed partial class MessageService(
         request = request with { Text = UntrustedText.Clean(request.Text) };
         Validate(request);
         var loaded = await chatService.LoadVersionedAsync(callerId, chatId, ct);
+        BlockRules.EnsureMayPost(loaded.Value);
         await limiter.AcquireAsync(limits.Value.Messages, callerId, ct);
         var replyTo = await QuotedAsync(callerId, loaded.Value, request.ReplyToSeq, ct);
 
@@ -87,7 +90,7 @@ public sealed partial class MessageService(
 
         var view = await AnnounceAsync(chat, message, ct);
         metrics.MessageSent(chat.Type, chat.Members.Count - 1, time.GetElapsedTime(started));
-        return new SendResult(view with { ReplyTo = ReplyQuotes.View(message.ReplyTo, chat.Member(callerId)!.JoinedAfterSeq) }, true);
+        return new SendResult(view with { ReplyTo = ReplyQuotes.View(message.ReplyTo, chat.Member(callerId)!.JoinedAfterSeq, time.GetUtcNow()) }, true);
     }
 
     /// <summary>Stores the draft as the chat's next message: the head's ETag makes exactly one of concurrent
@@ -110,7 +113,9 @@ public sealed partial class MessageService(
                 throw ChatErrors.ChatNotFound();
             }
 
-            var message = draft with { Seq = basis.Value.LastSeq + 1, SentAt = attempt == 1 ? draft.SentAt : time.GetUtcNow() };
+            BlockRules.EnsureMayPost(basis.Value);
+            var sentAt = attempt == 1 ? draft.SentAt : time.GetUtcNow();
+            var message = draft with { Seq = basis.Value.LastSeq + 1, SentAt = sentAt, ExpiresAt = MessageTimers.ExpiryOf(sentAt, basis.Value.MessageTimer) };
             var updated = WithLastMessage(basis.Value, message);
             var result = await chats.TryAppendAsync(updated, basis.ETag, message, ct);
             switch (result.Outcome)
@@ -141,7 +146,7 @@ public sealed partial class MessageService(
     /// the queue, and the members' chat lists move (queued, coalesced). A failure is logged, never thrown.</summary>
     private async Task<MessageView> AnnounceAsync(ChatRecord chat, MessageRecord message, CancellationToken ct)
     {
-        var view = MessageViews.ToView(message, MessageViews.Status(chat, message, new Dictionary<string, ReceiptState>()), replyFloor: ReplyQuotes.EveryMemberFloor(chat));
+        var view = MessageViews.ToView(message, MessageViews.Status(chat, message, new Dictionary<string, ReceiptState>()), time.GetUtcNow(), replyFloor: ReplyQuotes.EveryMemberFloor(chat));
         await Task.WhenAll(
             realtime.SendToGroupAsync(message.ChatId, ClientMethods.Message, view, ct),
             BestEffortAsync(message, () => push.PlanAsync(chat, message, ct)),
@@ -180,7 +185,9 @@ public sealed partial class MessageService(
         var found = await messages.GetRangeAsync(chatId, page.FromSeq, page.ToSeq, ct);
         var states = snapshot.StatesByUser;
         var floor = chat.Member(callerId)!.JoinedAfterSeq;
-        return new MessagePage(found.Select(s => MessageViews.ToView(s.Message, MessageViews.Status(chat, s.Message, states), s.Reactions, floor)).ToArray(), page.HasMore);
+        var now = time.GetUtcNow();
+        var shown = found.Where(s => !s.Message.IsExpiredAt(now)); // seqs are never reused: a page may skip expired ones
+        return new MessagePage(shown.Select(s => MessageViews.ToView(s.Message, MessageViews.Status(chat, s.Message, states), now, s.Reactions, floor)).ToArray(), page.HasMore);
     }
 
     /// <summary>Messages of the chat whose text holds <c>q</c> ignoring case, newest first, from the caller's join
@@ -191,9 +198,10 @@ public sealed partial class MessageService(
         var snapshot = await chatService.LoadVisibleAsync(callerId, chatId, StatesToRead.Everyone, ct);
         var chat = snapshot.Value;
         var search = MessageSearch.Of(query, chat.Member(callerId)!.JoinedAfterSeq, chat.LastSeq);
-        var (page, hasMore, next) = search.Cut(await messages.SearchAsync(chatId, search, ct));
+        var now = time.GetUtcNow();
+        var (page, hasMore, next) = search.Cut(await messages.SearchAsync(chatId, search, ct), now);
         var states = snapshot.StatesByUser;
-        return new MessagePage(page.Select(s => MessageViews.ToView(s.Message, MessageViews.Status(chat, s.Message, states), s.Reactions, search.Floor)).ToArray(), hasMore, next);
+        return new MessagePage(page.Select(s => MessageViews.ToView(s.Message, MessageViews.Status(chat, s.Message, states), now, s.Reactions, search.Floor)).ToArray(), hasMore, next);
     }
 
     /// <summary>Deletes for everyone (sender, or a group admin), its media included. Cost: 1 read of
@@ -203,12 +211,12 @@ public sealed partial class MessageService(
     {
         var chat = await chatService.LoadVisibleAsync(callerId, chatId, ct);
         var message = await messages.GetAsync(chatId, seq, ct);
-        if (message is null || !chat.Member(callerId)!.Sees(seq))
+        if (!MessageViews.Visible(chat, callerId, message, time.GetUtcNow()))
         {
             throw ChatErrors.NotFound("message");
         }
 
-        if (message.SenderId != callerId && !(chat.Type == ChatTypes.Group && chat.IsAdmin(callerId)))
+        if (message!.SenderId != callerId && !(chat.Type == ChatTypes.Group && chat.IsAdmin(callerId)))
         {
             throw ChatErrors.Forbidden("Only the sender or a group admin can delete a message.");
         }
@@ -297,12 +305,12 @@ public sealed partial class MessageService(
     {
         var chat = await chatService.LoadVisibleAsync(callerId, chatId, ct);
         var message = await messages.GetAsync(chatId, seq, ct);
-        if (message is null || !chat.Member(callerId)!.Sees(seq))
+        if (!MessageViews.Visible(chat, callerId, message, time.GetUtcNow()))
         {
             throw ChatErrors.NotFound("message");
         }
 
-        if (message.SenderId != callerId)
+        if (message!.SenderId != callerId)
         {
             throw ChatErrors.Forbidden("Only the sender can see a message's receipts.");
         }
@@ -321,17 +329,24 @@ public sealed partial class MessageService(
     }
 
     /// <summary>Tells the other members that the caller is typing, at most once per interval per chat
-    /// (extra signals are dropped quietly). Cost: 1 point read, 1 REST call per other member.</summary>
+    /// (extra signals are dropped quietly), never across a block (<see cref="BlockRules"/>): nothing in a blocked direct
+    /// chat, and in a group not to those the caller has blocked. Cost: 1 point read, in a group 1 more of the caller's
+    /// profile (their block list), 1 REST call per other member.</summary>
     public async Task TypingAsync(string callerId, string chatId, CancellationToken ct)
     {
         var chat = await chatService.LoadVisibleAsync(callerId, chatId, ct);
-        if (!await limiter.TryAcquireAsync(limits.Value.Typing, callerId + "|" + chatId, ct))
+        if (BlockRules.IsBlocked(chat) || !await limiter.TryAcquireAsync(limits.Value.Typing, callerId + "|" + chatId, ct))
         {
             return;
         }
 
-        var others = chat.Members.Where(m => m.UserId != callerId).Select(m => m.UserId).ToArray();
-        await realtime.SendToUsersAsync(others, ClientMethods.Typing, new TypingEvent(chatId, callerId), ct);
+        var others = chat.Members.Where(m => m.UserId != callerId).Select(m => m.UserId);
+        if (chat.Type == ChatTypes.Group && (await users.GetAsync(callerId, ct))?.Value is { Blocked: not null } me)
+        {
+            others = others.Where(id => !me.HasBlocked(id));
+        }
+
+        await realtime.SendToUsersAsync(others.ToArray(), ClientMethods.Typing, new TypingEvent(chatId, callerId), ct);
     }
 
     /// <summary>The preview of the message a reply quotes: 1 point read, for replies only; 400 unless the sender sees it.</summary>
@@ -343,9 +358,9 @@ public sealed partial class MessageService(
         }
 
         var quoted = seq >= 1 && seq <= chat.LastSeq && chat.Member(callerId)!.Sees(seq) ? await messages.GetAsync(chat.ChatId, seq, ct) : null;
-        return quoted is null
+        return !MessageViews.Visible(chat, callerId, quoted, time.GetUtcNow())
             ? throw ChatErrors.Invalid("replyToSeq", "does not name a message of this chat.")
-            : ReplyQuotes.PreviewOf(quoted);
+            : ReplyQuotes.PreviewOf(quoted!);
     }
 
     private void Validate(SendMessageRequest request)

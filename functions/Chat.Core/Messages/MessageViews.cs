@@ -33,7 +33,7 @@ public static class MessageViews
 
     /// <summary>The API's view; a deleted message shows neither its content nor its reactions. The quoted text of a
     /// reply shows only to a viewer who sees seqs above <paramref name="replyFloor"/> (<see cref="ReplyQuotes.View"/>).</summary>
-    public static MessageView ToView(MessageRecord m, string status, IReadOnlyList<ReactionRecord>? reactions = null, long replyFloor = 0) => new(
+    public static MessageView ToView(MessageRecord m, string status, DateTimeOffset now, IReadOnlyList<ReactionRecord>? reactions = null, long replyFloor = 0) => new(
         m.ChatId,
         m.Seq,
         m.MessageId,
@@ -48,7 +48,8 @@ public static class MessageViews
         m.Deleted ? true : null,
         m.Deleted ? null : m.EditedAt,
         m.Deleted || reactions is null ? [] : Reactions(reactions),
-        m.Deleted ? null : ReplyQuotes.View(m.ReplyTo, replyFloor));
+        m.Deleted ? null : ReplyQuotes.View(m.ReplyTo, replyFloor, now),
+        m.ExpiresAt);
 
     /// <summary>One per member (the store keeps one), oldest first.</summary>
     public static IReadOnlyList<ReactionView> Reactions(IEnumerable<ReactionRecord> reactions) =>
@@ -62,11 +63,15 @@ public static class MessageViews
         "/api/media/" + media.MediaId,
         media.ContentType.StartsWith("image/", StringComparison.Ordinal) && !media.NoThumbnail ? $"/api/media/{media.MediaId}/thumbnail" : null);
 
-    /// <summary>A message someone acts on (edits, reacts to): there, not deleted, and seen by the caller; 404 otherwise.</summary>
-    public static Versioned<StoredMessage> LiveOrNotFound(ChatRecord chat, string callerId, Versioned<StoredMessage>? stored) =>
-        stored is { Value.Message: { Deleted: false } message } && chat.Member(callerId)!.Sees(message.Seq)
+    /// <summary>A message someone acts on (edits, reacts to): there, not deleted, not expired, and seen by the caller; 404 otherwise.</summary>
+    public static Versioned<StoredMessage> LiveOrNotFound(ChatRecord chat, string callerId, Versioned<StoredMessage>? stored, DateTimeOffset now) =>
+        stored is { Value.Message: { Deleted: false } message } && !message.IsExpiredAt(now) && chat.Member(callerId)!.Sees(message.Seq)
             ? stored
             : throw Errors.ChatErrors.NotFound("message");
+
+    /// <summary>A message the caller may see at <paramref name="now"/>: there, from after their join, and not expired.</summary>
+    public static bool Visible(ChatRecord chat, string callerId, MessageRecord? message, DateTimeOffset now) =>
+        message is not null && !message.IsExpiredAt(now) && chat.Member(callerId)!.Sees(message.Seq);
 
     public static IReadOnlyDictionary<string, ReceiptState> ByUser(IEnumerable<ReceiptState> states) =>
         states.ToDictionary(s => s.UserId, StringComparer.Ordinal);

@@ -18,7 +18,7 @@ public static class ReplyQuotes
         quoted.SenderId,
         quoted.Type,
         quoted.Deleted ? null : Shorten(quoted.Text),
-        quoted.Deleted);
+        quoted.Deleted) { ExpiresAt = quoted.ExpiresAt };
 
     /// <summary>The first 200 UTF-16 code units, never cutting a surrogate pair in two.</summary>
     public static string? Shorten(string? text)
@@ -32,10 +32,11 @@ public static class ReplyQuotes
         return text[..cut];
     }
 
-    /// <summary>The preview as a viewer who sees seqs above <paramref name="floor"/> may see it.</summary>
-    public static ReplyToView? View(ReplyPreview? preview, long floor) => preview is null
+    /// <summary>The preview as a viewer who sees seqs above <paramref name="floor"/> may see it at <paramref name="now"/>:
+    /// no text from before their join, nor once the quoted message has expired.</summary>
+    public static ReplyToView? View(ReplyPreview? preview, long floor, DateTimeOffset now) => preview is null
         ? null
-        : new ReplyToView(preview.Seq, preview.SenderId, preview.Type, preview.Seq > floor ? preview.Text : null, preview.Deleted ? true : null);
+        : new ReplyToView(preview.Seq, preview.SenderId, preview.Type, preview.Seq > floor && !(preview.ExpiresAt <= now) ? preview.Text : null, preview.Deleted ? true : null);
 
     /// <summary>The floor for a view every member receives at once (a real-time event): the latest join.</summary>
     public static long EveryMemberFloor(ChatRecord chat) => chat.Members.Count == 0 ? 0 : chat.Members.Max(m => m.JoinedAfterSeq);

@@ -32,6 +32,10 @@ public interface IUserStore
     /// the members on the user's list entries: 1 single-partition query.</summary>
     Task<IReadOnlySet<string>> ListContactsAsync(string userId, bool directOnly, CancellationToken ct);
 
+    /// <summary>Marks (or unmarks) in <paramref name="userId"/>'s partition that <paramref name="blockerId"/> has blocked them,
+    /// so their contacts leave the blocker out (API v1.1 blocking); idempotent.</summary>
+    Task SetBlockedByAsync(string userId, string blockerId, bool blocked, CancellationToken ct);
+
     /// <summary>The user's chats, archived or not: pinned first, then by last activity, newest first (then by chat id),
     /// after <paramref name="after"/>: one query the store sorts and cuts.</summary>
     Task<IReadOnlyList<ChatListEntry>> ListChatsAsync(string userId, ChatListEntry? after, int limit, bool archived, CancellationToken ct);

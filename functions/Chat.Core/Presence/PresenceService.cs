@@ -160,11 +160,12 @@ public sealed partial class PresenceService(IPresenceStore store, IUserStore use
         }
     }
 
-    /// <summary>Every user who shares a chat with <paramref name="userId"/>: 1 query of their chat list, whose
-    /// entries carry each chat's members (a membership change reaches them with the chat-list job, ~1-2 s).</summary>
+    /// <summary>Every user who shares a chat with <paramref name="userId"/> and has not blocked them: 1 query of their chat list,
+    /// whose entries carry each chat's members (a membership change reaches them with the chat-list job, ~1-2 s), and of
+    /// their block markers (written by the block itself, so a block hides presence at once).</summary>
     public Task<IReadOnlySet<string>> ContactsAsync(string userId, CancellationToken ct) => users.ListContactsAsync(userId, directOnly: false, ct);
 
-    /// <summary>Tells the user's direct-chat partners that they are online (not when they hide it).
+    /// <summary>Tells the user's direct-chat partners that they are online (not when they hide it, nor those they have blocked).
     /// Cost: 1 point read (profile), 1 query (the direct chats on their list), 1 REST call per partner.</summary>
     private async Task AnnounceAsync(string userId, DateTimeOffset now, CancellationToken ct)
     {
@@ -174,7 +175,7 @@ public sealed partial class PresenceService(IPresenceStore store, IUserStore use
             return;
         }
 
-        var partners = (await users.ListContactsAsync(userId, directOnly: true, ct)).ToArray();
+        var partners = (await users.ListContactsAsync(userId, directOnly: true, ct)).Where(id => !profile.Value.HasBlocked(id)).ToArray();
         if (partners.Length > 0)
         {
             await realtime.SendToUsersAsync(partners, ClientMethods.Presence, new PresenceEvent(userId, true, now), ct);

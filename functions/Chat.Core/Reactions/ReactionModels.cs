@@ -3,7 +3,11 @@ namespace Chat.Core.Reactions;
 using System.Text.Json.Serialization;
 
 /// <summary>One member's reaction to one message: an item of its own, so members reacting at once never write the same document.</summary>
-public sealed record ReactionRecord(string ChatId, long Seq, string UserId, string Emoji, DateTimeOffset At);
+public sealed record ReactionRecord(string ChatId, long Seq, string UserId, string Emoji, DateTimeOffset At)
+{
+    /// <summary>The message's expiry: the store lets the reaction go with it.</summary>
+    public DateTimeOffset? ExpiresAt { get; init; }
+}
 
 public sealed record ReactionView(string UserId, string Emoji, DateTimeOffset At);
 

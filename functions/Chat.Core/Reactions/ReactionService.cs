@@ -1,5 +1,6 @@
 namespace Chat.Core.Reactions;
 
+using Chat.Core.Blocking;
 using Chat.Core.Chats;
 using Chat.Core.Errors;
 using Chat.Core.Messages;
@@ -22,8 +23,8 @@ public sealed class ReactionService(ChatService chatService, IMessageStore messa
             throw ChatErrors.Invalid("emoji", $"must be one emoji (one grapheme cluster of at most {Emoji.MaxLength} UTF-16 code units).");
         }
 
-        var stored = await LoadAsync(callerId, chatId, seq, ct);
-        var reaction = new ReactionRecord(chatId, seq, callerId, request.Emoji!, time.GetUtcNow());
+        var stored = await LoadAsync(callerId, chatId, seq, ct, posting: true);
+        var reaction = new ReactionRecord(chatId, seq, callerId, request.Emoji!, time.GetUtcNow()) { ExpiresAt = stored.Message.ExpiresAt };
         await reactions.PutAsync(reaction, ct);
         await realtime.SendToGroupAsync(chatId, ClientMethods.Reaction, new ReactionEvent(chatId, seq, callerId, reaction.Emoji, reaction.At), ct);
         return View(chatId, seq, stored.Reactions.Where(r => r.UserId != callerId).Append(reaction));
@@ -32,17 +33,24 @@ public sealed class ReactionService(ChatService chatService, IMessageStore messa
     /// <summary>Removes the caller's reaction (nothing to remove is fine).</summary>
     public async Task UnreactAsync(string callerId, string chatId, long seq, CancellationToken ct)
     {
-        await LoadAsync(callerId, chatId, seq, ct);
+        await LoadAsync(callerId, chatId, seq, ct, posting: false);
         if (await reactions.RemoveAsync(chatId, seq, callerId, ct))
         {
             await realtime.SendToGroupAsync(chatId, ClientMethods.Reaction, new ReactionEvent(chatId, seq, callerId, null, time.GetUtcNow()), ct);
         }
     }
 
-    private async Task<StoredMessage> LoadAsync(string callerId, string chatId, long seq, CancellationToken ct)
+    /// <summary>The message, live and seen by the caller (404 otherwise); a new reaction is posting, which a block refuses (403).</summary>
+    private async Task<StoredMessage> LoadAsync(string callerId, string chatId, long seq, CancellationToken ct, bool posting)
     {
         var chat = await chatService.LoadVisibleAsync(callerId, chatId, ct);
-        return MessageViews.LiveOrNotFound(chat, callerId, await messages.GetWithReactionsAsync(chatId, seq, ct)).Value;
+        var stored = MessageViews.LiveOrNotFound(chat, callerId, await messages.GetWithReactionsAsync(chatId, seq, ct), time.GetUtcNow()).Value;
+        if (posting)
+        {
+            BlockRules.EnsureMayPost(chat);
+        }
+
+        return stored;
     }
 
     private static ReactionsView View(string chatId, long seq, IEnumerable<ReactionRecord> all) => new(chatId, seq, MessageViews.Reactions(all));

@@ -148,11 +148,11 @@ public sealed class CosmosChatStore(CosmosDatabase db, ChatMetaCache metas) : IC
     {
         var tag = CompositeTag.Parse(etag);
         var key = new ChatItem<SendKeyData>(
-            CosmosModel.SendKeyId(message.SenderId, message.ClientMessageId), message.ChatId, Kinds.SendKey, new SendKeyData(message.SenderId, message.ClientMessageId, message.Seq));
+            CosmosModel.SendKeyId(message.SenderId, message.ClientMessageId), message.ChatId, Kinds.SendKey, new SendKeyData(message.SenderId, message.ClientMessageId, message.Seq), CosmosTtl.Until(message.ExpiresAt));
         var quiet = new TransactionalBatchItemRequestOptions { EnableContentResponseOnWrite = false };
         var batch = db.Chats.CreateTransactionalBatch(new PartitionKey(message.ChatId))
             .CreateItem(key, quiet)
-            .CreateItem(new ChatItem<MessageRecord>(CosmosModel.MessageId(message.Seq), message.ChatId, Kinds.Message, message), quiet)
+            .CreateItem(CosmosMessageStore.Item(message), quiet)
             .ReplaceItem(CosmosModel.HeadId, HeadItem(updated, tag.Version), new TransactionalBatchItemRequestOptions { IfMatchEtag = tag.HeadETag, EnableContentResponseOnWrite = false });
         var stateId = CosmosModel.ReceiptStateId(message.SenderId);
         return createState

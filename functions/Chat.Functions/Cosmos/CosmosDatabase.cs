@@ -76,7 +76,7 @@ public sealed class CosmosDatabase : IDisposable
         }
 
         Database database = await Client.CreateDatabaseIfNotExistsAsync(options.DatabaseName, cancellationToken: ct);
-        await database.CreateContainerIfNotExistsAsync(new ContainerProperties(CosmosModel.Chats, "/chatId"), cancellationToken: ct);
+        await database.CreateContainerIfNotExistsAsync(new ContainerProperties(CosmosModel.Chats, "/chatId") { DefaultTimeToLive = -1 }, cancellationToken: ct);
         await database.CreateContainerIfNotExistsAsync(new ContainerProperties(CosmosModel.Users, "/userId"), cancellationToken: ct);
         await database.CreateContainerIfNotExistsAsync(new ContainerProperties(CosmosModel.Directory, "/id") { DefaultTimeToLive = -1 }, cancellationToken: ct);
     }

@@ -36,6 +36,9 @@ public static class CosmosModel
 
     public static string SessionId(string sessionId) => "session:" + sessionId;
 
+    /// <summary>In the blocked user's partition: <paramref name="blockerId"/> has blocked them (their contacts leave the blocker out).</summary>
+    public static string BlockedById(string blockerId) => "blockedBy:" + blockerId;
+
     public static string PhoneId(string phone) => "phone:" + phone;
 
     /// <summary>One item per register call, so a later one never overwrites an earlier one.</summary>
@@ -56,6 +59,7 @@ public static class Kinds
     public const string ReceiptState = "receipt";
     public const string ReceiptAdvance = "receiptAdvance";
     public const string Profile = "profile";
+    public const string BlockedBy = "blockedBy";
     public const string ChatIndex = "chatIndex";
     public const string Session = "session";
     public const string Phone = "phone";
@@ -64,8 +68,18 @@ public static class Kinds
     public const string Invite = "invite";
 }
 
-/// <summary>An item of the chats container: the domain record under <c>data</c>.</summary>
-public sealed record ChatItem<T>(string Id, string ChatId, string Kind, T Data);
+/// <summary>An item of the chats container: the domain record under <c>data</c>; <c>ttl</c> (seconds) on the items of a
+/// disappearing message, so Cosmos DB reclaims them (the chats container has TTL on with no default).</summary>
+public sealed record ChatItem<T>(string Id, string ChatId, string Kind, T Data, int? Ttl = null);
+
+/// <summary>Item TTLs for what expires at a set time (API v1.1 disappearing messages). Cosmos DB counts a TTL from the
+/// item's last write on its own clock, so it is the wall clock's seconds left, never under 1; every read path also
+/// checks the expiry itself, so a TTL that a later patch moves on only delays the reclaim.</summary>
+public static class CosmosTtl
+{
+    public static int? Until(DateTimeOffset? expiresAt) =>
+        expiresAt is { } at ? (int)Math.Clamp(Math.Ceiling((at - TimeProvider.System.GetUtcNow()).TotalSeconds), 1, int.MaxValue) : null;
+}
 
 /// <summary>An item of the users container.</summary>
 public sealed record UserItem<T>(string Id, string UserId, string Kind, T Data);
@@ -74,6 +88,9 @@ public sealed record UserItem<T>(string Id, string UserId, string Kind, T Data);
 public sealed record DirectoryItem<T>(string Id, string Kind, T Data, int? Ttl = null);
 
 public sealed record UserRef(string UserId);
+
+/// <summary>What one item of the contacts query carries: a chat's members, or (a block marker) the user who blocked the owner.</summary>
+public sealed record ContactRow(IReadOnlyList<string>? Members, string? BlockerId);
 
 /// <summary>A chat in a user's list. <see cref="SortKey"/> is one indexed string, so the store pages the list
 /// with one range index and no composite index: "0|" for pinned entries (listed first; the list job leaves

@@ -127,7 +127,7 @@ public sealed class CosmosMessageStore(CosmosDatabase db) : IMessageStore
                 items.Select(i => new RawItem(i)).Where(i => i.Kind == Kinds.ReceiptState).Select(i => i.Data<ReceiptState>()).ToArray());
     }
 
-    private static ChatItem<MessageRecord> Item(MessageRecord m) => new(CosmosModel.MessageId(m.Seq), m.ChatId, Kinds.Message, m);
+    public static ChatItem<MessageRecord> Item(MessageRecord m) => new(CosmosModel.MessageId(m.Seq), m.ChatId, Kinds.Message, m, CosmosTtl.Until(m.ExpiresAt));
 }
 
 /// <summary>One small state item per member and one immutable item per forward move.</summary>
@@ -172,7 +172,7 @@ public sealed class CosmosReceiptStore(CosmosDatabase db) : IReceiptStore
 public sealed class CosmosReactionStore(CosmosDatabase db) : IReactionStore
 {
     public Task PutAsync(ReactionRecord reaction, CancellationToken ct) =>
-        db.UpsertAsync(db.Chats, new ChatItem<ReactionRecord>(CosmosModel.ReactionId(reaction.Seq, reaction.UserId), reaction.ChatId, Kinds.Reaction, reaction), reaction.ChatId, ct);
+        db.UpsertAsync(db.Chats, new ChatItem<ReactionRecord>(CosmosModel.ReactionId(reaction.Seq, reaction.UserId), reaction.ChatId, Kinds.Reaction, reaction, CosmosTtl.Until(reaction.ExpiresAt)), reaction.ChatId, ct);
 
     public Task<bool> RemoveAsync(string chatId, long seq, string userId, CancellationToken ct) =>
         db.TryDeleteAsync(db.Chats, CosmosModel.ReactionId(seq, userId), chatId, ct);

@@ -70,17 +70,25 @@ public sealed class CosmosUserStore(CosmosDatabase db) : IUserStore
             $"FROM c WHERE c.data.pinned = true AND (NOT IS_DEFINED(c.data.membersKey) OR c.data.membersKey != '{entry.MembersKey}')",
             ct);
 
-    /// <summary>1 single-partition query of the members on the user's list entries.</summary>
+    /// <summary>1 single-partition query of the members on the user's list entries and of the user's block markers:
+    /// whoever has blocked the user is left out, whatever chats they share.</summary>
     public async Task<IReadOnlySet<string>> ListContactsAsync(string userId, bool directOnly, CancellationToken ct)
     {
-        var sql = "SELECT VALUE c.data.members FROM c WHERE c.userId = @userId AND c.kind = @kind AND IS_DEFINED(c.data.members)"
-            + (directOnly ? " AND STARTSWITH(c.data.chatId, @direct)" : string.Empty);
-        var query = new QueryDefinition(sql).WithParameter("@userId", userId).WithParameter("@kind", Kinds.ChatIndex).WithParameter("@direct", Ids.DirectPrefix);
-        var lists = await db.QueryAsync<string[]>(db.Users, query, userId, ct);
-        var contacts = lists.SelectMany(l => l).ToHashSet(StringComparer.Ordinal);
+        var sql = "SELECT c.data.members, c.data.userId AS blockerId FROM c WHERE c.userId = @userId AND "
+            + "((c.kind = @kind AND IS_DEFINED(c.data.members)" + (directOnly ? " AND STARTSWITH(c.data.chatId, @direct)" : string.Empty) + ") OR c.kind = @blockedBy)";
+        var query = new QueryDefinition(sql).WithParameter("@userId", userId).WithParameter("@kind", Kinds.ChatIndex)
+            .WithParameter("@direct", Ids.DirectPrefix).WithParameter("@blockedBy", Kinds.BlockedBy);
+        var rows = await db.QueryAsync<ContactRow>(db.Users, query, userId, ct);
+        var contacts = rows.SelectMany(r => r.Members ?? []).ToHashSet(StringComparer.Ordinal);
+        contacts.ExceptWith(rows.Select(r => r.BlockerId).OfType<string>());
         contacts.Remove(userId);
         return contacts;
     }
+
+    /// <summary>1 upsert or 1 delete of the marker in the blocked user's partition (a delete of none is no error).</summary>
+    public Task SetBlockedByAsync(string userId, string blockerId, bool blocked, CancellationToken ct) => blocked
+        ? db.UpsertAsync(db.Users, new UserItem<UserRef>(CosmosModel.BlockedById(blockerId), userId, Kinds.BlockedBy, new UserRef(blockerId)), userId, ct)
+        : db.DeleteAsync(db.Users, CosmosModel.BlockedById(blockerId), userId, ct);
 
     /// <summary>1 single-partition query, sorted and cut by the store on one indexed string (ORDER BY, TOP).</summary>
     public async Task<IReadOnlyList<ChatListEntry>> ListChatsAsync(string userId, ChatListEntry? after, int limit, bool archived, CancellationToken ct)

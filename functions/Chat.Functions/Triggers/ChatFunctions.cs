@@ -28,6 +28,10 @@ public sealed class ChatFunctions(ChatService chats)
     public async Task<IActionResult> UpdateChatSettings([HttpTrigger(AuthorizationLevel.Anonymous, "patch", Route = "chats/{chatId}/settings")] HttpRequest req, string chatId) =>
         new OkObjectResult(await chats.UpdateSettingsAsync(req.CallerId(), chatId, await req.ReadBodyAsync<ChatSettingsRequest>(), req.Aborted()));
 
+    [Function(nameof(SetChatTimer))]
+    public async Task<IActionResult> SetChatTimer([HttpTrigger(AuthorizationLevel.Anonymous, "put", Route = "chats/{chatId}/timer")] HttpRequest req, string chatId) =>
+        new OkObjectResult(await chats.SetTimerAsync(req.CallerId(), chatId, await req.ReadBodyAsync<TimerRequest>(), req.Aborted()));
+
     /// <summary>Moves the chat up in its members' chat lists after activity (queued by <see cref="ChatListFeed"/>).</summary>
     [Function(nameof(RefreshChatLists))]
     public Task RefreshChatLists([QueueTrigger(QueueNames.ChatLists, Connection = QueueNames.Connection)] ChatListJob job, CancellationToken ct) =>

@@ -245,6 +245,25 @@ public sealed class UserStoreContractTests(StoreDatabase database) : StoreContra
     }
 
     [Fact]
+    public async Task ListContacts_LeaveOutWhoeverBlockedTheUser_WhateverChatsTheyShare_UntilUnmarked()
+    {
+        var me = StoreData.NewId("u_");
+        string blocker = StoreData.NewId("u_"), friend = StoreData.NewId("u_");
+        await Store.AddChatAsync(me, "d_" + Guid.NewGuid().ToString("N"), StoreData.T0, [me, blocker], Ct);
+        await Store.AddChatAsync(me, StoreData.NewId("g_"), StoreData.T0, [me, blocker, friend], Ct);
+
+        await Store.SetBlockedByAsync(me, blocker, blocked: true, Ct);
+        await Store.SetBlockedByAsync(me, blocker, blocked: true, Ct);
+
+        Assert.Equal([friend], await Store.ListContactsAsync(me, directOnly: false, Ct));
+        Assert.Empty(await Store.ListContactsAsync(me, directOnly: true, Ct));
+        Assert.Equal(2, (await Store.ListChatsAsync(me, after: null, 10, archived: false, Ct)).Count); // a marker is no chat
+        await Store.SetBlockedByAsync(me, blocker, blocked: false, Ct);
+        await Store.SetBlockedByAsync(me, blocker, blocked: false, Ct);
+        Assert.Equal(new[] { blocker, friend }.Order(), (await Store.ListContactsAsync(me, directOnly: false, Ct)).Order());
+    }
+
+    [Fact]
     public async Task ListContacts_AreTheMembersOnTheUsersEntries_DirectOnesWhenAsked_AndFollowTouches()
     {
         var me = StoreData.NewId("u_");

@@ -47,6 +47,10 @@ public sealed partial class HttpFunctionCatalogTests
         { "PATCH", "chats/{chatId}/settings" },
         { "GET", "users/me/sessions" },
         { "DELETE", "users/me/sessions/{sessionId}" },
+        { "PUT", "chats/{chatId}/timer" },
+        { "GET", "users/me/blocked" },
+        { "PUT", "users/me/blocked/{userId}" },
+        { "DELETE", "users/me/blocked/{userId}" },
     };
 
     [Theory]

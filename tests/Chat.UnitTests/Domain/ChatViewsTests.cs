@@ -8,12 +8,14 @@ public sealed class ChatViewsTests
 {
     private static readonly Dictionary<string, ReceiptState> NoReceipts = new(StringComparer.Ordinal);
 
+    private static readonly DateTimeOffset Now = TestClock.Start.AddDays(1);
+
     [Fact]
     public void ToView_NoReceipt_ReadSeqZero_AllUnread()
     {
         var chat = ChatBuilder.Direct("alice", "bob").WithLastSeq(4).Build();
 
-        var view = ChatViews.ToView(chat, "bob", NoReceipts);
+        var view = ChatViews.ToView(chat, "bob", NoReceipts, Now);
 
         Assert.Equal(0, view.ReadSeq);
         Assert.Equal(4, view.UnreadCount);
@@ -24,7 +26,7 @@ public sealed class ChatViewsTests
     {
         var chat = ChatBuilder.Direct("alice", "bob").WithLastSeq(10).Build();
 
-        var view = ChatViews.ToView(chat, "bob", new Dictionary<string, ReceiptState> { ["bob"] = MessageBuilder.Receipt("bob", 8, 6) });
+        var view = ChatViews.ToView(chat, "bob", new Dictionary<string, ReceiptState> { ["bob"] = MessageBuilder.Receipt("bob", 8, 6) }, Now);
 
         Assert.Equal(6, view.ReadSeq);
         Assert.Equal(4, view.UnreadCount);
@@ -35,7 +37,7 @@ public sealed class ChatViewsTests
     {
         var chat = ChatBuilder.Group().WithAdmin("alice").WithMember("bob").WithLastSeq(10).Build();
 
-        var view = ChatViews.ToView(chat, "bob", new Dictionary<string, ReceiptState> { ["bob"] = MessageBuilder.Receipt("bob", 2, 2) with { LastSentSeq = 7 } });
+        var view = ChatViews.ToView(chat, "bob", new Dictionary<string, ReceiptState> { ["bob"] = MessageBuilder.Receipt("bob", 2, 2) with { LastSentSeq = 7 } }, Now);
 
         Assert.Equal(2, view.ReadSeq);
         Assert.Equal(3, view.UnreadCount);
@@ -46,7 +48,7 @@ public sealed class ChatViewsTests
     {
         var chat = ChatBuilder.Group().WithAdmin("alice").WithMember("bob", joinedAfterSeq: 8).WithLastSeq(10).Build();
 
-        Assert.Equal(2, ChatViews.ToView(chat, "bob", NoReceipts).UnreadCount);
+        Assert.Equal(2, ChatViews.ToView(chat, "bob", NoReceipts, Now).UnreadCount);
     }
 
     [Fact]
@@ -56,8 +58,8 @@ public sealed class ChatViewsTests
             .WithLastMessage(MessageBuilder.Text("g_group1", 5, "alice")).Build();
         var beforeALateJoin = seenByAll with { Members = [.. seenByAll.Members, new ChatMember { UserId = "carol", Role = Roles.Member, JoinedAt = TestClock.Start, JoinedAfterSeq = 5 }] };
 
-        Assert.NotNull(ChatViews.ToView(seenByAll, viewerId: null, NoReceipts).LastMessage);
-        Assert.Null(ChatViews.ToView(beforeALateJoin, viewerId: null, NoReceipts).LastMessage);
+        Assert.NotNull(ChatViews.ToView(seenByAll, viewerId: null, NoReceipts, Now).LastMessage);
+        Assert.Null(ChatViews.ToView(beforeALateJoin, viewerId: null, NoReceipts, Now).LastMessage);
     }
 
     [Fact]
@@ -66,8 +68,8 @@ public sealed class ChatViewsTests
         var chat = ChatBuilder.Group().WithAdmin("alice").WithMember("bob", joinedAfterSeq: 5)
             .WithLastMessage(MessageBuilder.Text("g_group1", 5, "alice")).Build();
 
-        Assert.Null(ChatViews.ToView(chat, "bob", NoReceipts).LastMessage);
-        Assert.NotNull(ChatViews.ToView(chat, "alice", NoReceipts).LastMessage);
+        Assert.Null(ChatViews.ToView(chat, "bob", NoReceipts, Now).LastMessage);
+        Assert.NotNull(ChatViews.ToView(chat, "alice", NoReceipts, Now).LastMessage);
     }
 
     [Fact]
@@ -76,7 +78,7 @@ public sealed class ChatViewsTests
         var chat = ChatBuilder.Group().WithAdmin("alice").WithMember("bob", joinedAfterSeq: 5)
             .WithLastMessage(MessageBuilder.Text("g_group1", 6, "alice")).Build();
 
-        var view = ChatViews.ToView(chat, "alice", new Dictionary<string, ReceiptState> { ["bob"] = MessageBuilder.Receipt("bob", 6, 0) });
+        var view = ChatViews.ToView(chat, "alice", new Dictionary<string, ReceiptState> { ["bob"] = MessageBuilder.Receipt("bob", 6, 0) }, Now);
 
         Assert.Equal(6, view.LastMessage!.Seq);
         Assert.Equal(MessageStatus.Delivered, view.LastMessage.Status);
@@ -88,7 +90,7 @@ public sealed class ChatViewsTests
         var chat = ChatBuilder.Group().WithAdmin("alice").WithMember("bob", joinedAfterSeq: 4)
             .WithLastMessage(MessageBuilder.Text("g_group1", 5, "alice")).Build();
 
-        var view = ChatViews.ToView(chat, null, NoReceipts);
+        var view = ChatViews.ToView(chat, null, NoReceipts, Now);
 
         Assert.Null(view.ReadSeq);
         Assert.Null(view.UnreadCount);
@@ -100,7 +102,7 @@ public sealed class ChatViewsTests
     {
         var chat = ChatBuilder.Direct("alice", "bob").WithLastSeq(3).Build();
 
-        var view = ChatViews.ToView(chat, "mallory", NoReceipts);
+        var view = ChatViews.ToView(chat, "mallory", NoReceipts, Now);
 
         Assert.Null(view.ReadSeq);
         Assert.Null(view.UnreadCount);
@@ -111,7 +113,7 @@ public sealed class ChatViewsTests
     {
         var chat = ChatBuilder.Group().WithAdmin("alice").WithMember("bob").Build();
 
-        var view = ChatViews.ToView(chat, "alice", NoReceipts);
+        var view = ChatViews.ToView(chat, "alice", NoReceipts, Now);
 
         Assert.Equal(
             [new MemberView("alice", Roles.Admin, TestClock.Start), new MemberView("bob", Roles.Member, TestClock.Start)],

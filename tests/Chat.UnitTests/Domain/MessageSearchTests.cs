@@ -26,11 +26,11 @@ public sealed class MessageSearchTests
         var lastPage = MessageSearch.Of(new SearchQuery("hello", 50, null), floor: 0, lastSeq: 30);
         var budgetSpent = MessageSearch.Of(new SearchQuery("hello", 50, null), floor: 0, lastSeq: 1_500);
 
-        var (page, more, next) = whole.Cut(stored);
+        var (page, more, next) = whole.Cut(stored, TestClock.Start);
         Assert.Equal([30L, 29, 28, 27, 26], page.Select(s => s.Message.Seq));
         Assert.Equal((true, 26L), (more, next));
-        Assert.Equal((false, (long?)null), (lastPage.Cut(stored).HasMore, lastPage.Cut(stored).NextBeforeSeq));
-        Assert.Equal((true, 501L), (budgetSpent.Cut([]).HasMore, budgetSpent.Cut([]).NextBeforeSeq)); // nothing in the newest 1,000: go on below them
+        Assert.Equal((false, (long?)null), (lastPage.Cut(stored, TestClock.Start).HasMore, lastPage.Cut(stored, TestClock.Start).NextBeforeSeq));
+        Assert.Equal((true, 501L), (budgetSpent.Cut([], TestClock.Start).HasMore, budgetSpent.Cut([], TestClock.Start).NextBeforeSeq)); // nothing in the newest 1,000: go on below them
     }
 
     [Theory]

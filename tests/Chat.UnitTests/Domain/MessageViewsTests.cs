@@ -103,7 +103,7 @@ public sealed class MessageViewsTests
             Media = new MediaRef("media1", "a.png", "image/png", 10),
         };
 
-        var view = MessageViews.ToView(message, MessageStatus.Sent);
+        var view = MessageViews.ToView(message, MessageStatus.Sent, TestClock.Start);
 
         Assert.Null(view.Text);
         Assert.Null(view.Media);
@@ -117,7 +117,7 @@ public sealed class MessageViewsTests
     {
         var message = MessageBuilder.Text("g_x", 2, "alice") with { Media = new MediaRef("media1", "a.png", "image/png", 10) };
 
-        var view = MessageViews.ToView(message, MessageStatus.Sent);
+        var view = MessageViews.ToView(message, MessageStatus.Sent, TestClock.Start);
 
         Assert.Equal("/api/media/media1", view.Media!.Url);
         Assert.Null(view.Deleted);

@@ -30,7 +30,7 @@ public sealed class ReplyQuotesTests
     public void PreviewOfADeletedMessage_HasNoText_AndSaysDeleted()
     {
         var preview = ReplyQuotes.PreviewOf(MessageBuilder.Text("c", 7, "alice") with { Deleted = true, Text = null });
-        var view = ReplyQuotes.View(preview, floor: 0)!;
+        var view = ReplyQuotes.View(preview, floor: 0, TestClock.Start)!;
 
         Assert.Null(view.Text);
         Assert.True(view.Deleted);
@@ -41,10 +41,10 @@ public sealed class ReplyQuotesTests
     {
         var preview = ReplyQuotes.PreviewOf(MessageBuilder.Text("c", 7, "alice", "before you came"));
 
-        Assert.Equal("before you came", ReplyQuotes.View(preview, floor: 6)!.Text);
-        Assert.Null(ReplyQuotes.View(preview, floor: 7)!.Text);
-        Assert.Null(ReplyQuotes.View(preview, floor: 7)!.Deleted);
-        Assert.Equal(7, ReplyQuotes.View(preview, floor: 7)!.Seq);
-        Assert.Null(ReplyQuotes.View(null, floor: 0));
+        Assert.Equal("before you came", ReplyQuotes.View(preview, floor: 6, TestClock.Start)!.Text);
+        Assert.Null(ReplyQuotes.View(preview, floor: 7, TestClock.Start)!.Text);
+        Assert.Null(ReplyQuotes.View(preview, floor: 7, TestClock.Start)!.Deleted);
+        Assert.Equal(7, ReplyQuotes.View(preview, floor: 7, TestClock.Start)!.Seq);
+        Assert.Null(ReplyQuotes.View(null, floor: 0, TestClock.Start));
     }
 }

@@ -382,4 +382,23 @@ public sealed class PresenceServiceTests
         Assert.Equal([new PresenceView("mallory", false, null)], shown);
         h.Users.Verify(u => u.GetManyAsync(It.IsAny<IReadOnlyCollection<string>>(), It.IsAny<CancellationToken>()), Times.Never);
     }
+    [Fact]
+    public async Task ABlockedUser_SeesTheBlockerOffline_WithNoLastSeen_AndHearsNoPresenceFromThem()
+    {
+        h.AddChat(ChatBuilder.Direct("alice", "bob").Build());
+        h.AddChat(ChatBuilder.Group().WithAdmin("alice").WithMember("bob").WithMember("carol").Build());
+        h.AddChat(ChatBuilder.Direct("alice", "carol").Build());
+        h.Block("alice", "bob");
+        h.LastActive["alice"] = TestClock.Start.AddSeconds(-90);
+
+        await h.RecordAsync("alice");
+        var seenByBob = Assert.Single(await Service.GetAsync("bob", ["alice"], None));
+        var seenByCarol = Assert.Single(await Service.GetAsync("carol", ["alice"], None));
+
+        Assert.Equal(new PresenceView("alice", false, null), seenByBob);
+        Assert.True(seenByCarol.Online);
+        h.Realtime.Verify(
+            r => r.SendToUsersAsync(It.Is<IReadOnlyCollection<string>>(ids => ids.SequenceEqual(new[] { "carol" })), ClientMethods.Presence, It.IsAny<object>(), It.IsAny<CancellationToken>()),
+            Times.Once);
+    }
 }

@@ -2,11 +2,13 @@ namespace Chat.UnitTests.TestData;
 
 using System.Collections.Concurrent;
 using Chat.Core.Accounts;
+using Chat.Core.Blocking;
 using Chat.Core.Chats;
 using Chat.Core.Common;
 using Chat.Core.Media;
 using Chat.Core.Messages;
 using Chat.Core.Ports;
+using Chat.Core.Presence;
 using Chat.Core.Push;
 using Chat.Core.Reactions;
 using Chat.Testing;
@@ -72,9 +74,26 @@ public sealed class ChatHarness
             .ReturnsAsync((string chatId, long seq, string userId, CancellationToken _) => ReactionItems.TryRemove((chatId, seq, userId), out var _));
 
         Users.Setup(u => u.GetAsync(It.IsAny<string>(), It.IsAny<CancellationToken>()))
-            .ReturnsAsync((string id, CancellationToken _) => MissingUsers.Contains(id) ? null : new Versioned<UserAccount>(Account(id), "u"));
+            .ReturnsAsync((string id, CancellationToken _) => MissingUsers.Contains(id) ? null : new Versioned<UserAccount>(Profile(id), "u"));
         Users.Setup(u => u.GetManyAsync(It.IsAny<IReadOnlyCollection<string>>(), It.IsAny<CancellationToken>()))
-            .ReturnsAsync((IReadOnlyCollection<string> ids, CancellationToken _) => ids.Where(id => !MissingUsers.Contains(id)).Select(Account).ToArray());
+            .ReturnsAsync((IReadOnlyCollection<string> ids, CancellationToken _) => ids.Where(id => !MissingUsers.Contains(id)).Select(Profile).ToArray());
+        Users.Setup(u => u.TryReplaceAsync(It.IsAny<UserAccount>(), It.IsAny<string>(), It.IsAny<CancellationToken>()))
+            .ReturnsAsync((UserAccount user, string _, CancellationToken _) => (Profiles[user.UserId] = user) is not null);
+        Users.Setup(u => u.ListContactsAsync(It.IsAny<string>(), It.IsAny<bool>(), It.IsAny<CancellationToken>()))
+            .ReturnsAsync(new HashSet<string>(StringComparer.Ordinal));
+        Users.Setup(u => u.SetBlockedByAsync(It.IsAny<string>(), It.IsAny<string>(), It.IsAny<bool>(), It.IsAny<CancellationToken>()))
+            .Callback((string userId, string blockerId, bool blocked, CancellationToken _) =>
+            {
+                if (blocked)
+                {
+                    BlockMarkers.Add((userId, blockerId));
+                }
+                else
+                {
+                    BlockMarkers.Remove((userId, blockerId));
+                }
+            })
+            .Returns(Task.CompletedTask);
 
         Receipts.Setup(r => r.ListAsync(It.IsAny<string>(), It.IsAny<CancellationToken>())).ReturnsAsync(() => ReceiptStates.ToArray());
 
@@ -92,10 +111,13 @@ public sealed class ChatHarness
         MediaService = new MediaService(Media.Object, Blobs.Object, Chats.Object, new Mock<IMediaJobs>().Object, new Mock<IThumbnailRenderer>().Object, new InMemoryRateLimiter(Time), Options.Create(new MediaOptions()), Options.Create(new LimitsOptions()), Time, NullLogger<MediaService>.Instance);
         PushService = new PushService(
             Chats.Object, Messages.Object, Users.Object, Presence.Object, PushHub.Object, PushJobs.Object, PushLog.Object, Options.Create(PushOptions), Time, NullLogger<PushService>.Instance, Metrics);
-        MessageService = new MessageService(ChatService, ChatLists, new SendLanes(), MediaService, Chats.Object, Messages.Object, Receipts.Object, Realtime.Object, PushService, Limiter, Options.Create(Limits), Time, NullLogger<MessageService>.Instance, Metrics);
+        MessageService = new MessageService(ChatService, ChatLists, new SendLanes(), MediaService, Chats.Object, Messages.Object, Receipts.Object, Users.Object, Realtime.Object, PushService, Limiter, Options.Create(Limits), Time, NullLogger<MessageService>.Instance, Metrics);
         EditService = new MessageEditService(ChatService, Messages.Object, Realtime.Object, Options.Create(Limits), Time, NullLogger<MessageEditService>.Instance);
         ReactionService = new ReactionService(ChatService, Messages.Object, Reactions.Object, Realtime.Object, Time);
+        BlockService = new BlockService(Users.Object, ChatService, new PresenceService(Presence.Object, Users.Object, Realtime.Object, Time, NullLogger<PresenceService>.Instance), Time);
     }
+
+    public BlockService BlockService { get; }
 
     public MessageEditService EditService { get; }
 
@@ -204,6 +226,14 @@ public sealed class ChatHarness
         PasswordHash = "not-used",
         CreatedAt = TestClock.Start,
     };
+
+    /// <summary>Profiles written by the code under test (block lists); any other user reads as <see cref="Account"/>.</summary>
+    public ConcurrentDictionary<string, UserAccount> Profiles { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>The block markers written: (blocked user, blocker).</summary>
+    public HashSet<(string UserId, string BlockerId)> BlockMarkers { get; } = [];
+
+    public UserAccount Profile(string userId) => Profiles.GetValueOrDefault(userId) ?? Account(userId);
 
     public ChatRecord Store(ChatRecord chat)
     {

@@ -20,6 +20,7 @@ public sealed class PresenceHarness
     private readonly ConcurrentDictionary<string, Versioned<ChatRecord>> chats = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, List<string>> chatIndex = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, UserAccount> profiles = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, List<string>> blockers = new(StringComparer.Ordinal);
 
     public PresenceHarness(FakeTimeProvider? time = null)
     {
@@ -95,6 +96,14 @@ public sealed class PresenceHarness
     /// <summary>Lists a chat id in the user's index without storing the chat (a stale index entry).</summary>
     public void AddIndexEntry(string userId, string chatId) => chatIndex.GetOrAdd(userId, _ => []).Add(chatId);
 
+    /// <summary><paramref name="blockerId"/> blocks <paramref name="userId"/>: the blocker's profile lists them, and (the
+    /// store's block marker) the blocker leaves the blocked user's contacts.</summary>
+    public void Block(string blockerId, string userId)
+    {
+        profiles[blockerId] = Profile(blockerId) with { Blocked = [new BlockedUser(userId, TestClock.Start)] };
+        blockers.GetOrAdd(userId, _ => []).Add(blockerId);
+    }
+
     public void HideLastSeen(string userId) =>
         profiles[userId] = ChatHarness.Account(userId) with { LastSeenVisibility = LastSeenVisibility.Nobody };
 
@@ -123,7 +132,7 @@ public sealed class PresenceHarness
             .Select(chats.GetValueOrDefault)
             .Where(c => c is not null && (!directOnly || c.Value.Type == ChatTypes.Direct))
             .SelectMany(c => c!.Value.Members.Select(m => m.UserId))
-            .Where(id => id != userId)
+            .Where(id => id != userId && !(blockers.TryGetValue(userId, out var by) && by.Contains(id)))
             .ToHashSet(StringComparer.Ordinal);
 
     private UserAccount Profile(string userId) => profiles.GetValueOrDefault(userId) ?? ChatHarness.Account(userId);

@@ -1,0 +1,69 @@
+namespace Chat.IntegrationTests;
+
+using Chat.Client;
+using Chat.IntegrationTests.Infrastructure;
+using Microsoft.Extensions.Time.Testing;
+using Xunit;
+
+/// <summary>API v1.1 disappearing messages, through the API with the real clients; time moves with the host's TimeProvider.</summary>
+[Collection(BackendCollection.Name)]
+public sealed class DisappearingMessagesTests(BackendFixture backend)
+{
+    private const int Day = 86_400;
+
+    [Fact]
+    public async Task TheTimer_IsSetByAnyMemberOfADirectChat_AnAdminOfAGroup_OnlyToTheFourValues_AndMembersHearOfIt()
+    {
+        var host = backend.Host;
+        var (alice, bob, carol) = (await host.NewUserAsync(), await host.NewUserAsync(), await host.NewUserAsync());
+        var direct = await alice.OpenDirectAsync(bob.UserId);
+        var group = await alice.CreateGroupAsync("Timed", [bob.UserId]);
+        var (connection, aliceLog) = await EventLog.ConnectAsync(alice);
+        await using (connection)
+        {
+            var set = await bob.SetTimerAsync(direct.ChatId, 7 * Day);
+
+            Assert.Equal(7 * Day, set.MessageTimer);
+            await Expect.Eventually(() => Task.FromResult(aliceLog.Chats.Any(c => c.ChatId == direct.ChatId && c.MessageTimer == 7 * Day)));
+        }
+
+        Assert.Equal(7 * Day, (await alice.GetChatAsync(direct.ChatId)).MessageTimer);
+        await Expect.Problem(403, () => bob.SetTimerAsync(group.ChatId, Day));
+        await Expect.Problem(404, () => carol.SetTimerAsync(group.ChatId, Day));
+        Assert.Equal(90 * Day, (await alice.SetTimerAsync(group.ChatId, 90 * Day)).MessageTimer);
+        var odd = await Expect.Problem(400, () => alice.SetTimerAsync(group.ChatId, 3600));
+        Assert.True(odd.Problem!.Errors!.ContainsKey("seconds"));
+        Assert.Equal(0, (await alice.SetTimerAsync(group.ChatId, 0)).MessageTimer);
+        Assert.Null((await alice.SendTextAsync(group.ChatId, "stays")).ExpiresAt);
+    }
+
+    [Fact]
+    public async Task OnceItsTimeIsUp_AMessageIsGoneFromHistorySearchReceiptsAndTheChat_ItsSeqNeverReused()
+    {
+        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        await using var host = await backend.StartHostAsync(new Dictionary<string, string?>(), clock);
+        var (alice, bob) = (await host.NewUserAsync(), await host.NewUserAsync());
+        var chat = await alice.OpenDirectAsync(bob.UserId);
+        var lasting = await alice.SendTextAsync(chat.ChatId, "meet at noon (kept)");
+        await alice.SetTimerAsync(chat.ChatId, Day);
+        var fleeting = await alice.SendTextAsync(chat.ChatId, "meet at noon (secret)");
+        await bob.PostReceiptAsync(chat.ChatId, "read", fleeting.Seq);
+
+        Assert.Equal(fleeting.SentAt.AddDays(1), fleeting.ExpiresAt);
+        Assert.Equal(fleeting.ExpiresAt, (await bob.GetMessagesAsync(chat.ChatId)).Messages.Single(m => m.Seq == fleeting.Seq).ExpiresAt);
+        Assert.Equal(2, (await bob.SearchMessagesAsync(chat.ChatId, "NOON")).Messages.Count);
+
+        clock.Advance(TimeSpan.FromDays(1));
+        await alice.RefreshAsync();
+        await bob.RefreshAsync();
+
+        Assert.Equal([lasting.Seq], (await bob.GetMessagesAsync(chat.ChatId)).Messages.Select(m => m.Seq));
+        Assert.Equal([lasting.Seq], (await bob.SearchMessagesAsync(chat.ChatId, "noon")).Messages.Select(m => m.Seq));
+        await Expect.Problem(404, () => alice.GetReceiptsAsync(chat.ChatId, fleeting.Seq));
+        await Expect.Problem(404, () => bob.ReactAsync(chat.ChatId, fleeting.Seq, "👍"));
+        Assert.Null((await bob.GetChatAsync(chat.ChatId)).LastMessage);
+        Assert.Null((await bob.ListChatsAsync()).Chats.Single(c => c.ChatId == chat.ChatId).LastMessage);
+        var next = await alice.SendTextAsync(chat.ChatId, "new one");
+        Assert.Equal(fleeting.Seq + 1, next.Seq);
+    }
+}
