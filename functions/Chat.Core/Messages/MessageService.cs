@@ -196,9 +196,9 @@ public sealed partial class MessageService(
         return new MessagePage(page.Select(s => MessageViews.ToView(s.Message, MessageViews.Status(chat, s.Message, states), s.Reactions, search.Floor)).ToArray(), hasMore, next);
     }
 
-    /// <summary>Deletes for everyone (sender, or a group admin), its media included. Cost: 1 read of
-    /// the chat and the message, 1 replace of the message, 1 replace of the chat when it was the last
-    /// message, and for media see <see cref="MediaService.DiscardAsync"/>.</summary>
+    /// <summary>Deletes for everyone (sender, or a group admin), its media included (for this message only:
+    /// forwards that carry the same media keep it). Cost: 1 read of the chat and the message, 1 replace of the
+    /// message, 1 replace of the chat when it was the last message, and for media see <see cref="MediaService.DiscardAsync"/>.</summary>
     public async Task<MessageRecord> DeleteAsync(string callerId, string chatId, long seq, CancellationToken ct)
     {
         var chat = await chatService.LoadVisibleAsync(callerId, chatId, ct);
@@ -222,7 +222,7 @@ public sealed partial class MessageService(
         // The media goes first: should the rest fail, a retry finds the message not yet deleted.
         if (message.Media is { } attached)
         {
-            await media.DiscardAsync(attached.MediaId, ct);
+            await media.DiscardAsync(attached.MediaId, chatId, seq, ct);
         }
 
         var deleted = message with { Deleted = true, Text = null, Media = null, ReplyToSeq = null, ReplyTo = null, EditedAt = null };
