@@ -87,6 +87,7 @@ public static class ChatServiceRegistration
         services.AddSingleton<ChatService>();
         services.AddSingleton<ChatListFeed>();
         services.AddSingleton<SendLanes>();
+        services.AddSingleton<MessageAppender>();
         services.AddSingleton<MessageService>();
         services.AddSingleton<MessageEditService>();
         services.AddSingleton<ReactionService>();

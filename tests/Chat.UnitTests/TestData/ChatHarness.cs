@@ -92,12 +92,15 @@ public sealed class ChatHarness
         MediaService = new MediaService(Media.Object, Blobs.Object, Chats.Object, new Mock<IMediaJobs>().Object, new Mock<IThumbnailRenderer>().Object, new InMemoryRateLimiter(Time), Options.Create(new MediaOptions()), Options.Create(new LimitsOptions()), Time, NullLogger<MediaService>.Instance);
         PushService = new PushService(
             Chats.Object, Messages.Object, Users.Object, Presence.Object, PushHub.Object, PushJobs.Object, PushLog.Object, Options.Create(PushOptions), Time, NullLogger<PushService>.Instance, Metrics);
-        MessageService = new MessageService(ChatService, ChatLists, new SendLanes(), MediaService, Chats.Object, Messages.Object, Receipts.Object, Realtime.Object, PushService, Limiter, Options.Create(Limits), Time, NullLogger<MessageService>.Instance, Metrics);
+        Appender = new MessageAppender(ChatService, ChatLists, new SendLanes(), Chats.Object, Messages.Object, Realtime.Object, PushService, Time, NullLogger<MessageAppender>.Instance);
+        MessageService = new MessageService(ChatService, Appender, MediaService, Messages.Object, Receipts.Object, Realtime.Object, Limiter, Options.Create(Limits), Time, Metrics);
         EditService = new MessageEditService(ChatService, Messages.Object, Realtime.Object, Options.Create(Limits), Time, NullLogger<MessageEditService>.Instance);
         ReactionService = new ReactionService(ChatService, Messages.Object, Reactions.Object, Realtime.Object, Time);
     }
 
     public MessageEditService EditService { get; }
+
+    public MessageAppender Appender { get; }
 
     public ReactionService ReactionService { get; }
 
