@@ -89,6 +89,7 @@ public static class ChatServiceRegistration
         services.AddSingleton<SendLanes>();
         services.AddSingleton<MessageAppender>();
         services.AddSingleton<MessageService>();
+        services.AddSingleton<ForwardService>();
         services.AddSingleton<MessageEditService>();
         services.AddSingleton<ReactionService>();
         services.AddSingleton<PresenceService>();

@@ -94,6 +94,7 @@ public sealed class ChatHarness
             Chats.Object, Messages.Object, Users.Object, Presence.Object, PushHub.Object, PushJobs.Object, PushLog.Object, Options.Create(PushOptions), Time, NullLogger<PushService>.Instance, Metrics);
         Appender = new MessageAppender(ChatService, ChatLists, new SendLanes(), Chats.Object, Messages.Object, Realtime.Object, PushService, Time, NullLogger<MessageAppender>.Instance);
         MessageService = new MessageService(ChatService, Appender, MediaService, Messages.Object, Receipts.Object, Realtime.Object, Limiter, Options.Create(Limits), Time, Metrics);
+        ForwardService = new ForwardService(ChatService, Appender, MediaService, Messages.Object, Limiter, Options.Create(Limits), Time, Metrics);
         EditService = new MessageEditService(ChatService, Messages.Object, Realtime.Object, Options.Create(Limits), Time, NullLogger<MessageEditService>.Instance);
         ReactionService = new ReactionService(ChatService, Messages.Object, Reactions.Object, Realtime.Object, Time);
     }
@@ -101,6 +102,8 @@ public sealed class ChatHarness
     public MessageEditService EditService { get; }
 
     public MessageAppender Appender { get; }
+
+    public ForwardService ForwardService { get; }
 
     public ReactionService ReactionService { get; }
 
@@ -218,8 +221,16 @@ public sealed class ChatHarness
 
     public bool Exists(string chatId) => chats.ContainsKey(chatId);
 
+    /// <summary>When set, an append of a message it returns an exception for fails with that exception, nothing written.</summary>
+    public Func<MessageRecord, Exception?>? AppendFault { get; set; }
+
     private AppendResult Append(ChatRecord updated, string tag, MessageRecord message)
     {
+        if (AppendFault?.Invoke(message) is { } fault)
+        {
+            throw fault;
+        }
+
         lock (appendLock)
         {
             if (Appended.Any(m => m.ChatId == message.ChatId && m.SenderId == message.SenderId && m.ClientMessageId == message.ClientMessageId))
