@@ -199,18 +199,17 @@ public sealed partial class MediaService(
             }
 
             var record = stored.Value;
-            var left = record.CurrentCarriers().Where(c => c != carrier).ToArray();
+            var carriers = record.CurrentCarriers();
+            var left = carriers.Where(c => c != carrier).ToArray();
             if (record.State != MediaStates.Deleted && left.Length > 0)
             {
-                if (left.Length == record.CurrentCarriers().Count || await media.TryReplaceAsync(record.WithCarriers(left), stored.ETag, ct))
+                // Others still carry it: only this carrier goes (nothing to write when it was never one).
+                if (left.Length == carriers.Count || await media.TryReplaceAsync(record.WithCarriers(left), stored.ETag, ct))
                 {
                     return;
                 }
-
-                continue;
             }
-
-            if (record.State == MediaStates.Deleted
+            else if (record.State == MediaStates.Deleted
                 || await media.TryReplaceAsync(record.WithCarriers([]) with { State = MediaStates.Deleted, HasThumbnail = false }, stored.ETag, ct))
             {
                 await blobs.DeleteAsync(mediaId, ct);
