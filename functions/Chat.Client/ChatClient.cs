@@ -151,6 +151,16 @@ public sealed class ChatClient(HttpClient http)
             null,
             ct);
 
+    /// <summary>Forwards message <paramref name="seq"/> of <paramref name="chatId"/> into 1..5 chats; the same
+    /// <paramref name="clientMessageId"/> again answers the stored forwards (a safe retry).</summary>
+    public async Task<ForwardResult> ForwardAsync(string chatId, long seq, IEnumerable<string> chatIds, string? clientMessageId = null, CancellationToken ct = default)
+    {
+        using var response = await RequestAsync(
+            HttpMethod.Post, $"api/chats/{Esc(chatId)}/messages/{seq}/forward", new { chatIds, clientMessageId = clientMessageId ?? Guid.NewGuid().ToString("N") }, ct);
+        var result = (await response.Content.ReadFromJsonAsync<ForwardResult>(Json, ct))!;
+        return result with { Created = response.StatusCode == System.Net.HttpStatusCode.Created };
+    }
+
     public Task<Message> EditMessageAsync(string chatId, long seq, string text, CancellationToken ct = default) =>
         SendAsync<Message>(HttpMethod.Patch, $"api/chats/{Esc(chatId)}/messages/{seq}", new { text }, ct);
 

@@ -31,7 +31,15 @@ public sealed record Message(
     DateTimeOffset? EditedAt = null,
     IReadOnlyList<Reaction>? Reactions = null,
     ReplyTo? ReplyTo = null,
-    DateTimeOffset? ExpiresAt = null);
+    DateTimeOffset? ExpiresAt = null,
+    bool? Forwarded = null);
+
+/// <summary>The answer of POST .../messages/{seq}/forward: one message per target, in the order asked;
+/// <see cref="Created"/> when the server answered 201 (it stored some now), false for 200 (all were stored before).</summary>
+public sealed record ForwardResult(IReadOnlyList<Message> Messages)
+{
+    public bool Created { get; init; }
+}
 
 /// <summary>What a reply shows of the message it quotes.</summary>
 public sealed record ReplyTo(long Seq, string SenderId, string Type, string? Text, bool? Deleted);

@@ -87,7 +87,9 @@ public static class ChatServiceRegistration
         services.AddSingleton<ChatService>();
         services.AddSingleton<ChatListFeed>();
         services.AddSingleton<SendLanes>();
+        services.AddSingleton<MessageAppender>();
         services.AddSingleton<MessageService>();
+        services.AddSingleton<ForwardService>();
         services.AddSingleton<MessageEditService>();
         services.AddSingleton<ReactionService>();
         services.AddSingleton<Chat.Core.Blocking.BlockService>();

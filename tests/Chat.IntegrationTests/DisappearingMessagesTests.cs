@@ -1,7 +1,9 @@
 namespace Chat.IntegrationTests;
 
 using Chat.Client;
+using Chat.Core.Media;
 using Chat.IntegrationTests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
 using Xunit;
 
@@ -66,4 +68,36 @@ public sealed class DisappearingMessagesTests(BackendFixture backend)
         var next = await alice.SendTextAsync(chat.ChatId, "new one");
         Assert.Equal(fleeting.Seq + 1, next.Seq);
     }
+    [Fact]
+    public async Task TheMediaOfAnExpiredMessage_Is404ForEveryone_AndTheSweepDeletesItsBlob()
+    {
+        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        await using var host = await backend.StartHostAsync(new Dictionary<string, string?> { ["LocalHost:RunTimers"] = "false" }, clock); // the test sweeps
+        var (alice, bob) = (await host.NewUserAsync(), await host.NewUserAsync());
+        var chat = await alice.OpenDirectAsync(bob.UserId);
+        await alice.SetTimerAsync(chat.ChatId, Day);
+        var ticket = await alice.CreateMediaAsync("note.txt", "text/plain", Bytes.Length);
+        using (await alice.UploadAsync(ticket, Bytes))
+        {
+        }
+
+        var sent = await alice.SendAsync(chat.ChatId, new SendMessage("file-1", "file", MediaId: ticket.MediaId));
+        Assert.NotNull(sent.ExpiresAt);
+        Assert.NotNull(await bob.GetMediaUrlAsync(ticket.MediaId));
+
+        clock.Advance(TimeSpan.FromDays(1));
+        await alice.RefreshAsync();
+        await bob.RefreshAsync();
+
+        await Expect.Problem(404, () => bob.GetMediaUrlAsync(ticket.MediaId));
+        await Expect.Problem(404, () => alice.GetMediaUrlAsync(ticket.MediaId));
+        Assert.True(await BlobExistsAsync(host, ticket.MediaId));
+        Assert.Equal(1, await host.Services.GetRequiredService<MediaService>().SweepAsync(CancellationToken.None));
+        Assert.False(await BlobExistsAsync(host, ticket.MediaId));
+    }
+
+    private static readonly byte[] Bytes = "gone tomorrow"u8.ToArray();
+
+    private async Task<bool> BlobExistsAsync(TestHost host, string mediaId) =>
+        (await new Azure.Storage.Blobs.BlobContainerClient(backend.Storage.ConnectionString, host.MediaContainer).GetBlobClient(mediaId).ExistsAsync()).Value;
 }

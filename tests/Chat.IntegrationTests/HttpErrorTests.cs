@@ -70,6 +70,7 @@ public sealed partial class HttpErrorTests(BackendFixture backend)
     [Theory]
     [InlineData("GET", "api/chats/c1/messages/5", "DELETE, PATCH")]
     [InlineData("POST", "api/chats/c1/messages/5/reactions/me", "DELETE, PUT")]
+    [InlineData("GET", "api/chats/c1/messages/5/forward", "POST")]
     [InlineData("PUT", "api/chats", "GET")]
     [InlineData("GET", "api/groups/join", "PATCH, POST")]
     [InlineData("DELETE", "api/auth/login", "POST")]

@@ -14,6 +14,9 @@ public interface IRateLimiter
     /// <summary>Counts one use of <paramref name="key"/>; throws 429 when the allowance is spent.</summary>
     ValueTask AcquireAsync(RateLimit limit, string key, CancellationToken ct);
 
+    /// <summary>Counts <paramref name="uses"/> uses of <paramref name="key"/> at once; throws 429 (nothing counted) when fewer are left.</summary>
+    ValueTask AcquireAsync(RateLimit limit, string key, int uses, CancellationToken ct);
+
     /// <summary>Counts one use when the allowance has room; false (nothing counted) otherwise.</summary>
     ValueTask<bool> TryAcquireAsync(RateLimit limit, string key, CancellationToken ct);
 
@@ -33,17 +36,19 @@ public sealed class InMemoryRateLimiter(TimeProvider time) : IRateLimiter
     private readonly ConcurrentDictionary<string, Window> windows = new(StringComparer.Ordinal);
     private long operations;
 
-    public ValueTask AcquireAsync(RateLimit limit, string key, CancellationToken ct)
+    public ValueTask AcquireAsync(RateLimit limit, string key, CancellationToken ct) => AcquireAsync(limit, key, 1, ct);
+
+    public ValueTask AcquireAsync(RateLimit limit, string key, int uses, CancellationToken ct)
     {
         var (window, now) = Current(limit, key);
         lock (window)
         {
-            if (window.Count >= limit.Permits)
+            if (window.Count + uses > limit.Permits)
             {
                 throw ChatErrors.RateLimited(RetryAfter(window, now));
             }
 
-            window.Count++;
+            window.Count += uses;
         }
 
         return ValueTask.CompletedTask;

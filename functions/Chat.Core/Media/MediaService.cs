@@ -127,9 +127,9 @@ public sealed partial class MediaService(
         }
     }
 
-    /// <summary>Records where the media was attached (1 read, 1 replace); idempotent for the same
-    /// message, and never moves media already attached to another one.</summary>
-    public async Task MarkAttachedAsync(string mediaId, string chatId, long seq, string blobETag, CancellationToken ct)
+    /// <summary>Records the message the media was sent with as its first carrier (1 read, 1 replace); idempotent
+    /// for the same message, and never moves media already attached to another one.</summary>
+    public async Task MarkAttachedAsync(string mediaId, MediaCarrier carrier, string blobETag, CancellationToken ct)
     {
         for (var attempt = 0; attempt < 5; attempt++)
         {
@@ -139,7 +139,7 @@ public sealed partial class MediaService(
                 return;
             }
 
-            var attached = stored.Value with { State = MediaStates.Attached, ChatId = chatId, Seq = seq, BlobETag = blobETag };
+            var attached = stored.Value.WithCarriers([carrier]) with { State = MediaStates.Attached, BlobETag = blobETag };
             if (await media.TryReplaceAsync(attached, stored.ETag, ct))
             {
                 if (IsImage(attached) && !attached.NoThumbnail)
@@ -153,13 +153,40 @@ public sealed partial class MediaService(
     }
 
     /// <summary>
-    /// Withdraws the media of a deleted message: the record says deleted (reads answer 404 from now
-    /// on) and the blob and thumbnail are removed. If blob storage fails, the message delete answers 503
-    /// before the message changes, and its retry finishes the job (the sweep also removes such blobs).
-    /// Read URLs handed out before stay valid until they expire (at most the read-URL window).
-    /// Cost: 1 read, 1 replace, 2 blob deletes.
+    /// Adds a forward of attached media as one more carrier: the same blob, readable by that chat's members who
+    /// see the forward. Idempotent (a retry of the forward finds it there). Media withdrawn meanwhile (its last
+    /// carrier deleted while the forward ran) stays withdrawn, and so does media never attached (the sender's
+    /// attach failed): false, and the forward shows media that answers 404. Cost: 1 read, 1 replace when it adds.
     /// </summary>
-    public async Task DiscardAsync(string mediaId, CancellationToken ct)
+    public async Task<bool> AddCarrierAsync(string mediaId, MediaCarrier carrier, CancellationToken ct)
+    {
+        for (var attempt = 0; attempt < 5; attempt++)
+        {
+            var stored = await media.GetAsync(mediaId, ct);
+            if (stored is not { Value.State: MediaStates.Attached, Value.IsAvatar: false })
+            {
+                return false;
+            }
+
+            var carriers = stored.Value.CurrentCarriers();
+            if (carriers.Any(c => c.Is(carrier.ChatId, carrier.Seq)) || await media.TryReplaceAsync(stored.Value.WithCarriers([.. carriers, carrier]), stored.ETag, ct))
+            {
+                return true;
+            }
+        }
+
+        throw ChatErrors.Unavailable("media store (contention)", TimeSpan.FromSeconds(1));
+    }
+
+    /// <summary>
+    /// Withdraws the media from a deleted message: that carrier leaves the record, and the others keep their
+    /// access. With the last carrier gone the record says deleted (reads answer 404 from now on) and the blob
+    /// and thumbnail are removed. If blob storage fails, the message delete answers 503 before the message
+    /// changes, and its retry finishes the job (the sweep also removes such blobs). Read URLs handed out before
+    /// stay valid until they expire (at most the read-URL window).
+    /// Cost: 1 read, 1 replace, and with the last carrier 2 blob deletes.
+    /// </summary>
+    public async Task DiscardAsync(string mediaId, string chatId, long seq, CancellationToken ct)
     {
         for (var attempt = 0; attempt < 5; attempt++)
         {
@@ -169,8 +196,19 @@ public sealed partial class MediaService(
                 return;
             }
 
-            if (stored.Value.State == MediaStates.Deleted
-                || await media.TryReplaceAsync(stored.Value with { State = MediaStates.Deleted, HasThumbnail = false }, stored.ETag, ct))
+            var record = stored.Value;
+            var carriers = record.CurrentCarriers();
+            var left = carriers.Where(c => !c.Is(chatId, seq)).ToArray();
+            if (record.State != MediaStates.Deleted && left.Length > 0)
+            {
+                // Others still carry it: only this carrier goes (nothing to write when it was never one).
+                if (left.Length == carriers.Count || await media.TryReplaceAsync(record.WithCarriers(left), stored.ETag, ct))
+                {
+                    return;
+                }
+            }
+            else if (record.State == MediaStates.Deleted
+                || await media.TryReplaceAsync(record.WithCarriers([]) with { State = MediaStates.Deleted, HasThumbnail = false }, stored.ETag, ct))
             {
                 await blobs.DeleteAsync(mediaId, ct);
                 return;
@@ -181,7 +219,8 @@ public sealed partial class MediaService(
     }
 
     /// <summary>A read URL for someone allowed to see the media (404 for everyone else, 410 past
-    /// retention). Cost: 1 point read, plus 1 for the chat when the caller is not the uploader.</summary>
+    /// retention). Cost: 1 point read, plus, when the caller is not the uploader, 1 chat read per carrying
+    /// chat until one lets them in (metadata from the instance's cache; 1 for media that was never forwarded).</summary>
     public async Task<Uri> OpenAsync(string callerId, string mediaId, CancellationToken ct) => await OpenAsync(callerId, mediaId, thumbnail: false, ct);
 
     /// <summary>The thumbnail's read URL once it exists; 404 before that and for non-images.</summary>
@@ -324,6 +363,7 @@ public sealed partial class MediaService(
                 { State: MediaStates.Deleted } => true,
                 { IsAvatar: true } => false,
                 { State: MediaStates.Pending } => now - record.CreatedAt > Options.UnattachedLifetime,
+                _ when record.HasExpiredAt(now) => true, // every message that carried it has disappeared
                 _ => now - record.CreatedAt > Options.Retention,
             };
             if (!expired)
@@ -345,21 +385,26 @@ public sealed partial class MediaService(
 
     public static MediaRef ToRef(MediaRecord record) => new(record.MediaId, record.FileName, record.ContentType, record.SizeBytes) { NoThumbnail = record.NoThumbnail };
 
+    /// <summary>Anyone for an avatar, nobody once every carrier has expired, then the uploader, and otherwise whoever sees
+    /// any live carrier: a member of its chat whose join floor is below its seq (each carrier with its own floor), not expired.</summary>
     private async Task<bool> MayReadAsync(string callerId, MediaRecord record, CancellationToken ct)
     {
-        if (record.OwnerId == callerId || record.IsAvatar)
+        var now = time.GetUtcNow();
+        if (record.IsAvatar || record.OwnerId == callerId)
         {
-            return true;
+            return record.IsAvatar || !record.HasExpiredAt(now);
         }
 
-        if (record.ChatId is null || record.Seq is null)
+        foreach (var carrier in record.CurrentCarriers().Where(c => c.IsLiveAt(now)))
         {
-            return false;
+            var chat = await chats.GetAsync(carrier.ChatId, ct);
+            if (chat?.Value.Member(callerId) is { } member && member.Sees(carrier.Seq))
+            {
+                return true;
+            }
         }
 
-        var chat = await chats.GetAsync(record.ChatId, ct);
-        var member = chat?.Value.Member(callerId);
-        return member is not null && member.Sees(record.Seq.Value);
+        return false;
     }
 
     private static bool IsImage(MediaRecord record) => record.ContentType.StartsWith("image/", StringComparison.Ordinal);

@@ -68,6 +68,9 @@ public sealed record MessageRecord
 
     /// <summary>Gone for everyone from <see cref="ExpiresAt"/> on: every read path treats it as not there.</summary>
     public bool IsExpiredAt(DateTimeOffset now) => ExpiresAt <= now;
+
+    /// <summary>A copy of a message from another chat (or this one) that the sender forwarded (API v1.1); it quotes nothing.</summary>
+    public bool Forwarded { get; init; }
 }
 
 /// <summary>A member's cumulative receipt positions in one chat (a small item per member).</summary>
@@ -111,7 +114,8 @@ public sealed record MessageView(
     DateTimeOffset? EditedAt,
     IReadOnlyList<ReactionView> Reactions,
     ReplyToView? ReplyTo = null,
-    DateTimeOffset? ExpiresAt = null);
+    DateTimeOffset? ExpiresAt = null,
+    bool? Forwarded = null);
 
 /// <param name="NextBeforeSeq">Search only: the <c>beforeSeq</c> of the next request when <paramref name="HasMore"/> (also when
 /// this page came back short because the scan budget ran out); null for history.</param>
@@ -122,6 +126,15 @@ public sealed record StoredPage(IReadOnlyList<MessageRecord> Messages, bool HasM
 public sealed record SendMessageRequest(string? ClientMessageId, string? Type, string? Text, string? MediaId, long? ReplyToSeq);
 
 public sealed record SendResult(MessageView Message, bool Created);
+
+/// <summary>POST .../messages/{seq}/forward: the target chats (1..5, distinct) and the caller's id for this forward.</summary>
+public sealed record ForwardRequest(IReadOnlyList<string?>? ChatIds, string? ClientMessageId);
+
+/// <summary>The forwarded messages in the order of the request's chatIds; <paramref name="Created"/> when this call wrote any of them.</summary>
+public sealed record ForwardResult(IReadOnlyList<MessageView> Messages, bool Created);
+
+/// <summary>The body of a forward's answer.</summary>
+public sealed record ForwardedMessages(IReadOnlyList<MessageView> Messages);
 
 public sealed record EditMessageRequest(string? Text);
 

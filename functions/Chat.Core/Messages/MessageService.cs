@@ -8,25 +8,20 @@ using Chat.Core.Media;
 using Chat.Core.Ports;
 using Chat.Core.Push;
 using Chat.Core.Realtime;
-using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
-/// <summary>Sending, history, deletion and receipts.</summary>
-public sealed partial class MessageService(
+/// <summary>Sending, history, deletion and receipts; new messages go through <see cref="MessageAppender"/>.</summary>
+public sealed class MessageService(
     ChatService chatService,
-    ChatListFeed chatLists,
-    SendLanes lanes,
+    MessageAppender appender,
     MediaService media,
-    IChatStore chats,
     IMessageStore messages,
     IReceiptStore receipts,
     IUserStore users,
     IRealtime realtime,
-    PushService push,
     IRateLimiter limiter,
     IOptions<LimitsOptions> limits,
     TimeProvider time,
-    ILogger<MessageService> logger,
     ChatMetrics metrics)
 {
     /// <summary>
@@ -44,7 +39,7 @@ public sealed partial class MessageService(
         request = request with { Text = UntrustedText.Clean(request.Text) };
         Validate(request);
         var loaded = await chatService.LoadVersionedAsync(callerId, chatId, ct);
-        BlockRules.EnsureMayPost(loaded.Value);
+        await appender.EnsureMaySendAsync(loaded.Value, callerId, ct);
         await limiter.AcquireAsync(limits.Value.Messages, callerId, ct);
         var replyTo = await QuotedAsync(callerId, loaded.Value, request.ReplyToSeq, ct);
 
@@ -56,7 +51,7 @@ public sealed partial class MessageService(
             var sent = await messages.FindSentAsync(chatId, callerId, request.ClientMessageId!, withStates: false, ct);
             if (sent is not null)
             {
-                return await ResentAsync(loaded.Value, sent with { States = await receipts.ListAsync(chatId, ct) }, ct);
+                return await appender.ResentAsync(loaded.Value, sent with { States = await receipts.ListAsync(chatId, ct) }, ct);
             }
 
             (attachment, blobETag) = await media.PrepareAttachmentAsync(callerId, request.MediaId, request.Type!, ct, claimKey: $"{chatId}|{request.ClientMessageId}");
@@ -76,98 +71,22 @@ public sealed partial class MessageService(
             ReplyTo = replyTo,
             SentAt = time.GetUtcNow(),
         };
-        var (chat, message, stored) = await AppendAsync(callerId, loaded, draft, ct);
+        var (chat, message, stored) = await appender.AppendAsync(callerId, loaded, draft, ct);
         if (stored is not null)
         {
-            return await ResentAsync(chat, stored, ct);
+            return await appender.ResentAsync(chat, stored, ct);
         }
 
         // The message is stored from here on: nothing below may turn the send into a 5xx.
         if (attachment is not null)
         {
-            await BestEffortAsync(message, () => media.MarkAttachedAsync(attachment.MediaId, chatId, message.Seq, blobETag!, ct));
+            await appender.BestEffortAsync(message, () => media.MarkAttachedAsync(attachment.MediaId, new MediaCarrier(chatId, message.Seq, message.ExpiresAt), blobETag!, ct));
         }
 
-        var view = await AnnounceAsync(chat, message, ct);
+        var view = await appender.AnnounceAsync(chat, message, ct);
         metrics.MessageSent(chat.Type, chat.Members.Count - 1, time.GetElapsedTime(started));
         return new SendResult(view with { ReplyTo = ReplyQuotes.View(message.ReplyTo, chat.Member(callerId)!.JoinedAfterSeq, time.GetUtcNow()) }, true);
     }
-
-    /// <summary>Stores the draft as the chat's next message: the head's ETag makes exactly one of concurrent
-    /// senders win each seq (no gaps, never one visible before a lower one). On this instance, sends into the
-    /// chat take turns in its <see cref="SendLanes"/> lane, each from the version the previous one wrote; a
-    /// loser to another instance reads the head again (membership included) and retries under
-    /// <see cref="Backoff.Contention"/>. A stored clientMessageId comes back as <c>Stored</c>, nothing written.</summary>
-    private Task<(ChatRecord Chat, MessageRecord Message, SentMessage? Stored)> AppendAsync(
-        string callerId, Versioned<ChatRecord> loaded, MessageRecord draft, CancellationToken ct) =>
-        lanes.RunAsync(draft.ChatId, loaded, basis => AppendFromAsync(callerId, basis, draft, ct), ct);
-
-    private async Task<((ChatRecord Chat, MessageRecord Message, SentMessage? Stored) Result, Versioned<ChatRecord>? Left)> AppendFromAsync(
-        string callerId, Versioned<ChatRecord> basis, MessageRecord draft, CancellationToken ct)
-    {
-        for (var attempt = 1; ; attempt++)
-        {
-            // The lane's version can be newer than the caller's read: a removal in between must stop the send.
-            if (basis.Value.Member(callerId) is null)
-            {
-                throw ChatErrors.ChatNotFound();
-            }
-
-            BlockRules.EnsureMayPost(basis.Value);
-            var sentAt = attempt == 1 ? draft.SentAt : time.GetUtcNow();
-            var message = draft with { Seq = basis.Value.LastSeq + 1, SentAt = sentAt, ExpiresAt = MessageTimers.ExpiryOf(sentAt, basis.Value.MessageTimer) };
-            var updated = WithLastMessage(basis.Value, message);
-            var result = await chats.TryAppendAsync(updated, basis.ETag, message, ct);
-            switch (result.Outcome)
-            {
-                case AppendOutcome.Appended:
-                    return ((updated, message, null), result.ETag is { } etag ? new Versioned<ChatRecord>(updated, etag) : null);
-                case AppendOutcome.Duplicate:
-                    var stored = await messages.FindSentAsync(draft.ChatId, callerId, draft.ClientMessageId, withStates: true, ct)
-                        ?? throw ChatErrors.Unavailable("message store", TimeSpan.FromSeconds(1));
-                    return ((basis.Value, stored.Message, stored), basis);
-            }
-
-            await Backoff.Contention.PauseAsync(attempt, "message store (contention)", ct);
-            basis = await chatService.LoadVersionedAsync(callerId, draft.ChatId, ct);
-        }
-    }
-
-    /// <summary>A resend finds its message stored. The first attempt may have died before it told
-    /// anyone, so it is announced again (clients de-duplicate by seq; push is idempotent per recipient).</summary>
-    private async Task<SendResult> ResentAsync(ChatRecord loaded, SentMessage sent, CancellationToken ct)
-    {
-        var announced = await AnnounceAsync(loaded, sent.Message, ct);
-        return new SendResult(announced with { Status = MessageViews.Status(loaded, sent.Message, MessageViews.ByUser(sent.States)) }, false);
-    }
-
-    /// <summary>Tells the members about a stored message: one group send reaches every member's
-    /// connections, however many (best effort; history is the truth); offline members get a push through
-    /// the queue, and the members' chat lists move (queued, coalesced). A failure is logged, never thrown.</summary>
-    private async Task<MessageView> AnnounceAsync(ChatRecord chat, MessageRecord message, CancellationToken ct)
-    {
-        var view = MessageViews.ToView(message, MessageViews.Status(chat, message, new Dictionary<string, ReceiptState>()), time.GetUtcNow(), replyFloor: ReplyQuotes.EveryMemberFloor(chat));
-        await Task.WhenAll(
-            realtime.SendToGroupAsync(message.ChatId, ClientMethods.Message, view, ct),
-            BestEffortAsync(message, () => push.PlanAsync(chat, message, ct)),
-            BestEffortAsync(message, () => chatLists.NoteActivityAsync(message.ChatId, ct)));
-        return view;
-    }
-
-    private async Task BestEffortAsync(MessageRecord message, Func<Task> step)
-    {
-        try
-        {
-            await step();
-        }
-        catch (Exception e) when (e is not OperationCanceledException)
-        {
-            LogAfterStoreFailed(logger, e, message.ChatId, message.Seq); // the message is stored: never a 5xx for this
-        }
-    }
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Message {Seq} of chat {ChatId} is stored, but a follow-up step failed; a resend or the next send completes it")]
-    private static partial void LogAfterStoreFailed(ILogger logger, Exception exception, string chatId, long seq);
 
     /// <summary>A page of history from the caller's join on. Cost: 1 single-partition query (head and
     /// receipt states), 1 single-partition range query of the page's seqs (seqs have no gaps): 2 requests.</summary>
@@ -204,9 +123,9 @@ public sealed partial class MessageService(
         return new MessagePage(page.Select(s => MessageViews.ToView(s.Message, MessageViews.Status(chat, s.Message, states), now, s.Reactions, search.Floor)).ToArray(), hasMore, next);
     }
 
-    /// <summary>Deletes for everyone (sender, or a group admin), its media included. Cost: 1 read of
-    /// the chat and the message, 1 replace of the message, 1 replace of the chat when it was the last
-    /// message, and for media see <see cref="MediaService.DiscardAsync"/>.</summary>
+    /// <summary>Deletes for everyone (sender, or a group admin), its media included (for this message only:
+    /// forwards that carry the same media keep it). Cost: 1 read of the chat and the message, 1 replace of the
+    /// message, 1 replace of the chat when it was the last message, and for media see <see cref="MediaService.DiscardAsync"/>.</summary>
     public async Task<MessageRecord> DeleteAsync(string callerId, string chatId, long seq, CancellationToken ct)
     {
         var chat = await chatService.LoadVisibleAsync(callerId, chatId, ct);
@@ -230,7 +149,7 @@ public sealed partial class MessageService(
         // The media goes first: should the rest fail, a retry finds the message not yet deleted.
         if (message.Media is { } attached)
         {
-            await media.DiscardAsync(attached.MediaId, ct);
+            await media.DiscardAsync(attached.MediaId, chatId, seq, ct);
         }
 
         var deleted = message with { Deleted = true, Text = null, Media = null, ReplyToSeq = null, ReplyTo = null, EditedAt = null };
@@ -382,13 +301,4 @@ public sealed partial class MessageService(
 
         v.ThrowIfInvalid();
     }
-
-    /// <summary>The chat with <paramref name="message"/> as its newest one (its seq is the next).</summary>
-    private static ChatRecord WithLastMessage(ChatRecord chat, MessageRecord message) => chat with
-    {
-        LastSeq = message.Seq,
-        LastMessage = message,
-        LastActivityAt = message.SentAt > chat.LastActivityAt ? message.SentAt : chat.LastActivityAt,
-    };
-
 }

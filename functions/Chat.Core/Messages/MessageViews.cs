@@ -49,7 +49,8 @@ public static class MessageViews
         m.Deleted ? null : m.EditedAt,
         m.Deleted || reactions is null ? [] : Reactions(reactions),
         m.Deleted ? null : ReplyQuotes.View(m.ReplyTo, replyFloor, now),
-        m.ExpiresAt);
+        m.ExpiresAt,
+        m.Forwarded && !m.Deleted ? true : null);
 
     /// <summary>One per member (the store keeps one), oldest first.</summary>
     public static IReadOnlyList<ReactionView> Reactions(IEnumerable<ReactionRecord> reactions) =>

@@ -28,7 +28,7 @@ public sealed partial class RedisRateLimiter(RedisRoundTrips redis, ChatMetrics 
     /// <summary>One warning per this interval while Redis is down, not one per request.</summary>
     private static readonly TimeSpan WarningInterval = TimeSpan.FromSeconds(10);
 
-    // @mode "try" counts below the limit, "record" always, "peek" never; the first count starts the window
+    // @mode "try" counts @uses when they fit under the limit, "record" always (one), "peek" never; the first count starts the window
     // (PTTL -1: a counter without expiry, given one by SET PX; -2: the window ended while the script ran, so nothing counts).
     // SET PX, not PEXPIRE: Garnet 2.2.8 answers a PEXPIRE that races the key's expiry with a malformed
     // reply (tools/README.md). Returns {counted 0|1, count, ms left in the window}.
@@ -36,8 +36,8 @@ public sealed partial class RedisRateLimiter(RedisRoundTrips redis, ChatMetrics 
         """
         local count = tonumber(redis.call('GET', @key) or '0')
         local counted = 0
-        if @mode == 'record' or (@mode == 'try' and count < tonumber(@permits)) then
-          count = redis.call('INCR', @key)
+        if @mode == 'record' or (@mode == 'try' and count + tonumber(@uses) <= tonumber(@permits)) then
+          count = redis.call('INCRBY', @key, @uses)
           counted = 1
         end
         local left = redis.call('PTTL', @key)
@@ -53,9 +53,11 @@ public sealed partial class RedisRateLimiter(RedisRoundTrips redis, ChatMetrics 
 
     private long nextWarningTicks;
 
-    public async ValueTask AcquireAsync(RateLimit limit, string key, CancellationToken ct)
+    public ValueTask AcquireAsync(RateLimit limit, string key, CancellationToken ct) => AcquireAsync(limit, key, 1, ct);
+
+    public async ValueTask AcquireAsync(RateLimit limit, string key, int uses, CancellationToken ct)
     {
-        if (await RunAsync(limit, key, "try", ct) is { Counted: false } window)
+        if (await RunAsync(limit, key, "try", ct, uses) is { Counted: false } window)
         {
             throw ChatErrors.RateLimited(RetryAfter(window.Left));
         }
@@ -84,7 +86,7 @@ public sealed partial class RedisRateLimiter(RedisRoundTrips redis, ChatMetrics 
     private static TimeSpan RetryAfter(long leftMs) => TimeSpan.FromMilliseconds(Math.Max(1000, leftMs));
 
     /// <summary>The window after the script ran, or null when Redis could not answer and the limit fails open.</summary>
-    private async Task<Window?> RunAsync(RateLimit limit, string key, string mode, CancellationToken ct)
+    private async Task<Window?> RunAsync(RateLimit limit, string key, string mode, CancellationToken ct, int uses = 1)
     {
         try
         {
@@ -94,7 +96,7 @@ public sealed partial class RedisRateLimiter(RedisRoundTrips redis, ChatMetrics 
                 RetryAfterUnavailable,
                 db => db.ScriptEvaluateAsync(
                     Script,
-                    new { key = Key(limit, key), window = (long)limit.Window.TotalMilliseconds, permits = limit.Permits, mode }),
+                    new { key = Key(limit, key), window = (long)limit.Window.TotalMilliseconds, permits = limit.Permits, mode, uses }),
                 ct))!;
             return new Window((long)result[0] == 1, (long)result[1], (long)result[2]);
         }

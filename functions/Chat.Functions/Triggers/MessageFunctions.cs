@@ -7,7 +7,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Azure.Functions.Worker;
 
-public sealed class MessageFunctions(MessageService messages, MessageEditService edits, ReactionService reactions)
+public sealed class MessageFunctions(MessageService messages, MessageEditService edits, ReactionService reactions, ForwardService forwards)
 {
     [Function(nameof(SendMessage))]
     public async Task<IActionResult> SendMessage([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "chats/{chatId}/messages")] HttpRequest req, string chatId)
@@ -51,6 +51,14 @@ public sealed class MessageFunctions(MessageService messages, MessageEditService
     {
         await reactions.UnreactAsync(req.CallerId(), chatId, seq, req.Aborted());
         return new NoContentResult();
+    }
+
+    [Function(nameof(ForwardMessage))]
+    public async Task<IActionResult> ForwardMessage(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "chats/{chatId}/messages/{seq:long}/forward")] HttpRequest req, string chatId, long seq)
+    {
+        var result = await forwards.ForwardAsync(req.CallerId(), chatId, seq, await req.ReadBodyAsync<ForwardRequest>(), req.Aborted());
+        return new ObjectResult(new ForwardedMessages(result.Messages)) { StatusCode = result.Created ? StatusCodes.Status201Created : StatusCodes.Status200OK };
     }
 
     [Function(nameof(PostReceipt))]

@@ -40,6 +40,32 @@ public sealed class MediaAndPushStoreContractTests(StoreDatabase database) : Sto
     }
 
     [Fact]
+    public async Task Carriers_RoundTrip_AndARecordFromBeforeThemReadsAsOneCarrier()
+    {
+        var media = new MediaRecord
+        {
+            MediaId = StoreData.NewId("m"),
+            OwnerId = StoreData.NewId("u"),
+            FileName = "a.png",
+            ContentType = "image/png",
+            SizeBytes = 10,
+            CreatedAt = DateTimeOffset.UtcNow,
+            State = MediaStates.Attached,
+            ChatId = "g_old",
+            Seq = 4,
+        };
+        await Media.CreateAsync(media, Ct);
+        var old = (await Media.GetAsync(media.MediaId, Ct))!;
+        Assert.Equal([new MediaCarrier("g_old", 4)], old.Value.CurrentCarriers());
+
+        Assert.True(await Media.TryReplaceAsync(old.Value.WithCarriers([new MediaCarrier("g_old", 4), new MediaCarrier("d_new", 9)]), old.ETag, Ct));
+
+        var stored = (await Media.GetAsync(media.MediaId, Ct))!.Value;
+        Assert.Equal([new MediaCarrier("g_old", 4), new MediaCarrier("d_new", 9)], stored.Carriers);
+        Assert.Equal(((string?)null, (long?)null), (stored.ChatId, stored.Seq));
+    }
+
+    [Fact]
     public async Task PushLog_RoundTrips_PerMessage_AndExpires()
     {
         var chatId = StoreData.NewId("g_");

@@ -53,6 +53,22 @@ public sealed class RedisRateLimiterContractTests : IDisposable
     }
 
     [Fact]
+    public async Task AcquireSeveral_CountsThemAtOnce_OrNoneWhenTheyDoNotFit()
+    {
+        var limit = Limit(5, TimeSpan.FromMinutes(1));
+        var key = StoreData.NewId("k_");
+        await limiter.AcquireAsync(limit, key, 3, Ct);
+
+        var e = await Assert.ThrowsAsync<ChatException>(() => limiter.AcquireAsync(limit, key, 3, Ct).AsTask());
+
+        Assert.Equal(429, e.Status);
+        Assert.Equal(3, await CountAsync(limit, key));
+        await limiter.AcquireAsync(limit, key, 2, Ct); // exactly what is left
+        Assert.Equal(5, await CountAsync(limit, key));
+        await Assert.ThrowsAsync<ChatException>(() => limiter.AcquireAsync(limit, key, Ct).AsTask());
+    }
+
+    [Fact]
     public async Task EveryOperation_IsOneRoundTrip()
     {
         var limit = Limit(1, TimeSpan.FromMinutes(1));

@@ -43,6 +43,7 @@ public sealed partial class HttpFunctionCatalogTests
         { "PATCH", "chats/{chatId}/messages/{seq}" },
         { "PUT", "chats/{chatId}/messages/{seq}/reactions/me" },
         { "DELETE", "chats/{chatId}/messages/{seq}/reactions/me" },
+        { "POST", "chats/{chatId}/messages/{seq}/forward" },
         { "GET", "chats/{chatId}/messages/search" },
         { "PATCH", "chats/{chatId}/settings" },
         { "GET", "users/me/sessions" },

@@ -14,6 +14,7 @@ public sealed class HttpRouteMatcherTests
     [InlineData("chats/c1/messages/5", "DELETE,PATCH")]
     [InlineData("chats/c1/messages/5/reactions/me", "DELETE,PUT")]
     [InlineData("chats/c1/messages/5/receipts", "GET")]
+    [InlineData("chats/c1/messages/5/forward", "POST")]
     [InlineData("chats/c1/messages", "GET,POST")]
     [InlineData("groups/join", "PATCH,POST")]
     [InlineData("users/me", "GET,PATCH")]

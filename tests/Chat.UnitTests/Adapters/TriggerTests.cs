@@ -92,7 +92,7 @@ public sealed class TriggerTests
     {
         var h = new ChatHarness();
         var chat = h.Store(ChatBuilder.Direct("alice", "bob").Build());
-        var functions = new MessageFunctions(h.MessageService, h.EditService, h.ReactionService);
+        var functions = new MessageFunctions(h.MessageService, h.EditService, h.ReactionService, h.ForwardService);
         var token = "Bearer " + TestAuth.Tokens(h.Time).Issue("alice", "s1", 1, h.Time.GetUtcNow()).AccessToken;
         const string body = """{"clientMessageId":"c-1","type":"text","text":"hi"}""";
 
@@ -114,7 +114,7 @@ public sealed class TriggerTests
     {
         var h = new ChatHarness();
         var chat = h.Store(ChatBuilder.Direct("bob", "carol").Build());
-        var functions = new MessageFunctions(h.MessageService, h.EditService, h.ReactionService);
+        var functions = new MessageFunctions(h.MessageService, h.EditService, h.ReactionService, h.ForwardService);
         var context = Request("""{"clientMessageId":"c-1","type":"text","text":"hi"}""", "Bearer " + TestAuth.Tokens(h.Time).Issue("alice", "s1", 1, h.Time.GetUtcNow()).AccessToken);
 
         await RunAsync(context, nameof(MessageFunctions.SendMessage), h.Time, () => functions.SendMessage(context.Request, chat.ChatId));

@@ -24,6 +24,19 @@ public sealed class RateLimiterTests
     }
 
     [Fact]
+    public async Task AcquireSeveral_CountsThemAtOnce_OrNoneWhenTheyDoNotFit()
+    {
+        var limiter = new InMemoryRateLimiter(TestClock.New());
+        var fivePerMinute = TwoPerMinute with { Permits = 5 };
+        await limiter.AcquireAsync(fivePerMinute, "k", 3, CancellationToken.None);
+
+        await Assert.ThrowsAsync<ChatException>(async () => await limiter.AcquireAsync(fivePerMinute, "k", 3, CancellationToken.None));
+
+        await limiter.AcquireAsync(fivePerMinute, "k", 2, CancellationToken.None); // nothing was counted for the refused 3
+        await Assert.ThrowsAsync<ChatException>(async () => await limiter.AcquireAsync(fivePerMinute, "k", CancellationToken.None));
+    }
+
+    [Fact]
     public async Task Acquire_AfterTheWindowEnds_IsAllowedAgain()
     {
         var time = TestClock.New();

@@ -121,5 +121,18 @@ public sealed class BlockingTests
         Assert.True(sent.Created);
     }
 
+    [Fact]
+    public async Task AForwardIntoABlockedDirectChat_Is403_AndNoTargetGetsIt()
+    {
+        var direct = h.Store(ChatBuilder.Direct("alice", "bob").Build());
+        var group = h.Store(ChatBuilder.Group().WithAdmin("bob").WithMember("carol").Build());
+        var source = await h.MessageService.SendAsync("bob", group.ChatId, MessageBuilder.TextRequest("look", "c0"), None);
+        await h.BlockService.BlockAsync("alice", "bob", None);
+
+        await Expect403(() => h.ForwardService.ForwardAsync("bob", group.ChatId, source.Message.Seq, new ForwardRequest([group.ChatId, direct.ChatId], "f1"), None));
+
+        Assert.Single(h.Appended); // all or nothing: not even the group got the forward
+    }
+
     private static async Task Expect403(Func<Task> act) => Assert.Equal(403, (await Assert.ThrowsAsync<ChatException>(act)).Status);
 }

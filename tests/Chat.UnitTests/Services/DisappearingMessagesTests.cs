@@ -91,6 +91,7 @@ public sealed class DisappearingMessagesTests
             await Expect404(() => h.EditService.EditAsync("alice", chat.ChatId, seq, new EditMessageRequest("edited"), None));
         }
 
+        await Expect404(() => h.ForwardService.ForwardAsync("bob", chat.ChatId, goneToo.Seq, new ForwardRequest([chat.ChatId], "f1"), None));
         var reply = await Assert.ThrowsAsync<ChatException>(() => h.MessageService.SendAsync("bob", chat.ChatId, new SendMessageRequest("c3", MessageTypes.Text, "re", null, goneToo.Seq), None));
         Assert.True(reply.Errors!.ContainsKey("replyToSeq"));
     }
@@ -122,6 +123,19 @@ public sealed class DisappearingMessagesTests
 
         Assert.Equal(reply.Message.Seq, shown.Seq);
         Assert.Equal((quoted.Seq, (string?)null, (bool?)null), (shown.ReplyTo!.Seq, shown.ReplyTo.Text, shown.ReplyTo.Deleted));
+    }
+
+    [Fact]
+    public async Task AForward_TakesTheTargetChatsTimer_NotTheSources()
+    {
+        var source = h.Store(ChatBuilder.Group("g_plain").WithAdmin("alice").WithMember("bob").Build());
+        var timed = h.Store(ChatBuilder.Direct("alice", "carol").Build() with { MessageTimer = 7 * Day });
+        var sent = await SendAsync(source, "c0");
+
+        var forwarded = await h.ForwardService.ForwardAsync("alice", source.ChatId, sent.Seq, new ForwardRequest([timed.ChatId], "f1"), None);
+
+        var copy = Assert.Single(forwarded.Messages);
+        Assert.Equal(copy.SentAt.AddDays(7), copy.ExpiresAt);
     }
 
     [Fact]

@@ -502,12 +502,11 @@ public sealed class MediaServiceTests
     {
         var media = h.StoreUploaded(MediaBuilder.Pending(contentType: "image/jpeg"));
 
-        await Service.MarkAttachedAsync(media.MediaId, "g_group1", 7, "\"0xETAG\"", None);
+        await Service.MarkAttachedAsync(media.MediaId, new MediaCarrier("g_group1", 7), "\"0xETAG\"", None);
 
         var stored = h.Stored(media.MediaId)!;
         Assert.Equal(MediaStates.Attached, stored.State);
-        Assert.Equal("g_group1", stored.ChatId);
-        Assert.Equal(7, stored.Seq);
+        Assert.Equal([new MediaCarrier("g_group1", 7)], stored.Carriers);
         Assert.Equal("\"0xETAG\"", stored.BlobETag);
         h.Jobs.Verify(j => j.EnqueueThumbnailAsync(media.MediaId, It.IsAny<CancellationToken>()), Times.Once);
     }
@@ -520,7 +519,7 @@ public sealed class MediaServiceTests
     {
         var media = h.StoreUploaded(MediaBuilder.Pending(contentType: contentType));
 
-        await Service.MarkAttachedAsync(media.MediaId, "g_group1", 7, "\"0xETAG\"", None);
+        await Service.MarkAttachedAsync(media.MediaId, new MediaCarrier("g_group1", 7), "\"0xETAG\"", None);
 
         Assert.Equal(MediaStates.Attached, h.Stored(media.MediaId)!.State);
         h.Jobs.Verify(j => j.EnqueueThumbnailAsync(It.IsAny<string>(), It.IsAny<CancellationToken>()), Times.Never);
@@ -531,8 +530,8 @@ public sealed class MediaServiceTests
     {
         var media = h.StoreUploaded(MediaBuilder.Pending());
 
-        await Service.MarkAttachedAsync(media.MediaId, "g_group1", 7, "\"0xETAG\"", None);
-        await Service.MarkAttachedAsync(media.MediaId, "g_group1", 7, "\"0xETAG\"", None);
+        await Service.MarkAttachedAsync(media.MediaId, new MediaCarrier("g_group1", 7), "\"0xETAG\"", None);
+        await Service.MarkAttachedAsync(media.MediaId, new MediaCarrier("g_group1", 7), "\"0xETAG\"", None);
 
         h.Media.Verify(m => m.TryReplaceAsync(It.IsAny<MediaRecord>(), It.IsAny<string>(), It.IsAny<CancellationToken>()), Times.Once);
         h.Jobs.Verify(j => j.EnqueueThumbnailAsync(media.MediaId, It.IsAny<CancellationToken>()), Times.Once);
@@ -541,7 +540,7 @@ public sealed class MediaServiceTests
     [Fact]
     public async Task MarkAttached_UnknownMedia_DoesNothing()
     {
-        await Service.MarkAttachedAsync("gone", "g_group1", 7, "\"0xETAG\"", None);
+        await Service.MarkAttachedAsync("gone", new MediaCarrier("g_group1", 7), "\"0xETAG\"", None);
 
         h.Media.Verify(m => m.TryReplaceAsync(It.IsAny<MediaRecord>(), It.IsAny<string>(), It.IsAny<CancellationToken>()), Times.Never);
         h.Jobs.Verify(j => j.EnqueueThumbnailAsync(It.IsAny<string>(), It.IsAny<CancellationToken>()), Times.Never);
@@ -553,9 +552,9 @@ public sealed class MediaServiceTests
         var media = h.StoreUploaded(MediaBuilder.Pending());
         h.ConflictingReplaces = 2;
 
-        await Service.MarkAttachedAsync(media.MediaId, "g_group1", 7, "\"0xETAG\"", None);
+        await Service.MarkAttachedAsync(media.MediaId, new MediaCarrier("g_group1", 7), "\"0xETAG\"", None);
 
-        Assert.Equal(7, h.Stored(media.MediaId)!.Seq);
+        Assert.Equal([new MediaCarrier("g_group1", 7)], h.Stored(media.MediaId)!.Carriers);
         h.Media.Verify(m => m.TryReplaceAsync(It.IsAny<MediaRecord>(), It.IsAny<string>(), It.IsAny<CancellationToken>()), Times.Exactly(3));
         h.Jobs.Verify(j => j.EnqueueThumbnailAsync(media.MediaId, It.IsAny<CancellationToken>()), Times.Once);
     }
@@ -564,13 +563,11 @@ public sealed class MediaServiceTests
     public async Task MarkAttached_AlreadyAttachedToAnotherMessage_KeepsTheFirstAttachment()
     {
         var media = h.StoreUploaded(MediaBuilder.Pending());
-        await Service.MarkAttachedAsync(media.MediaId, "g_first", 3, "\"0xETAG\"", None);
+        await Service.MarkAttachedAsync(media.MediaId, new MediaCarrier("g_first", 3), "\"0xETAG\"", None);
 
-        await Service.MarkAttachedAsync(media.MediaId, "g_second", 9, "\"0xETAG\"", None);
+        await Service.MarkAttachedAsync(media.MediaId, new MediaCarrier("g_second", 9), "\"0xETAG\"", None);
 
-        var stored = h.Stored(media.MediaId)!;
-        Assert.Equal("g_first", stored.ChatId);
-        Assert.Equal(3, stored.Seq);
+        Assert.Equal([new MediaCarrier("g_first", 3)], h.Stored(media.MediaId)!.Carriers);
     }
 
     // ---- OpenAsync ----
@@ -818,7 +815,7 @@ public sealed class MediaServiceTests
 
         Assert.Equal(h.ThumbnailJpeg, h.Thumbnails[media.MediaId]);
         Assert.True(h.Stored(media.MediaId)!.HasThumbnail);
-        Assert.Equal("g_group1", h.Stored(media.MediaId)!.ChatId);
+        Assert.Equal([new MediaCarrier("g_group1", 5)], h.Stored(media.MediaId)!.Carriers);
         h.Renderer.Verify(r => r.Render(It.IsAny<Stream>(), h.Options.Thumbnails), Times.Once);
         h.Blobs.Verify(b => b.OpenReadAsync(media.MediaId, It.IsAny<CancellationToken>()), Times.Once);
     }
@@ -972,7 +969,7 @@ public sealed class MediaServiceTests
         h.Renderer.Setup(r => r.CanRender(It.IsAny<Stream>(), It.IsAny<bool>(), h.Options.Thumbnails)).Returns(false);
 
         var (prepared, etag) = await Service.PrepareAttachmentAsync("alice", media.MediaId, "image", None, claimKey: "g_group1|c1");
-        await Service.MarkAttachedAsync(media.MediaId, "g_group1", 5, etag, None);
+        await Service.MarkAttachedAsync(media.MediaId, new MediaCarrier("g_group1", 5), etag, None);
 
         Assert.True(prepared.NoThumbnail);
         Assert.True(MediaService.ToRef(prepared).NoThumbnail);
@@ -1074,7 +1071,7 @@ public sealed class MediaServiceTests
     {
         var media = h.StoreUploaded(MediaBuilder.Attached("g_group1", 5, ownerId: "alice") with { HasThumbnail = true });
 
-        await Service.DiscardAsync(media.MediaId, None);
+        await Service.DiscardAsync(media.MediaId, "g_group1", 5, None);
 
         var stored = h.Stored(media.MediaId)!;
         Assert.Equal(MediaStates.Deleted, stored.State);
@@ -1090,10 +1087,10 @@ public sealed class MediaServiceTests
     public async Task Discard_Again_OnlyRetriesTheBlobDelete_AndUnknownMediaIsNothing()
     {
         var media = h.StoreUploaded(MediaBuilder.Attached("g_group1", 5));
-        await Service.DiscardAsync(media.MediaId, None);
+        await Service.DiscardAsync(media.MediaId, "g_group1", 5, None);
 
-        await Service.DiscardAsync(media.MediaId, None);
-        await Service.DiscardAsync("no-such-media", None);
+        await Service.DiscardAsync(media.MediaId, "g_group1", 5, None);
+        await Service.DiscardAsync("no-such-media", "g_group1", 5, None);
 
         h.Media.Verify(m => m.TryReplaceAsync(It.IsAny<MediaRecord>(), It.IsAny<string>(), It.IsAny<CancellationToken>()), Times.Once);
         h.Blobs.Verify(b => b.DeleteAsync(media.MediaId, It.IsAny<CancellationToken>()), Times.Exactly(2));
@@ -1233,7 +1230,7 @@ public sealed class MediaServiceTests
         Assert.Equal(MediaStates.Attached, stored.State);
         Assert.Equal("\"0xAVATAR\"", stored.BlobETag);
         Assert.Equal(8000, stored.SizeBytes);
-        Assert.Null(stored.ChatId);
+        Assert.Empty(stored.CurrentCarriers());
         h.Jobs.Verify(j => j.EnqueueThumbnailAsync(media.MediaId, It.IsAny<CancellationToken>()), Times.Once);
     }
 

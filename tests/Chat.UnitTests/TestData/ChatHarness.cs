@@ -111,7 +111,9 @@ public sealed class ChatHarness
         MediaService = new MediaService(Media.Object, Blobs.Object, Chats.Object, new Mock<IMediaJobs>().Object, new Mock<IThumbnailRenderer>().Object, new InMemoryRateLimiter(Time), Options.Create(new MediaOptions()), Options.Create(new LimitsOptions()), Time, NullLogger<MediaService>.Instance);
         PushService = new PushService(
             Chats.Object, Messages.Object, Users.Object, Presence.Object, PushHub.Object, PushJobs.Object, PushLog.Object, Options.Create(PushOptions), Time, NullLogger<PushService>.Instance, Metrics);
-        MessageService = new MessageService(ChatService, ChatLists, new SendLanes(), MediaService, Chats.Object, Messages.Object, Receipts.Object, Users.Object, Realtime.Object, PushService, Limiter, Options.Create(Limits), Time, NullLogger<MessageService>.Instance, Metrics);
+        Appender = new MessageAppender(ChatService, ChatLists, new SendLanes(), Chats.Object, Messages.Object, Realtime.Object, PushService, Time, NullLogger<MessageAppender>.Instance);
+        MessageService = new MessageService(ChatService, Appender, MediaService, Messages.Object, Receipts.Object, Users.Object, Realtime.Object, Limiter, Options.Create(Limits), Time, Metrics);
+        ForwardService = new ForwardService(ChatService, Appender, MediaService, Messages.Object, Limiter, Options.Create(Limits), Time, Metrics);
         EditService = new MessageEditService(ChatService, Messages.Object, Realtime.Object, Options.Create(Limits), Time, NullLogger<MessageEditService>.Instance);
         ReactionService = new ReactionService(ChatService, Messages.Object, Reactions.Object, Realtime.Object, Time);
         BlockService = new BlockService(Users.Object, ChatService, new PresenceService(Presence.Object, Users.Object, Realtime.Object, Time, NullLogger<PresenceService>.Instance), Time);
@@ -120,6 +122,10 @@ public sealed class ChatHarness
     public BlockService BlockService { get; }
 
     public MessageEditService EditService { get; }
+
+    public MessageAppender Appender { get; }
+
+    public ForwardService ForwardService { get; }
 
     public ReactionService ReactionService { get; }
 
@@ -245,8 +251,16 @@ public sealed class ChatHarness
 
     public bool Exists(string chatId) => chats.ContainsKey(chatId);
 
+    /// <summary>When set, an append of a message it returns an exception for fails with that exception, nothing written.</summary>
+    public Func<MessageRecord, Exception?>? AppendFault { get; set; }
+
     private AppendResult Append(ChatRecord updated, string tag, MessageRecord message)
     {
+        if (AppendFault?.Invoke(message) is { } fault)
+        {
+            throw fault;
+        }
+
         lock (appendLock)
         {
             if (Appended.Any(m => m.ChatId == message.ChatId && m.SenderId == message.SenderId && m.ClientMessageId == message.ClientMessageId))

@@ -88,6 +88,15 @@ public static class MediaBuilder
         Pending(mediaId, ownerId, contentType, sizeBytes, createdAt) with
         {
             State = MediaStates.Attached,
+            Carriers = [new MediaCarrier(chatId, seq)],
+            BlobETag = BlobETag,
+        };
+
+    /// <summary>Attached media as records before forwarding stored it: one carrier in ChatId/Seq.</summary>
+    public static MediaRecord AttachedBeforeForwarding(string chatId, long seq, string mediaId = "media1", string ownerId = "alice") =>
+        Pending(mediaId, ownerId) with
+        {
+            State = MediaStates.Attached,
             ChatId = chatId,
             Seq = seq,
             BlobETag = BlobETag,
