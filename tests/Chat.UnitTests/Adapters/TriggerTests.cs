@@ -217,7 +217,7 @@ public sealed class TriggerTests
         var time = TestClock.New();
         var realtime = new Mock<IRealtime>();
         var answer = new NegotiateResult("https://example.service.signalr.net/client/?hub=chat", "client-token");
-        realtime.Setup(r => r.NegotiateAsync("alice", TestClock.Start.AddMinutes(15), It.IsAny<CancellationToken>())).ReturnsAsync(answer);
+        realtime.Setup(r => r.NegotiateAsync("alice", "s1", TestClock.Start.AddMinutes(15), It.IsAny<CancellationToken>())).ReturnsAsync(answer);
         var functions = new RealtimeFunctions(new NegotiateService(ActiveSessions(), realtime.Object), new RealtimeGroupSync(new Mock<IChatStore>().Object, realtime.Object));
         var context = Request(string.Empty, Bearer("alice", time));
 
