@@ -68,6 +68,7 @@ public static class ChatServiceRegistration
         services.AddSingleton<IMediaJobs, QueuedMediaJobs>();
         services.AddSingleton<IThumbnailRenderer, SkiaThumbnailRenderer>();
         services.AddSingleton<StorageQueues>();
+        services.AddSingleton<SignalRSessionBinding>();
         services.AddSingleton(sp => ActivatorUtilities.CreateInstance<SignalRRestClient>(sp, BackingServices));
         services.AddSingleton<IRealtime>(sp => sp.GetRequiredService<SignalRRestClient>());
         services.AddSingleton(sp => ActivatorUtilities.CreateInstance<SignalRUpstreamBearer>(sp, BackingServices));

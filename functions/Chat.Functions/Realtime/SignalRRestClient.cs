@@ -23,6 +23,7 @@ public sealed partial class SignalRRestClient(
     IOptions<SignalROptions> options,
     StorageQueues queues,
     TokenCredential credential,
+    SignalRSessionBinding sessions,
     TimeProvider time,
     ILogger<SignalRRestClient> logger) : IRealtime
 {
@@ -146,8 +147,8 @@ public sealed partial class SignalRRestClient(
 
     /// <summary>The serverless negotiate answer: signed locally with the access key, or issued by the
     /// service's <c>:generateToken</c> operation when the app holds only a managed identity.</summary>
-    /// <remarks>Only the key-signed token can carry the session id (<c>sid</c>, forwarded to the upstream in
-    /// <c>X-ASRS-User-Claims</c>); <c>:generateToken</c> takes no custom claims, so its connections arrive untracked.</remarks>
+    /// <remarks>The key-signed token carries the session id (<c>sid</c>, forwarded to the upstream in
+    /// <c>X-ASRS-User-Claims</c>); <c>:generateToken</c> takes no custom claims, so then the URL carries it (<see cref="SignalRSessionBinding"/>).</remarks>
     public async Task<NegotiateResult> NegotiateAsync(string userId, string sessionId, DateTimeOffset notAfter, CancellationToken ct)
     {
         var (endpoint, key) = Settings.Resolve();
@@ -162,7 +163,7 @@ public sealed partial class SignalRRestClient(
         var minutes = Math.Max(1, (int)(expires - now).TotalMinutes);
         using var response = await CallAsync(HttpMethod.Post, $":generateToken?userId={Esc(userId)}&minutesToExpire={minutes}", null, ct, keepResponse: true);
         var token = await response!.Content.ReadFromJsonAsync<GeneratedToken>(ChatJson.Options, ct);
-        return new NegotiateResult(url, token?.Token ?? throw new RealtimeException("generateToken returned no token"));
+        return new NegotiateResult(sessions.ClientUrl(url, userId, sessionId), token?.Token ?? throw new RealtimeException("generateToken returned no token"));
     }
 
     /// <summary>Builds the request of one REST operation (exposed for tests of its shape).</summary>

@@ -9,11 +9,11 @@ using Microsoft.Extensions.Options;
 public sealed record UpstreamEvent(string Hub, string Category, string Event, RealtimeConnection Connection);
 
 /// <summary>
-/// Reads an upstream request of the real-time service: the <c>X-ASRS-*</c> headers, the user claims in the service's
-/// <c>"type= value, type= value"</c> form, and proof that the service sent it (its signature with the access key the app
+/// Reads an upstream request of the real-time service: the <c>X-ASRS-*</c> headers, the session from the user claims in
+/// the service's <c>"type= value, type= value"</c> form (or from the bound client query), and proof that the service sent it (its signature with the access key the app
 /// holds, or its managed identity's bearer token). Anyone else gets 401.
 /// </summary>
-public sealed class SignalRUpstreamReader(IOptions<SignalROptions> signalR, SignalRUpstreamBearer bearer)
+public sealed class SignalRUpstreamReader(IOptions<SignalROptions> signalR, SignalRUpstreamBearer bearer, SignalRSessionBinding sessions)
 {
     public async Task<UpstreamEvent> ReadAsync(HttpRequest request)
     {
@@ -26,12 +26,13 @@ public sealed class SignalRUpstreamReader(IOptions<SignalROptions> signalR, Sign
 
         var userId = headers["X-ASRS-User-Id"].ToString();
         new Validator().Required("X-ASRS-User-Id", userId).Required("X-ASRS-Event", headers["X-ASRS-Event"].ToString()).ThrowIfInvalid();
-        var claims = Claims(headers["X-ASRS-User-Claims"].ToString());
+        var sessionId = Claims(headers["X-ASRS-User-Claims"].ToString()).GetValueOrDefault(SignalRTokens.SessionClaim)
+            ?? sessions.SessionOf(userId, headers["X-ASRS-Client-Query"].ToString());
         return new UpstreamEvent(
             headers["X-ASRS-Hub"].ToString(),
             headers["X-ASRS-Category"].ToString(),
             headers["X-ASRS-Event"].ToString(),
-            new RealtimeConnection(connectionId, userId, claims.GetValueOrDefault(SignalRTokens.SessionClaim)));
+            new RealtimeConnection(connectionId, userId, sessionId));
     }
 
     /// <summary>The service's claims header, <c>"a= v, b= w"</c>; a claim given twice keeps its first value.</summary>

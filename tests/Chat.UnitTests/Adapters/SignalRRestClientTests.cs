@@ -241,7 +241,12 @@ public sealed class SignalRRestClientTests
 
         var result = await h.Client.NegotiateAsync("alice", "s1", h.Time.GetUtcNow().AddMinutes(15), None);
 
-        Assert.Equal("https://example.service.signalr.net/client/?hub=chat", result.Url);
+        // The service's token takes no sid claim: the URL carries the session, bound to the user (SignalRSessionBinding).
+        Assert.StartsWith("https://example.service.signalr.net/client/?hub=chat&sid=s1&sidmac=", result.Url, StringComparison.Ordinal);
+        var query = new Uri(result.Url).Query;
+        Assert.Equal("s1", h.Binding.SessionOf("alice", query));
+        Assert.Null(h.Binding.SessionOf("bob", query)); // another user cannot present it
+        Assert.Null(h.Binding.SessionOf("alice", query.Replace("sid=s1", "sid=s2", StringComparison.Ordinal)));
         Assert.Equal("service-issued-client-token", result.AccessToken);
         var (request, _) = h.Single();
         Assert.Equal(HttpMethod.Post, request.Method);

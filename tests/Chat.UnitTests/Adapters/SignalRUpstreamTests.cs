@@ -109,6 +109,22 @@ public sealed class SignalRUpstreamTests
         Assert.Equal($"https://login.microsoftonline.com/{Tenant}/discovery/v2.0/keys", Assert.Single(jwks.Requests).Request.RequestUri!.AbsoluteUri); // the keys are kept
     }
 
+    private static readonly SignalRSessionBinding Binding = new(TestAuth.Wrap(TestAuth.Options()));
+
+    [Fact]
+    public async Task Read_WithoutASidClaim_TakesTheSessionFromTheBoundClientQuery_OnlyWhenItsMacIsTheUsers()
+    {
+        var reader = Reader(out _);
+        var bound = new Uri(Binding.ClientUrl("https://x/client/?hub=chat", "alice", "s7")).Query + "&id=abc&access_token=t";
+        var forBob = new Uri(Binding.ClientUrl("https://x/client/?hub=chat", "bob", "s7")).Query;
+
+        var withQuery = Upstream("conn1", SignalRUpstreamSignature.Sign(Key, "conn1"), claims: "nameid= alice", query: bound);
+        var withBobs = Upstream("conn1", SignalRUpstreamSignature.Sign(Key, "conn1"), claims: "nameid= alice", query: forBob);
+
+        Assert.Equal("s7", (await reader.ReadAsync(withQuery)).Connection.SessionId);
+        Assert.Null((await reader.ReadAsync(withBobs)).Connection.SessionId); // untracked, never another session
+    }
+
     private static SignalRUpstreamReader Reader(out RecordingHandler jwks, bool managedIdentity = false, RSA? rsa = null)
     {
         var time = TestClock.New();
@@ -121,7 +137,7 @@ public sealed class SignalRUpstreamTests
             ? new SignalROptions { Endpoint = new Uri(SignalRHarness.Host) }
             : new SignalROptions { ConnectionString = $"Endpoint={SignalRHarness.Host};AccessKey={Key};Version=1.0;" };
         var bearer = new SignalRUpstreamBearer(Microsoft.Extensions.Options.Options.Create(upstream), new HttpClient(jwks), time);
-        return new SignalRUpstreamReader(Microsoft.Extensions.Options.Options.Create(signalR), bearer);
+        return new SignalRUpstreamReader(Microsoft.Extensions.Options.Options.Create(signalR), bearer, Binding);
     }
 
     private static object Jwk(RSA rsa)
@@ -142,7 +158,7 @@ public sealed class SignalRUpstreamTests
             SigningCredentials = new SigningCredentials(new RsaSecurityKey(rsa) { KeyId = "k1" }, SecurityAlgorithms.RsaSha256),
         });
 
-    private static HttpRequest Upstream(string connectionId, string? signature, string? bearer = null)
+    private static HttpRequest Upstream(string connectionId, string? signature, string? bearer = null, string claims = "nameid= alice, sid= s1", string? query = null)
     {
         var context = new DefaultHttpContext();
         var headers = context.Request.Headers;
@@ -152,7 +168,12 @@ public sealed class SignalRUpstreamTests
         headers["X-ASRS-Category"] = "connections";
         headers["X-ASRS-Event"] = "connected";
         headers["X-ASRS-User-Id"] = "alice";
-        headers["X-ASRS-User-Claims"] = "nameid= alice, sid= s1";
+        headers["X-ASRS-User-Claims"] = claims;
+        if (query is not null)
+        {
+            headers["X-ASRS-Client-Query"] = query;
+        }
+
         if (signature is not null)
         {
             headers[SignalRUpstreamSignature.Header] = signature;
