@@ -112,6 +112,44 @@ public sealed class SignalRUpstreamTests
     private static readonly SignalRSessionBinding Binding = new(TestAuth.Wrap(TestAuth.Options()));
 
     [Fact]
+    public async Task ManagedIdentity_TokenOfARotatedKey_ReadsTheKeysAgain_ButNotMoreThanOncePer5Minutes()
+    {
+        using var oldKey = RSA.Create(2048);
+        using var newKey = RSA.Create(2048);
+        var time = TestClock.New();
+        var jwks = new RecordingHandler(HttpStatusCode.OK, JsonSerializer.Serialize(new { keys = new[] { Jwk(oldKey, "k1"), Jwk(newKey, "k2") } }));
+        jwks.Script.Enqueue((HttpStatusCode.OK, JsonSerializer.Serialize(new { keys = new[] { Jwk(oldKey, "k1") } })));
+        var bearer = new SignalRUpstreamBearer(
+            Microsoft.Extensions.Options.Options.Create(new SignalRUpstreamOptions { Audience = Audience, TenantId = Tenant, PrincipalId = SignalRPrincipal }),
+            new HttpClient(jwks),
+            time);
+        var rotated = "Bearer " + EntraToken(newKey, SignalRPrincipal, Audience, "k2");
+
+        Assert.True(await bearer.IsValidAsync("Bearer " + EntraToken(oldKey, SignalRPrincipal, Audience), CancellationToken.None));
+        Assert.False(await bearer.IsValidAsync(rotated, CancellationToken.None)); // keys read just now: not again yet
+        time.Advance(SignalRUpstreamBearer.MinRefreshInterval);
+
+        Assert.True(await bearer.IsValidAsync(rotated, CancellationToken.None));
+        Assert.Equal(2, jwks.Requests.Count);
+    }
+
+    [Fact]
+    public async Task ManagedIdentity_KeysUnreachable_Is503_Not401()
+    {
+        using var rsa = RSA.Create(2048);
+        var jwks = new RecordingHandler(HttpStatusCode.OK, "{}");
+        jwks.Script.Enqueue((null, string.Empty));
+        var bearer = new SignalRUpstreamBearer(
+            Microsoft.Extensions.Options.Options.Create(new SignalRUpstreamOptions { Audience = Audience, TenantId = Tenant, PrincipalId = SignalRPrincipal }),
+            new HttpClient(jwks),
+            TestClock.New());
+
+        var error = await Assert.ThrowsAsync<ChatException>(() => bearer.IsValidAsync("Bearer " + EntraToken(rsa, SignalRPrincipal, Audience), CancellationToken.None));
+
+        Assert.Equal(503, error.Status);
+    }
+
+    [Fact]
     public async Task Read_WithoutASidClaim_TakesTheSessionFromTheBoundClientQuery_OnlyWhenItsMacIsTheUsers()
     {
         var reader = Reader(out _);
@@ -140,13 +178,13 @@ public sealed class SignalRUpstreamTests
         return new SignalRUpstreamReader(Microsoft.Extensions.Options.Options.Create(signalR), bearer, Binding);
     }
 
-    private static object Jwk(RSA rsa)
+    private static object Jwk(RSA rsa, string kid = "k1")
     {
-        var jwk = JsonWebKeyConverter.ConvertFromRSASecurityKey(new RsaSecurityKey(rsa.ExportParameters(false)) { KeyId = "k1" });
-        return new { kty = jwk.Kty, kid = "k1", use = "sig", n = jwk.N, e = jwk.E };
+        var jwk = JsonWebKeyConverter.ConvertFromRSASecurityKey(new RsaSecurityKey(rsa.ExportParameters(false)) { KeyId = kid });
+        return new { kty = jwk.Kty, kid, use = "sig", n = jwk.N, e = jwk.E };
     }
 
-    private static string EntraToken(RSA rsa, string objectId, string audience) =>
+    private static string EntraToken(RSA rsa, string objectId, string audience, string kid = "k1") =>
         new JsonWebTokenHandler().CreateToken(new SecurityTokenDescriptor
         {
             Issuer = $"https://sts.windows.net/{Tenant}/",
@@ -155,7 +193,7 @@ public sealed class SignalRUpstreamTests
             NotBefore = TestClock.Start.UtcDateTime,
             Expires = TestClock.Start.AddHours(1).UtcDateTime,
             Subject = new ClaimsIdentity([new Claim("oid", objectId)]),
-            SigningCredentials = new SigningCredentials(new RsaSecurityKey(rsa) { KeyId = "k1" }, SecurityAlgorithms.RsaSha256),
+            SigningCredentials = new SigningCredentials(new RsaSecurityKey(rsa) { KeyId = kid }, SecurityAlgorithms.RsaSha256),
         });
 
     private static HttpRequest Upstream(string connectionId, string? signature, string? bearer = null, string claims = "nameid= alice, sid= s1", string? query = null)
