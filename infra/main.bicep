@@ -89,6 +89,7 @@ var queueNames = ['realtime-groups', 'media-thumbnails', 'push-notifications', '
 // Names known before anything runs, so role-assignment names stay deterministic (and What-If precise).
 var identityName = '${abbrs.managedIdentityUserAssignedIdentities}api-${resourceToken}'
 var keyVaultName = '${abbrs.keyVaultVaults}${resourceToken}'
+var functionAppName = '${abbrs.webSitesFunctions}api-${resourceToken}'
 
 resource resourceGroup 'Microsoft.Resources/resourceGroups@2024-11-01' = {
   name: '${abbrs.resourcesResourceGroups}${environmentName}'
@@ -159,6 +160,9 @@ module signalR 'app/signalr.bicep' = {
     capacity: signalRCapacity
     corsOrigins: corsOrigins
     appIdentityName: identityName
+    hubName: signalRHubName
+    // The app's default host name, known before the app exists (the app module needs this module's endpoint).
+    upstreamUrlTemplate: 'https://${functionAppName}.azurewebsites.net/api/realtime/upstream/{hub}/{category}/{event}'
   }
 }
 
@@ -227,7 +231,7 @@ module functionApp 'app/function-app.bicep' = {
   scope: resourceGroup
   params: {
     planName: '${abbrs.webServerFarms}${resourceToken}'
-    appName: '${abbrs.webSitesFunctions}api-${resourceToken}'
+    appName: functionAppName
     location: location
     tags: tags
     serviceName: apiServiceName
@@ -247,6 +251,8 @@ module functionApp 'app/function-app.bicep' = {
     cosmosDatabaseName: cosmos.outputs.databaseName
     signalREndpoint: signalR.outputs.endpoint
     signalRHubName: signalRHubName
+    signalRUpstreamAudience: signalR.outputs.upstreamAudience
+    signalRPrincipalId: signalR.outputs.principalId
     redisEndpoint: redis.outputs.endpoint
     communicationEndpoint: communication.outputs.endpoint
     smsSender: smsSender

@@ -42,6 +42,7 @@ public static class ChatServiceRegistration
         services.AddOptions<CosmosOptions>().BindConfiguration(CosmosOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<SmsOptions>().BindConfiguration(SmsOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<SignalROptions>().BindConfiguration(SignalROptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<SignalRUpstreamOptions>().BindConfiguration(SignalRUpstreamOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<MediaOptions>().BindConfiguration(MediaOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<MediaStorageOptions>().BindConfiguration(MediaStorageOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<NotificationHubOptions>().BindConfiguration(NotificationHubOptions.Section).ValidateDataAnnotations().ValidateOnStart();
@@ -67,8 +68,11 @@ public static class ChatServiceRegistration
         services.AddSingleton<IMediaJobs, QueuedMediaJobs>();
         services.AddSingleton<IThumbnailRenderer, SkiaThumbnailRenderer>();
         services.AddSingleton<StorageQueues>();
+        services.AddSingleton<SignalRSessionBinding>();
         services.AddSingleton(sp => ActivatorUtilities.CreateInstance<SignalRRestClient>(sp, BackingServices));
         services.AddSingleton<IRealtime>(sp => sp.GetRequiredService<SignalRRestClient>());
+        services.AddSingleton(sp => ActivatorUtilities.CreateInstance<SignalRUpstreamBearer>(sp, BackingServices));
+        services.AddSingleton<SignalRUpstreamReader>();
 
         services.AddSingleton<IPushHub>(sp => ActivatorUtilities.CreateInstance<NotificationHubRestClient>(sp, BackingServices));
         services.AddSingleton<IPushJobs, QueuedPushJobs>();
@@ -99,6 +103,7 @@ public static class ChatServiceRegistration
         services.AddSingleton<PushService>();
         services.AddSingleton<RealtimeGroupSync>();
         services.AddSingleton<NegotiateService>();
+        services.AddSingleton<SessionConnections>();
 
         services.AddSingleton<ChatHttpPipeline>();
         services.Configure<Microsoft.AspNetCore.Mvc.JsonOptions>(o => ChatJson.Configure(o.JsonSerializerOptions));

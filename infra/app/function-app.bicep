@@ -40,6 +40,9 @@ param cosmosDatabaseName string
 
 param signalREndpoint string
 param signalRHubName string
+@description('Audience and issuer identity of the SignalR upstream requests\' bearer tokens (infra/app/signalr.bicep).')
+param signalRUpstreamAudience string
+param signalRPrincipalId string
 
 @description('host:port of the Azure Managed Redis database.')
 param redisEndpoint string
@@ -153,6 +156,9 @@ resource app 'Microsoft.Web/sites@2024-11-01' = {
 
       SignalR__Endpoint: signalREndpoint
       SignalR__Hub: signalRHubName
+      SignalR__Upstream__Audience: signalRUpstreamAudience
+      SignalR__Upstream__TenantId: tenant().tenantId
+      SignalR__Upstream__PrincipalId: signalRPrincipalId
 
       MediaStorage__serviceUri: storageBlobEndpoint
       MediaStorage__Container: mediaContainerName

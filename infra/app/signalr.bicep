@@ -1,5 +1,8 @@
 // Azure SignalR Service in Serverless mode: the app pushes events through the REST API and hands
 // clients tokens from :generateToken. Access keys are off, so both go through the app identity.
+// The service reports each new connection to the app (upstream, category connections, event connected),
+// with a token of its own identity for the app's identity as audience: the app puts the connection in its
+// login session's group, so revoking one session closes that session's connections only.
 
 param name string
 param location string
@@ -18,6 +21,12 @@ param corsOrigins string[]
 @description('Name of the app\'s user-assigned identity (same resource group).')
 param appIdentityName string
 
+@description('Where the service posts connection events: the app\'s route, with the service\'s {hub}, {category} and {event}.')
+param upstreamUrlTemplate string
+
+@description('The hub whose connections are reported (the app\'s only hub).')
+param hubName string
+
 // SignalR Service Owner: REST API plus the token APIs that serverless negotiation needs
 // ("SignalR REST API Owner" lacks :generateToken).
 
@@ -32,6 +41,10 @@ resource signalR 'Microsoft.SignalRService/signalR@2024-03-01' = {
   location: location
   tags: tags
   kind: 'SignalR'
+  // Its own identity, only to obtain the upstream requests' bearer token (the app checks its object id).
+  identity: {
+    type: 'SystemAssigned'
+  }
   sku: {
     name: skuName
     capacity: capacity
@@ -53,6 +66,23 @@ resource signalR 'Microsoft.SignalRService/signalR@2024-03-01' = {
     disableLocalAuth: true
     disableAadAuth: false
     publicNetworkAccess: 'Enabled'
+    upstream: {
+      templates: [
+        {
+          // One upstream request per new connection (none per disconnection: a closed connection leaves its groups).
+          hubPattern: hubName
+          categoryPattern: 'connections'
+          eventPattern: 'connected'
+          urlTemplate: upstreamUrlTemplate
+          auth: {
+            type: 'ManagedIdentity'
+            managedIdentity: {
+              resource: appIdentity.properties.clientId
+            }
+          }
+        }
+      ]
+    }
   }
 }
 
@@ -68,3 +98,7 @@ resource appOwnsSignalR 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
 
 output name string = signalR.name
 output endpoint string = 'https://${signalR.properties.hostName}'
+@description('Object id of the service\'s own identity: the only principal whose upstream tokens the app accepts.')
+output principalId string = signalR.identity.principalId
+@description('Audience of the upstream tokens (the resource the service asks Entra for).')
+output upstreamAudience string = appIdentity.properties.clientId

@@ -83,6 +83,32 @@ public sealed partial class InfrastructureTests
     }
 
     [Fact]
+    public void SignalR_ReportsNewConnectionsToTheAppsUpstreamRoute_WithItsOwnManagedIdentity()
+    {
+        var (scope, signalR) = CompiledInfrastructure.Main.Single("Microsoft.SignalRService/signalR");
+        var route = Chat.Functions.Http.HttpFunctionCatalog.Find(nameof(Chat.Functions.Triggers.RealtimeUpstreamFunctions.RealtimeUpstream))!.Route;
+
+        Assert.Equal("SystemAssigned", signalR["identity"]!["type"]!.GetValue<string>());
+        var template = Assert.Single(signalR["properties"]!["upstream"]!["templates"]!.AsArray())!;
+        Assert.Equal("connections", template["categoryPattern"]!.GetValue<string>());
+        Assert.Equal("connected", template["eventPattern"]!.GetValue<string>());
+        Assert.Equal("chat", scope.Literal(template["hubPattern"])!.GetValue<string>());
+        Assert.Equal("ManagedIdentity", template["auth"]!["type"]!.GetValue<string>());
+        Assert.NotNull(template["auth"]!["managedIdentity"]!["resource"]);
+
+        // The template's placeholders are the route's parameters, under the app's default host name and /api.
+        var url = scope.Trace(template["urlTemplate"]).Texts.Single(t => t.Contains("azurewebsites.net", StringComparison.Ordinal))
+            .Replace("{{", "{", StringComparison.Ordinal).Replace("}}", "}", StringComparison.Ordinal);
+        Assert.Contains(".azurewebsites.net/api/" + route + "'", url, StringComparison.Ordinal);
+        Assert.Equal("realtime/upstream/{hub}/{category}/{event}", route);
+
+        // The app checks the service's token: audience, tenant and the service identity's object id.
+        var settings = CompiledInfrastructure.AppSettings.Settings;
+        Assert.All(["SignalR__Upstream__Audience", "SignalR__Upstream__TenantId", "SignalR__Upstream__PrincipalId"], name => Assert.NotNull(settings[name]));
+        Assert.Contains(CompiledInfrastructure.AppSettings.Scope.Trace(settings["SignalR__Upstream__PrincipalId"]).Texts, t => t.Contains("identity.principalId", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void RoleAssignments_HaveDeterministicNames()
     {
         var assignments = CompiledInfrastructure.Main.AllResources("Microsoft.Authorization/roleAssignments")

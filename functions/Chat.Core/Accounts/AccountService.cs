@@ -303,7 +303,8 @@ public sealed class AccountService(
     }
 
     /// <summary>Stores the revocation, makes it take effect on this instance at once and on the others within
-    /// their cache TTL, and closes the user's connections; false when the session changed since it was read.
+    /// their cache TTL, and closes that session's connections (the user's other devices stay connected: each
+    /// path here ends one session); false when the session changed since it was read.
     /// A retry after a 503 finds the session revoked and shares the revocation again.</summary>
     private async Task<bool> TryRevokeAsync(Versioned<SessionRecord> stored, CancellationToken ct)
     {
@@ -314,7 +315,7 @@ public sealed class AccountService(
         }
 
         await sessions.RevokedAsync(session.UserId, session.SessionId, ct);
-        await realtime.CloseConnectionsAsync(session.UserId, ct);
+        await realtime.CloseSessionAsync(session.UserId, session.SessionId, ct);
         return true;
     }
 

@@ -17,11 +17,18 @@ public interface IRealtime
     /// (through a queue) until it is, so a removed member stops receiving.</summary>
     Task ApplyAsync(IReadOnlyCollection<GroupChange> changes, CancellationToken ct);
 
-    /// <summary>Closes every connection of the user (their session was revoked).</summary>
-    Task CloseConnectionsAsync(string userId, CancellationToken ct);
+    /// <summary>Closes the connections of one session (it was revoked): those in its group (<see cref="SessionGroups.Of"/>), and the
+    /// user's connections that arrived without a session (<see cref="SessionGroups.Untracked"/>). The user's other sessions stay connected.</summary>
+    Task CloseSessionAsync(string userId, string sessionId, CancellationToken ct);
 
-    /// <summary>The serverless negotiate answer for the user, valid until <paramref name="notAfter"/> at most.</summary>
-    Task<NegotiateResult> NegotiateAsync(string userId, DateTimeOffset notAfter, CancellationToken ct);
+    /// <summary>Adds one connection to a group; false when the service did not take it (after the adapter's own retries).</summary>
+    Task<bool> AddConnectionToGroupAsync(string connectionId, string group, CancellationToken ct);
+
+    /// <summary>Closes one connection (best effort).</summary>
+    Task CloseConnectionAsync(string connectionId, string reason, CancellationToken ct);
+
+    /// <summary>The serverless negotiate answer for the user's session, valid until <paramref name="notAfter"/> at most.</summary>
+    Task<NegotiateResult> NegotiateAsync(string userId, string sessionId, DateTimeOffset notAfter, CancellationToken ct);
 }
 
 /// <summary>Last activity per user (Azure Managed Redis; Garnet locally). Failures surface as

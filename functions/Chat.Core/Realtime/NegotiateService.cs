@@ -10,6 +10,6 @@ public sealed class NegotiateService(ISessionCheck sessions, IRealtime realtime)
     public async Task<NegotiateResult> NegotiateAsync(string userId, string sessionId, DateTimeOffset notAfter, CancellationToken ct)
     {
         await sessions.EnsureActiveNowAsync(userId, sessionId, ct);
-        return await realtime.NegotiateAsync(userId, notAfter, ct);
+        return await realtime.NegotiateAsync(userId, sessionId, notAfter, ct);
     }
 }

@@ -14,7 +14,7 @@ using Microsoft.Extensions.Options;
 
 /// <summary>
 /// A typed client of the Azure SignalR Service data-plane REST API (send to user / group, user-group
-/// membership, close connections, generate client tokens), authenticated with the access key or the
+/// membership, connections in session groups, close connections, generate client tokens), authenticated with the access key or the
 /// managed identity. Sends are best effort: a failure is logged with the chat id and never fails the
 /// caller. Membership changes that fail are queued and retried until they land.
 /// </summary>
@@ -23,6 +23,7 @@ public sealed partial class SignalRRestClient(
     IOptions<SignalROptions> options,
     StorageQueues queues,
     TokenCredential credential,
+    SignalRSessionBinding sessions,
     TimeProvider time,
     ILogger<SignalRRestClient> logger) : IRealtime
 {
@@ -102,21 +103,53 @@ public sealed partial class SignalRRestClient(
     public Task ApplyNowAsync(GroupChange change, CancellationToken ct) =>
         CallAsync(change.Add ? HttpMethod.Put : HttpMethod.Delete, $"users/{Esc(change.UserId)}/groups/{Esc(change.ChatId)}", null, ct);
 
-    public async Task CloseConnectionsAsync(string userId, CancellationToken ct)
+    /// <summary>Best effort, as sends are: two calls in parallel (the session's group, and the user's untracked connections).</summary>
+    public async Task CloseSessionAsync(string userId, string sessionId, CancellationToken ct) =>
+        await Task.WhenAll(CloseGroupAsync(SessionGroups.Of(sessionId), ct), CloseGroupAsync(SessionGroups.Untracked(userId), ct));
+
+    public async Task<bool> AddConnectionToGroupAsync(string connectionId, string group, CancellationToken ct)
     {
         try
         {
-            await CallAsync(HttpMethod.Post, $"users/{Esc(userId)}/:closeConnections?reason=session-revoked", null, ct);
+            await CallAsync(HttpMethod.Put, $"groups/{Esc(group)}/connections/{Esc(connectionId)}", null, ct);
+            return true;
         }
         catch (Exception e) when (e is HttpRequestException or TaskCanceledException or RealtimeException)
         {
-            LogCloseFailed(logger, e, userId);
+            LogConnectionGroupFailed(logger, e, connectionId, group);
+            return false;
+        }
+    }
+
+    public async Task CloseConnectionAsync(string connectionId, string reason, CancellationToken ct)
+    {
+        try
+        {
+            await CallAsync(HttpMethod.Delete, $"connections/{Esc(connectionId)}?reason={Esc(reason)}", null, ct);
+        }
+        catch (Exception e) when (e is HttpRequestException or TaskCanceledException or RealtimeException)
+        {
+            LogCloseConnectionFailed(logger, e, connectionId);
+        }
+    }
+
+    private async Task CloseGroupAsync(string group, CancellationToken ct)
+    {
+        try
+        {
+            await CallAsync(HttpMethod.Post, $"groups/{Esc(group)}/:closeConnections?reason={SessionConnections.RevokedReason}", null, ct);
+        }
+        catch (Exception e) when (e is HttpRequestException or TaskCanceledException or RealtimeException)
+        {
+            LogCloseFailed(logger, e, group);
         }
     }
 
     /// <summary>The serverless negotiate answer: signed locally with the access key, or issued by the
     /// service's <c>:generateToken</c> operation when the app holds only a managed identity.</summary>
-    public async Task<NegotiateResult> NegotiateAsync(string userId, DateTimeOffset notAfter, CancellationToken ct)
+    /// <remarks>The key-signed token carries the session id (<c>sid</c>, forwarded to the upstream in
+    /// <c>X-ASRS-User-Claims</c>); <c>:generateToken</c> takes no custom claims, so then the URL carries it (<see cref="SignalRSessionBinding"/>).</remarks>
+    public async Task<NegotiateResult> NegotiateAsync(string userId, string sessionId, DateTimeOffset notAfter, CancellationToken ct)
     {
         var (endpoint, key) = Settings.Resolve();
         var url = SignalRTokens.ClientUrl(endpoint, Settings.Hub);
@@ -124,13 +157,13 @@ public sealed partial class SignalRRestClient(
         var expires = Min(notAfter, now + Settings.ClientTokenLifetime);
         if (key is not null)
         {
-            return new NegotiateResult(url, SignalRTokens.Create(key, url, now, expires, userId));
+            return new NegotiateResult(url, SignalRTokens.Create(key, url, now, expires, userId, sessionId));
         }
 
         var minutes = Math.Max(1, (int)(expires - now).TotalMinutes);
         using var response = await CallAsync(HttpMethod.Post, $":generateToken?userId={Esc(userId)}&minutesToExpire={minutes}", null, ct, keepResponse: true);
         var token = await response!.Content.ReadFromJsonAsync<GeneratedToken>(ChatJson.Options, ct);
-        return new NegotiateResult(url, token?.Token ?? throw new RealtimeException("generateToken returned no token"));
+        return new NegotiateResult(sessions.ClientUrl(url, userId, sessionId), token?.Token ?? throw new RealtimeException("generateToken returned no token"));
     }
 
     /// <summary>Builds the request of one REST operation (exposed for tests of its shape).</summary>
@@ -211,8 +244,14 @@ public sealed partial class SignalRRestClient(
     [LoggerMessage(EventId = 13, Level = LogLevel.Error, Message = "Group change of chat {ChatId} for user {UserId} (add: {Add}) could not be queued")]
     private static partial void LogGroupChangeLost(ILogger logger, Exception exception, string chatId, string userId, bool add);
 
-    [LoggerMessage(EventId = 14, Level = LogLevel.Warning, Message = "Closing the connections of user {UserId} failed")]
-    private static partial void LogCloseFailed(ILogger logger, Exception exception, string userId);
+    [LoggerMessage(EventId = 14, Level = LogLevel.Warning, Message = "Closing the connections of group {Group} failed")]
+    private static partial void LogCloseFailed(ILogger logger, Exception exception, string group);
+
+    [LoggerMessage(EventId = 16, Level = LogLevel.Warning, Message = "Adding connection {ConnectionId} to group {Group} failed")]
+    private static partial void LogConnectionGroupFailed(ILogger logger, Exception exception, string connectionId, string group);
+
+    [LoggerMessage(EventId = 17, Level = LogLevel.Warning, Message = "Closing connection {ConnectionId} failed")]
+    private static partial void LogCloseConnectionFailed(ILogger logger, Exception exception, string connectionId);
 
     private sealed record GeneratedToken(string? Token);
 }

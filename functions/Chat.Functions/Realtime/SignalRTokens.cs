@@ -13,14 +13,18 @@ public static class SignalRTokens
 
     public static string ClientUrl(string endpoint, string hub) => $"{endpoint}/client/?hub={hub}";
 
-    public static string Create(string accessKey, string audience, DateTimeOffset now, DateTimeOffset expires, string? userId = null) =>
+    /// <summary>The claim that carries the login session of a client token; Azure SignalR forwards the token's
+    /// claims to the upstream (<c>X-ASRS-User-Claims</c>), so the app learns which session a connection belongs to.</summary>
+    public const string SessionClaim = "sid";
+
+    public static string Create(string accessKey, string audience, DateTimeOffset now, DateTimeOffset expires, string? userId = null, string? sessionId = null) =>
         Handler.CreateToken(new SecurityTokenDescriptor
         {
             Audience = audience,
             IssuedAt = now.UtcDateTime,
             NotBefore = now.UtcDateTime,
             Expires = expires.UtcDateTime,
-            Subject = userId is null ? null : new ClaimsIdentity([new Claim("nameid", userId)]),
+            Subject = userId is null ? null : new ClaimsIdentity(Claims(userId, sessionId)),
             SigningCredentials = new SigningCredentials(Key(accessKey), SecurityAlgorithms.HmacSha256),
         });
 
@@ -35,6 +39,9 @@ public static class SignalRTokens
         ClockSkew = TimeSpan.FromSeconds(30),
         LifetimeValidator = Auth.TokenLifetime.Validator(time),
     };
+
+    private static Claim[] Claims(string userId, string? sessionId) =>
+        sessionId is null ? [new Claim("nameid", userId)] : [new Claim("nameid", userId), new Claim(SessionClaim, sessionId)];
 
     private static SymmetricSecurityKey Key(string accessKey) => new(Encoding.UTF8.GetBytes(accessKey));
 }

@@ -8,50 +8,86 @@ using Microsoft.AspNetCore.SignalR;
 using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.JsonWebTokens;
 
-/// <summary>Which users belong to which groups, and the connections of each user. Membership is
-/// by user and resolved when a message is sent, so it holds across a user's connections, new ones
-/// included, with no per-connection bookkeeping (as in Azure).</summary>
+/// <summary>Which users belong to which groups, the connections of each user, and the groups of single
+/// connections. User membership is resolved when a message is sent, so it holds across a user's connections,
+/// new ones included, with no per-connection bookkeeping (as in Azure); a connection leaves its groups when it closes.</summary>
 public sealed class LocalGroupRegistry
 {
     private readonly ConcurrentDictionary<string, ConcurrentDictionary<string, byte>> usersOfGroup = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<string, ConcurrentDictionary<string, HubCallerContext>> connectionsOfUser = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, ConcurrentDictionary<string, byte>> connectionsOfGroup = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, HubCallerContext> connections = new(StringComparer.Ordinal);
 
     public IReadOnlyList<string> UsersOf(string group) => Set(usersOfGroup, group).Keys.ToArray();
+
+    /// <summary>The open connections added to the group by id.</summary>
+    public IReadOnlyList<string> ConnectionsIn(string group) => Set(connectionsOfGroup, group).Keys.ToArray();
 
     public void Add(string userId, string group) => Set(usersOfGroup, group)[userId] = 0;
 
     public void Remove(string userId, string group) => Set(usersOfGroup, group).TryRemove(userId, out _);
 
-    public void Connected(string userId, HubCallerContext connection) => Set(connectionsOfUser, userId)[connection.ConnectionId] = connection;
+    public void Connected(HubCallerContext connection) => connections[connection.ConnectionId] = connection;
 
-    public void Disconnected(string userId, string connectionId) => Set(connectionsOfUser, userId).TryRemove(connectionId, out _);
-
-    /// <summary>Closes every connection of the user.</summary>
-    public void Abort(string userId)
+    public void Disconnected(string connectionId)
     {
-        foreach (var connection in Set(connectionsOfUser, userId).Values)
+        connections.TryRemove(connectionId, out _);
+        foreach (var members in connectionsOfGroup.Values)
         {
-            connection.Abort();
+            members.TryRemove(connectionId, out _);
         }
     }
 
-    private static ConcurrentDictionary<string, TValue> Set<TValue>(ConcurrentDictionary<string, ConcurrentDictionary<string, TValue>> map, string key) =>
-        map.GetOrAdd(key, _ => new ConcurrentDictionary<string, TValue>(StringComparer.Ordinal));
+    /// <summary>False for a connection that is not (or no longer) open, which Azure answers with 404.</summary>
+    public bool AddConnection(string connectionId, string group)
+    {
+        if (!connections.ContainsKey(connectionId))
+        {
+            return false;
+        }
+
+        Set(connectionsOfGroup, group)[connectionId] = 0;
+        return true;
+    }
+
+    /// <summary>Closes one connection; false when it is not open.</summary>
+    public bool Abort(string connectionId)
+    {
+        if (!connections.TryGetValue(connectionId, out var connection))
+        {
+            return false;
+        }
+
+        connection.Abort();
+        return true;
+    }
+
+    /// <summary>Closes every connection in the group.</summary>
+    public void AbortGroup(string group)
+    {
+        foreach (var connectionId in Set(connectionsOfGroup, group).Keys)
+        {
+            Abort(connectionId);
+        }
+    }
+
+    private static ConcurrentDictionary<string, byte> Set(ConcurrentDictionary<string, ConcurrentDictionary<string, byte>> map, string key) =>
+        map.GetOrAdd(key, _ => new ConcurrentDictionary<string, byte>(StringComparer.Ordinal));
 }
 
 /// <summary>The hub clients connect to. Clients only listen: invocations are refused by
-/// <see cref="ListenOnlyHubProtocol"/>, which closes the connection.</summary>
-public sealed class LocalChatHub(LocalGroupRegistry registry) : Hub
+/// <see cref="ListenOnlyHubProtocol"/>, which closes the connection. A new connection is reported to the
+/// app's upstream, as Azure does.</summary>
+public sealed class LocalChatHub(LocalGroupRegistry registry, LocalSignalRUpstream upstream) : Hub
 {
     public override Task OnConnectedAsync()
     {
-        registry.Connected(Context.UserIdentifier!, Context);
-        return Task.CompletedTask;
+        registry.Connected(Context);
+        return upstream.ConnectedAsync(Context);
     }
 
     public override Task OnDisconnectedAsync(Exception? exception)
     {
-        registry.Disconnected(Context.UserIdentifier!, Context.ConnectionId);
+        registry.Disconnected(Context.ConnectionId);
         return Task.CompletedTask;
     }
 }
@@ -90,7 +126,8 @@ public sealed class LocalSignalRFaults
 /// <summary>
 /// A local stand-in for Azure SignalR Service in serverless mode: a real ASP.NET Core SignalR hub at
 /// <c>/client?hub=chat</c> that accepts the negotiate tokens (signature, audience, lifetime, as
-/// Azure checks them), and the subset of the data-plane REST API that the adapter uses.
+/// Azure checks them), the subset of the data-plane REST API that the adapter uses, and the upstream
+/// <c>connected</c> event (<see cref="LocalSignalRUpstream"/>).
 /// </summary>
 public static class LocalSignalRService
 {
@@ -101,6 +138,8 @@ public static class LocalSignalRService
     {
         services.AddSingleton<LocalGroupRegistry>();
         services.AddSingleton<LocalSignalRFaults>();
+        services.AddSingleton<LocalSignalRUpstream>();
+        services.AddOptions<LocalSignalROptions>().BindConfiguration(LocalSignalROptions.Section);
         services.AddSingleton<IUserIdProvider, NameIdUserIdProvider>();
         services.AddSignalR(o => o.EnableDetailedErrors = false);
         ListenOnlyHubProtocol.Replace(services);
@@ -180,9 +219,16 @@ public static class LocalSignalRService
             registry.Remove(user, group);
             return Results.Ok();
         });
-        rest.MapPost("/users/{user}/:closeConnections", (string user, LocalGroupRegistry registry) =>
+        rest.MapPut("/groups/{group}/connections/{connectionId}", (string group, string connectionId, LocalGroupRegistry registry) =>
+            registry.AddConnection(connectionId, group) ? Results.Ok() : Results.NotFound());
+        rest.MapDelete("/connections/{connectionId}", (string connectionId, LocalGroupRegistry registry) =>
         {
-            registry.Abort(user);
+            registry.Abort(connectionId);
+            return Results.Ok();
+        });
+        rest.MapPost("/groups/{group}/:closeConnections", (string group, LocalGroupRegistry registry) =>
+        {
+            registry.AbortGroup(group);
             return Results.NoContent();
         });
     }

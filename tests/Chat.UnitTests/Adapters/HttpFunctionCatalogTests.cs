@@ -62,12 +62,13 @@ public sealed partial class HttpFunctionCatalogTests
     }
 
     [Fact]
-    public void All_PublicFunctions_AreExactlyRegisterVerifyLoginRefreshHealth_AndTheUnmatchedRoute()
+    public void All_PublicFunctions_AreExactlyRegisterVerifyLoginRefreshHealth_TheRealtimeUpstream_AndTheUnmatchedRoute()
     {
         var publicRoutes = HttpFunctionCatalog.All.Where(f => f.IsPublic).Select(f => f.Route).Order(StringComparer.Ordinal);
 
         // The unmatched-route function answers only 404 and 405: an unknown route is not a route that needs a token.
-        Assert.Equal(["auth/login", "auth/refresh", "auth/register", "auth/verify", "health", "{*path}"], publicRoutes);
+        // The real-time upstream needs no user token: the caller proves it is the SignalR service (SignalRUpstreamReader).
+        Assert.Equal(["auth/login", "auth/refresh", "auth/register", "auth/verify", "health", "realtime/upstream/{hub}/{category}/{event}", "{*path}"], publicRoutes);
     }
 
     [Fact]

@@ -80,16 +80,54 @@ public sealed class SignalRRestClientTests
     }
 
     [Fact]
-    public async Task CloseConnections_PostsToTheUsersCloseConnections()
+    public async Task CloseSession_ClosesTheSessionsGroup_AndTheUsersUntrackedConnections_NotTheUser()
     {
         var h = SignalRHarness.WithAccessKey();
 
-        await h.Client.CloseConnectionsAsync("alice", None);
+        await h.Client.CloseSessionAsync("alice", "s1", None);
+
+        Assert.Equal(
+            [
+                $"{SignalRHarness.Hub}/groups/session-s1/:closeConnections?reason=session-revoked&{SignalRHarness.ApiVersion}",
+                $"{SignalRHarness.Hub}/groups/untracked-alice/:closeConnections?reason=session-revoked&{SignalRHarness.ApiVersion}",
+            ],
+            h.Handler.Requests.Select(r => r.Request.RequestUri!.AbsoluteUri).Order(StringComparer.Ordinal));
+        Assert.All(h.Handler.Requests, r => Assert.Equal(HttpMethod.Post, r.Request.Method));
+    }
+
+    [Fact]
+    public async Task AddConnectionToGroup_PutsTheConnectionInTheGroup()
+    {
+        var h = SignalRHarness.WithAccessKey(HttpStatusCode.OK);
+
+        Assert.True(await h.Client.AddConnectionToGroupAsync("conn 1", "session-s1", None));
+
+        var (request, body) = h.Single();
+        Assert.Equal(HttpMethod.Put, request.Method);
+        Assert.Equal($"{SignalRHarness.Hub}/groups/session-s1/connections/conn%201?{SignalRHarness.ApiVersion}", request.RequestUri!.AbsoluteUri);
+        Assert.Empty(body);
+    }
+
+    [Fact]
+    public async Task AddConnectionToGroup_Refused_IsFalse_AfterOneTry()
+    {
+        var h = SignalRHarness.WithAccessKey(HttpStatusCode.NotFound);
+
+        Assert.False(await h.Client.AddConnectionToGroupAsync("conn1", "session-s1", None));
+
+        Assert.Single(h.Handler.Requests);
+    }
+
+    [Fact]
+    public async Task CloseConnection_DeletesTheConnection_WithTheReason()
+    {
+        var h = SignalRHarness.WithAccessKey(HttpStatusCode.OK);
+
+        await h.Client.CloseConnectionAsync("conn1", "session-revoked", None);
 
         var (request, _) = h.Single();
-        Assert.Equal(HttpMethod.Post, request.Method);
-        Assert.Equal($"{SignalRHarness.Hub}/users/alice/:closeConnections", request.RequestUri!.GetLeftPart(UriPartial.Path));
-        Assert.Contains(SignalRHarness.ApiVersion, request.RequestUri.Query, StringComparison.Ordinal);
+        Assert.Equal(HttpMethod.Delete, request.Method);
+        Assert.Equal($"{SignalRHarness.Hub}/connections/conn1?reason=session-revoked&{SignalRHarness.ApiVersion}", request.RequestUri!.AbsoluteUri);
     }
 
     [Theory]
@@ -102,7 +140,7 @@ public sealed class SignalRRestClientTests
         await (operation switch
         {
             "send" => h.Client.SendToGroupAsync("g_chat1", ClientMethods.Chat, new { }, None),
-            "close" => h.Client.CloseConnectionsAsync("alice", None),
+            "close" => h.Client.CloseConnectionAsync("conn1", "session-revoked", None),
             _ => h.Client.ApplyAsync([new GroupChange("g_chat1", "bob", Add: true)], None),
         });
 
@@ -169,14 +207,15 @@ public sealed class SignalRRestClientTests
     }
 
     [Fact]
-    public async Task SendToUsers_AndCloseConnections_Failing_DoNotThrow()
+    public async Task SendToUsers_AndCloses_Failing_DoNotThrow()
     {
         var h = SignalRHarness.WithAccessKey(HttpStatusCode.BadRequest);
 
         await h.Client.SendToUsersAsync(["bob", "carol"], ClientMethods.Presence, new { }, None);
-        await h.Client.CloseConnectionsAsync("alice", None);
+        await h.Client.CloseSessionAsync("alice", "s1", None);
+        await h.Client.CloseConnectionAsync("conn1", "session-revoked", None);
 
-        Assert.Equal(3, h.Handler.Requests.Count); // 4xx: one try each
+        Assert.Equal(5, h.Handler.Requests.Count); // 4xx: one try each
     }
 
     [Fact]
@@ -200,9 +239,14 @@ public sealed class SignalRRestClientTests
     {
         var h = SignalRHarness.ManagedIdentity(HttpStatusCode.OK, """{"token":"service-issued-client-token"}""");
 
-        var result = await h.Client.NegotiateAsync("alice", h.Time.GetUtcNow().AddMinutes(15), None);
+        var result = await h.Client.NegotiateAsync("alice", "s1", h.Time.GetUtcNow().AddMinutes(15), None);
 
-        Assert.Equal("https://example.service.signalr.net/client/?hub=chat", result.Url);
+        // The service's token takes no sid claim: the URL carries the session, bound to the user (SignalRSessionBinding).
+        Assert.StartsWith("https://example.service.signalr.net/client/?hub=chat&sid=s1&sidmac=", result.Url, StringComparison.Ordinal);
+        var query = new Uri(result.Url).Query;
+        Assert.Equal("s1", h.Binding.SessionOf("alice", query));
+        Assert.Null(h.Binding.SessionOf("bob", query)); // another user cannot present it
+        Assert.Null(h.Binding.SessionOf("alice", query.Replace("sid=s1", "sid=s2", StringComparison.Ordinal)));
         Assert.Equal("service-issued-client-token", result.AccessToken);
         var (request, _) = h.Single();
         Assert.Equal(HttpMethod.Post, request.Method);
@@ -217,7 +261,7 @@ public sealed class SignalRRestClientTests
     {
         var h = SignalRHarness.ManagedIdentity(HttpStatusCode.OK, """{"token":"t"}""");
 
-        await h.Client.NegotiateAsync("alice", h.Time.GetUtcNow().AddHours(5), None);
+        await h.Client.NegotiateAsync("alice", "s1", h.Time.GetUtcNow().AddHours(5), None);
 
         Assert.Contains("minutesToExpire=60&", h.Single().Request.RequestUri!.Query, StringComparison.Ordinal);
     }
@@ -228,11 +272,12 @@ public sealed class SignalRRestClientTests
         var h = SignalRHarness.WithAccessKey();
         var accessTokenExpires = h.Time.GetUtcNow().AddMinutes(15);
 
-        var result = await h.Client.NegotiateAsync("alice", accessTokenExpires, None);
+        var result = await h.Client.NegotiateAsync("alice", "s1", accessTokenExpires, None);
 
         Assert.Equal("https://example.service.signalr.net/client/?hub=chat", result.Url);
         var token = await ValidateAsync(result.AccessToken, result.Url);
         Assert.Equal("alice", token.GetClaim("nameid").Value);
+        Assert.Equal("s1", token.GetClaim(SignalRTokens.SessionClaim).Value); // reaches the upstream in X-ASRS-User-Claims
         Assert.Equal(accessTokenExpires.UtcDateTime, token.ValidTo);
         Assert.Empty(h.Handler.Requests);
     }
@@ -242,7 +287,7 @@ public sealed class SignalRRestClientTests
     {
         var h = SignalRHarness.WithAccessKey();
 
-        var result = await h.Client.NegotiateAsync("alice", h.Time.GetUtcNow().AddDays(1), None);
+        var result = await h.Client.NegotiateAsync("alice", "s1", h.Time.GetUtcNow().AddDays(1), None);
 
         var token = await ValidateAsync(result.AccessToken, result.Url);
         Assert.Equal((h.Time.GetUtcNow() + h.Options.ClientTokenLifetime).UtcDateTime, token.ValidTo);

@@ -217,7 +217,7 @@ public sealed class TriggerTests
         var time = TestClock.New();
         var realtime = new Mock<IRealtime>();
         var answer = new NegotiateResult("https://example.service.signalr.net/client/?hub=chat", "client-token");
-        realtime.Setup(r => r.NegotiateAsync("alice", TestClock.Start.AddMinutes(15), It.IsAny<CancellationToken>())).ReturnsAsync(answer);
+        realtime.Setup(r => r.NegotiateAsync("alice", "s1", TestClock.Start.AddMinutes(15), It.IsAny<CancellationToken>())).ReturnsAsync(answer);
         var functions = new RealtimeFunctions(new NegotiateService(ActiveSessions(), realtime.Object), new RealtimeGroupSync(new Mock<IChatStore>().Object, realtime.Object));
         var context = Request(string.Empty, Bearer("alice", time));
 
@@ -237,6 +237,35 @@ public sealed class TriggerTests
 
         Assert.Equal(401, context.Response.StatusCode);
         realtime.VerifyNoOtherCalls();
+    }
+
+    [Theory]
+    [InlineData(true, 204)]
+    [InlineData(false, 401)]
+    public async Task RealtimeUpstream_NeedsNoUserToken_ButTheServicesSignature(bool signed, int status)
+    {
+        const string accessKey = SignalRHarness.AccessKey;
+        var realtime = new Mock<IRealtime>();
+        realtime.Setup(r => r.AddConnectionToGroupAsync("conn1", "session-s1", It.IsAny<CancellationToken>())).ReturnsAsync(true);
+        var signalR = Microsoft.Extensions.Options.Options.Create(new Chat.Functions.Realtime.SignalROptions { ConnectionString = $"Endpoint={SignalRHarness.Host};AccessKey={accessKey};Version=1.0;" });
+        var reader = new Chat.Functions.Realtime.SignalRUpstreamReader(
+            signalR,
+            new Chat.Functions.Realtime.SignalRUpstreamBearer(Microsoft.Extensions.Options.Options.Create(new Chat.Functions.Realtime.SignalRUpstreamOptions()), new HttpClient(), TestClock.New()),
+            new Chat.Functions.Realtime.SignalRSessionBinding(TestAuth.Wrap(TestAuth.Options())));
+        var functions = new RealtimeUpstreamFunctions(reader, new SessionConnections(ActiveSessions(), realtime.Object, NullLogger<SessionConnections>.Instance));
+        var context = Request("{}");
+        context.Request.Headers["X-ASRS-Connection-Id"] = "conn1";
+        context.Request.Headers["X-ASRS-Hub"] = "chat";
+        context.Request.Headers["X-ASRS-Category"] = "connections";
+        context.Request.Headers["X-ASRS-Event"] = "connected";
+        context.Request.Headers["X-ASRS-User-Id"] = "alice";
+        context.Request.Headers["X-ASRS-User-Claims"] = "nameid= alice, sid= s1";
+        context.Request.Headers["X-ASRS-Signature"] = Chat.Functions.Realtime.SignalRUpstreamSignature.Sign(signed ? accessKey : "not-the-key", "conn1");
+
+        var result = await RunAsync(context, nameof(RealtimeUpstreamFunctions.RealtimeUpstream), TestClock.New(), () => functions.RealtimeUpstream(context.Request));
+
+        Assert.Equal(status, result is NoContentResult ? 204 : context.Response.StatusCode);
+        realtime.Verify(r => r.AddConnectionToGroupAsync("conn1", "session-s1", It.IsAny<CancellationToken>()), signed ? Times.Once() : Times.Never());
     }
 
     /// <summary>A session check that finds every session active.</summary>

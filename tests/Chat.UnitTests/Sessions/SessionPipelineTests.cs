@@ -32,7 +32,7 @@ public sealed class SessionPipelineTests
             .Returns(() => storeFailure is null
                 ? Task.FromResult<Versioned<SessionRecord>?>(new Versioned<SessionRecord>(session, "e"))
                 : Task.FromException<Versioned<SessionRecord>?>(storeFailure));
-        realtime.Setup(r => r.NegotiateAsync("alice", It.IsAny<DateTimeOffset>(), It.IsAny<CancellationToken>()))
+        realtime.Setup(r => r.NegotiateAsync("alice", "s1", It.IsAny<DateTimeOffset>(), It.IsAny<CancellationToken>()))
             .ReturnsAsync(new NegotiateResult("https://signalr.example/client/?hub=chat", "client-token"));
         Sessions = new SessionStateCache(users.Object, revocations, Options.Create(new SessionCacheOptions()), time, NullLogger<SessionStateCache>.Instance);
     }
@@ -109,7 +109,7 @@ public sealed class SessionPipelineTests
 
         Assert.Equal(200, ordinary);
         Assert.Equal(401, status);
-        realtime.Verify(r => r.NegotiateAsync(It.IsAny<string>(), It.IsAny<DateTimeOffset>(), It.IsAny<CancellationToken>()), Times.Once);
+        realtime.Verify(r => r.NegotiateAsync(It.IsAny<string>(), It.IsAny<string>(), It.IsAny<DateTimeOffset>(), It.IsAny<CancellationToken>()), Times.Once);
     }
 
     [Fact]

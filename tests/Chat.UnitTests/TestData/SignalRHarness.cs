@@ -39,11 +39,14 @@ public sealed class SignalRHarness
             Microsoft.Extensions.Options.Options.Create(options),
             new StorageQueues(configuration, Credential.Object),
             Credential.Object,
+            Binding,
             Time,
             NullLogger<SignalRRestClient>.Instance);
     }
 
     public SignalROptions Options { get; }
+
+    public SignalRSessionBinding Binding { get; } = new(TestAuth.Wrap(TestAuth.Options()));
 
     public RecordingHandler Handler { get; }
 

@@ -1,0 +1,79 @@
+namespace Chat.Core.Realtime;
+
+using Chat.Core.Errors;
+using Chat.Core.Ports;
+using Microsoft.Extensions.Logging;
+
+/// <summary>The real-time groups that track connections by login session, so revoking one session closes its
+/// connections only. Chat groups are named <c>d_…</c> and <c>g_…</c> (<see cref="Common.Ids"/>): these prefixes cannot collide.</summary>
+public static class SessionGroups
+{
+    /// <summary>The connections opened with one session's negotiate answer.</summary>
+    public static string Of(string sessionId) => "session-" + sessionId;
+
+    /// <summary>The user's connections that arrived without a session id (a token from before sessions were
+    /// tracked, or one the service issued without the claim): any revocation of the user closes them.</summary>
+    public static string Untracked(string userId) => "untracked-" + userId;
+}
+
+/// <summary>A client connection the real-time service reports, with the session its token was issued for, if any.</summary>
+public sealed record RealtimeConnection(string ConnectionId, string UserId, string? SessionId);
+
+/// <summary>
+/// What the app does when the real-time service reports a connection. Azure SignalR's serverless upstream
+/// has no blocking connect event (only <c>connected</c> and <c>disconnected</c>, see concept-upstream), so a
+/// revoked session's still-valid client token can open a connection: it is closed here as soon as it is reported.
+/// </summary>
+public sealed partial class SessionConnections(ISessionCheck sessions, IRealtime realtime, ILogger<SessionConnections> logger)
+{
+    public const string RevokedReason = "session-revoked";
+
+    /// <summary>Handles one reported event of the <c>connections</c> category. A closed connection leaves its groups
+    /// by itself, so <c>disconnected</c> needs nothing (the upstream template does not ask for it).</summary>
+    public Task ReportedAsync(string category, string @event, RealtimeConnection connection, CancellationToken ct) =>
+        category == "connections" && @event == "connected" ? ConnectedAsync(connection, ct) : Task.CompletedTask;
+
+    /// <summary>Adds the connection to its session's group, then reads the session fresh: added first, so a
+    /// revocation that lands between the two closes it through the group, and one before the read is seen by it.
+    /// Cost per connection: 1 REST call and 1 point read (1 more REST call when it is closed).</summary>
+    public async Task ConnectedAsync(RealtimeConnection connection, CancellationToken ct)
+    {
+        var group = connection.SessionId is { } sid ? SessionGroups.Of(sid) : SessionGroups.Untracked(connection.UserId);
+        if (!await realtime.AddConnectionToGroupAsync(connection.ConnectionId, group, ct))
+        {
+            // Untracked, it would outlive its session's revocation: closed, the client reconnects and is tracked then.
+            LogUntracked(logger, connection.ConnectionId, connection.UserId);
+            await realtime.CloseConnectionAsync(connection.ConnectionId, "untracked", ct);
+            return;
+        }
+
+        if (connection.SessionId is null)
+        {
+            return;
+        }
+
+        try
+        {
+            await sessions.EnsureActiveNowAsync(connection.UserId, connection.SessionId, ct);
+        }
+        catch (ChatException e) when (e.Kind == ErrorKind.Unauthorized)
+        {
+            LogRefused(logger, connection.ConnectionId, connection.SessionId);
+            await realtime.CloseConnectionAsync(connection.ConnectionId, RevokedReason, ct);
+        }
+        catch (ChatException e) when (e.Kind == ErrorKind.Unavailable)
+        {
+            // It is in its session's group: a revocation from now on still closes it.
+            LogUnchecked(logger, e, connection.ConnectionId, connection.SessionId);
+        }
+    }
+
+    [LoggerMessage(EventId = 40, Level = LogLevel.Information, Message = "Connection {ConnectionId} of revoked session {SessionId} closed")]
+    private static partial void LogRefused(ILogger logger, string connectionId, string sessionId);
+
+    [LoggerMessage(EventId = 41, Level = LogLevel.Warning, Message = "Connection {ConnectionId} of user {UserId} could not join its session group; closed")]
+    private static partial void LogUntracked(ILogger logger, string connectionId, string userId);
+
+    [LoggerMessage(EventId = 42, Level = LogLevel.Warning, Message = "Session {SessionId} of connection {ConnectionId} could not be read; the connection stays in its group")]
+    private static partial void LogUnchecked(ILogger logger, Exception exception, string connectionId, string sessionId);
+}

@@ -1,0 +1,98 @@
+namespace Chat.UnitTests.Services;
+
+using Chat.Core.Errors;
+using Chat.Core.Ports;
+using Chat.Core.Realtime;
+using Microsoft.Extensions.Logging.Abstractions;
+using Moq;
+
+/// <summary>What the app does with the connection events of the real-time service's upstream.</summary>
+public sealed class SessionConnectionsTests
+{
+    private static readonly CancellationToken None = CancellationToken.None;
+
+    private readonly Mock<ISessionCheck> sessions = new();
+    private readonly Mock<IRealtime> realtime = new();
+    private readonly List<string> calls = [];
+
+    public SessionConnectionsTests()
+    {
+        realtime.Setup(r => r.AddConnectionToGroupAsync(It.IsAny<string>(), It.IsAny<string>(), It.IsAny<CancellationToken>()))
+            .Callback((string c, string g, CancellationToken _) => calls.Add($"add {c} {g}"))
+            .ReturnsAsync(true);
+        sessions.Setup(s => s.EnsureActiveNowAsync(It.IsAny<string>(), It.IsAny<string>(), It.IsAny<CancellationToken>()))
+            .Callback((string u, string s, CancellationToken _) => calls.Add($"check {u} {s}"))
+            .Returns(Task.CompletedTask);
+    }
+
+    private SessionConnections Service => new(sessions.Object, realtime.Object, NullLogger<SessionConnections>.Instance);
+
+    [Fact]
+    public async Task Connected_ActiveSession_JoinsItsSessionGroup_BeforeTheFreshCheck_AndStaysOpen()
+    {
+        await Service.ReportedAsync("connections", "connected", new RealtimeConnection("c1", "alice", "s1"), None);
+
+        Assert.Equal(["add c1 session-s1", "check alice s1"], calls);
+        realtime.Verify(r => r.CloseConnectionAsync(It.IsAny<string>(), It.IsAny<string>(), It.IsAny<CancellationToken>()), Times.Never);
+    }
+
+    [Fact]
+    public async Task Connected_RevokedSession_IsClosed()
+    {
+        sessions.Setup(s => s.EnsureActiveNowAsync("alice", "s1", It.IsAny<CancellationToken>())).ThrowsAsync(ChatErrors.Unauthorized("revoked"));
+
+        await Service.ReportedAsync("connections", "connected", new RealtimeConnection("c1", "alice", "s1"), None);
+
+        realtime.Verify(r => r.CloseConnectionAsync("c1", SessionConnections.RevokedReason, It.IsAny<CancellationToken>()), Times.Once);
+    }
+
+    [Fact]
+    public async Task Connected_SessionStoreUnavailable_StaysOpen_InItsGroup()
+    {
+        sessions.Setup(s => s.EnsureActiveNowAsync("alice", "s1", It.IsAny<CancellationToken>()))
+            .ThrowsAsync(ChatErrors.Unavailable("session store", TimeSpan.FromSeconds(1)));
+
+        await Service.ReportedAsync("connections", "connected", new RealtimeConnection("c1", "alice", "s1"), None);
+
+        realtime.Verify(r => r.AddConnectionToGroupAsync("c1", "session-s1", It.IsAny<CancellationToken>()), Times.Once);
+        realtime.Verify(r => r.CloseConnectionAsync(It.IsAny<string>(), It.IsAny<string>(), It.IsAny<CancellationToken>()), Times.Never);
+    }
+
+    [Fact]
+    public async Task Connected_WithoutASession_JoinsTheUsersUntrackedGroup_WithoutASessionRead()
+    {
+        await Service.ReportedAsync("connections", "connected", new RealtimeConnection("c1", "alice", null), None);
+
+        Assert.Equal(["add c1 untracked-alice"], calls);
+    }
+
+    [Fact]
+    public async Task Connected_GroupAddRefused_ClosesTheConnection_SoItCannotOutliveARevocation()
+    {
+        realtime.Setup(r => r.AddConnectionToGroupAsync("c1", "session-s1", It.IsAny<CancellationToken>())).ReturnsAsync(false);
+
+        await Service.ReportedAsync("connections", "connected", new RealtimeConnection("c1", "alice", "s1"), None);
+
+        realtime.Verify(r => r.CloseConnectionAsync("c1", It.IsAny<string>(), It.IsAny<CancellationToken>()), Times.Once);
+        sessions.Verify(s => s.EnsureActiveNowAsync(It.IsAny<string>(), It.IsAny<string>(), It.IsAny<CancellationToken>()), Times.Never);
+    }
+
+    [Theory]
+    [InlineData("connections", "disconnected")]
+    [InlineData("messages", "connected")]
+    public async Task OtherEvents_DoNothing(string category, string @event)
+    {
+        await Service.ReportedAsync(category, @event, new RealtimeConnection("c1", "alice", "s1"), None);
+
+        realtime.VerifyNoOtherCalls();
+        sessions.VerifyNoOtherCalls();
+    }
+
+    [Fact]
+    public void SessionGroups_CannotCollideWithChatGroups()
+    {
+        Assert.StartsWith("session-", SessionGroups.Of("s1"), StringComparison.Ordinal);
+        Assert.StartsWith("untracked-", SessionGroups.Untracked("alice"), StringComparison.Ordinal);
+        Assert.DoesNotContain(new[] { SessionGroups.Of("s1"), SessionGroups.Untracked("alice") }, g => g.StartsWith("d_", StringComparison.Ordinal) || g.StartsWith("g_", StringComparison.Ordinal));
+    }
+}
