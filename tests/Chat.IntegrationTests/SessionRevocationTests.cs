@@ -46,6 +46,26 @@ public sealed class SessionRevocationTests(BackendFixture backend)
     }
 
     [Fact]
+    public async Task RevokingAnotherDevicesSession_OnHostA_RefusesItsAccessTokenOnHostB_Within60s_TheCallersStays()
+    {
+        await using var a = await backend.StartHostAsync(new Dictionary<string, string?>(), clock);
+        await using var b = await backend.StartHostOnDatabaseAsync(a.DatabaseName, time: clock);
+        var laptop = await a.NewUserAsync();
+        var phone = a.NewClient();
+        await phone.LoginAsync((await laptop.GetMeAsync()).PhoneNumber!, "correct-horse-1", "Phone");
+        var phoneOnB = b.NewClient().WithTokens(phone.Tokens);
+        var laptopOnB = b.NewClient().WithTokens(laptop.Tokens);
+        await phoneOnB.GetMeAsync();
+
+        await laptop.RevokeSessionAsync((await laptop.ListSessionsAsync()).Single(s => s.DeviceName == "Phone").SessionId);
+        clock.Advance(CacheTtl(b));
+
+        Assert.True(CacheTtl(b) < TimeSpan.FromSeconds(60));
+        await Expect.Problem(401, () => phoneOnB.GetMeAsync());
+        Assert.Equal(laptop.UserId, (await laptopOnB.GetMeAsync()).UserId);
+    }
+
+    [Fact]
     public async Task Logout_OnHostA_RefusesTheAccessTokenOnHostB_PastItsCacheTtl_WithoutACosmosRequestOnB()
     {
         var cosmosRequestsOnB = new CountingHandler();
