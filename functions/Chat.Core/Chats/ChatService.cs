@@ -24,7 +24,7 @@ public sealed class ChatService(
 {
     private int MaxMembers => limits.Value.MaxGroupMembers;
 
-    /// <summary>Opens (or finds) the direct chat of two users, with the blocks either has made (<see cref="BlockRules"/>). Cost: 2 point reads (both users),
+    /// <summary>Opens (or finds) the direct chat of two users, with the blocks either has made (<see cref="BlockRules"/>). Cost: 2 point reads (both users; 2 more once created),
     /// 2 upserts of the users' chat lists, 1 batch creating the chat (or 1 query reading it when it exists).</summary>
     public async Task<(ChatView Chat, bool Created)> OpenDirectAsync(string callerId, OpenDirectRequest request, CancellationToken ct)
     {
@@ -59,12 +59,27 @@ public sealed class ChatService(
         await Task.WhenAll(both.Select(id => users.AddChatAsync(id, chatId, now, both, ct)));
         if (await chats.TryCreateAsync(chat, ct))
         {
+            chat = await CatchUpBlocksAsync(chat, ct);
             await MembershipChangedAsync(chat, chat.Members.Select(m => m.UserId).ToArray(), [], ct);
             return (ChatViews.ToView(chat, callerId, new Dictionary<string, ReceiptState>(), time.GetUtcNow()), true);
         }
 
         var existing = await chats.ReadAsync(chatId, StatesToRead.Everyone, ct) ?? throw ChatErrors.Unavailable("chat store", TimeSpan.FromSeconds(1));
         return (ChatViews.ToView(existing.Value, callerId, existing.StatesByUser, time.GetUtcNow(), await users.GetChatEntryAsync(callerId, chatId, ct)), false);
+    }
+
+    /// <summary>A block (or unblock) made while the chat was being created found no chat to mark: the profiles, read again
+    /// once the chat exists, bring it in (2 point reads, once per pair of users ever; a change from then on finds the chat).</summary>
+    private async Task<ChatRecord> CatchUpBlocksAsync(ChatRecord created, CancellationToken ct)
+    {
+        var profiles = await users.GetManyAsync(created.Members.Select(m => m.UserId).ToArray(), ct);
+        if (profiles.Count != 2 || BlockRules.BlockersOf(profiles[0], profiles[1]).Order(StringComparer.Ordinal).SequenceEqual(created.BlockedBy.Order(StringComparer.Ordinal)))
+        {
+            return created;
+        }
+
+        var blockers = BlockRules.BlockersOf(profiles[0], profiles[1]);
+        return await MutateAsync(created.ChatId, c => c with { BlockedBy = blockers }, ct);
     }
 
     /// <summary>Cost: 1 point read per member (existence), 1 upsert per member (chat list), 1 batch creating the chat.</summary>

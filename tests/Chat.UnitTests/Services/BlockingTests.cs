@@ -107,6 +107,26 @@ public sealed class BlockingTests
     }
 
     [Fact]
+    public async Task ABlockLandingWhileTheDirectChatIsCreated_StillReachesIt()
+    {
+        var reads = 0;
+        h.Users.Setup(u => u.GetManyAsync(It.IsAny<IReadOnlyCollection<string>>(), It.IsAny<CancellationToken>()))
+            .ReturnsAsync((IReadOnlyCollection<string> ids, CancellationToken _) =>
+            {
+                if (++reads == 2)
+                {
+                    h.Profiles["alice"] = h.Profile("alice") with { Blocked = [new BlockedUser("bob", TestClock.Start)] }; // after the open read them
+                }
+
+                return ids.Select(h.Profile).ToArray();
+            });
+
+        var (opened, _) = await h.ChatService.OpenDirectAsync("bob", new OpenDirectRequest("alice"), None);
+
+        Assert.Equal(["alice"], h.Stored(opened.ChatId).BlockedBy);
+    }
+
+    [Fact]
     public async Task InAGroup_TypingGoesToEveryoneButThoseTheTyperBlocked()
     {
         var group = h.Store(ChatBuilder.Group().WithAdmin("alice").WithMember("bob").WithMember("carol").Build());
