@@ -33,10 +33,9 @@ export class Realtime {
       .configureLogging(options.logLevel ?? LogLevel.Warning)
       .build();
     for (const name of EVENT_NAMES) {
-      const handler = options.handlers[name] as ((argument: unknown) => void) | undefined;
-      if (handler) {
-        this.connection.on(name, handler);
-      }
+      // Every method gets a handler, a no-op when not asked for, so the client logs no "no client method" warnings.
+      const handler = (options.handlers[name] as ((argument: unknown) => void) | undefined) ?? (() => undefined);
+      this.connection.on(name, handler);
     }
     this.connection.onreconnecting(() => options.onStateChange?.("reconnecting"));
     this.connection.onreconnected(() => {

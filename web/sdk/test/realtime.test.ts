@@ -22,7 +22,7 @@ function recordingBuilder() {
 }
 
 describe("Realtime", () => {
-  it("connects to <host>/api with a token factory that refreshes, and listens to every event it was given", async () => {
+  it("connects to <host>/api with a token factory that refreshes, and listens to every server event", async () => {
     let clock = 0;
     const { fetch } = fakeFetch(() => ({ status: 200, body: tokens("a2") }));
     const client = new ChatClient({ baseUrl: "http://api.test", fetch, now: () => clock });
@@ -36,7 +36,7 @@ describe("Realtime", () => {
     expect(await seen.options.accessTokenFactory!()).toBe("a1");
     clock = 100_000;
     expect(await seen.options.accessTokenFactory!()).toBe("a2");
-    expect(seen.on).toEqual(["message", "receipt"]);
+    expect(seen.on).toEqual(EVENT_NAMES);
     seen.reconnected.forEach((f) => f());
     expect(caughtUp).toBe(1);
   });
