@@ -75,6 +75,7 @@ export function AuthScreen({ client, onSignedIn }: Props) {
           </label>
           <PasswordField value={password} onChange={setPassword} autoComplete="new-password" />
           <button type="submit" disabled={busy}>Create account</button>
+          {isLocal && <p className="note">Local mode: no SMS is really sent; the code can be read at <code>GET /_local/sms?phoneNumber=…</code>, and shows on the next step.</p>}
           <p>
             Have an account? <button type="button" className="link" onClick={() => switchTo("signIn")}>Sign in</button>
           </p>

@@ -64,14 +64,15 @@ export function reducer(state: State, action: Action): State {
 
 function onMessage(state: State, message: Message, me: string): State {
   const known = state.messages[message.chatId];
-  const isNew = !(known ?? []).some((m) => m.seq === message.seq);
   const messages = { ...state.messages, [message.chatId]: mergeMessages(known ?? [], [message]) };
   const typing = { ...state.typing, [message.chatId]: { ...state.typing[message.chatId], [message.senderId]: 0 } };
   const chats = state.chats.map((c) => {
     if (c.chatId !== message.chatId || message.seq < c.lastSeq) {
       return c;
     }
-    const unread = isNew && message.senderId !== me && message.seq > (c.readSeq ?? 0) ? (c.unreadCount ?? 0) + 1 : c.unreadCount;
+    // Counted once: a message at or below the chat's lastSeq is already in the server's unreadCount or ours.
+    const fresh = message.seq > c.lastSeq && message.seq > (c.readSeq ?? 0);
+    const unread = fresh && message.senderId !== me ? (c.unreadCount ?? 0) + 1 : c.unreadCount;
     return { ...c, lastMessage: message, lastSeq: message.seq, unreadCount: unread };
   });
   return { ...state, messages, typing, chats: sortChats(chats) };
