@@ -28,7 +28,8 @@ export class Realtime {
   constructor(client: ChatClient, options: RealtimeOptions) {
     const delays = options.retryDelays ?? DEFAULT_DELAYS;
     this.connection = (options.builder?.() ?? new HubConnectionBuilder())
-      .withUrl(client.hubUrl, { accessTokenFactory: () => client.accessToken() })
+      // Bearer tokens only: no cookies, so the hub may sit on another origin without credentialed CORS.
+      .withUrl(client.hubUrl, { accessTokenFactory: () => client.accessToken(), withCredentials: false })
       .withAutomaticReconnect({ nextRetryDelayInMilliseconds: (ctx) => delays[Math.min(ctx.previousRetryCount, delays.length - 1)] ?? 30000 })
       .configureLogging(options.logLevel ?? LogLevel.Warning)
       .build();

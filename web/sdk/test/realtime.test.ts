@@ -33,6 +33,7 @@ describe("Realtime", () => {
     new Realtime(client, { builder, handlers: { message: () => undefined, receipt: () => undefined }, onReconnected: () => caughtUp++ });
 
     expect(seen.url).toBe("http://api.test/api");
+    expect(seen.options.withCredentials).toBe(false);
     expect(await seen.options.accessTokenFactory!()).toBe("a1");
     clock = 100_000;
     expect(await seen.options.accessTokenFactory!()).toBe("a2");
