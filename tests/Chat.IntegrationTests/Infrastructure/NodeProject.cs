@@ -20,7 +20,7 @@ public sealed class NodeProject(string relativePath)
     }
 
     /// <summary><c>npm ci</c> when the packages are missing or older than the lock file.</summary>
-    private async Task EnsureInstalledAsync()
+    public async Task EnsureInstalledAsync()
     {
         var gate = InstallGates.GetOrAdd(Directory, _ => new SemaphoreSlim(1, 1));
         await gate.WaitAsync();
