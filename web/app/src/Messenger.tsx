@@ -20,15 +20,19 @@ export function Messenger({ client, me, onSignedOut }: Props) {
   const stateRef = useRef<State>(state);
   stateRef.current = state;
 
-  const loadUsers = useCallback(async (chats: Chat[]) => {
-    const ids = [...new Set(chats.filter((c) => c.type === "direct").map((c) => otherMember(c, me)).filter((id): id is string => !!id))]
-      .filter((id) => !stateRef.current.users[id]);
-    const users = await Promise.all(ids.map((id) => client.user(id).catch(() => undefined)));
-    dispatch({ type: "users", users: users.filter((u) => u !== undefined) });
-    if (ids.length > 0) {
-      dispatch({ type: "presence", presence: users.filter((u) => u !== undefined).map((u) => ({ userId: u.userId, online: u.online, lastSeen: u.lastSeen })) });
+  const loadUsersById = useCallback(async (userIds: string[]) => {
+    const ids = [...new Set(userIds)].filter((id) => id !== me && !stateRef.current.users[id]);
+    if (ids.length === 0) {
+      return;
     }
+    const users = (await Promise.all(ids.map((id) => client.user(id).catch(() => undefined)))).filter((u) => u !== undefined);
+    dispatch({ type: "users", users });
+    dispatch({ type: "presence", presence: users.map((u) => ({ userId: u.userId, online: u.online, lastSeen: u.lastSeen })) });
   }, [client, me]);
+
+  /** The other member of each direct chat (its name); a group's members load when it opens. */
+  const loadUsers = useCallback((chats: Chat[]) =>
+    loadUsersById(chats.filter((c) => c.type === "direct").map((c) => otherMember(c, me)).filter((id): id is string => !!id)), [loadUsersById, me]);
 
   const loadChats = useCallback(async () => {
     const page = await client.listChats();
@@ -124,10 +128,12 @@ export function Messenger({ client, me, onSignedOut }: Props) {
 
   const openChat = useCallback(async (chatId: string) => {
     dispatch({ type: "open", chatId });
+    const members = stateRef.current.chats.find((c) => c.chatId === chatId)?.members ?? [];
+    void loadUsersById(members.map((m) => m.userId));
     const page = await client.messages(chatId, { limit: 50 });
     dispatch({ type: "messages", chatId, messages: page.messages });
     markRead(chatId);
-  }, [client, markRead]);
+  }, [client, loadUsersById, markRead]);
 
   const startChat = useCallback(async (phoneNumber: string) => {
     const [user] = await client.lookup([phoneNumber]);
