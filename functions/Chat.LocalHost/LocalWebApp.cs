@@ -44,12 +44,19 @@ public sealed partial class LocalWebApp(ILogger<LocalWebApp> logger) : Backgroun
         await Task.Yield(); // off the start-up path: the host (and /api/health) does not wait for the page
         try
         {
-            if (NeedsInstall())
+            var install = NeedsInstall();
+            var build = install || NeedsBuild();
+            if (build)
+            {
+                LogBuilding(logger, AppDirectory);
+            }
+
+            if (install)
             {
                 await StepAsync("npm ci", "npm", ["ci", "--no-audit", "--no-fund", "--loglevel=error"], stoppingToken);
             }
 
-            if (NeedsBuild())
+            if (build)
             {
                 await StepAsync("vite build", "node", [Path.Combine("node_modules", "vite", "bin", "vite.js"), "build", "--logLevel", "warn"], stoppingToken);
             }
@@ -67,7 +74,6 @@ public sealed partial class LocalWebApp(ILogger<LocalWebApp> logger) : Backgroun
     private async Task StepAsync(string step, string fileName, string[] args, CancellationToken ct)
     {
         var clock = Stopwatch.StartNew();
-        LogStep(logger, step, AppDirectory);
         var (exitCode, output) = await RunAsync(fileName, args, ct);
         if (exitCode != 0)
         {
@@ -157,8 +163,8 @@ public sealed partial class LocalWebApp(ILogger<LocalWebApp> logger) : Backgroun
         "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta http-equiv=\"refresh\" content=\"3\"><title>Chat</title></head>"
         + "<body><main><h1>Chat</h1><p role=\"status\">The web app is being built (npm ci, vite build); this page reloads by itself.</p></main></body></html>";
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Web app: {Step} in {Directory}")]
-    private static partial void LogStep(ILogger logger, string step, string directory);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Web app: building {Directory} in the background; / shows a wait page until it is done")]
+    private static partial void LogBuilding(ILogger logger, string directory);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Web app: {Step} took {Seconds:0.0} s")]
     private static partial void LogStepDone(ILogger logger, string step, double seconds);

@@ -45,15 +45,6 @@ export function Messenger({ client, me, onSignedOut }: Props) {
     }
   }, [client, loadUsers, me]);
 
-  /** After a reconnect: every loaded chat catches up from its last seen seq, the list reloads. */
-  const catchUp = useCallback(async () => {
-    await loadChats();
-    for (const [chatId, messages] of Object.entries(stateRef.current.messages)) {
-      const missed = await client.messagesAfter(chatId, lastSeq(messages));
-      dispatch({ type: "messages", chatId, messages: missed });
-    }
-  }, [client, loadChats]);
-
   const markRead = useCallback((chatId: string) => {
     const chat = stateRef.current.chats.find((c) => c.chatId === chatId);
     const seq = Math.max(chat?.lastSeq ?? 0, lastSeq(stateRef.current.messages[chatId] ?? []));
@@ -62,6 +53,21 @@ export function Messenger({ client, me, onSignedOut }: Props) {
       void client.receipt(chatId, "read", seq).catch(() => undefined);
     }
   }, [client]);
+
+  /** After a reconnect: every loaded chat catches up from its last seen seq, the list reloads. */
+  const catchUp = useCallback(async () => {
+    await loadChats();
+    for (const [chatId, messages] of Object.entries(stateRef.current.messages)) {
+      const missed = await client.messagesAfter(chatId, lastSeq(messages));
+      dispatch({ type: "messages", chatId, messages: missed });
+    }
+    const open = stateRef.current.openChatId;
+    if (open) {
+      // Receipts missed while away: the newest page carries the current statuses.
+      dispatch({ type: "messages", chatId: open, messages: (await client.messages(open, { limit: 50 })).messages });
+      markRead(open);
+    }
+  }, [client, loadChats, markRead]);
 
   const onMessage = useCallback((message: Message) => {
     dispatch({ type: "message", message, me });
