@@ -17,4 +17,12 @@ public sealed class WebAppTests
         Assert.Matches(@"Tests\s+\d+ passed", output);
         Assert.DoesNotMatch(@"Tests\s+\d+ failed", output);
     }
+
+    [Fact]
+    public async Task Sources_TypeCheck()
+    {
+        var (exitCode, output) = await App.TypeCheckAsync();
+
+        Assert.True(exitCode == 0, output);
+    }
 }

@@ -23,6 +23,14 @@ public sealed class WebSdkTests(BackendFixture backend)
     }
 
     [Fact]
+    public async Task Sources_TypeCheck()
+    {
+        var (exitCode, output) = await Sdk.TypeCheckAsync();
+
+        Assert.True(exitCode == 0, output);
+    }
+
+    [Fact]
     public async Task LiveTests_AgainstTheLocalHost_Pass()
     {
         var baseUrl = backend.Host.BaseAddress.ToString().TrimEnd('/');

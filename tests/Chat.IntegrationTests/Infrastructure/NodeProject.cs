@@ -19,6 +19,13 @@ public sealed class NodeProject(string relativePath)
         return await RunAsync("node", [Path.Combine("node_modules", "vitest", "vitest.mjs"), "run", .. files], environment, TimeSpan.FromMinutes(3));
     }
 
+    /// <summary>Runs <c>tsc --noEmit</c> on the project's tsconfig.json.</summary>
+    public async Task<(int ExitCode, string Output)> TypeCheckAsync()
+    {
+        await EnsureInstalledAsync();
+        return await RunAsync("node", [Path.Combine("node_modules", "typescript", "bin", "tsc"), "--noEmit", "-p", "."], null, TimeSpan.FromMinutes(3));
+    }
+
     /// <summary><c>npm ci</c> when the packages are missing or older than the lock file.</summary>
     public async Task EnsureInstalledAsync()
     {

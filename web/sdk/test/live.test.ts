@@ -3,6 +3,8 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { ApiError, ChatClient, Realtime, statusOf, type Message, type ReceiptEvent } from "../src";
 
+// Node sets it; declared here so the SDK needs no Node typings.
+declare const process: { env: Record<string, string | undefined> };
 const base = process.env.CHAT_BASE_URL?.replace(/\/$/, "");
 const password = "correct-horse-1";
 const realtimes: Realtime[] = [];
