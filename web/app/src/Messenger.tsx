@@ -45,9 +45,10 @@ export function Messenger({ client, me, onSignedOut }: Props) {
     }
   }, [client, loadUsers, me]);
 
-  const markRead = useCallback((chatId: string) => {
+  /** Reads the chat up to its newest message; `atLeast` covers one just dispatched (stateRef lags until the next render). */
+  const markRead = useCallback((chatId: string, atLeast = 0) => {
     const chat = stateRef.current.chats.find((c) => c.chatId === chatId);
-    const seq = Math.max(chat?.lastSeq ?? 0, lastSeq(stateRef.current.messages[chatId] ?? []));
+    const seq = Math.max(atLeast, chat?.lastSeq ?? 0, lastSeq(stateRef.current.messages[chatId] ?? []));
     if (seq > 0 && document.visibilityState === "visible") {
       dispatch({ type: "read", chatId });
       void client.receipt(chatId, "read", seq).catch(() => undefined);
@@ -64,8 +65,9 @@ export function Messenger({ client, me, onSignedOut }: Props) {
     const open = stateRef.current.openChatId;
     if (open) {
       // Receipts missed while away: the newest page carries the current statuses.
-      dispatch({ type: "messages", chatId: open, messages: (await client.messages(open, { limit: 50 })).messages });
-      markRead(open);
+      const newest = (await client.messages(open, { limit: 50 })).messages;
+      dispatch({ type: "messages", chatId: open, messages: newest });
+      markRead(open, lastSeq(newest));
     }
   }, [client, loadChats, markRead]);
 
@@ -78,7 +80,7 @@ export function Messenger({ client, me, onSignedOut }: Props) {
       return;
     }
     if (stateRef.current.openChatId === message.chatId) {
-      markRead(message.chatId);
+      markRead(message.chatId, message.seq);
     } else {
       void client.receipt(message.chatId, "delivered", message.seq).catch(() => undefined);
     }
@@ -138,7 +140,7 @@ export function Messenger({ client, me, onSignedOut }: Props) {
     void loadUsersById(members.map((m) => m.userId));
     const page = await client.messages(chatId, { limit: 50 });
     dispatch({ type: "messages", chatId, messages: page.messages });
-    markRead(chatId);
+    markRead(chatId, lastSeq(page.messages));
   }, [client, loadUsersById, markRead]);
 
   const startChat = useCallback(async (phoneNumber: string) => {
