@@ -90,4 +90,21 @@ describe("the web app", () => {
     expect(screen.getByRole("button", { name: "Attach" })).toBeTruthy();
     expect(screen.getByLabelText("Attach file")).toBeTruthy();
   });
+
+  it("sends a picture through the file input and shows it, fetched with the token", async () => {
+    sessionStorage.setItem("chat.tokens", JSON.stringify({ userId: "me", accessToken: "a1", refreshToken: "r1", expiresIn: 900, expiresAt: Date.now() + 900_000 }));
+    const user = userEvent.setup();
+    render(<App />);
+    await user.click(await within(await screen.findByRole("list", { name: "Chats" })).findByText("Bob"));
+    const log = await screen.findByRole("log", { name: "Messages" });
+
+    await user.upload(screen.getByLabelText("Attach file"), new File([new Uint8Array([137, 80, 78, 71])], "cat.png", { type: "image/png" }));
+
+    const image = await within(log).findByRole("img", { name: "cat.png" });
+    expect(image.getAttribute("src")).toMatch(/^blob:/);
+    const put = backend.calls.find((c) => c.method === "PUT");
+    expect(put?.path).toBe("/media/m1?sig=1");
+    expect(backend.calls.find((c) => c.path === "/api/media/m1")?.auth).toBe("Bearer a1");
+    expect(backend.calls.find((c) => c.path === "/api/chats/c1/messages" && c.method === "POST")?.body).toMatchObject({ type: "image", mediaId: "m1" });
+  });
 });

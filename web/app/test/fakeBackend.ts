@@ -32,8 +32,12 @@ export function fakeBackend() {
     ["GET", /^\/api\/users\/bob$/, () => json(200, bob)],
     ["GET", /^\/api\/presence/, () => json(200, [{ userId: "bob", online: true, lastSeen: new Date().toISOString() }])],
     ["GET", /^\/api\/chats\/c1\/messages/, () => json(200, { messages, hasMore: false })],
+    ["POST", /^\/api\/media$/, (b) => json(201, { mediaId: "m1", uploadUrl: "http://blob.test/media/m1?sig=1", uploadHeaders: { "x-ms-blob-type": "BlockBlob", "Content-Type": b.contentType }, expiresAt: "" })],
+    ["PUT", /^\/media\/m1$/, () => json(201)],
+    ["GET", /^\/api\/media\/m1$/, () => new Response(new Blob([new Uint8Array([137, 80, 78, 71])], { type: "image/png" }), { status: 200 })],
     ["POST", /^\/api\/chats\/c1\/messages$/, (b) => {
-      const sent = { ...message(messages.length + 1, "me", b.text), clientMessageId: b.clientMessageId };
+      const media = b.mediaId ? { mediaId: b.mediaId, fileName: "cat.png", contentType: "image/png", sizeBytes: 4, url: `/api/media/${b.mediaId}` } : undefined;
+      const sent = { ...message(messages.length + 1, "me", b.text), clientMessageId: b.clientMessageId, type: b.type, media };
       messages.push(sent);
       return json(201, sent);
     }],
@@ -46,7 +50,7 @@ export function fakeBackend() {
   const fetch = async (input: RequestInfo | URL, init?: RequestInit): Promise<Response> => {
     const url = new URL(String(input), "http://127.0.0.1:7071");
     const method = init?.method ?? "GET";
-    const body = typeof init?.body === "string" ? JSON.parse(init.body) : undefined;
+    const body = typeof init?.body === "string" ? JSON.parse(init.body) : init?.body ?? undefined;
     const headers = (init?.headers ?? {}) as Record<string, string>;
     calls.push({ method, path: url.pathname + url.search, body, auth: headers.Authorization });
     for (const [m, pattern, answer] of routes) {
