@@ -71,6 +71,11 @@ public static class LocalHostApp
         builder.Services.AddSingleton<LocalMetricsSink>();
         builder.Services.AddLocalSignalRService();
         builder.Services.AddHostedService<QueueTriggerHost>();
+        var webApp = builder.Configuration.WebAppEnabled();
+        if (webApp)
+        {
+            builder.Services.AddHostedService<LocalWebApp>(); // builds web/app in the background; tests leave it off
+        }
         if (builder.Configuration.GetValue("LocalHost:RunTimers", defaultValue: true))
         {
             builder.Services.AddHostedService<TimerTriggerHost>(); // tests that run a sweep themselves turn it off
@@ -85,6 +90,11 @@ public static class LocalHostApp
         app.UseLoopbackOnly("/_local", "/sms", LocalSignalRService.RestPath);
         app.UseCors();
         app.UseProblemAnswers();
+        if (webApp)
+        {
+            LocalWebApp.UseLocalWebApp(app);
+        }
+
         app.MapLocalSignalRService();
         app.MapChatFunctions();
         app.MapPost("/sms", (HttpContext context, LocalSmsSink sink) => sink.ReceiveAsync(context));

@@ -1,0 +1,6 @@
+import { defineConfig, mergeConfig } from "vitest/config";
+import viteConfig from "./vite.config.ts";
+
+export default mergeConfig(viteConfig, defineConfig({
+  test: { include: ["test/**/*.test.{ts,tsx}"], environment: "happy-dom" },
+}));

@@ -1,0 +1,55 @@
+import { describe, expect, it } from "vitest";
+import type { HubConnectionBuilder, IHttpConnectionOptions, IRetryPolicy } from "@microsoft/signalr";
+import { ChatClient, EVENT_NAMES, Realtime } from "../src";
+import { fakeFetch, tokens } from "./fakeFetch";
+
+/** Records what Realtime asks of the builder and of the connection it builds. */
+function recordingBuilder() {
+  const seen = { url: "", options: {} as IHttpConnectionOptions, retry: undefined as IRetryPolicy | undefined, on: [] as string[], reconnected: [] as (() => void)[] };
+  const connection = {
+    on: (name: string) => seen.on.push(name),
+    onreconnecting: () => undefined,
+    onreconnected: (f: () => void) => seen.reconnected.push(f),
+    onclose: () => undefined,
+  };
+  const builder = {
+    withUrl(url: string, options: IHttpConnectionOptions) { seen.url = url; seen.options = options; return builder; },
+    withAutomaticReconnect(policy: IRetryPolicy) { seen.retry = policy; return builder; },
+    configureLogging() { return builder; },
+    build: () => connection,
+  };
+  return { seen, builder: () => builder as unknown as HubConnectionBuilder };
+}
+
+describe("Realtime", () => {
+  it("connects to <host>/api with a token factory that refreshes, and listens to every server event", async () => {
+    let clock = 0;
+    const { fetch } = fakeFetch(() => ({ status: 200, body: tokens("a2") }));
+    const client = new ChatClient({ baseUrl: "http://api.test", fetch, now: () => clock });
+    client.setTokens({ ...tokens("a1"), expiresAt: 120_000 });
+    const { seen, builder } = recordingBuilder();
+    let caughtUp = 0;
+
+    new Realtime(client, { builder, handlers: { message: () => undefined, receipt: () => undefined }, onReconnected: () => caughtUp++ });
+
+    expect(seen.url).toBe("http://api.test/api");
+    expect(seen.options.withCredentials).toBe(false);
+    expect(await seen.options.accessTokenFactory!()).toBe("a1");
+    clock = 100_000;
+    expect(await seen.options.accessTokenFactory!()).toBe("a2");
+    expect(seen.on).toEqual(EVENT_NAMES);
+    seen.reconnected.forEach((f) => f());
+    expect(caughtUp).toBe(1);
+  });
+
+  it("retries for ever, the last delay repeating", () => {
+    const client = new ChatClient({ baseUrl: "http://api.test" });
+    const { seen, builder } = recordingBuilder();
+
+    new Realtime(client, { builder, handlers: {}, retryDelays: [0, 500] });
+
+    const delay = (n: number) => seen.retry!.nextRetryDelayInMilliseconds({ previousRetryCount: n, elapsedMilliseconds: 0, retryReason: new Error("x") });
+    expect([delay(0), delay(1), delay(50)]).toEqual([0, 500, 500]);
+    expect(EVENT_NAMES).toContain("messageEdited");
+  });
+});
