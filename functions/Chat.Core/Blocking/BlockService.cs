@@ -31,13 +31,14 @@ public sealed class BlockService(IUserStore users, ChatService chats, PresenceSe
         await chats.SetBlockAsync(callerId, userId, blocked: true, ct);
     }
 
-    /// <summary>The reverse of <see cref="BlockAsync"/>, in the reverse order; a user who was not blocked changes nothing.</summary>
+    /// <summary>The reverse of <see cref="BlockAsync"/>, in the same order (the profile first, which a direct chat being created
+    /// reads again once it exists, so neither change can be lost to that race); a user who was not blocked changes nothing.</summary>
     public async Task UnblockAsync(string callerId, string userId, CancellationToken ct)
     {
         EnsureOther(callerId, userId);
-        await chats.SetBlockAsync(callerId, userId, blocked: false, ct);
-        await users.SetBlockedByAsync(userId, callerId, blocked: false, ct);
         await ChangeProfileAsync(callerId, userId, blocked: false, ct);
+        await users.SetBlockedByAsync(userId, callerId, blocked: false, ct);
+        await chats.SetBlockAsync(callerId, userId, blocked: false, ct);
     }
 
     /// <summary>The users the caller has blocked, oldest block first. Cost: 1 point read of the profile, 1 point read per

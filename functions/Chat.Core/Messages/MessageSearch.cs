@@ -38,16 +38,15 @@ public sealed record MessageSearch(string Needle, long FromSeq, long ToSeq, int 
 
     /// <summary>The newest <see cref="Limit"/> of the matches in the window; whether older ones may exist; and the
     /// <c>beforeSeq</c> to go on with (the last seq returned, or the window's end when it found too few), null when none.
-    /// Matches expired at <paramref name="now"/> are left out of the page (the store's TTL drops them soon after), never out
-    /// of the paging, so a page may come back short and still say what is older.</summary>
+    /// Matches expired at <paramref name="now"/> are left out first (the store's TTL drops them soon after), so the last seq
+    /// of a full page is the cursor, as for any page.</summary>
     public (IReadOnlyList<StoredMessage> Page, bool HasMore, long? NextBeforeSeq) Cut(IEnumerable<StoredMessage> matches, DateTimeOffset now)
     {
-        var newestFirst = matches.OrderByDescending(m => m.Message.Seq).ToArray();
-        var cut = newestFirst.Take(Limit).ToArray();
-        var page = cut.Where(m => !m.Message.IsExpiredAt(now)).ToArray();
+        var newestFirst = matches.Where(m => !m.Message.IsExpiredAt(now)).OrderByDescending(m => m.Message.Seq).ToArray();
+        var page = newestFirst.Take(Limit).ToArray();
         if (newestFirst.Length > Limit)
         {
-            return (page, true, cut[^1].Message.Seq);
+            return (page, true, page[^1].Message.Seq);
         }
 
         var windowLeftSome = FromSeq > Floor + 1 && ToSeq >= FromSeq;

@@ -100,14 +100,27 @@ public sealed class MessageService(
             .ThrowIfInvalid();
         var snapshot = await chatService.LoadVisibleAsync(callerId, chatId, StatesToRead.Everyone, ct);
         var chat = snapshot.Value;
-        var page = HistoryRange.Of(chat.Member(callerId)!.JoinedAfterSeq, chat.LastSeq, query);
-        var found = await messages.GetRangeAsync(chatId, page.FromSeq, page.ToSeq, ct);
-        var states = snapshot.StatesByUser;
         var floor = chat.Member(callerId)!.JoinedAfterSeq;
+        var limit = query.Limit ?? HistoryRange.DefaultLimit;
         var now = time.GetUtcNow();
-        var shown = found.Where(s => !s.Message.IsExpiredAt(now)); // seqs are never reused: a page may skip expired ones
-        return new MessagePage(shown.Select(s => MessageViews.ToView(s.Message, MessageViews.Status(chat, s.Message, states), now, s.Reactions, floor)).ToArray(), page.HasMore);
+        var page = HistoryRange.Of(floor, chat.LastSeq, query);
+        var live = await LiveInAsync(chatId, page, now, ct);
+
+        // Seqs are never reused: past a range whose every message expired, wider ones (1 query each, only then).
+        for (var (widening, span) = (0, (long)limit); live.Count == 0 && page.HasMore && widening < HistoryRange.MaxWidenings; widening++)
+        {
+            span *= 4;
+            page = page.Beyond(span, floor, chat.LastSeq);
+            live = await LiveInAsync(chatId, page, now, ct);
+        }
+
+        var (shown, hasMore) = page.Nearest(live, s => s.Message.Seq, limit);
+        var states = snapshot.StatesByUser;
+        return new MessagePage(shown.Select(s => MessageViews.ToView(s.Message, MessageViews.Status(chat, s.Message, states), now, s.Reactions, floor)).ToArray(), hasMore);
     }
+
+    private async Task<IReadOnlyList<StoredMessage>> LiveInAsync(string chatId, HistoryRange range, DateTimeOffset now, CancellationToken ct) =>
+        (await messages.GetRangeAsync(chatId, range.FromSeq, range.ToSeq, ct)).Where(s => !s.Message.IsExpiredAt(now)).ToArray();
 
     /// <summary>Messages of the chat whose text holds <c>q</c> ignoring case, newest first, from the caller's join
     /// (<see cref="MessageSearch"/>). Cost: 1 query (head and receipt states), 1 query over at most

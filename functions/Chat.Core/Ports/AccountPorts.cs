@@ -28,7 +28,8 @@ public interface IUserStore
     /// left), is left as it is.</summary>
     Task TouchChatAsync(string userId, string chatId, DateTimeOffset activityAt, IReadOnlyCollection<string> memberIds, CancellationToken ct);
 
-    /// <summary>Everyone who shares a chat (a direct chat, when <paramref name="directOnly"/>) with the user, from
+    /// <summary>Everyone who shares a chat (a direct chat, when <paramref name="directOnly"/>) with the user, less (for all chats)
+    /// whoever has blocked the user, from
     /// the members on the user's list entries: 1 single-partition query.</summary>
     Task<IReadOnlySet<string>> ListContactsAsync(string userId, bool directOnly, CancellationToken ct);
 

@@ -38,8 +38,16 @@ public sealed partial class SessionConnections(ISessionCheck sessions, IRealtime
     /// Cost per connection: 1 REST call and 1 point read (1 more REST call when it is closed).</summary>
     public async Task ConnectedAsync(RealtimeConnection connection, CancellationToken ct)
     {
-        var group = connection.SessionId is { } sid ? SessionGroups.Of(sid) : SessionGroups.Untracked(connection.UserId);
-        if (!await realtime.AddConnectionToGroupAsync(connection.ConnectionId, group, ct))
+        if (connection.SessionId is not { } sid)
+        {
+            // Every negotiate binds its session; a connection without one (its token or query stripped of it) could
+            // never be closed by a revocation, so it is closed now (a client that negotiates again is tracked).
+            LogUntracked(logger, connection.ConnectionId, connection.UserId);
+            await realtime.CloseConnectionAsync(connection.ConnectionId, "no-session", ct);
+            return;
+        }
+
+        if (!await realtime.AddConnectionToGroupAsync(connection.ConnectionId, SessionGroups.Of(sid), ct))
         {
             // Untracked, it would outlive its session's revocation: closed, the client reconnects and is tracked then.
             LogUntracked(logger, connection.ConnectionId, connection.UserId);
@@ -47,14 +55,9 @@ public sealed partial class SessionConnections(ISessionCheck sessions, IRealtime
             return;
         }
 
-        if (connection.SessionId is null)
-        {
-            return;
-        }
-
         try
         {
-            await sessions.EnsureActiveNowAsync(connection.UserId, connection.SessionId, ct);
+            await sessions.EnsureActiveNowAsync(connection.UserId, sid, ct);
         }
         catch (ChatException e) when (e.Kind == ErrorKind.Unauthorized)
         {
@@ -71,7 +74,7 @@ public sealed partial class SessionConnections(ISessionCheck sessions, IRealtime
     [LoggerMessage(EventId = 40, Level = LogLevel.Information, Message = "Connection {ConnectionId} of revoked session {SessionId} closed")]
     private static partial void LogRefused(ILogger logger, string connectionId, string sessionId);
 
-    [LoggerMessage(EventId = 41, Level = LogLevel.Warning, Message = "Connection {ConnectionId} of user {UserId} could not join its session group; closed")]
+    [LoggerMessage(EventId = 41, Level = LogLevel.Warning, Message = "Connection {ConnectionId} of user {UserId} has no session, or could not join its session's group; closed")]
     private static partial void LogUntracked(ILogger logger, string connectionId, string userId);
 
     [LoggerMessage(EventId = 42, Level = LogLevel.Warning, Message = "Session {SessionId} of connection {ConnectionId} could not be read; the connection stays in its group")]

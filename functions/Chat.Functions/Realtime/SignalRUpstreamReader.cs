@@ -35,13 +35,14 @@ public sealed class SignalRUpstreamReader(IOptions<SignalROptions> signalR, Sign
             new RealtimeConnection(connectionId, userId, sessionId));
     }
 
-    /// <summary>The service's claims header, <c>"a= v, b= w"</c>; a claim given twice keeps its first value.</summary>
+    /// <summary>The service's claims header, <c>"a: v, b: w"</c> (as the Functions SignalR extension reads it; <c>"a= v"</c>
+    /// is taken too); a claim given twice keeps its first value.</summary>
     public static IReadOnlyDictionary<string, string> Claims(string header)
     {
         var claims = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var pair in header.Split(',', StringSplitOptions.RemoveEmptyEntries))
         {
-            var parts = pair.Split("= ", 2, StringSplitOptions.None);
+            var parts = pair.Split(": ", 2, StringSplitOptions.None) is { Length: 2 } colon ? colon : pair.Split("= ", 2, StringSplitOptions.None);
             if (parts.Length == 2 && parts[0].Trim() is { Length: > 0 } type)
             {
                 claims.TryAdd(type, parts[1].Trim());

@@ -16,7 +16,7 @@ public sealed class LocalSignalROptions
 
 /// <summary>
 /// Posts the <c>connected</c> event of each new connection to the upstream as Azure SignalR's serverless mode does
-/// (concept-upstream, "Serverless protocols"): the <c>X-ASRS-*</c> headers, the token's claims as <c>"type= value, …"</c>, the connect query,
+/// (concept-upstream, "Serverless protocols"): the <c>X-ASRS-*</c> headers, the token's claims as <c>"type: value, …"</c>, the connect query,
 /// and the signature of the connection id with the access key. Only <c>connected</c>, as the Bicep template's event
 /// pattern asks. Unlike Azure it is awaited before the hub's connect completes, so tests see its effects in order.
 /// </summary>
@@ -38,7 +38,7 @@ public sealed partial class LocalSignalRUpstream(IOptions<SignalROptions> signal
         request.Headers.Add("X-ASRS-Category", "connections");
         request.Headers.Add("X-ASRS-Event", "connected");
         request.Headers.Add("X-ASRS-User-Id", connection.UserIdentifier);
-        request.Headers.Add("X-ASRS-User-Claims", string.Join(", ", connection.User!.Claims.Select(c => c.Type + "= " + c.Value)));
+        request.Headers.Add("X-ASRS-User-Claims", string.Join(", ", connection.User!.Claims.Select(c => c.Type + ": " + c.Value)));
         request.Headers.Add("X-ASRS-Client-Query", connection.GetHttpContext()?.Request.QueryString.Value ?? string.Empty);
         request.Headers.Add(SignalRUpstreamSignature.Header, SignalRUpstreamSignature.Sign(key!, connection.ConnectionId));
         try

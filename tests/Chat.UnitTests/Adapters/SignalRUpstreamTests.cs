@@ -62,7 +62,7 @@ public sealed class SignalRUpstreamTests
     [Fact]
     public void Claims_AreReadFromTheServicesForm()
     {
-        var claims = SignalRUpstreamReader.Claims("nameid= alice, sid= s1, aud= https://x/client/?hub=chat, exp= 1");
+        var claims = SignalRUpstreamReader.Claims("nameid: alice, sid: s1, aud: https://x/client/?hub=chat, exp: 1");
 
         Assert.Equal("alice", claims["nameid"]);
         Assert.Equal("s1", claims["sid"]);
@@ -156,8 +156,8 @@ public sealed class SignalRUpstreamTests
         var bound = new Uri(Binding.ClientUrl("https://x/client/?hub=chat", "alice", "s7")).Query + "&id=abc&access_token=t";
         var forBob = new Uri(Binding.ClientUrl("https://x/client/?hub=chat", "bob", "s7")).Query;
 
-        var withQuery = Upstream("conn1", SignalRUpstreamSignature.Sign(Key, "conn1"), claims: "nameid= alice", query: bound);
-        var withBobs = Upstream("conn1", SignalRUpstreamSignature.Sign(Key, "conn1"), claims: "nameid= alice", query: forBob);
+        var withQuery = Upstream("conn1", SignalRUpstreamSignature.Sign(Key, "conn1"), claims: "nameid: alice", query: bound);
+        var withBobs = Upstream("conn1", SignalRUpstreamSignature.Sign(Key, "conn1"), claims: "nameid: alice", query: forBob);
 
         Assert.Equal("s7", (await reader.ReadAsync(withQuery)).Connection.SessionId);
         Assert.Null((await reader.ReadAsync(withBobs)).Connection.SessionId); // untracked, never another session
@@ -196,7 +196,7 @@ public sealed class SignalRUpstreamTests
             SigningCredentials = new SigningCredentials(new RsaSecurityKey(rsa) { KeyId = kid }, SecurityAlgorithms.RsaSha256),
         });
 
-    private static HttpRequest Upstream(string connectionId, string? signature, string? bearer = null, string claims = "nameid= alice, sid= s1", string? query = null)
+    private static HttpRequest Upstream(string connectionId, string? signature, string? bearer = null, string claims = "nameid: alice, sid: s1", string? query = null)
     {
         var context = new DefaultHttpContext();
         var headers = context.Request.Headers;

@@ -259,7 +259,7 @@ public sealed class TriggerTests
         context.Request.Headers["X-ASRS-Category"] = "connections";
         context.Request.Headers["X-ASRS-Event"] = "connected";
         context.Request.Headers["X-ASRS-User-Id"] = "alice";
-        context.Request.Headers["X-ASRS-User-Claims"] = "nameid= alice, sid= s1";
+        context.Request.Headers["X-ASRS-User-Claims"] = "nameid: alice, sid: s1";
         context.Request.Headers["X-ASRS-Signature"] = Chat.Functions.Realtime.SignalRUpstreamSignature.Sign(signed ? accessKey : "not-the-key", "conn1");
 
         var result = await RunAsync(context, nameof(RealtimeUpstreamFunctions.RealtimeUpstream), TestClock.New(), () => functions.RealtimeUpstream(context.Request));

@@ -22,6 +22,32 @@ public sealed class HistoryRangeTests
     {
         var range = HistoryRange.Of(floor, lastSeq, new HistoryQuery(before, after, limit));
 
-        Assert.Equal(new HistoryRange(from, to, hasMore), range);
+        Assert.Equal(new HistoryRange(from, to, hasMore) { Forward = after is not null }, range);
+    }
+
+    [Fact]
+    public void Beyond_ReadsOnInTheRangesDirection_WiderEachTime_AndStopsAtTheFloorAndTheEnd()
+    {
+        var back = HistoryRange.Of(floor: 10, lastSeq: 1_000, new HistoryQuery(null, null, 50));
+        var forward = HistoryRange.Of(floor: 10, lastSeq: 1_000, new HistoryQuery(null, 100, 50));
+
+        Assert.Equal(new HistoryRange(751, 950, true), back.Beyond(200, floor: 10, lastSeq: 1_000));
+        Assert.Equal(new HistoryRange(11, 950, false), back.Beyond(5_000, floor: 10, lastSeq: 1_000));
+        Assert.Equal(new HistoryRange(151, 350, true) { Forward = true }, forward.Beyond(200, floor: 10, lastSeq: 1_000));
+        Assert.Equal(new HistoryRange(151, 1_000, false) { Forward = true }, forward.Beyond(5_000, floor: 10, lastSeq: 1_000));
+    }
+
+    [Fact]
+    public void Nearest_KeepsTheLimitClosestToTheCursor()
+    {
+        var back = new HistoryRange(1, 100, false);
+        var forward = back with { Forward = true };
+        long[] found = [5, 1, 9, 7];
+
+        Assert.Equal([5L, 7, 9], back.Nearest(found, s => s, 3).Page);
+        Assert.True(back.Nearest(found, s => s, 3).HasMore);
+        Assert.Equal([1L, 5, 7], forward.Nearest(found, s => s, 3).Page);
+        Assert.Equal([1L, 5, 7, 9], back.Nearest(found, s => s, 4).Page);
+        Assert.False(back.Nearest(found, s => s, 4).HasMore);
     }
 }

@@ -97,6 +97,56 @@ public sealed class DisappearingMessagesTests
     }
 
     [Fact]
+    public async Task HistoryPassesOverPagesWhoseEveryMessageExpired_BothWays_SoPagingNeverStalls()
+    {
+        h.Limits.MessagesPerWindow = 1_000;
+        var chat = h.Store(ChatBuilder.Direct("alice", "bob").Build());
+        var oldest = await SendAsync(chat, "c0", text: "kept");
+        h.Store(h.Stored(chat.ChatId) with { MessageTimer = Day });
+        for (var i = 1; i <= 120; i++)
+        {
+            await SendAsync(chat, "t" + i);
+        }
+
+        h.Store(h.Stored(chat.ChatId) with { MessageTimer = 0 });
+        var newest = await SendAsync(chat, "c1", text: "kept too");
+        h.Time.Advance(TimeSpan.FromDays(1));
+
+        var back = await h.MessageService.HistoryAsync("bob", chat.ChatId, new HistoryQuery(newest.Seq, null, 10), None);
+        var forward = await h.MessageService.HistoryAsync("bob", chat.ChatId, new HistoryQuery(null, oldest.Seq, 10), None);
+        var newestPage = await h.MessageService.HistoryAsync("bob", chat.ChatId, new HistoryQuery(null, null, 10), None);
+
+        Assert.Equal([oldest.Seq], back.Messages.Select(m => m.Seq));
+        Assert.False(back.HasMore);
+        Assert.Equal([newest.Seq], forward.Messages.Select(m => m.Seq));
+        Assert.False(forward.HasMore);
+        Assert.Equal([newest.Seq], newestPage.Messages.Select(m => m.Seq));
+        Assert.True(newestPage.HasMore); // the oldest one lies below: the next page (beforeSeq = newest) finds it
+    }
+
+    [Fact]
+    public async Task ASearchPage_IsFullOfLiveMatches_ItsLastSeqTheCursor()
+    {
+        var chat = h.Store(ChatBuilder.Direct("alice", "bob").Build());
+        var kept = new List<long>();
+        for (var i = 0; i < 6; i++)
+        {
+            h.Store(h.Stored(chat.ChatId) with { MessageTimer = i % 2 == 0 ? 0 : Day });
+            var sent = await SendAsync(chat, "c" + i, text: "needle " + i);
+            if (i % 2 == 0)
+            {
+                kept.Add(sent.Seq);
+            }
+        }
+
+        h.Time.Advance(TimeSpan.FromDays(1));
+        var page = await h.MessageService.SearchAsync("bob", chat.ChatId, new SearchQuery("needle", 2, null), None);
+
+        Assert.Equal(new[] { kept[2], kept[1] }, page.Messages.Select(m => m.Seq));
+        Assert.Equal((true, kept[1]), (page.HasMore, page.NextBeforeSeq));
+    }
+
+    [Fact]
     public async Task TheChat_NeverShowsAnExpiredLastMessage()
     {
         var chat = h.Store(ChatBuilder.Direct("alice", "bob").Build() with { MessageTimer = Day });

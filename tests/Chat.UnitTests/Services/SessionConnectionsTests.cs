@@ -23,6 +23,9 @@ public sealed class SessionConnectionsTests
         sessions.Setup(s => s.EnsureActiveNowAsync(It.IsAny<string>(), It.IsAny<string>(), It.IsAny<CancellationToken>()))
             .Callback((string u, string s, CancellationToken _) => calls.Add($"check {u} {s}"))
             .Returns(Task.CompletedTask);
+        realtime.Setup(r => r.CloseConnectionAsync(It.IsAny<string>(), It.IsAny<string>(), It.IsAny<CancellationToken>()))
+            .Callback((string c, string reason, CancellationToken _) => calls.Add($"close {c} {reason}"))
+            .Returns(Task.CompletedTask);
     }
 
     private SessionConnections Service => new(sessions.Object, realtime.Object, NullLogger<SessionConnections>.Instance);
@@ -59,11 +62,11 @@ public sealed class SessionConnectionsTests
     }
 
     [Fact]
-    public async Task Connected_WithoutASession_JoinsTheUsersUntrackedGroup_WithoutASessionRead()
+    public async Task Connected_WithoutASession_IsClosed_ForARevocationCouldNeverReachIt()
     {
         await Service.ReportedAsync("connections", "connected", new RealtimeConnection("c1", "alice", null), None);
 
-        Assert.Equal(["add c1 untracked-alice"], calls);
+        Assert.Equal(["close c1 no-session"], calls);
     }
 
     [Fact]
