@@ -6,7 +6,7 @@ using Xunit;
 /// <summary>The web app's (web/app) component tests: its screens in a DOM (happy-dom) against a fake backend.</summary>
 public sealed class WebAppTests
 {
-    private static readonly NodeProject App = new(Path.Combine("web", "app"));
+    private static readonly NodeProject App = new(Path.Combine("web", "app"), imports: new NodeProject(Path.Combine("web", "sdk")));
 
     [Fact]
     public async Task ComponentTests_Pass()

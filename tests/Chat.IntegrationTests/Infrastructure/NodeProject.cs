@@ -5,8 +5,9 @@ using System.Diagnostics;
 using Chat.LocalHost;
 using Xunit;
 
-/// <summary>A Node project of the repository (web/sdk, web/app): installed with <c>npm ci</c> once, its vitest tests run.</summary>
-public sealed class NodeProject(string relativePath)
+/// <summary>A Node project of the repository (web/sdk, web/app): installed with <c>npm ci</c> once, its vitest tests run.
+/// A project whose sources it compiles (<paramref name="imports"/>: web/app type-checks web/sdk's) is installed first.</summary>
+public sealed class NodeProject(string relativePath, NodeProject? imports = null)
 {
     private static readonly ConcurrentDictionary<string, SemaphoreSlim> InstallGates = new();
 
@@ -29,6 +30,11 @@ public sealed class NodeProject(string relativePath)
     /// <summary><c>npm ci</c> when the packages are missing or older than the lock file.</summary>
     public async Task EnsureInstalledAsync()
     {
+        if (imports is not null)
+        {
+            await imports.EnsureInstalledAsync(); // its sources resolve their packages from its own node_modules
+        }
+
         var gate = InstallGates.GetOrAdd(Directory, _ => new SemaphoreSlim(1, 1));
         await gate.WaitAsync();
         try
