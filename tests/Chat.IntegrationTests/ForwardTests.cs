@@ -59,6 +59,12 @@ public sealed class ForwardTests(BackendFixture backend)
         Assert.Equal([(group.ChatId, 1L), (source.ChatId, 2L)], again.Messages.Select(m => (m.ChatId, m.Seq)));
         Assert.Equal([1L], (await bob.GetMessagesAsync(group.ChatId)).Messages.Select(m => m.Seq));
         Assert.Equal([1L, 2L], (await bob.GetMessagesAsync(source.ChatId)).Messages.Select(m => m.Seq));
+
+        await alice.DeleteMessageAsync(source.ChatId, original.Seq);
+        var afterTheSourceWent = await alice.ForwardAsync(source.ChatId, original.Seq, [group.ChatId, source.ChatId], "fw-again-1");
+        Assert.False(afterTheSourceWent.Created); // still 200 with what was stored
+        Assert.Equal([(group.ChatId, 1L), (source.ChatId, 2L)], afterTheSourceWent.Messages.Select(m => (m.ChatId, m.Seq)));
+        await Expect.Problem(404, () => alice.ForwardAsync(source.ChatId, original.Seq, [group.ChatId], "fw-again-2"));
     }
 
     [Fact]

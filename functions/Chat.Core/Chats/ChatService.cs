@@ -376,6 +376,10 @@ public sealed class ChatService(
         return await ViewAsync(chat, callerId, ct);
     }
 
+    /// <summary>The chat when the caller belongs to it (1 point read of its head), null otherwise.</summary>
+    public async Task<ChatRecord?> GetIfMemberAsync(string callerId, string chatId, CancellationToken ct) =>
+        (await chats.GetAsync(chatId, ct))?.Value is { } chat && chat.Member(callerId) is not null ? chat : null;
+
     /// <summary>Loads a chat the caller belongs to (1 point read of its head); 404 otherwise, so chats cannot be probed.</summary>
     public async Task<ChatRecord> LoadVisibleAsync(string callerId, string chatId, CancellationToken ct) =>
         (await LoadVersionedAsync(callerId, chatId, ct)).Value;

@@ -40,14 +40,31 @@ public sealed class ForwardService(
     {
         var started = time.GetTimestamp();
         var targetIds = Validate(request);
-        var source = await SourceAsync(callerId, chatId, seq, ct);
-        var targets = await Task.WhenAll(targetIds.Select(id => chatService.LoadVersionedAsync(callerId, id, ct)));
-        foreach (var target in targets)
+        MessageRecord source;
+        Versioned<ChatRecord>[] targets;
+        try
         {
-            await appender.EnsureMaySendAsync(target.Value, callerId, ct);
-        }
+            source = await SourceAsync(callerId, chatId, seq, ct);
+            targets = await Task.WhenAll(targetIds.Select(id => chatService.LoadVersionedAsync(callerId, id, ct)));
+            foreach (var target in targets)
+            {
+                await appender.EnsureMaySendAsync(target.Value, callerId, ct);
+            }
 
-        await limiter.AcquireAsync(limits.Value.Messages, callerId, targets.Length, ct);
+            await limiter.AcquireAsync(limits.Value.Messages, callerId, targets.Length, ct);
+        }
+        catch (ChatException e) when (e.Kind is ErrorKind.RateLimited or ErrorKind.NotFound or ErrorKind.Forbidden)
+        {
+            // A retry of a forward that stored every target answers 200 with them, whatever changed since (the limit
+            // spent, the source deleted, a block); only refused calls pay this lookup (1 query per target).
+            var stored = await StoredAsync(callerId, targetIds, request.ClientMessageId!, ct);
+            if (stored is null)
+            {
+                throw;
+            }
+
+            return new ForwardResult(stored, false);
+        }
 
         var forwarded = new List<SendResult>(targets.Length);
         foreach (var target in targets)
@@ -56,6 +73,27 @@ public sealed class ForwardService(
         }
 
         return new ForwardResult(forwarded.Select(f => f.Message).ToArray(), forwarded.Any(f => f.Created));
+    }
+
+    /// <summary>The forwards an earlier call stored under <paramref name="clientMessageId"/> in every target, as the caller sees
+    /// them; null when any target lacks one (or the caller is no longer in it).</summary>
+    private async Task<IReadOnlyList<MessageView>?> StoredAsync(string callerId, string[] targetIds, string clientMessageId, CancellationToken ct)
+    {
+        var views = new List<MessageView>(targetIds.Length);
+        foreach (var targetId in targetIds)
+        {
+            var chat = Ids.IsWellFormed(targetId) ? (await chatService.GetIfMemberAsync(callerId, targetId, ct)) : null;
+            var sent = chat is null ? null : await messages.FindSentAsync(targetId, callerId, clientMessageId, withStates: true, ct);
+            if (chat is null || sent is null)
+            {
+                return null;
+            }
+
+            var status = MessageViews.Status(chat, sent.Message, MessageViews.ByUser(sent.States));
+            views.Add(MessageViews.ToView(sent.Message, status, time.GetUtcNow(), replyFloor: chat.Member(callerId)!.JoinedAfterSeq));
+        }
+
+        return views;
     }
 
     /// <summary>400 for a malformed body, then 422 past <see cref="MaxTargets"/> (as groups past their cap).</summary>

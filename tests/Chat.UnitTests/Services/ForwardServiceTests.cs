@@ -167,6 +167,30 @@ public sealed class ForwardServiceTests
     }
 
     [Fact]
+    public async Task Forward_RetriedAfterTheLimitIsSpentOrTheSourceIsGone_StillAnswersTheStoredForwards()
+    {
+        WithSource(MessageBuilder.Text(Source, 1, "bob"));
+        var one = h.Store(ChatBuilder.Group("g_one").WithAdmin("alice").Build());
+        var two = h.Store(ChatBuilder.Group("g_two").WithAdmin("alice").Build());
+        var request = new ForwardRequest([one.ChatId, two.ChatId], "fw-1");
+        h.Limits.MessagesPerWindow = 2;
+        var first = await Service.ForwardAsync("alice", Source, 1, request, None);
+
+        var afterTheLimit = await Service.ForwardAsync("alice", Source, 1, request, None);
+        h.Store(h.Stored(Source) with { Members = h.Stored(Source).Members.Where(m => m.UserId != "alice").ToArray() });
+        var afterLeaving = await Service.ForwardAsync("alice", Source, 1, request, None);
+
+        Assert.All(new[] { afterTheLimit, afterLeaving }, again =>
+        {
+            Assert.False(again.Created);
+            Assert.Equal(first.Messages.Select(m => (m.ChatId, m.Seq)), again.Messages.Select(m => (m.ChatId, m.Seq)));
+        });
+        var other = await Assert.ThrowsAsync<ChatException>(() => Service.ForwardAsync("alice", Source, 1, new ForwardRequest([one.ChatId], "fw-2"), None));
+        Assert.Equal(404, other.Status); // a new forward is still refused
+        Assert.Equal(3, h.Appended.Count);
+    }
+
+    [Fact]
     public async Task Forward_FailingAtTheSecondTarget_LeavesTheFirst_AndARetryCompletesTheSecond_WithoutDuplicatingTheFirst()
     {
         WithSource(MessageBuilder.Text(Source, 1, "bob"));
