@@ -263,7 +263,7 @@ public sealed class MessageService(
     /// <summary>Tells the other members that the caller is typing, at most once per interval per chat
     /// (extra signals are dropped quietly), never across a block (<see cref="BlockRules"/>): nothing in a blocked direct
     /// chat, and in a group not to those the caller has blocked. Cost: 1 point read, in a group 1 more of the caller's
-    /// profile (their block list), 1 REST call per other member.</summary>
+    /// profile (their block list; by design, not in the benchmark), 1 REST call per other member.</summary>
     public async Task TypingAsync(string callerId, string chatId, CancellationToken ct)
     {
         var chat = await chatService.LoadVisibleAsync(callerId, chatId, ct);

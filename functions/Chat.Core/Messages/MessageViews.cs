@@ -66,7 +66,7 @@ public static class MessageViews
 
     /// <summary>A message someone acts on (edits, reacts to): there, not deleted, not expired, and seen by the caller; 404 otherwise.</summary>
     public static Versioned<StoredMessage> LiveOrNotFound(ChatRecord chat, string callerId, Versioned<StoredMessage>? stored, DateTimeOffset now) =>
-        stored is { Value.Message: { Deleted: false } message } && !message.IsExpiredAt(now) && chat.Member(callerId)!.Sees(message.Seq)
+        stored is { Value.Message: { Deleted: false } message } && Visible(chat, callerId, message, now)
             ? stored
             : throw Errors.ChatErrors.NotFound("message");
 

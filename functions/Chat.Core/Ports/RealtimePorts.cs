@@ -17,8 +17,8 @@ public interface IRealtime
     /// (through a queue) until it is, so a removed member stops receiving.</summary>
     Task ApplyAsync(IReadOnlyCollection<GroupChange> changes, CancellationToken ct);
 
-    /// <summary>Closes the connections of one session (it was revoked): those in its group (<see cref="SessionGroups.Of"/>), and the
-    /// user's connections that arrived without a session (<see cref="SessionGroups.Untracked"/>). The user's other sessions stay connected.</summary>
+    /// <summary>Closes the connections of one session (it was revoked): those in its group (<see cref="SessionGroups.Of"/>). The user's
+    /// other sessions stay connected.</summary>
     Task CloseSessionAsync(string userId, string sessionId, CancellationToken ct);
 
     /// <summary>Adds one connection to a group; false when the service did not take it (after the adapter's own retries).</summary>

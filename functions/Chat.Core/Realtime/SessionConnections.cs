@@ -10,10 +10,6 @@ public static class SessionGroups
 {
     /// <summary>The connections opened with one session's negotiate answer.</summary>
     public static string Of(string sessionId) => "session-" + sessionId;
-
-    /// <summary>The user's connections that arrived without a session id (a token from before sessions were
-    /// tracked, or one the service issued without the claim): any revocation of the user closes them.</summary>
-    public static string Untracked(string userId) => "untracked-" + userId;
 }
 
 /// <summary>A client connection the real-time service reports, with the session its token was issued for, if any.</summary>
@@ -35,7 +31,7 @@ public sealed partial class SessionConnections(ISessionCheck sessions, IRealtime
 
     /// <summary>Adds the connection to its session's group, then reads the session fresh: added first, so a
     /// revocation that lands between the two closes it through the group, and one before the read is seen by it.
-    /// Cost per connection: 1 REST call and 1 point read (1 more REST call when it is closed).</summary>
+    /// Cost per connection by design (not in the benchmark): 1 REST call and 1 point read (1 more REST call when it is closed).</summary>
     public async Task ConnectedAsync(RealtimeConnection connection, CancellationToken ct)
     {
         if (connection.SessionId is not { } sid)

@@ -103,9 +103,8 @@ public sealed partial class SignalRRestClient(
     public Task ApplyNowAsync(GroupChange change, CancellationToken ct) =>
         CallAsync(change.Add ? HttpMethod.Put : HttpMethod.Delete, $"users/{Esc(change.UserId)}/groups/{Esc(change.ChatId)}", null, ct);
 
-    /// <summary>Best effort, as sends are: two calls in parallel (the session's group, and the user's untracked connections).</summary>
-    public async Task CloseSessionAsync(string userId, string sessionId, CancellationToken ct) =>
-        await Task.WhenAll(CloseGroupAsync(SessionGroups.Of(sessionId), ct), CloseGroupAsync(SessionGroups.Untracked(userId), ct));
+    /// <summary>Best effort, as sends are: 1 call closing the session's group (a connection without a session is closed when it connects).</summary>
+    public Task CloseSessionAsync(string userId, string sessionId, CancellationToken ct) => CloseGroupAsync(SessionGroups.Of(sessionId), ct);
 
     public async Task<bool> AddConnectionToGroupAsync(string connectionId, string group, CancellationToken ct)
     {

@@ -160,7 +160,7 @@ public sealed class SignalRUpstreamTests
         var withBobs = Upstream("conn1", SignalRUpstreamSignature.Sign(Key, "conn1"), claims: "nameid: alice", query: forBob);
 
         Assert.Equal("s7", (await reader.ReadAsync(withQuery)).Connection.SessionId);
-        Assert.Null((await reader.ReadAsync(withBobs)).Connection.SessionId); // untracked, never another session
+        Assert.Null((await reader.ReadAsync(withBobs)).Connection.SessionId); // no session (closed when it connects), never another one
     }
 
     private static SignalRUpstreamReader Reader(out RecordingHandler jwks, bool managedIdentity = false, RSA? rsa = null)

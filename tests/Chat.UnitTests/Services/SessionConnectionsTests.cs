@@ -95,7 +95,6 @@ public sealed class SessionConnectionsTests
     public void SessionGroups_CannotCollideWithChatGroups()
     {
         Assert.StartsWith("session-", SessionGroups.Of("s1"), StringComparison.Ordinal);
-        Assert.StartsWith("untracked-", SessionGroups.Untracked("alice"), StringComparison.Ordinal);
-        Assert.DoesNotContain(new[] { SessionGroups.Of("s1"), SessionGroups.Untracked("alice") }, g => g.StartsWith("d_", StringComparison.Ordinal) || g.StartsWith("g_", StringComparison.Ordinal));
+        Assert.DoesNotContain(new[] { SessionGroups.Of("s1") }, g => g.StartsWith("d_", StringComparison.Ordinal) || g.StartsWith("g_", StringComparison.Ordinal));
     }
 }
