@@ -68,6 +68,14 @@ param notificationHubsSku string = 'Free'
 @description('Browser origins allowed to call the API, connect to SignalR and upload to / read from Blob Storage.')
 param corsOrigins string[] = ['*']
 
+@description('Region of the web client\'s Static Web App (a few regions only; served from the global edge).')
+@allowed(['westus2', 'centralus', 'eastus2', 'westeurope', 'eastasia'])
+param webLocation string = 'westeurope'
+
+@description('Static Web Apps tier of the web client: Free, or Standard for an SLA.')
+@allowed(['Free', 'Standard'])
+param webSku string = 'Free'
+
 @minValue(40)
 @maxValue(1000)
 param maximumInstanceCount int = 100
@@ -80,6 +88,7 @@ var resourceToken = toLower(uniqueString(subscription().id, environmentName, loc
 var tags = { 'azd-env-name': environmentName }
 
 var apiServiceName = 'api'
+var webServiceName = 'web'
 var mediaContainerName = 'media'
 var deploymentContainerName = 'app-package'
 var signalRHubName = 'chat'
@@ -106,6 +115,20 @@ module identity 'app/identity.bicep' = {
   }
 }
 
+module web 'app/static-web-app.bicep' = {
+  scope: resourceGroup
+  params: {
+    name: '${abbrs.webStaticSites}${resourceToken}'
+    location: webLocation
+    tags: tags
+    serviceName: webServiceName
+    sku: webSku
+  }
+}
+
+// The web client's origin joins the configured ones (a wildcard already covers it).
+var allowedOrigins = contains(corsOrigins, '*') ? ['*'] : union(corsOrigins, [web.outputs.origin])
+
 module monitoring 'app/monitoring.bicep' = {
   scope: resourceGroup
   dependsOn: [identity]
@@ -128,7 +151,7 @@ module storage 'app/storage.bicep' = {
     deploymentContainerName: deploymentContainerName
     mediaContainerName: mediaContainerName
     queueNames: queueNames
-    corsOrigins: corsOrigins
+    corsOrigins: allowedOrigins
     appIdentityName: identityName
     deployerPrincipalId: principalId
   }
@@ -158,7 +181,7 @@ module signalR 'app/signalr.bicep' = {
     tags: tags
     skuName: signalRSku
     capacity: signalRCapacity
-    corsOrigins: corsOrigins
+    corsOrigins: allowedOrigins
     appIdentityName: identityName
     hubName: signalRHubName
     // The app's default host name, known before the app exists (the app module needs this module's endpoint).
@@ -240,7 +263,7 @@ module functionApp 'app/function-app.bicep' = {
     identityPrincipalId: identity.outputs.principalId
     maximumInstanceCount: maximumInstanceCount
     instanceMemoryMB: instanceMemoryMB
-    corsOrigins: corsOrigins
+    corsOrigins: allowedOrigins
     storageBlobEndpoint: storage.outputs.blobEndpoint
     storageQueueEndpoint: storage.outputs.queueEndpoint
     deploymentContainerName: deploymentContainerName
@@ -272,6 +295,8 @@ output AZURE_RESOURCE_GROUP string = resourceGroup.name
 output AZURE_MANAGED_IDENTITY_CLIENT_ID string = identity.outputs.clientId
 output AZURE_FUNCTION_APP_NAME string = functionApp.outputs.name
 output SERVICE_API_NAME string = functionApp.outputs.name
+output SERVICE_WEB_NAME string = web.outputs.name
+output WEB_URL string = web.outputs.origin
 output API_URL string = 'https://${functionApp.outputs.defaultHostName}/api'
 output AZURE_COSMOS_ENDPOINT string = cosmos.outputs.endpoint
 output AZURE_COSMOS_DATABASE string = cosmos.outputs.databaseName

@@ -5,6 +5,7 @@ const KEY = "chat.tokens";
 /** The one API client of the page; its tokens live in sessionStorage, so a reload stays signed in. */
 export function createClient(): ChatClient {
   const client = new ChatClient({
+    baseUrl: import.meta.env.VITE_API_BASE_URL ?? "",
     onTokens: (tokens) => (tokens ? sessionStorage.setItem(KEY, JSON.stringify(tokens)) : sessionStorage.removeItem(KEY)),
   });
   const saved = sessionStorage.getItem(KEY);
