@@ -49,9 +49,26 @@ public sealed partial class LocalEmulators(IConfiguration configuration, IOption
                 continue;
             }
 
+            await InstallOnceAsync(cancellationToken);
             LogStarting(logger, name, endpoint.Port);
+            var clock = Stopwatch.StartNew();
             started.Add(await EmulatorCommands.StartAsync(command(), endpoint, options.Value.StartTimeout, cancellationToken));
+            LogStarted(logger, name, clock.Elapsed.TotalSeconds);
         }
+    }
+
+    /// <summary>The first run installs the stand-ins: say so, since npm ci is silent for a minute.</summary>
+    private async Task InstallOnceAsync(CancellationToken ct)
+    {
+        if (EmulatorCommands.IsInstalled)
+        {
+            return;
+        }
+
+        LogInstalling(logger, RepositoryLayout.Tools);
+        var clock = Stopwatch.StartNew();
+        await EmulatorCommands.EnsureInstalledAsync(ct);
+        LogInstalled(logger, clock.Elapsed.TotalSeconds);
     }
 
     public Task StopAsync(CancellationToken cancellationToken)
@@ -106,6 +123,15 @@ public sealed partial class LocalEmulators(IConfiguration configuration, IOption
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Starting the {Emulator} emulator on port {Port}")]
     private static partial void LogStarting(ILogger logger, string emulator, int port);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "The {Emulator} emulator is up ({Seconds:0.0} s)")]
+    private static partial void LogStarted(ILogger logger, string emulator, double seconds);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "First run: installing the stand-ins (npm ci in {Directory}, about a minute)")]
+    private static partial void LogInstalling(ILogger logger, string directory);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Stand-ins installed ({Seconds:0.0} s)")]
+    private static partial void LogInstalled(ILogger logger, double seconds);
 }
 
 /// <summary>Installs (first run) and starts the Node-based stand-ins from tools/.</summary>
@@ -122,14 +148,18 @@ public static class EmulatorCommands
         "--tableHost", "127.0.0.1", "--tablePort", tablePort.ToString(System.Globalization.CultureInfo.InvariantCulture),
     ];
 
+    private static readonly string[] Packages = ["azurite", "@vercel/cosmosdb-server", "@microsoft/signalr"];
+
+    /// <summary>Whether tools/node_modules holds the stand-ins' packages.</summary>
+    public static bool IsInstalled => Packages.All(p => Directory.Exists(Path.Combine(RepositoryLayout.Tools, "node_modules", p)));
+
     /// <summary>Runs <c>npm ci</c> in tools/ once, when its packages are missing.</summary>
     public static async Task EnsureInstalledAsync(CancellationToken ct)
     {
         await InstallGate.WaitAsync(ct);
         try
         {
-            string[] packages = ["azurite", "@vercel/cosmosdb-server", "@microsoft/signalr"];
-            if (packages.All(p => Directory.Exists(Path.Combine(RepositoryLayout.Tools, "node_modules", p))))
+            if (IsInstalled)
             {
                 return;
             }

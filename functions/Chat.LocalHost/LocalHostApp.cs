@@ -58,7 +58,9 @@ public static class LocalHostApp
 
         configureServices?.Invoke(builder.Services);
 
-        // The emulators must be up before anything else starts (the Cosmos initializer first of all).
+        // The emulators must be up before anything else starts (the Cosmos initializer first of all);
+        // the start-up report's clock starts before them.
+        builder.Services.AddHostedService<LocalStartupReport>();
         builder.Services.AddHostedService<LocalEmulators>();
         builder.Services.AddHostedService<LocalGarnet>();
         builder.Services.AddChatBackend();
