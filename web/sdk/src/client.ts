@@ -13,7 +13,14 @@ export interface ChatClientOptions {
   refreshMarginSeconds?: number;
   /** Called whenever the tokens change (sign-in, refresh, sign-out), e.g. to keep them in storage. */
   onTokens?: (tokens: StoredTokens | null) => void;
+  /** Waits between retries of a refresh; tests pass a fake one that moves their clock. */
+  sleep?: (ms: number) => Promise<void>;
 }
+
+/** A retried refresh gets the same pair only within 10 s of the first (API.md): retries start within
+ * 8 s of the first try, leaving 2 s for their own trip. */
+const REFRESH_RETRY_WINDOW_MS = 8_000;
+const REFRESH_RETRY_DELAYS = [500, 1500, 3000];
 
 /** Tokens with the absolute expiry of the access token (ms since the epoch). */
 export interface StoredTokens extends Tokens {
@@ -35,6 +42,7 @@ export class ChatClient {
   private readonly now: () => number;
   private readonly marginMs: number;
   private readonly onTokens?: (tokens: StoredTokens | null) => void;
+  private readonly sleep: (ms: number) => Promise<void>;
   private current: StoredTokens | null = null;
   private refreshing: Promise<StoredTokens> | null = null;
 
@@ -44,6 +52,7 @@ export class ChatClient {
     this.now = options.now ?? Date.now;
     this.marginMs = (options.refreshMarginSeconds ?? 60) * 1000;
     this.onTokens = options.onTokens;
+    this.sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
   }
 
   get tokens(): StoredTokens | null {
@@ -82,7 +91,7 @@ export class ChatClient {
       return Promise.reject(new Error("Not signed in."));
     }
 
-    this.refreshing ??= this.request<Tokens>("POST", "/api/auth/refresh", { body: { refreshToken }, anonymous: true })
+    this.refreshing ??= this.rotate(refreshToken)
       .then((tokens) => this.keep(tokens))
       .catch((error: unknown) => {
         if (error instanceof ApiError && error.status === 401) {
@@ -94,6 +103,27 @@ export class ChatClient {
         this.refreshing = null;
       });
     return this.refreshing;
+  }
+
+  /**
+   * `POST /api/auth/refresh`, retried with the same token after a network error or 5xx while the retry
+   * starts within 8 s of the first try: the API answers a refresh retried within 10 s with the same new
+   * pair, and takes a later reuse for theft and revokes the whole session (API.md).
+   */
+  private async rotate(refreshToken: string): Promise<Tokens> {
+    const first = this.now();
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.request<Tokens>("POST", "/api/auth/refresh", { body: { refreshToken }, anonymous: true });
+      } catch (error) {
+        const transient = error instanceof TypeError || (error instanceof ApiError && error.status >= 500);
+        const wait = REFRESH_RETRY_DELAYS[attempt];
+        if (!transient || wait === undefined || this.now() + wait - first >= REFRESH_RETRY_WINDOW_MS) {
+          throw error;
+        }
+        await this.sleep(wait);
+      }
+    }
   }
 
   async logout(): Promise<void> {

@@ -3,3 +3,5 @@ export * from "./errors";
 export * from "./client";
 export * from "./realtime";
 export * from "./messages";
+export * from "./outbox";
+export * from "./sync";
