@@ -38,20 +38,24 @@ public interface IPresenceStore
     /// <summary>Last activity of up to 100 users in one round trip; users never seen are missing.</summary>
     Task<IReadOnlyDictionary<string, DateTimeOffset>> GetLastActiveAsync(IReadOnlyCollection<string> userIds, CancellationToken ct);
 
-    /// <summary>Stores <paramref name="at"/> as the user's last activity and returns the one it replaced, in one round trip.</summary>
-    Task<DateTimeOffset?> SetLastActiveAsync(string userId, DateTimeOffset at, CancellationToken ct);
+    /// <summary>Stores <paramref name="at"/> as the user's last activity and keeps their cached "hides last
+    /// seen" choice as long; returns the activity it replaced and whether a choice was cached, in one round trip.</summary>
+    Task<ActivityWrite> SetLastActiveAsync(string userId, DateTimeOffset at, CancellationToken ct);
 
     /// <summary>Last activity of up to 100 users and whichever of their "hides last seen" choices are cached,
     /// in one round trip; a choice that is not cached (never, expired, or lost with the cache) is missing.</summary>
     Task<PresenceRead> ReadAsync(IReadOnlyCollection<string> userIds, CancellationToken ct);
 
-    /// <summary>Caches the users' "hides last seen" choices read from their profiles, for a while, where no
-    /// choice is cached (a reader never overwrites the one the user's own change wrote).</summary>
+    /// <summary>Caches the users' "hides last seen" choices read from their profiles, as long as their last
+    /// activity, where no choice is cached (a reader never overwrites the one the user's own change wrote).</summary>
     Task RememberHiddenAsync(IReadOnlyDictionary<string, bool> hidden, CancellationToken ct);
 
     /// <summary>Writes the user's own new choice over any cached one (the user is changing it).</summary>
     Task SetHiddenAsync(string userId, bool hidden, CancellationToken ct);
 }
+
+/// <summary>What an activity write found: the activity it replaced, and whether the user's choice is cached beside it.</summary>
+public sealed record ActivityWrite(DateTimeOffset? Previous, bool ChoiceCached);
 
 /// <summary>What one presence read found: last activity, and the cached choices of who hides it.</summary>
 public sealed record PresenceRead(IReadOnlyDictionary<string, DateTimeOffset> LastActive, IReadOnlyDictionary<string, bool> Hidden);

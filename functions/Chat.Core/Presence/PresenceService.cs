@@ -27,7 +27,9 @@ public sealed partial class PresenceService(IPresenceStore store, IUserStore use
     private readonly ConcurrentDictionary<string, DateTimeOffset> written = new(StringComparer.Ordinal);
 
     /// <summary>Notes activity of <paramref name="userId"/>. Cost: nothing within the coalesce window,
-    /// else 1 Redis round trip and 0 Cosmos requests (plus the announcement on coming back).</summary>
+    /// else 1 Redis round trip and 0 Cosmos requests (plus the announcement on coming back); only when
+    /// the user's "hides last seen" choice is not cached (first activity in 30 days, a lost cache) 1 profile
+    /// read and 1 Redis write more, so presence reads find it beside the activity.</summary>
     public async Task RecordActivityAsync(string userId, CancellationToken ct)
     {
         var now = time.GetUtcNow();
@@ -42,8 +44,13 @@ public sealed partial class PresenceService(IPresenceStore store, IUserStore use
             written.Clear(); // bounded memory; the worst case is one extra write per user
         }
 
-        var previous = await store.SetLastActiveAsync(userId, now, ct);
-        if (previous is null || now - previous.Value >= OnlineWindow)
+        var write = await store.SetLastActiveAsync(userId, now, ct);
+        if (!write.ChoiceCached)
+        {
+            await HiddenAsync([userId], new Dictionary<string, bool>(), ct); // reads the profile, caches the choice
+        }
+
+        if (write.Previous is not { } previous || now - previous >= OnlineWindow)
         {
             await AnnounceAsync(userId, now, ct);
         }
@@ -52,8 +59,9 @@ public sealed partial class PresenceService(IPresenceStore store, IUserStore use
     public bool IsOnline(DateTimeOffset? lastActive) => lastActive is { } at && time.GetUtcNow() - at < OnlineWindow;
 
     /// <summary>Presence of up to 100 users, as the caller may see it. Cost: 1 Cosmos query (the caller's
-    /// contacts, from their chat list) and 1 Redis MGET (activity and the cached "hides last seen" choices);
-    /// only users whose choice is not cached cost a profile point read each (then cached for 10 minutes).</summary>
+    /// contacts, from their chat list) and 1 Redis MGET (activity and the "hides last seen" choices, which
+    /// every activity write keeps beside it); a user with no activity needs no choice (offline, last seen
+    /// unknown either way), and only one whose choice was lost from the cache costs a profile read.</summary>
     public async Task<IReadOnlyList<PresenceView>> GetAsync(string callerId, IReadOnlyList<string> userIds, CancellationToken ct)
     {
         new Validator()
@@ -64,7 +72,7 @@ public sealed partial class PresenceService(IPresenceStore store, IUserStore use
         var contacts = await users.ListContactsAsync(callerId, directOnly: false, ct);
         var asked = ids.Where(contacts.Contains).ToArray();
         var read = await ReadPresenceAsync(asked, ct);
-        var hidden = await HiddenAsync(asked, read.Hidden, ct);
+        var hidden = await HiddenAsync(asked.Where(read.LastActive.ContainsKey).ToArray(), read.Hidden, ct);
         return ids.Select(id => asked.Contains(id) && !hidden.Contains(id) && read.LastActive.TryGetValue(id, out var at)
             ? new PresenceView(id, IsOnline(at), at)
             : new PresenceView(id, false, null)).ToArray();

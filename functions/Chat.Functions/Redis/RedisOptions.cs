@@ -22,12 +22,9 @@ public sealed class RedisOptions : IValidatableObject
     /// <summary>Budget of one command; presence degrades past it, well inside the API's ~5 s.</summary>
     public TimeSpan OperationTimeout { get; set; } = TimeSpan.FromSeconds(1);
 
-    /// <summary>A last-seen time lives this long after the user's last activity ("last seen 3 days ago").</summary>
+    /// <summary>A last-seen time, and the user's "hides last seen" choice beside it, live this long after the
+    /// user's last activity ("last seen 3 days ago").</summary>
     public TimeSpan LastSeenRetention { get; set; } = TimeSpan.FromDays(30);
-
-    /// <summary>How long a user's "hides last seen" choice is cached beside their presence (the profile is the truth;
-    /// a change drops the cached one first).</summary>
-    public TimeSpan VisibilityCacheTtl { get; set; } = TimeSpan.FromMinutes(10);
 
     /// <summary>Entra tokens are renewed (and live connections re-authenticated) this long before they expire.</summary>
     public TimeSpan TokenRefreshMargin { get; set; } = TimeSpan.FromMinutes(15);

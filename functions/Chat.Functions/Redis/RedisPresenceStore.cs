@@ -10,10 +10,11 @@ using StackExchange.Redis;
 /// <see cref="RedisOptions.LastSeenRetention"/> after the last write. A write is 1 round trip
 /// (<c>SET key value EX ttl GET</c>), a read of up to 100 users 1 <c>MGET</c> (the Azure Managed Redis
 /// database uses the Enterprise cluster policy, so keys of any slot may share one MGET).
-/// Beside it, <c>presence-hidden:{userId}</c> caches the user's "hides last seen" choice ("1"/"0") for
-/// <see cref="RedisOptions.VisibilityCacheTtl"/>: a presence read gets both in one MGET, and a choice
-/// that is missing (expired, or lost with the cache) is read from the profile again, never assumed.
-/// Readers only add a missing choice (<c>SET NX</c>); the user's own change overwrites it.
+/// Beside it, <c>presence-hidden:{userId}</c> caches the user's "hides last seen" choice ("1"/"0") as
+/// long: every activity write renews both (pipelined, one round trip), so a presence read gets both in
+/// one MGET. A choice that is missing where an activity exists (evicted, or lost with the cache) is read
+/// from the profile again, never assumed. Readers only add a missing choice (<c>SET NX</c>); the user's
+/// own change overwrites it.
 /// </summary>
 public sealed class RedisPresenceStore(RedisRoundTrips redis, IOptions<RedisOptions> options) : IPresenceStore
 {
@@ -41,10 +42,22 @@ public sealed class RedisPresenceStore(RedisRoundTrips redis, IOptions<RedisOpti
         return found;
     }
 
-    public async Task<DateTimeOffset?> SetLastActiveAsync(string userId, DateTimeOffset at, CancellationToken ct)
+    /// <summary>1 round trip: <c>SET GET</c> of the activity and <c>EXPIRE</c> of the choice, pipelined.</summary>
+    public async Task<ActivityWrite> SetLastActiveAsync(string userId, DateTimeOffset at, CancellationToken ct)
     {
         var value = at.ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture);
-        return Parse(await redis.RunAsync(Store, "SET GET", RetryAfter, db => db.StringSetAndGetAsync(Key(userId), value, options.Value.LastSeenRetention), ct));
+        var retention = options.Value.LastSeenRetention;
+        return await redis.RunAsync(
+            Store,
+            "SET GET + EXPIRE",
+            RetryAfter,
+            async db =>
+            {
+                var previous = db.StringSetAndGetAsync(Key(userId), value, retention);
+                var choice = db.KeyExpireAsync(HiddenKey(userId), retention);
+                return new ActivityWrite(Parse(await previous), await choice);
+            },
+            ct);
     }
 
     /// <summary>1 MGET of both keys of every user.</summary>
@@ -84,14 +97,14 @@ public sealed class RedisPresenceStore(RedisRoundTrips redis, IOptions<RedisOpti
             RetryAfter,
             async db =>
             {
-                var ttl = options.Value.VisibilityCacheTtl;
+                var ttl = options.Value.LastSeenRetention;
                 await Task.WhenAll(hidden.Select(h => db.StringSetAsync(HiddenKey(h.Key), h.Value ? "1" : "0", ttl, When.NotExists)));
                 return true;
             },
             ct);
 
     public Task SetHiddenAsync(string userId, bool hidden, CancellationToken ct) =>
-        redis.RunAsync(Store, "SET", RetryAfter, db => db.StringSetAsync(HiddenKey(userId), hidden ? "1" : "0", options.Value.VisibilityCacheTtl), ct);
+        redis.RunAsync(Store, "SET", RetryAfter, db => db.StringSetAsync(HiddenKey(userId), hidden ? "1" : "0", options.Value.LastSeenRetention), ct);
 
     public static RedisKey Key(string userId) => KeyPrefix + userId;
 

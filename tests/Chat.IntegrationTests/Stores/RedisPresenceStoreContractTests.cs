@@ -56,8 +56,10 @@ public sealed class RedisPresenceStoreContractTests : IDisposable
         });
 
         var counted = recorded.Of(ChatMetrics.RedisRequests, (ChatMetrics.StoreTag, "presence store"));
-        Assert.Equal(["SET GET", "MGET", "SET NX"], counted.Select(m => m.Tag(ChatMetrics.OperationTag)));
-        Assert.Equal(sent.Length, counted.Sum(m => m.Value));
+        Assert.Equal(["SET GET + EXPIRE", "MGET", "SET NX"], counted.Select(m => m.Tag(ChatMetrics.OperationTag)));
+        // An activity write pipelines SET GET and EXPIRE: two commands, one round trip.
+        Assert.Equal(["SET", "EXPIRE", "MGET", "SET"], sent);
+        Assert.Equal(3, counted.Sum(m => m.Value));
     }
 
     [Fact]
@@ -71,16 +73,17 @@ public sealed class RedisPresenceStoreContractTests : IDisposable
     }
 
     [Fact]
-    public async Task Set_ReturnsThePreviousTime_NullTheFirstTime_InOneRoundTrip()
+    public async Task Set_ReturnsThePreviousTime_NullTheFirstTime_AndWhetherTheChoiceIsCached_InOneRoundTrip()
     {
         var id = StoreData.NewId("u_");
 
         var (first, commands) = await ProfiledAsync(() => store.SetLastActiveAsync(id, At, Ct));
+        await store.RememberHiddenAsync(new Dictionary<string, bool> { [id] = true }, Ct);
         var second = await store.SetLastActiveAsync(id, At.AddSeconds(30), Ct);
 
-        Assert.Null(first);
-        Assert.Equal(At, second);
-        Assert.Equal(["SET"], commands);
+        Assert.Equal(new ActivityWrite(null, ChoiceCached: false), first);
+        Assert.Equal(new ActivityWrite(At, ChoiceCached: true), second);
+        Assert.Equal(["SET", "EXPIRE"], commands); // pipelined: one round trip
         Assert.Equal(At.AddSeconds(30), (await store.GetLastActiveAsync([id], Ct))[id]);
     }
 
@@ -105,18 +108,23 @@ public sealed class RedisPresenceStoreContractTests : IDisposable
     }
 
     [Fact]
-    public async Task Set_KeepsTheKeyForTheRetention_RenewedOnEveryWrite()
+    public async Task Set_KeepsTheActivityAndTheChoiceForTheRetention_RenewedOnEveryWrite()
     {
         var id = StoreData.NewId("u_");
-        var key = RedisPresenceStore.Key(id);
+        var db = redis.GetDatabase();
 
         await store.SetLastActiveAsync(id, At, Ct);
-        await redis.GetDatabase().KeyExpireAsync(key, TimeSpan.FromDays(1));
+        await store.RememberHiddenAsync(new Dictionary<string, bool> { [id] = false }, Ct);
+        await db.KeyExpireAsync(RedisPresenceStore.Key(id), TimeSpan.FromDays(1));
+        await db.KeyExpireAsync(RedisPresenceStore.HiddenKey(id), TimeSpan.FromDays(1));
         await store.SetLastActiveAsync(id, At.AddMinutes(1), Ct);
 
-        var ttl = await redis.GetDatabase().KeyTimeToLiveAsync(key);
-        Assert.NotNull(ttl);
-        Assert.InRange(ttl.Value, TimeSpan.FromDays(30) - TimeSpan.FromMinutes(1), TimeSpan.FromDays(30));
+        foreach (var key in new[] { RedisPresenceStore.Key(id), RedisPresenceStore.HiddenKey(id) })
+        {
+            var ttl = await db.KeyTimeToLiveAsync(key);
+            Assert.NotNull(ttl);
+            Assert.InRange(ttl.Value, TimeSpan.FromDays(30) - TimeSpan.FromMinutes(1), TimeSpan.FromDays(30));
+        }
     }
 
     [Fact]
@@ -151,7 +159,7 @@ public sealed class RedisPresenceStoreContractTests : IDisposable
     }
 
     [Fact]
-    public async Task SetHidden_OverwritesTheCachedChoice_ButRememberNeverDoes_AndBothExpire()
+    public async Task SetHidden_OverwritesTheCachedChoice_ButRememberNeverDoes_AndBothLastAsLongAsTheActivity()
     {
         var id = StoreData.NewId("u_");
         await store.RememberHiddenAsync(new Dictionary<string, bool> { [id] = false }, Ct);
@@ -161,7 +169,7 @@ public sealed class RedisPresenceStoreContractTests : IDisposable
         var ttl = await redis.GetDatabase().KeyTimeToLiveAsync(RedisPresenceStore.HiddenKey(id));
 
         Assert.True((await store.ReadAsync([id], Ct)).Hidden[id]);
-        Assert.InRange(ttl!.Value, TimeSpan.FromMinutes(9), TimeSpan.FromMinutes(10));
+        Assert.InRange(ttl!.Value, TimeSpan.FromDays(30) - TimeSpan.FromMinutes(1), TimeSpan.FromDays(30));
     }
 
     /// <summary>The app's multiplexer; it connects in the background and fails commands fast until then, so a

@@ -372,6 +372,33 @@ public sealed class PresenceServiceTests
     }
 
     [Fact]
+    public async Task Get_ContactsWithNoActivity_NeedNoChoice_SoNoProfileIsRead()
+    {
+        h.AddChat(ChatBuilder.Group().WithAdmin("alice").WithMember("bob").WithMember("carol").Build());
+
+        var shown = await h.Service.GetAsync("alice", ["bob", "carol"], CancellationToken.None);
+
+        Assert.Equal([new PresenceView("bob", false, null), new PresenceView("carol", false, null)], shown);
+        h.Users.Verify(u => u.GetManyAsync(It.IsAny<IReadOnlyCollection<string>>(), It.IsAny<CancellationToken>()), Times.Never);
+    }
+
+    [Fact]
+    public async Task RecordActivity_WithoutACachedChoice_CachesItFromTheProfile_SoReadsOfTheActiveUserReadNoProfile()
+    {
+        h.AddChat(ChatBuilder.Direct("alice", "carol").Build());
+        h.HideLastSeen("carol");
+
+        await h.RecordAsync("carol"); // first activity: the choice is not cached yet
+        h.Time.Advance(PresenceService.CoalesceWindow);
+        await h.RecordAsync("carol"); // now it is: the write renews it, no profile read
+        var shown = await h.Service.GetAsync("alice", ["carol"], CancellationToken.None);
+
+        Assert.True(h.HiddenCache["carol"]);
+        Assert.Equal([new PresenceView("carol", false, null)], shown);
+        h.Users.Verify(u => u.GetManyAsync(It.IsAny<IReadOnlyCollection<string>>(), It.IsAny<CancellationToken>()), Times.Once);
+    }
+
+    [Fact]
     public async Task Get_NonContacts_ReadNothing_AndShowNothing()
     {
         h.AddChat(ChatBuilder.Direct("alice", "bob").Build());

@@ -34,7 +34,7 @@ public sealed class PresenceHarness
             {
                 DateTimeOffset? previous = LastActive.TryGetValue(id, out var p) ? p : null;
                 LastActive[id] = at;
-                return previous;
+                return new ActivityWrite(previous, HiddenCache.ContainsKey(id));
             });
 
         Users.Setup(u => u.GetAsync(It.IsAny<string>(), It.IsAny<CancellationToken>()))
