@@ -33,8 +33,8 @@ public sealed class UserService(IUserStore users, IDirectoryStore directory, Pre
         }
 
         // Presence reads cache the choice beside it. Hiding is written there before the profile (503 without
-        // the cache: it must never be lost) and again after it; showing again is written after the profile,
-        // so until then the cache errs on the hidden side.
+        // the cache: it must never be lost); showing again after the profile (503 without the cache too, so a
+        // retry writes it), so until then the cache errs on the hidden side.
         var hiding = request.LastSeenVisibility == LastSeenVisibility.Nobody;
         if (hiding)
         {
@@ -61,21 +61,15 @@ public sealed class UserService(IUserStore users, IDirectoryStore directory, Pre
         throw ChatErrors.Unavailable("user store", TimeSpan.FromSeconds(1));
     }
 
-    /// <summary>Best effort: a choice that cannot be cached now is read from the profile once the cached one expires.</summary>
+    /// <summary>Showing last seen again is written to the cache after the profile, and must land: the cached
+    /// choice lives as long as the user's activity, so a lost write would keep them hidden. When the cache is
+    /// unavailable the call answers 503 and a retry writes it (until then the user errs on the hidden side).
+    /// Hiding was cached before the profile changed.</summary>
     private async Task CacheVisibilityAsync(string userId, string? changedTo, CancellationToken ct)
     {
-        if (changedTo is null)
+        if (changedTo is not null && changedTo != LastSeenVisibility.Nobody)
         {
-            return;
-        }
-
-        try
-        {
-            await presence.SetVisibilityAsync(userId, hidden: changedTo == LastSeenVisibility.Nobody, ct);
-        }
-        catch (ChatException e) when (e.Kind == ErrorKind.Unavailable)
-        {
-            // a hidden choice was cached before the change; a shown one waits for the cached hidden one to expire
+            await presence.SetVisibilityAsync(userId, hidden: false, ct);
         }
     }
 
