@@ -65,7 +65,7 @@ export function fakeBackend() {
     ["POST", /^\/api\/auth\/register$/, (b) => json(202, { phoneNumber: b.phoneNumber, expiresIn: 600, registrationId: "reg-1" })],
     ["POST", /^\/api\/auth\/verify$/, (b) => (b.code === "123456" ? json(201, me) : json(400, { type: "t", title: "Bad", status: 400, detail: "Invalid.", traceId: "x", errors: { code: ["The code is wrong."] } }))],
     ["POST", /^\/api\/auth\/login$/, () => json(200, { userId: "me", accessToken: "a1", refreshToken: "r1", expiresIn: 900 })],
-    ["GET", /^\/api\/chats$/, (_b, _m, q) => json(200, { chats: chats.filter((c) => !!c.settings?.archived === (q.get("archived") === "true")).map(view) })],
+    ["GET", /^\/api\/chats$/, (_b, _m, q) => json(200, { chats: chats.filter((c) => c.members.some((m) => m.userId === "me") && !!c.settings?.archived === (q.get("archived") === "true")).map(view) })],
     ["GET", /^\/api\/users\/me\/blocked$/, () => json(200, [...blocked].map((id) => users[id]))],
     ["PUT", /^\/api\/users\/me\/blocked\/(\w+)$/, (_b, m) => (blocked.add(m[1]!), json(204))],
     ["DELETE", /^\/api\/users\/me\/blocked\/(\w+)$/, (_b, m) => (blocked.delete(m[1]!), json(204))],
@@ -135,7 +135,14 @@ export function fakeBackend() {
     ["POST", /^\/api\/groups$/, (b) => json(201, newGroup(b.name, b.memberIds))],
     ["POST", /^\/api\/groups\/join$/, (b) => {
       const chatId = Object.entries(invites).find(([, code]) => code === b.inviteCode)?.[0];
-      return chatId ? json(200, view(chatOf(chatId)!)) : notFound();
+      const chat = chatId && chatOf(chatId);
+      if (!chat) {
+        return notFound();
+      }
+      if (!chat.members.some((m) => m.userId === "me")) {
+        chat.members = [...chat.members, member("me")];
+      }
+      return json(200, view(chat));
     }],
     ["POST", /^\/api\/groups\/(\w+)\/members$/, (b, m) => patchChat(m[1]!, { members: [...chatOf(m[1]!)!.members, ...(b.userIds as string[]).map((id) => member(id))] })],
     ["DELETE", /^\/api\/groups\/(\w+)\/members\/(\w+)$/, (_b, m) => (patchChat(m[1]!, { members: chatOf(m[1]!)!.members.filter((x) => x.userId !== m[2]) }), json(204))],
