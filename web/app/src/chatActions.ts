@@ -8,7 +8,8 @@ const JUMP_PAGES = 20;
 /** What the signed-in screens do through the API, each answer applied to the state. */
 export function createChatActions(client: ChatClient, dispatch: (action: Action) => void, getState: () => State, me: string) {
   const oldestSeq = (chatId: string) => (getState().messages[chatId] ?? []).reduce((min, m) => (m.seq !== undefined && m.seq < min ? m.seq : min), Infinity);
-  const loadingOlder = new Set<string>();
+  /** The older page being loaded per chat, shared by concurrent callers (a scroll and a jump). */
+  const loadingOlder = new Map<string, Promise<number>>();
 
   const lookupAll = async (phoneNumbers: string[]): Promise<User[]> => {
     const users = await client.lookup(phoneNumbers);
@@ -20,30 +21,37 @@ export function createChatActions(client: ChatClient, dispatch: (action: Action)
     return users;
   };
 
-  const loadOlder = async (chatId: string): Promise<void> => {
-    const beforeSeq = oldestSeq(chatId);
-    if (loadingOlder.has(chatId) || !Number.isFinite(beforeSeq) || beforeSeq <= 1) {
-      return;
+  /** Loads the page below the oldest loaded message (or below `beforeSeq`); resolves to the oldest seq now loaded. */
+  const loadOlder = (chatId: string, below = oldestSeq(chatId)): Promise<number> => {
+    const running = loadingOlder.get(chatId);
+    if (running) {
+      return running;
     }
-    loadingOlder.add(chatId);
-    try {
-      const page = await client.messages(chatId, { beforeSeq, limit: PAGE });
+    if (!Number.isFinite(below) || below <= 1) {
+      return Promise.resolve(below);
+    }
+    const load = client.messages(chatId, { beforeSeq: below, limit: PAGE }).then((page) => {
       dispatch({ type: "older", chatId, messages: page.messages, hasMore: page.hasMore });
-    } finally {
-      loadingOlder.delete(chatId);
-    }
+      return page.hasMore ? page.messages[0]?.seq ?? 1 : 1;
+    }).finally(() => loadingOlder.delete(chatId));
+    loadingOlder.set(chatId, load);
+    return load;
   };
 
   return {
     lookupAll,
-    loadOlder,
 
-    /** Loads older pages until `seq` is loaded (a search result); false when it is too far back. */
+    async loadOlder(chatId: string): Promise<void> {
+      await loadOlder(chatId);
+    },
+
+    /** Loads older pages until `seq` is loaded (a search result, a quote); false when it is too far back (or gone). */
     async loadUntil(chatId: string, seq: number): Promise<boolean> {
-      for (let i = 0; i < JUMP_PAGES && oldestSeq(chatId) > seq && getState().hasOlder[chatId] !== false; i++) {
-        await loadOlder(chatId);
+      let oldest = oldestSeq(chatId);
+      for (let i = 0; i < JUMP_PAGES && oldest > seq && oldest > 1 && getState().hasOlder[chatId] !== false; i++) {
+        oldest = await loadOlder(chatId, oldest);
       }
-      return (getState().messages[chatId] ?? []).some((m) => m.seq === seq);
+      return oldest <= seq;
     },
 
     async settings(chatId: string, change: ChatSettingsChange) {
