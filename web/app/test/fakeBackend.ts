@@ -91,6 +91,7 @@ export function fakeBackend() {
     }],
     ["POST", /^\/api\/media$/, (b) => json(201, { mediaId: "m1", uploadUrl: "http://blob.test/media/m1?sig=1", uploadHeaders: { "x-ms-blob-type": "BlockBlob", "Content-Type": b.contentType }, expiresAt: "" })],
     ["PUT", /^\/media\/m1$/, () => json(201)],
+    ["GET", /^\/api\/media\/m1\/thumbnail$/, () => new Response(new Blob([new Uint8Array([255, 216])], { type: "image/jpeg" }), { status: 200 })],
     ["GET", /^\/api\/media\/m1$/, () => new Response(new Blob([new Uint8Array([137, 80, 78, 71])], { type: "image/png" }), { status: 200 })],
     ["POST", /^\/api\/chats\/(\w+)\/messages$/, (b, m) => {
       const chatId = m[1]!;
