@@ -52,7 +52,8 @@ export function ChatItem({ chat, name, me, active, onOpen, onSettings }: Props) 
           </span>
         )}
       </button>
-      <Menu label={`Chat actions for ${name}`} icon="⋮" items={items} className="chat-actions" />
+      {/* Not "… for {name}": a button whose name holds the chat's name would be a second match for a query by that name. */}
+      <Menu label="Chat actions" icon="⋮" items={items} className="chat-actions" />
     </li>
   );
 }

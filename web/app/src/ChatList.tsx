@@ -68,7 +68,7 @@ export function ChatList({ state, me, connection, inviteCode, onOpen, onStartCha
             <button type="button" className="archived-toggle" aria-expanded={showArchived} onClick={() => setShowArchived((s) => !s)}>
               Archived ({archived.length})
             </button>
-            {showArchived && <ul className="chat-list" aria-label="Archived chats">{archived.map(item)}</ul>}
+            {showArchived && <ul className="chat-list" aria-label="Archived conversations">{archived.map(item)}</ul>}
           </section>
         )}
       </div>

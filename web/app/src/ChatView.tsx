@@ -4,6 +4,7 @@ import { describe } from "./AuthScreen";
 import type { ChatActions } from "./chatActions";
 import { ChatHeader } from "./ChatHeader";
 import { Composer } from "./Composer";
+import { Dialog } from "./Dialog";
 import { ForwardDialog } from "./ForwardDialog";
 import { GroupPanel } from "./GroupPanel";
 import type { MessageHandlers } from "./MessageActions";
@@ -34,6 +35,7 @@ export function ChatView({ chat, state, me, client, actions, onSend, onTyping, o
   const [editing, setEditing] = useState<ShownMessage>();
   const [forwarding, setForwarding] = useState<ShownMessage>();
   const [info, setInfo] = useState<ShownMessage>();
+  const [deleting, setDeleting] = useState<ShownMessage>();
   const [searching, setSearching] = useState(false);
   const [panelOpen, setPanelOpen] = useState(false);
   const [highlightSeq, setHighlightSeq] = useState<number>();
@@ -48,7 +50,7 @@ export function ChatView({ chat, state, me, client, actions, onSend, onTyping, o
   const handlers: MessageHandlers = useMemo(() => ({
     onReply: (m) => { setEditing(undefined); setReplyTo(m); },
     onEdit: (m) => { setReplyTo(undefined); setEditing(m); },
-    onDelete: (m) => report(actions.deleteMessage(m)),
+    onDelete: setDeleting,
     onForward: setForwarding,
     onInfo: setInfo,
     onReact: (m, emoji) => report(actions.react(m, emoji)),
@@ -83,6 +85,13 @@ export function ChatView({ chat, state, me, client, actions, onSend, onTyping, o
       {panelOpen && chat.type === "group" && <GroupPanel chat={chat} me={me} actions={actions} nameOf={nameOf} onClose={() => setPanelOpen(false)} />}
       {forwarding && (
         <ForwardDialog message={forwarding} chats={state.chats} nameOf={(c) => chatName(c, me, state.users)} onForward={actions.forward} onClose={() => setForwarding(undefined)} />
+      )}
+      {deleting && (
+        <Dialog label="Delete message?" onClose={() => setDeleting(undefined)}>
+          <p className="forward-preview">{deleting.text ?? deleting.media?.fileName ?? deleting.type}</p>
+          <p>It is deleted for everyone in this chat.</p>
+          <button type="button" className="danger" onClick={() => { report(actions.deleteMessage(deleting)); setDeleting(undefined); }}>Delete for everyone</button>
+        </Dialog>
       )}
       {info && <MessageInfoDialog message={info} client={client} nameOf={nameOf} onClose={() => setInfo(undefined)} />}
     </div>

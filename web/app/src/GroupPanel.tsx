@@ -72,7 +72,7 @@ function AddMembersForm({ onAdd }: { onAdd: (phoneNumbers: string[]) => Promise<
   return (
     <form onSubmit={submit} className="panel-form" aria-label="Add members">
       <label>
-        Add member phone numbers
+        Numbers of new members
         <input value={phones} onChange={(e) => setPhones(e.target.value)} required placeholder="+14155550103" />
       </label>
       <button type="submit">Add members</button>

@@ -15,7 +15,8 @@ interface Props {
 export function SearchPanel({ chatId, client, nameOf, onJump, onClose }: Props) {
   const [query, setQuery] = useState("");
   const [results, setResults] = useState<Message[]>();
-  const [hasMore, setHasMore] = useState(false);
+  /** Where the next page of older matches starts, while there may be more. */
+  const [nextBeforeSeq, setNextBeforeSeq] = useState<number>();
   const [error, setError] = useState<string>();
   const [busy, setBusy] = useState(false);
 
@@ -25,7 +26,7 @@ export function SearchPanel({ chatId, client, nameOf, onJump, onClose }: Props) 
     try {
       const page = await client.search(chatId, query.trim(), { beforeSeq });
       setResults((r) => (beforeSeq === undefined ? page.messages : [...(r ?? []), ...page.messages]));
-      setHasMore(page.hasMore);
+      setNextBeforeSeq(page.hasMore ? page.nextBeforeSeq ?? page.messages.at(-1)?.seq ?? beforeSeq : undefined);
     } catch (e) {
       setError(describe(e));
     } finally {
@@ -66,10 +67,10 @@ export function SearchPanel({ chatId, client, nameOf, onJump, onClose }: Props) 
               </button>
             </li>
           ))}
-          {results.length === 0 && <li className="empty">No messages found.</li>}
+          {results.length === 0 && <li className="empty">{nextBeforeSeq !== undefined ? "None in the newest messages." : "No messages found."}</li>}
         </ul>
       )}
-      {hasMore && results && <button type="button" className="link" disabled={busy} onClick={() => void run(results.at(-1)?.seq)}>More results</button>}
+      {nextBeforeSeq !== undefined && results && <button type="button" className="link" disabled={busy} onClick={() => void run(nextBeforeSeq)}>More results</button>}
     </section>
   );
 }

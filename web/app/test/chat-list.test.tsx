@@ -4,6 +4,9 @@ import { renderApp, useSignedInBackend } from "./signedIn";
 
 const backend = useSignedInBackend();
 
+/** The "Chat actions" menu button in the list item of that chat. */
+const actionsOf = (list: HTMLElement, name: string) => within(within(list).getByText(name).closest("li")!).getByRole("button", { name: "Chat actions" });
+
 describe("the chat list", () => {
   it("shows the last message and its time, and the unread badge", async () => {
     const { chats } = await renderApp();
@@ -23,14 +26,14 @@ describe("the chat list", () => {
     const names = () => within(chats).getAllByRole("listitem").map((li) => li.querySelector(".chat-name")!.textContent);
     expect(names()).toEqual(["Bob", "Family"]);
 
-    await user.click(within(chats).getByRole("button", { name: "Chat actions for Family" }));
+    await user.click(actionsOf(chats, "Family"));
     await user.click(screen.getByRole("menuitem", { name: "Pin" }));
 
     await waitFor(() => expect(names()).toEqual(["Family📌", "Bob"]));
     expect(b.calls.find((c) => c.method === "PATCH")).toMatchObject({ path: "/api/chats/g1/settings", body: { pinned: true } });
     expect(within(chats).getByRole("img", { name: "Pinned" })).toBeTruthy();
 
-    await user.click(within(chats).getByRole("button", { name: "Chat actions for Family" }));
+    await user.click(actionsOf(chats, "Family"));
     await user.click(screen.getByRole("menuitem", { name: "Unpin" }));
     await waitFor(() => expect(within(chats).queryByRole("img", { name: "Pinned" })).toBeNull());
   });
@@ -39,17 +42,17 @@ describe("the chat list", () => {
     const { user, chats } = await renderApp();
     await within(chats).findByText("Bob");
 
-    await user.click(within(chats).getByRole("button", { name: "Chat actions for Bob" }));
+    await user.click(actionsOf(chats, "Bob"));
     await user.click(screen.getByRole("menuitem", { name: "Archive" }));
 
     await waitFor(() => expect(within(chats).queryByText("Bob")).toBeNull());
     const toggle = screen.getByRole("button", { name: "Archived (1)" });
     expect(toggle.getAttribute("aria-expanded")).toBe("false");
     await user.click(toggle);
-    const archived = screen.getByRole("list", { name: "Archived chats" });
+    const archived = screen.getByRole("list", { name: "Archived conversations" });
     expect(within(archived).getByText("Bob")).toBeTruthy();
 
-    await user.click(within(archived).getByRole("button", { name: "Chat actions for Bob" }));
+    await user.click(actionsOf(archived, "Bob"));
     await user.click(screen.getByRole("menuitem", { name: "Unarchive" }));
     expect(await within(chats).findByText("Bob")).toBeTruthy();
     expect(screen.queryByRole("button", { name: /^Archived/ })).toBeNull();
@@ -68,7 +71,7 @@ describe("the chat list", () => {
     const { user, chats } = await renderApp();
     await within(chats).findByText("Bob");
 
-    within(chats).getByRole("button", { name: "Chat actions for Bob" }).focus();
+    actionsOf(chats, "Bob").focus();
     await user.keyboard("{Enter}");
     expect(document.activeElement?.textContent).toBe("Pin"); // focus moves into the menu
     await user.keyboard("{ArrowDown}{ArrowDown}");
@@ -79,7 +82,7 @@ describe("the chat list", () => {
     const until = (backend().calls.find((c) => c.method === "PATCH")!.body as { mutedUntil: string }).mutedUntil;
     expect(Date.parse(until)).toBeGreaterThan(Date.now() + 7 * 3_600_000);
 
-    await user.click(within(chats).getByRole("button", { name: "Chat actions for Bob" }));
+    await user.click(actionsOf(chats, "Bob"));
     await user.click(screen.getByRole("menuitem", { name: "Unmute" }));
     await waitFor(() => expect(within(chats).queryByRole("img", { name: "Muted" })).toBeNull());
     expect(backend().calls.filter((c) => c.method === "PATCH").at(-1)!.body).toEqual({ mutedUntil: null });
@@ -88,7 +91,7 @@ describe("the chat list", () => {
   it("Escape closes a menu and gives focus back to its button", async () => {
     const { user, chats } = await renderApp();
     await within(chats).findByText("Bob");
-    const button = within(chats).getByRole("button", { name: "Chat actions for Bob" });
+    const button = actionsOf(chats, "Bob");
 
     await user.click(button);
     expect(screen.getByRole("menu")).toBeTruthy();

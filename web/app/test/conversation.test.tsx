@@ -75,10 +75,24 @@ describe("a conversation", () => {
     const { user, log } = await openBob();
 
     await act(user, log, "hi Bob", "Delete for everyone");
+    const confirm = screen.getByRole("dialog", { name: "Delete message?" });
+    expect(backend().calls.some((c) => c.method === "DELETE")).toBe(false);
+    await user.click(within(confirm).getByRole("button", { name: "Delete for everyone" }));
 
     expect(await within(log).findByText("This message was deleted")).toBeTruthy();
     expect(within(log).queryByText("hi Bob")).toBeNull();
     expect(backend().calls.some((c) => c.method === "DELETE" && c.path === "/api/chats/c1/messages/1")).toBe(true);
+  });
+
+  it("a delete can be called off", async () => {
+    const { user, log } = await openBob();
+
+    await act(user, log, "hi Bob", "Delete for everyone");
+    await user.click(within(screen.getByRole("dialog", { name: "Delete message?" })).getByRole("button", { name: "Close" }));
+
+    expect(screen.queryByRole("dialog")).toBeNull();
+    expect(within(log).getByText("hi Bob")).toBeTruthy();
+    expect(backend().calls.some((c) => c.method === "DELETE")).toBe(false);
   });
 
   it("reacts from the emoji set, shows the count, and toggles the own reaction off", async () => {
@@ -135,6 +149,22 @@ describe("a conversation", () => {
 
     await user.click(within(results).getByText("hi Bob"));
     await waitFor(() => expect(articleOf(log, "hi Bob").classList.contains("highlight")).toBe(true));
+  });
+
+  it("more search results continue below the last one", async () => {
+    const b = backend();
+    b.messages.splice(0, b.messages.length, ...Array.from({ length: 30 }, (_, i) => b.message(i + 1, "bob", `pizza ${i + 1}`)));
+    const { user } = await openChat("Bob", "pizza 30");
+
+    await user.click(screen.getByRole("button", { name: "Search messages" }));
+    await user.type(screen.getByRole("searchbox", { name: "Search in chat" }), "pizza{Enter}");
+    const results = await screen.findByRole("list", { name: "Search results" });
+    await waitFor(() => expect(within(results).getAllByRole("listitem")).toHaveLength(20));
+    await user.click(screen.getByRole("button", { name: "More results" }));
+
+    await waitFor(() => expect(within(results).getAllByRole("listitem")).toHaveLength(30));
+    expect(b.calls.filter((c) => c.path.includes("/search")).map((c) => c.path)).toEqual(["/api/chats/c1/messages/search?q=pizza", "/api/chats/c1/messages/search?q=pizza&beforeSeq=11"]);
+    expect(screen.queryByRole("button", { name: "More results" })).toBeNull();
   });
 
   it("a search result further back loads older pages with beforeSeq until it is shown", async () => {

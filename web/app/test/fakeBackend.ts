@@ -73,8 +73,10 @@ export function fakeBackend() {
     ["GET", /^\/api\/presence/, () => json(200, [{ userId: "bob", online: true, lastSeen: new Date().toISOString() }])],
     ["GET", /^\/api\/chats\/(\w+)\/messages\/search$/, (_b, m, q) => {
       const needle = q.get("q")!.toLowerCase();
-      const found = (history[m[1]!] ?? []).filter((x) => !x.deleted && x.text?.toLowerCase().includes(needle)).reverse();
-      return json(200, { messages: found, hasMore: false });
+      const before = Number(q.get("beforeSeq") ?? Infinity);
+      const found = (history[m[1]!] ?? []).filter((x) => x.seq < before && !x.deleted && x.text?.toLowerCase().includes(needle)).reverse();
+      const limit = Number(q.get("limit") ?? 20);
+      return json(200, { messages: found.slice(0, limit), hasMore: found.length > limit });
     }],
     ["GET", /^\/api\/chats\/(\w+)\/messages\/(\d+)\/receipts$/, () => json(200, [{ userId: "bob", deliveredAt: "2026-12-01T10:05:00.000Z", readAt: "2026-12-01T10:06:00.000Z" }, { userId: "carol", deliveredAt: "2026-12-01T10:05:00.000Z" }])],
     ["GET", /^\/api\/chats\/(\w+)\/messages$/, (_b, m, q) => {

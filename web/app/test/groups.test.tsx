@@ -45,7 +45,7 @@ describe("groups", () => {
     await within(members).findByText("Bob");
     expect(within(within(members).getByText("You").closest("li")!).getByText("Admin")).toBeTruthy();
 
-    await user.type(within(panel).getByRole("textbox", { name: "Add member phone numbers" }), "+14155550103");
+    await user.type(within(panel).getByRole("textbox", { name: "Numbers of new members" }), "+14155550103");
     await user.click(within(panel).getByRole("button", { name: "Add members" }));
     expect(await within(members).findByText("Carol")).toBeTruthy();
     expect(backend().calls.find((c) => c.path === "/api/groups/g1/members")?.body).toEqual({ userIds: ["carol"] });

@@ -37,6 +37,8 @@ export interface ForwardResult {
 export interface SearchPage {
   messages: Message[];
   hasMore: boolean;
+  /** The `beforeSeq` to go on with while `hasMore` (also when the server's scan budget ran out with no match yet). */
+  nextBeforeSeq?: number | null;
 }
 
 export interface InviteCode {
