@@ -20,10 +20,11 @@ interface Props {
   onCreateGroup: (name: string, phoneNumbers: string[]) => Promise<void>;
   onJoinGroup: (inviteCode: string) => Promise<void>;
   onSettings: (chatId: string, change: ChatSettingsChange) => Promise<void>;
+  onPrivacy: () => void;
   onSignOut: () => void;
 }
 
-export function ChatList({ state, me, connection, inviteCode, onOpen, onStartChat, onCreateGroup, onJoinGroup, onSettings, onSignOut }: Props) {
+export function ChatList({ state, me, connection, inviteCode, onOpen, onStartChat, onCreateGroup, onJoinGroup, onSettings, onPrivacy, onSignOut }: Props) {
   const [form, setForm] = useState<Form>(inviteCode ? "join" : undefined);
   const [showArchived, setShowArchived] = useState(false);
   const [error, setError] = useState<string>();
@@ -53,6 +54,7 @@ export function ChatList({ state, me, connection, inviteCode, onOpen, onStartCha
       </header>
       <div className="sidebar-tools">
         <NotificationButton />
+        <button type="button" className="link" onClick={onPrivacy}>Privacy and devices</button>
         <button type="button" className="link" onClick={onSignOut}>Sign out</button>
       </div>
       {connection !== "connected" && <p className="connection" role="status">{connection === "connecting" ? "Connecting…" : connection === "reconnecting" ? "Reconnecting…" : "Offline: retrying"}</p>}

@@ -30,6 +30,7 @@ export function GroupPanel({ chat, me, actions, nameOf, onClose }: Props) {
         <button type="button" className="link" onClick={onClose}>Close group info</button>
       </header>
       {chat.description && <p>{chat.description}</p>}
+      {admin && <RenameForm chat={chat} onSave={(change) => actions.updateGroup(chat.chatId, change)} />}
       <h3>{chat.members.length} members</h3>
       <ul className="members" aria-label="Members">
         {members.map((m) => {
@@ -53,6 +54,37 @@ export function GroupPanel({ chat, me, actions, nameOf, onClose }: Props) {
       {error && <p role="alert" className="error">{error}</p>}
       <button type="button" className="danger" onClick={() => run(() => actions.leave(chat.chatId))}>Leave group</button>
     </aside>
+  );
+}
+
+/** Name and description (admins); names that no other control on the screen has ("Group name" is the new-group form's). */
+function RenameForm({ chat, onSave }: { chat: Chat; onSave: (change: { name: string; description: string }) => Promise<void> }) {
+  const [name, setName] = useState(chat.name ?? "");
+  const [description, setDescription] = useState(chat.description ?? "");
+  const [state, setState] = useState<"idle" | "saved" | string>("idle");
+  const submit = async (event: FormEvent) => {
+    event.preventDefault();
+    try {
+      await onSave({ name: name.trim(), description: description.trim() });
+      setState("saved");
+    } catch (e) {
+      setState(describe(e));
+    }
+  };
+  return (
+    <form onSubmit={submit} className="panel-form" aria-label="Rename group">
+      <label>
+        Rename group
+        <input value={name} onChange={(e) => setName(e.target.value)} required maxLength={100} />
+      </label>
+      <label>
+        Description
+        <textarea value={description} onChange={(e) => setDescription(e.target.value)} rows={2} maxLength={500} />
+      </label>
+      <button type="submit">Save group details</button>
+      {state === "saved" && <p role="status">Saved</p>}
+      {state !== "idle" && state !== "saved" && <p role="alert" className="error">{state}</p>}
+    </form>
   );
 }
 

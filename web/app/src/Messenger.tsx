@@ -4,6 +4,7 @@ import { createChatActions } from "./chatActions";
 import { ChatList } from "./ChatList";
 import { ChatView } from "./ChatView";
 import { notifyIfHidden } from "./notifications";
+import { PrivacyDialog } from "./PrivacyDialog";
 import { chatName, initialState, otherMember, reducer, type State } from "./state";
 
 interface Props {
@@ -31,6 +32,7 @@ export function Messenger({ client, me, onSignedOut }: Props) {
   stateRef.current = state;
   const actions = useMemo(() => createChatActions(client, dispatch, () => stateRef.current, me), [client, me]);
   const [inviteCode] = useState(inviteCodeInAddress);
+  const [privacyOpen, setPrivacyOpen] = useState(false);
 
   const loadUsersById = useCallback(async (userIds: string[]) => {
     const ids = [...new Set(userIds)].filter((id) => id !== me && !stateRef.current.users[id]);
@@ -237,7 +239,11 @@ export function Messenger({ client, me, onSignedOut }: Props) {
   return (
     <div className={`messenger ${openChatValue ? "has-open-chat" : ""}`}>
       <ChatList state={state} me={me} connection={connection} inviteCode={inviteCode} onOpen={openChat} onStartChat={startChat}
-        onCreateGroup={createGroup} onJoinGroup={joinGroup} onSettings={actions.settings} onSignOut={signOut} />
+        onCreateGroup={createGroup} onJoinGroup={joinGroup} onSettings={actions.settings}
+        onPrivacy={() => setPrivacyOpen(true)} onSignOut={signOut} />
+      {privacyOpen && (
+        <PrivacyDialog client={client} onClose={() => setPrivacyOpen(false)} onUnblocked={(userId) => dispatch({ type: "blocked", userIds: [userId], blocked: false })} />
+      )}
       {openChatValue ? (
         <ChatView
           key={openChatValue.chatId}

@@ -80,6 +80,10 @@ export function createChatActions(client: ChatClient, dispatch: (action: Action)
       return chat;
     },
 
+    async updateGroup(chatId: string, change: { name?: string; description?: string }) {
+      dispatch({ type: "chat", chat: await client.updateGroup(chatId, change) });
+    },
+
     async addMembers(chatId: string, phoneNumbers: string[]) {
       const users = await lookupAll(phoneNumbers);
       dispatch({ type: "chat", chat: await client.addMembers(chatId, users.map((u) => u.userId)) });

@@ -31,6 +31,10 @@ export function fakeBackend() {
     createdAt: "2026-12-01T09:00:00.000Z", settings: { pinned: false, archived: false, mutedUntil: null }, messageTimer: 0,
   }];
   const blocked = new Set<string>();
+  const sessions = [
+    { sessionId: "s1", deviceName: "Firefox", createdAt: "2026-11-01T09:00:00.000Z", lastUsedAt: "2026-12-01T09:00:00.000Z", current: true },
+    { sessionId: "s2", deviceName: "Phone", createdAt: "2026-10-01T09:00:00.000Z", lastUsedAt: "2026-11-20T09:00:00.000Z", current: false },
+  ];
   let inviteCounter = 0;
   const invites: Record<string, string> = {};
   /** While set, uploads stop halfway until it resolves (to see the progress bar). */
@@ -69,6 +73,8 @@ export function fakeBackend() {
     ["GET", /^\/api\/users\/me\/blocked$/, () => json(200, [...blocked].map((id) => users[id]))],
     ["PUT", /^\/api\/users\/me\/blocked\/(\w+)$/, (_b, m) => (blocked.add(m[1]!), json(204))],
     ["DELETE", /^\/api\/users\/me\/blocked\/(\w+)$/, (_b, m) => (blocked.delete(m[1]!), json(204))],
+    ["GET", /^\/api\/users\/me\/sessions$/, () => json(200, sessions)],
+    ["DELETE", /^\/api\/users\/me\/sessions\/(\w+)$/, (_b, m) => (sessions.splice(sessions.findIndex((x) => x.sessionId === m[1]), 1), json(204))],
     ["GET", /^\/api\/users\/(\w+)$/, (_b, m) => (users[m[1]!] ? json(200, users[m[1]!]) : notFound())],
     ["GET", /^\/api\/presence/, () => json(200, [{ userId: "bob", online: true, lastSeen: new Date().toISOString() }])],
     ["GET", /^\/api\/chats\/(\w+)\/messages\/search$/, (_b, m, q) => {
@@ -147,6 +153,7 @@ export function fakeBackend() {
       }
       return json(200, view(chat));
     }],
+    ["PATCH", /^\/api\/groups\/(\w+)$/, (b, m) => patchChat(m[1]!, b)],
     ["POST", /^\/api\/groups\/(\w+)\/members$/, (b, m) => patchChat(m[1]!, { members: [...chatOf(m[1]!)!.members, ...(b.userIds as string[]).map((id) => member(id))] })],
     ["DELETE", /^\/api\/groups\/(\w+)\/members\/(\w+)$/, (_b, m) => (patchChat(m[1]!, { members: chatOf(m[1]!)!.members.filter((x) => x.userId !== m[2]) }), json(204))],
     ["POST", /^\/api\/groups\/(\w+)\/admins\/(\w+)$/, (_b, m) => patchChat(m[1]!, { members: chatOf(m[1]!)!.members.map((x) => (x.userId === m[2] ? { ...x, role: "admin" as const } : x)) })],
@@ -216,5 +223,5 @@ export function fakeBackend() {
     };
   };
 
-  return { fetch, calls, messages, history, chats, users, message, member, newGroup, blocked, XMLHttpRequest: FakeXhr, holdUploads };
+  return { fetch, calls, messages, history, chats, users, message, member, newGroup, blocked, sessions, XMLHttpRequest: FakeXhr, holdUploads };
 }

@@ -68,6 +68,23 @@ describe("groups", () => {
     await waitFor(() => expect((link as HTMLInputElement).value).toBe(`${location.origin}/join/code2`));
   });
 
+  it("an admin renames the group and sets its description", async () => {
+    backend().newGroup("Family", ["bob"]);
+    const { user, chats } = await openChat("Family");
+
+    await user.click(screen.getByRole("button", { name: "Group info" }));
+    const panel = screen.getByRole("complementary", { name: "Group info" });
+    const name = within(panel).getByRole("textbox", { name: "Rename group" });
+    await user.clear(name);
+    await user.type(name, "The Family");
+    await user.type(within(panel).getByRole("textbox", { name: "Description" }), "Sundays");
+    await user.click(within(panel).getByRole("button", { name: "Save group details" }));
+
+    expect(await within(chats).findByText("The Family")).toBeTruthy();
+    expect(backend().calls.find((c) => c.method === "PATCH" && c.path === "/api/groups/g1")?.body).toEqual({ name: "The Family", description: "Sundays" });
+    expect(within(panel).getByText("Sundays", { selector: "p" })).toBeTruthy();
+  });
+
   it("a member sees no admin controls, and leaving removes the group", async () => {
     const group = backend().newGroup("Club", ["bob"]);
     group.members = group.members.map((m) => ({ ...m, role: m.userId === "me" ? "member" : "admin" }));
@@ -76,6 +93,7 @@ describe("groups", () => {
     await user.click(screen.getByRole("button", { name: "Group info" }));
     const panel = screen.getByRole("complementary", { name: "Group info" });
     expect(within(panel).queryByRole("button", { name: "Add members" })).toBeNull();
+    expect(within(panel).queryByRole("textbox", { name: "Rename group" })).toBeNull();
     expect(within(panel).queryByRole("button", { name: "Create invite link" })).toBeNull();
     expect(within(panel).queryByRole("button", { name: /^Remove/ })).toBeNull();
 
