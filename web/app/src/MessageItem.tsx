@@ -34,7 +34,7 @@ export function MessageItem({ message, me, status, client, sender, nameOf, admin
       {message.replyTo && !message.deleted && <QuotedPreview message={message} nameOf={nameOf} onClick={onQuoteClick} />}
       {message.deleted ? <p className="deleted">This message was deleted</p> : <MessageBody message={message} client={client} upload={upload} />}
       <Reactions message={message} me={me} disabled={blocked} onReact={(emoji) => handlers.onReact(message, emoji)} />
-      <p className="meta">
+      <div className="meta">
         <time dateTime={message.sentAt}>{clockTime(message.sentAt)}</time>
         {message.editedAt && !message.deleted && <span className="edited"> · edited</span>}
         {mine && message.failed && <span className="failed" role="status"> Not sent</span>}
@@ -44,7 +44,7 @@ export function MessageItem({ message, me, status, client, sender, nameOf, admin
           </span>
         )}
         <MessageActions message={message} mine={mine} admin={admin} blocked={blocked} handlers={handlers} />
-      </p>
+      </div>
     </article>
   );
 }

@@ -55,13 +55,19 @@ export function MessageList(props: Props) {
     before.current = { first, last, height: log.scrollHeight, top: log.scrollTop };
   }, [messages]);
 
+  // A jump (search result, quote): scrolled to and focused once, as soon as it is rendered; later renders leave focus alone.
+  const shownSeq = useRef<number>(undefined);
   useEffect(() => {
-    if (highlightSeq === undefined) {
+    if (highlightSeq === undefined || shownSeq.current === highlightSeq) {
+      shownSeq.current = highlightSeq;
       return;
     }
     const element = logRef.current?.querySelector<HTMLElement>(`[data-seq="${highlightSeq}"]`);
-    element?.scrollIntoView?.({ block: "center" });
-    element?.focus();
+    if (element) {
+      shownSeq.current = highlightSeq;
+      element.scrollIntoView?.({ block: "center" });
+      element.focus();
+    }
   }, [highlightSeq, messages]);
 
   const loadOlder = async () => {

@@ -20,10 +20,14 @@ export function notifyIfHidden(message: Message, chat: Chat | undefined, title: 
   if (!supported() || Notification.permission !== "granted" || document.visibilityState !== "hidden" || message.senderId === me || (chat && isMuted(chat))) {
     return;
   }
-  const notification = new Notification(title, { body: previewOf(message), tag: message.chatId });
-  notification.onclick = () => {
-    window.focus();
-    onClick();
-    notification.close();
-  };
+  try {
+    const notification = new Notification(title, { body: previewOf(message), tag: message.chatId });
+    notification.onclick = () => {
+      window.focus();
+      onClick();
+      notification.close();
+    };
+  } catch {
+    // Some browsers (Chrome on Android) only show notifications through a service worker: none then.
+  }
 }
