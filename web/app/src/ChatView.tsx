@@ -20,12 +20,13 @@ interface Props {
   client: ChatClient;
   actions: ChatActions;
   onSend: (text: string, file?: File, replyToSeq?: number) => Promise<void>;
+  onRetry: (message: ShownMessage) => Promise<void>;
   onTyping: () => void;
   onBack: () => void;
   onPresence: (presence: Presence[]) => void;
 }
 
-export function ChatView({ chat, state, me, client, actions, onSend, onTyping, onBack, onPresence }: Props) {
+export function ChatView({ chat, state, me, client, actions, onSend, onRetry, onTyping, onBack, onPresence }: Props) {
   const messages = state.messages[chat.chatId] ?? [];
   const others = chat.members.map((m) => m.userId).filter((id) => id !== me);
   const name = chatName(chat, me, state.users);
@@ -54,7 +55,8 @@ export function ChatView({ chat, state, me, client, actions, onSend, onTyping, o
     onForward: setForwarding,
     onInfo: setInfo,
     onReact: (m, emoji) => report(actions.react(m, emoji)),
-  }), [actions]);
+    onRetry: (m) => report(onRetry(m)),
+  }), [actions, onRetry]);
 
   /** A search result or a quote: shown when loaded, else older pages load until it is (or too far back: a note). */
   const jumpTo = (seq: number) => {

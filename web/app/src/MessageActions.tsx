@@ -11,6 +11,8 @@ export interface MessageHandlers {
   onForward: (message: ShownMessage) => void;
   onInfo: (message: ShownMessage) => void;
   onReact: (message: ShownMessage, emoji: string) => void;
+  /** Sends a message that failed ("Not sent") again. */
+  onRetry: (message: ShownMessage) => void;
 }
 
 interface Props {

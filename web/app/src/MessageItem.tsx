@@ -37,7 +37,12 @@ export function MessageItem({ message, me, status, client, sender, nameOf, admin
       <div className="meta">
         <time dateTime={message.sentAt}>{clockTime(message.sentAt)}</time>
         {message.editedAt && !message.deleted && <span className="edited"> · edited</span>}
-        {mine && message.failed && <span className="failed" role="status"> Not sent</span>}
+        {mine && message.failed && (
+          <>
+            <span className="failed" role="status" aria-label="Not sent"> Not sent</span>
+            <button type="button" className="link" onClick={() => handlers.onRetry(message)}>Retry sending</button>
+          </>
+        )}
         {mine && !message.failed && (
           <span className={`status ${status}`} role="status" aria-label={message.pending ? "Sending" : STATUS_LABEL[status]}>
             {message.pending ? "🕓" : STATUS_MARK[status]}
@@ -87,6 +92,9 @@ function MessageBody({ message, client, upload }: { message: ShownMessage; clien
         {message.text && <p className="text">{message.text}</p>}
       </>
     );
+  }
+  if (message.pending && message.type !== "text" && message.failed) {
+    return <p className="text">The file was not sent.</p>;
   }
   if (message.pending && message.type !== "text") {
     const percent = Math.round((upload?.progress ?? 0) * 100);

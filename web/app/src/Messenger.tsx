@@ -1,10 +1,11 @@
 import { useCallback, useEffect, useMemo, useReducer, useRef, useState } from "react";
-import { lastSeq, newClientMessageId, Realtime, type Chat, type ChatClient, type Message, type Presence } from "@chat/sdk";
+import { lastSeq, Realtime, type Chat, type ChatClient, type Message, type Presence } from "@chat/sdk";
 import { createChatActions } from "./chatActions";
 import { ChatList } from "./ChatList";
 import { ChatView } from "./ChatView";
 import { notifyIfHidden } from "./notifications";
 import { PrivacyDialog } from "./PrivacyDialog";
+import { createSender } from "./sending";
 import { chatName, initialState, otherMember, reducer, type State } from "./state";
 
 interface Props {
@@ -205,28 +206,7 @@ export function Messenger({ client, me, onSignedOut }: Props) {
     await openChat(chat.chatId);
   }, [client, openChat]);
 
-  const send = useCallback(async (chatId: string, text: string, file?: File, replyToSeq?: number) => {
-    const clientMessageId = newClientMessageId();
-    const type = !file ? "text" : file.type.startsWith("image/") ? "image" : file.type.startsWith("video/") ? "video" : file.type.startsWith("audio/") ? "audio" : "file";
-    const quoted = replyToSeq === undefined ? undefined : stateRef.current.messages[chatId]?.find((m) => m.seq === replyToSeq);
-    const replyTo = quoted && { seq: replyToSeq!, senderId: quoted.senderId, type: quoted.type, text: quoted.text?.slice(0, 200) };
-    const optimistic = { chatId, clientMessageId, senderId: me, type, text: file ? undefined : text, replyToSeq, replyTo, sentAt: new Date().toISOString(), status: "sent", pending: true } as const;
-    dispatch({ type: "messages", chatId, messages: [optimistic] });
-    try {
-      if (file) {
-        dispatch({ type: "upload", clientMessageId, upload: { fileName: file.name, progress: 0 } });
-      }
-      const onProgress = (sent: number, total: number) => dispatch({ type: "upload", clientMessageId, upload: { fileName: file!.name, progress: total > 0 ? sent / total : 1 } });
-      const mediaId = file ? (await client.upload(file, file.name, onProgress)).mediaId : undefined;
-      const sent = await client.send(chatId, { clientMessageId, type, text: file ? undefined : text, mediaId, replyToSeq });
-      dispatch({ type: "message", message: sent, me });
-    } catch (e) {
-      dispatch({ type: "messages", chatId, messages: [{ ...optimistic, failed: true }] });
-      throw e;
-    } finally {
-      dispatch({ type: "upload", clientMessageId });
-    }
-  }, [client, me]);
+  const sender = useMemo(() => createSender(client, dispatch, () => stateRef.current, me), [client, me]);
 
   const onPresence = useCallback((presence: Presence[]) => dispatch({ type: "presence", presence }), []);
 
@@ -252,7 +232,8 @@ export function Messenger({ client, me, onSignedOut }: Props) {
           me={me}
           client={client}
           actions={actions}
-          onSend={(text, file, replyToSeq) => send(openChatValue.chatId, text, file, replyToSeq)}
+          onSend={(text, file, replyToSeq) => sender.send(openChatValue.chatId, text, file, replyToSeq)}
+          onRetry={sender.retry}
           onTyping={() => void client.typing(openChatValue.chatId).catch(() => undefined)}
           onBack={() => dispatch({ type: "open", chatId: undefined })}
           onPresence={onPresence}

@@ -27,6 +27,24 @@ describe("a conversation", () => {
     expect(screen.queryByText(/Replying to/)).toBeNull();
   });
 
+  it("a send that failed shows Not sent and goes again with the same clientMessageId on Retry", async () => {
+    backend().control.failSends = 1;
+    const { user, log } = await openBob();
+
+    await user.type(screen.getByRole("textbox", { name: "Message" }), "are you there?{Enter}");
+    const article = (await within(log).findByText("are you there?")).closest("article")!;
+    expect(await within(article).findByRole("status", { name: "Not sent" })).toBeTruthy();
+    expect((await screen.findByRole("alert")).textContent).toContain("The store is unavailable.");
+
+    await user.click(within(article).getByRole("button", { name: "Retry sending" }));
+
+    await waitFor(() => expect(within(articleOf(log, "are you there?")).getByRole("status", { name: "Sent" })).toBeTruthy());
+    const posts = backend().calls.filter((c) => c.path === "/api/chats/c1/messages" && c.method === "POST").map((c) => (c.body as { clientMessageId: string }).clientMessageId);
+    expect(posts).toHaveLength(2);
+    expect(posts[0]).toBe(posts[1]);
+    expect(within(log).getAllByText("are you there?")).toHaveLength(1);
+  });
+
   it("Escape cancels a reply", async () => {
     const { user, log } = await openBob();
 

@@ -36,6 +36,8 @@ export function fakeBackend() {
     { sessionId: "s2", deviceName: "Phone", createdAt: "2026-10-01T09:00:00.000Z", lastUsedAt: "2026-11-20T09:00:00.000Z", current: false },
   ];
   let inviteCounter = 0;
+  /** Knobs a test turns: sends refused with 503 (this many). */
+  const control = { failSends: 0 };
   const invites: Record<string, string> = {};
   /** While set, uploads stop halfway until it resolves (to see the progress bar). */
   let uploadGate: Promise<void> | undefined;
@@ -102,6 +104,14 @@ export function fakeBackend() {
     ["GET", /^\/api\/media\/m1\/thumbnail$/, () => new Response(new Blob([new Uint8Array([255, 216])], { type: "image/jpeg" }), { status: 200 })],
     ["GET", /^\/api\/media\/m1$/, () => new Response(new Blob([new Uint8Array([137, 80, 78, 71])], { type: "image/png" }), { status: 200 })],
     ["POST", /^\/api\/chats\/(\w+)\/messages$/, (b, m) => {
+      if (control.failSends > 0) {
+        control.failSends--;
+        return json(503, { type: "t", title: "Unavailable", status: 503, detail: "The store is unavailable.", traceId: "x" });
+      }
+      const again = history[m[1]!]?.find((x) => x.clientMessageId === b.clientMessageId && x.senderId === "me");
+      if (again) {
+        return json(200, again);
+      }
       const chatId = m[1]!;
       const media = b.mediaId ? { mediaId: b.mediaId, fileName: lastUpload.name, contentType: lastUpload.type, sizeBytes: lastUpload.size, url: `/api/media/${b.mediaId}` } : undefined;
       const quoted = b.replyToSeq ? find(chatId, b.replyToSeq) : undefined;
@@ -223,5 +233,5 @@ export function fakeBackend() {
     };
   };
 
-  return { fetch, calls, messages, history, chats, users, message, member, newGroup, blocked, sessions, XMLHttpRequest: FakeXhr, holdUploads };
+  return { fetch, calls, messages, history, chats, users, message, member, newGroup, blocked, sessions, control, XMLHttpRequest: FakeXhr, holdUploads };
 }
