@@ -1,8 +1,11 @@
 import type { ReplyPreview } from "./featureTypes";
 import type { Message, MessageStatus, ReactionEvent, ReceiptEvent } from "./types";
 
-/** A message as a client shows it: the server's, or an optimistic copy waiting for its seq. */
-export interface ShownMessage extends Omit<Message, "seq" | "messageId"> {
+/**
+ * A message as a client shows it: the server's, or an optimistic copy waiting for its seq. (`replyTo` is declared
+ * here rather than taken from `Message`, so a generated `types.ts` with its own shape of it still fits.)
+ */
+export interface ShownMessage extends Omit<Message, "seq" | "messageId" | "replyTo"> {
   seq?: number;
   messageId?: string;
   pending?: boolean;
