@@ -1,6 +1,5 @@
 import { useEffect, useState } from "react";
 import type { ChatClient, Media } from "@chat/sdk";
-import { fileSize } from "./timeLabels";
 
 /** Bytes of a media route fetched with the token, as a blob URL revoked when the component goes. */
 function useMediaUrl(client: ChatClient, mediaId: string, thumbnail: boolean) {
@@ -84,4 +83,8 @@ export function MediaFile({ client, media }: { client: ChatClient; media: Media 
       {playable && (media.contentType.startsWith("video/") ? <video className="media" src={url} controls /> : <audio src={url} controls />)}
     </div>
   );
+}
+
+export function fileSize(bytes: number): string {
+  return bytes < 1024 ? `${bytes} B` : bytes < 1024 * 1024 ? `${Math.ceil(bytes / 1024)} KB` : `${(bytes / 1024 / 1024).toFixed(1)} MB`;
 }

@@ -35,7 +35,3 @@ export function listTime(iso: string, now = Date.now()): string {
 }
 
 export const TIMER_LABELS: Record<number, string> = { 0: "Off", 86400: "24 hours", 604800: "7 days", 7776000: "90 days" };
-
-export function fileSize(bytes: number): string {
-  return bytes < 1024 ? `${bytes} B` : bytes < 1024 * 1024 ? `${Math.ceil(bytes / 1024)} KB` : `${(bytes / 1024 / 1024).toFixed(1)} MB`;
-}
