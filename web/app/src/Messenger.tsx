@@ -1,8 +1,12 @@
-import { useCallback, useEffect, useReducer, useRef, useState } from "react";
-import { lastSeq, newClientMessageId, Realtime, type Chat, type ChatClient, type Message, type Presence } from "@chat/sdk";
+import { useCallback, useEffect, useMemo, useReducer, useRef, useState } from "react";
+import { lastSeq, Realtime, type Chat, type ChatClient, type Message, type Presence } from "@chat/sdk";
+import { createChatActions } from "./chatActions";
 import { ChatList } from "./ChatList";
 import { ChatView } from "./ChatView";
-import { initialState, otherMember, reducer, type State } from "./state";
+import { notifyIfHidden } from "./notifications";
+import { PrivacyDialog } from "./PrivacyDialog";
+import { createSender } from "./sending";
+import { chatName, initialState, otherMember, reducer, type State } from "./state";
 
 interface Props {
   client: ChatClient;
@@ -13,12 +17,23 @@ interface Props {
 export type Connection = "connecting" | "connected" | "reconnecting" | "disconnected";
 
 const HEARTBEAT_MS = 30_000;
+const PAGE = 50;
+
+/** The code of a `/join/{code}` address the page was opened at. */
+function inviteCodeInAddress(): string | undefined {
+  const match = location.pathname.match(/^\/join\/([^/?#]+)/);
+  return match ? decodeURIComponent(match[1]!) : undefined;
+}
 
 export function Messenger({ client, me, onSignedOut }: Props) {
   const [state, dispatch] = useReducer(reducer, initialState);
   const [connection, setConnection] = useState<Connection>("connecting");
   const stateRef = useRef<State>(state);
+  const openChatRef = useRef<(chatId: string) => Promise<void>>(undefined);
   stateRef.current = state;
+  const actions = useMemo(() => createChatActions(client, dispatch, () => stateRef.current, me), [client, me]);
+  const [inviteCode] = useState(inviteCodeInAddress);
+  const [privacyOpen, setPrivacyOpen] = useState(false);
 
   const loadUsersById = useCallback(async (userIds: string[]) => {
     const ids = [...new Set(userIds)].filter((id) => id !== me && !stateRef.current.users[id]);
@@ -34,11 +49,14 @@ export function Messenger({ client, me, onSignedOut }: Props) {
   const loadUsers = useCallback((chats: Chat[]) =>
     loadUsersById(chats.filter((c) => c.type === "direct").map((c) => otherMember(c, me)).filter((id): id is string => !!id)), [loadUsersById, me]);
 
+  /** The listed chats and the archived ones (GET /api/chats leaves those out), and who is blocked. */
   const loadChats = useCallback(async () => {
-    const page = await client.listChats();
-    dispatch({ type: "chats", chats: page.chats });
-    await loadUsers(page.chats);
-    for (const chat of page.chats) {
+    const [page, archived] = await Promise.all([client.listChats(), client.listChats({ archived: true }).catch(() => ({ chats: [] as Chat[] }))]);
+    const chats = [...page.chats, ...archived.chats.filter((a) => !page.chats.some((c) => c.chatId === a.chatId))];
+    dispatch({ type: "chats", chats });
+    void client.blocked().then((users) => dispatch({ type: "blocked", userIds: users.map((u) => u.userId), blocked: true, replace: true }), () => undefined);
+    await loadUsers(chats);
+    for (const chat of chats) {
       if (chat.lastMessage && chat.lastMessage.senderId !== me) {
         void client.receipt(chat.chatId, "delivered", chat.lastSeq).catch(() => undefined);
       }
@@ -55,30 +73,40 @@ export function Messenger({ client, me, onSignedOut }: Props) {
     }
   }, [client]);
 
-  /** After a reconnect: every loaded chat catches up from its last seen seq, the list reloads. */
+  /**
+   * After a reconnect: the lists reload (settings, timers, membership: the missed `chat` events), every loaded chat
+   * catches up from its last seen seq, and its newest page loads again for the receipts, edits, reactions and
+   * deletions missed meanwhile on the messages already shown.
+   */
   const catchUp = useCallback(async () => {
     await loadChats();
     for (const [chatId, messages] of Object.entries(stateRef.current.messages)) {
       const missed = await client.messagesAfter(chatId, lastSeq(messages));
       dispatch({ type: "messages", chatId, messages: missed });
+      const newest = (await client.messages(chatId, { limit: PAGE })).messages;
+      dispatch({ type: "messages", chatId, messages: newest });
+      for (const deleted of newest.filter((m) => m.deleted)) {
+        dispatch({ type: "deleted", chatId, seq: deleted.seq });
+      }
     }
     const open = stateRef.current.openChatId;
     if (open) {
-      // Receipts missed while away: the newest page carries the current statuses.
-      const newest = (await client.messages(open, { limit: 50 })).messages;
-      dispatch({ type: "messages", chatId: open, messages: newest });
-      markRead(open, lastSeq(newest));
+      markRead(open, lastSeq(stateRef.current.messages[open] ?? []));
     }
   }, [client, loadChats, markRead]);
 
   const onMessage = useCallback((message: Message) => {
     dispatch({ type: "message", message, me });
-    if (!stateRef.current.chats.some((c) => c.chatId === message.chatId)) {
+    const chat = stateRef.current.chats.find((c) => c.chatId === message.chatId);
+    if (!chat) {
       void loadChats();
     }
     if (message.senderId === me) {
       return;
     }
+    const title = chat ? chatName(chat, me, stateRef.current.users) : "New message";
+    const sender = chat?.type === "group" ? stateRef.current.users[message.senderId]?.displayName : undefined;
+    notifyIfHidden(message, chat, sender ? `${sender} in ${title}` : title, me, () => void openChatRef.current?.(message.chatId));
     if (stateRef.current.openChatId === message.chatId) {
       markRead(message.chatId, message.seq);
     } else {
@@ -92,9 +120,14 @@ export function Messenger({ client, me, onSignedOut }: Props) {
         message: onMessage,
         messageEdited: (message) => dispatch({ type: "messages", chatId: message.chatId, messages: [message] }),
         messageDeleted: (e) => dispatch({ type: "deleted", chatId: e.chatId, seq: e.seq }),
+        reaction: (event) => dispatch({ type: "reaction", event }),
         receipt: (receipt) => dispatch({ type: "receipt", receipt }),
         typing: (e) => e.userId !== me && dispatch({ type: "typing", chatId: e.chatId, userId: e.userId, until: Date.now() + 5000 }),
         chat: (chat) => {
+          if (!chat.members.some((m) => m.userId === me)) {
+            dispatch({ type: "removeChat", chatId: chat.chatId }); // removed from the group (or left on another device)
+            return;
+          }
           dispatch({ type: "chat", chat });
           void loadUsers([chat]);
         },
@@ -138,10 +171,29 @@ export function Messenger({ client, me, onSignedOut }: Props) {
     dispatch({ type: "open", chatId });
     const members = stateRef.current.chats.find((c) => c.chatId === chatId)?.members ?? [];
     void loadUsersById(members.map((m) => m.userId));
-    const page = await client.messages(chatId, { limit: 50 });
-    dispatch({ type: "messages", chatId, messages: page.messages });
+    const page = await client.messages(chatId, { limit: PAGE });
+    const known = stateRef.current.hasOlder[chatId];
+    dispatch({ type: "older", chatId, messages: page.messages, hasMore: known === undefined ? page.hasMore : known });
     markRead(chatId, lastSeq(page.messages));
   }, [client, loadUsersById, markRead]);
+  openChatRef.current = openChat;
+
+  const openNew = useCallback(async (chat: Chat) => {
+    void loadUsers([chat]);
+    await openChat(chat.chatId);
+  }, [loadUsers, openChat]);
+
+  const createGroup = useCallback(async (name: string, phoneNumbers: string[]) => {
+    await openNew(await actions.createGroup(name, phoneNumbers));
+  }, [actions, openNew]);
+
+  const joinGroup = useCallback(async (code: string) => {
+    const chat = await actions.joinGroup(code);
+    if (inviteCodeInAddress()) {
+      history.replaceState(null, "", "/");
+    }
+    await openNew(chat);
+  }, [actions, openNew]);
 
   const startChat = useCallback(async (phoneNumber: string) => {
     const [user] = await client.lookup([phoneNumber]);
@@ -154,20 +206,7 @@ export function Messenger({ client, me, onSignedOut }: Props) {
     await openChat(chat.chatId);
   }, [client, openChat]);
 
-  const send = useCallback(async (chatId: string, text: string, file?: File) => {
-    const clientMessageId = newClientMessageId();
-    const type = !file ? "text" : file.type.startsWith("image/") ? "image" : file.type.startsWith("video/") ? "video" : file.type.startsWith("audio/") ? "audio" : "file";
-    const optimistic = { chatId, clientMessageId, senderId: me, type, text: file ? undefined : text, sentAt: new Date().toISOString(), status: "sent", pending: true } as const;
-    dispatch({ type: "messages", chatId, messages: [optimistic] });
-    try {
-      const mediaId = file ? (await client.upload(file, file.name)).mediaId : undefined;
-      const sent = await client.send(chatId, { clientMessageId, type, text: file ? undefined : text, mediaId });
-      dispatch({ type: "message", message: sent, me });
-    } catch (e) {
-      dispatch({ type: "messages", chatId, messages: [{ ...optimistic, failed: true }] });
-      throw e;
-    }
-  }, [client, me]);
+  const sender = useMemo(() => createSender(client, dispatch, () => stateRef.current, me), [client, me]);
 
   const onPresence = useCallback((presence: Presence[]) => dispatch({ type: "presence", presence }), []);
 
@@ -179,7 +218,12 @@ export function Messenger({ client, me, onSignedOut }: Props) {
   const openChatValue = state.chats.find((c) => c.chatId === state.openChatId);
   return (
     <div className={`messenger ${openChatValue ? "has-open-chat" : ""}`}>
-      <ChatList state={state} me={me} connection={connection} onOpen={openChat} onStartChat={startChat} onSignOut={signOut} />
+      <ChatList state={state} me={me} connection={connection} inviteCode={inviteCode} onOpen={openChat} onStartChat={startChat}
+        onCreateGroup={createGroup} onJoinGroup={joinGroup} onSettings={actions.settings}
+        onPrivacy={() => setPrivacyOpen(true)} onSignOut={signOut} />
+      {privacyOpen && (
+        <PrivacyDialog client={client} onClose={() => setPrivacyOpen(false)} onUnblocked={(userId) => dispatch({ type: "blocked", userIds: [userId], blocked: false })} />
+      )}
       {openChatValue ? (
         <ChatView
           key={openChatValue.chatId}
@@ -187,7 +231,9 @@ export function Messenger({ client, me, onSignedOut }: Props) {
           state={state}
           me={me}
           client={client}
-          onSend={(text, file) => send(openChatValue.chatId, text, file)}
+          actions={actions}
+          onSend={(text, file, replyToSeq) => sender.send(openChatValue.chatId, text, file, replyToSeq)}
+          onRetry={sender.retry}
           onTyping={() => void client.typing(openChatValue.chatId).catch(() => undefined)}
           onBack={() => dispatch({ type: "open", chatId: undefined })}
           onPresence={onPresence}

@@ -1,5 +1,6 @@
 import {
-  applyReceipt, mergeMessages, type Chat, type Message, type Presence, type ReceiptEvent, type ReceiptMarks, type ShownMessage, type User,
+  applyReaction, applyReceipt, mergeMessages,
+  type Chat, type Message, type Presence, type Reaction, type ReactionEvent, type ReceiptEvent, type ReceiptMarks, type ShownMessage, type User,
 } from "@chat/sdk";
 
 /** What the signed-in page knows: chats, the messages loaded per chat, receipts, typing and presence. */
@@ -12,6 +13,17 @@ export interface State {
   typing: Record<string, Record<string, number>>;
   presence: Record<string, Presence>;
   openChatId?: string;
+  /** chatId to whether older messages than the loaded ones exist (from the pages' `hasMore`). */
+  hasOlder: Record<string, boolean>;
+  /** userIds the signed-in user has blocked. */
+  blocked: Record<string, boolean>;
+  /** clientMessageId to its file's upload: the name and the part sent so far (0..1). */
+  uploads: Record<string, Upload>;
+}
+
+export interface Upload {
+  fileName: string;
+  progress: number;
 }
 
 export type Action =
@@ -25,14 +37,20 @@ export type Action =
   | { type: "receipt"; receipt: ReceiptEvent }
   | { type: "read"; chatId: string }
   | { type: "typing"; chatId: string; userId: string; until: number }
-  | { type: "presence"; presence: Presence[] };
+  | { type: "presence"; presence: Presence[] }
+  | { type: "older"; chatId: string; messages: Message[]; hasMore: boolean }
+  | { type: "removeChat"; chatId: string }
+  | { type: "reaction"; event: ReactionEvent }
+  | { type: "reactions"; chatId: string; seq: number; reactions: Reaction[] }
+  | { type: "blocked"; userIds: string[]; blocked: boolean; replace?: boolean }
+  | { type: "upload"; clientMessageId: string; upload?: Upload };
 
-export const initialState: State = { chats: [], users: {}, messages: {}, marks: {}, typing: {}, presence: {} };
+export const initialState: State = { chats: [], users: {}, messages: {}, marks: {}, typing: {}, presence: {}, hasOlder: {}, blocked: {}, uploads: {} };
 
 export function reducer(state: State, action: Action): State {
   switch (action.type) {
     case "chats":
-      return { ...state, chats: action.chats.map((c) => keepLocalUnread(state, c)) };
+      return { ...state, chats: sortChats(action.chats.map((c) => keepLocalUnread(state, c))) };
     case "chat":
       return { ...state, chats: upsertChat(state.chats, action.chat) };
     case "users":
@@ -44,13 +62,38 @@ export function reducer(state: State, action: Action): State {
     case "message":
       return onMessage(state, action.message, action.me);
     case "deleted":
+      return mapMessages(state, action.chatId, (m) => (m.seq === action.seq
+        ? { ...m, deleted: true, text: undefined, media: undefined, replyToSeq: undefined, replyTo: undefined, reactions: [] }
+        : m.replyTo?.seq === action.seq ? { ...m, replyTo: { ...m.replyTo, text: undefined, deleted: true } } : m));
+    case "older":
       return {
         ...state,
-        messages: {
-          ...state.messages,
-          [action.chatId]: (state.messages[action.chatId] ?? []).map((m) => (m.seq === action.seq ? { ...m, deleted: true, text: undefined, media: undefined } : m)),
-        },
+        messages: { ...state.messages, [action.chatId]: mergeMessages(state.messages[action.chatId] ?? [], action.messages) },
+        hasOlder: { ...state.hasOlder, [action.chatId]: action.hasMore },
       };
+    case "removeChat": {
+      const { [action.chatId]: _gone, ...messages } = state.messages;
+      return { ...state, chats: state.chats.filter((c) => c.chatId !== action.chatId), messages, openChatId: state.openChatId === action.chatId ? undefined : state.openChatId };
+    }
+    case "reaction":
+      return mapMessages(state, action.event.chatId, (m) => applyReaction(m, action.event));
+    case "reactions":
+      return mapMessages(state, action.chatId, (m) => (m.seq === action.seq ? { ...m, reactions: action.reactions } : m));
+    case "blocked": {
+      const blocked = action.replace ? {} : { ...state.blocked };
+      for (const id of action.userIds) {
+        if (action.blocked) {
+          blocked[id] = true;
+        } else {
+          delete blocked[id];
+        }
+      }
+      return { ...state, blocked };
+    }
+    case "upload": {
+      const { [action.clientMessageId]: _done, ...uploads } = state.uploads;
+      return { ...state, uploads: action.upload === undefined ? uploads : { ...uploads, [action.clientMessageId]: action.upload } };
+    }
     case "receipt":
       return { ...state, marks: { ...state.marks, [action.receipt.chatId]: applyReceipt(state.marks[action.receipt.chatId] ?? {}, action.receipt) } };
     case "read":
@@ -78,10 +121,18 @@ function onMessage(state: State, message: Message, me: string): State {
   return { ...state, messages, typing, chats: sortChats(chats) };
 }
 
+function mapMessages(state: State, chatId: string, map: (m: ShownMessage) => ShownMessage): State {
+  const list = state.messages[chatId];
+  const chats = state.chats.map((c) => (c.chatId === chatId && c.lastMessage ? { ...c, lastMessage: map(c.lastMessage as ShownMessage) as Message } : c));
+  return list ? { ...state, chats, messages: { ...state.messages, [chatId]: list.map(map) } } : { ...state, chats };
+}
+
 function upsertChat(chats: Chat[], chat: Chat): Chat[] {
   const known = chats.find((c) => c.chatId === chat.chatId);
-  // The `chat` event has no readSeq/unreadCount/settings: keep ours.
-  const merged: Chat = known ? { ...known, ...chat, readSeq: known.readSeq, unreadCount: known.unreadCount, settings: known.settings } : chat;
+  // The `chat` event has no readSeq/unreadCount/settings (an answer of PATCH .../settings has them): keep ours where it has none.
+  const merged: Chat = known
+    ? { ...known, ...chat, readSeq: chat.readSeq ?? known.readSeq, unreadCount: chat.unreadCount ?? known.unreadCount, settings: chat.settings ?? known.settings, lastMessage: chat.lastMessage ?? known.lastMessage }
+    : chat;
   return sortChats([merged, ...chats.filter((c) => c.chatId !== chat.chatId)]);
 }
 
@@ -89,9 +140,20 @@ function keepLocalUnread(state: State, chat: Chat): Chat {
   return chat.chatId === state.openChatId ? { ...chat, unreadCount: 0 } : chat;
 }
 
+/** Pinned chats first, then the others; each part by most recent activity. */
 function sortChats(chats: Chat[]): Chat[] {
   const activity = (c: Chat) => c.lastMessage?.sentAt ?? c.createdAt;
-  return [...chats].sort((a, b) => activity(b).localeCompare(activity(a)));
+  const pinned = (c: Chat) => (c.settings?.pinned ? 1 : 0);
+  return [...chats].sort((a, b) => pinned(b) - pinned(a) || activity(b).localeCompare(activity(a)));
+}
+
+export function isMuted(chat: Chat, now = Date.now()): boolean {
+  const until = chat.settings?.mutedUntil;
+  return !!until && Date.parse(until) > now;
+}
+
+export function isAdmin(chat: Chat, userId: string): boolean {
+  return chat.members.some((m) => m.userId === userId && m.role === "admin");
 }
 
 /** The name a chat shows: a group's name, or the other member's display name. */

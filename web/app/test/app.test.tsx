@@ -10,6 +10,7 @@ beforeEach(() => {
   sessionStorage.clear();
   backend = fakeBackend();
   vi.stubGlobal("fetch", backend.fetch);
+  vi.stubGlobal("XMLHttpRequest", backend.XMLHttpRequest);
 });
 
 afterEach(() => {

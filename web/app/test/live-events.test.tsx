@@ -27,6 +27,7 @@ let backend: ReturnType<typeof fakeBackend>;
 beforeEach(() => {
   backend = fakeBackend();
   vi.stubGlobal("fetch", backend.fetch);
+  vi.stubGlobal("XMLHttpRequest", backend.XMLHttpRequest);
   sessionStorage.setItem("chat.tokens", JSON.stringify({ userId: "me", accessToken: "a1", refreshToken: "r1", expiresIn: 900, expiresAt: Date.now() + 900_000 }));
 });
 

@@ -1,5 +1,8 @@
 import { ApiError } from "./errors";
 import type {
+  ChatSettingsChange, ForwardResult, InviteCode, MessageReceipt, MessageTimer, ReactionsResult, SearchPage, Session, UploadProgress,
+} from "./featureTypes";
+import type {
   Chat, ChatPage, Message, MessagePage, Presence, Registration, SendMessage, Tokens, UploadTicket, User,
 } from "./types";
 
@@ -15,6 +18,8 @@ export interface ChatClientOptions {
   onTokens?: (tokens: StoredTokens | null) => void;
   /** Waits between retries of a refresh; tests pass a fake one that moves their clock. */
   sleep?: (ms: number) => Promise<void>;
+  /** Makes the request that PUTs an upload when its progress is asked for; defaults to `XMLHttpRequest` where there is one. */
+  createXhr?: () => XMLHttpRequest;
 }
 
 /** A retried refresh gets the same pair only within 10 s of the first (API.md): retries start within
@@ -45,6 +50,7 @@ export class ChatClient {
   private readonly sleep: (ms: number) => Promise<void>;
   private current: StoredTokens | null = null;
   private refreshing: Promise<StoredTokens> | null = null;
+  private readonly createXhr?: () => XMLHttpRequest;
 
   constructor(options: ChatClientOptions = {}) {
     this.baseUrl = (options.baseUrl ?? "").replace(/\/$/, "");
@@ -53,6 +59,7 @@ export class ChatClient {
     this.marginMs = (options.refreshMarginSeconds ?? 60) * 1000;
     this.onTokens = options.onTokens;
     this.sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
+    this.createXhr = options.createXhr ?? (typeof XMLHttpRequest === "undefined" ? undefined : () => new XMLHttpRequest());
   }
 
   get tokens(): StoredTokens | null {
@@ -187,6 +194,68 @@ export class ChatClient {
     return this.request("POST", "/api/groups", { body: { name, memberIds } });
   }
 
+  updateGroup(chatId: string, change: { name?: string; description?: string }): Promise<Chat> {
+    return this.request("PATCH", groupPath(chatId), { body: change });
+  }
+
+  addMembers(chatId: string, userIds: string[]): Promise<Chat> {
+    return this.request("POST", `${groupPath(chatId)}/members`, { body: { userIds } });
+  }
+
+  /** Removes a member (an admin), or the caller itself. */
+  removeMember(chatId: string, userId: string): Promise<void> {
+    return this.request("DELETE", `${groupPath(chatId)}/members/${encodeURIComponent(userId)}`);
+  }
+
+  makeAdmin(chatId: string, userId: string): Promise<Chat> {
+    return this.request("POST", `${groupPath(chatId)}/admins/${encodeURIComponent(userId)}`);
+  }
+
+  /** A new invite code; the old one stops working. */
+  createInvite(chatId: string): Promise<InviteCode> {
+    return this.request("POST", `${groupPath(chatId)}/invite`);
+  }
+
+  joinGroup(inviteCode: string): Promise<Chat> {
+    return this.request("POST", "/api/groups/join", { body: { inviteCode } });
+  }
+
+  leaveGroup(chatId: string): Promise<void> {
+    return this.request("POST", `${groupPath(chatId)}/leave`);
+  }
+
+  /** The caller's own view: muted until, pinned, archived. */
+  updateSettings(chatId: string, change: ChatSettingsChange): Promise<Chat> {
+    return this.request("PATCH", `${chatPath(chatId)}/settings`, { body: change });
+  }
+
+  /** Disappearing messages: 0 (off), 24 hours, 7 days or 90 days, in seconds. */
+  setTimer(chatId: string, seconds: MessageTimer): Promise<Chat> {
+    return this.request("PUT", `${chatPath(chatId)}/timer`, { body: { seconds } });
+  }
+
+  // Blocking and sessions
+
+  block(userId: string): Promise<void> {
+    return this.request("PUT", `/api/users/me/blocked/${encodeURIComponent(userId)}`);
+  }
+
+  unblock(userId: string): Promise<void> {
+    return this.request("DELETE", `/api/users/me/blocked/${encodeURIComponent(userId)}`);
+  }
+
+  blocked(): Promise<User[]> {
+    return this.request("GET", "/api/users/me/blocked");
+  }
+
+  sessions(): Promise<Session[]> {
+    return this.request("GET", "/api/users/me/sessions");
+  }
+
+  endSession(sessionId: string): Promise<void> {
+    return this.request("DELETE", `/api/users/me/sessions/${encodeURIComponent(sessionId)}`);
+  }
+
   // Messages
 
   send(chatId: string, message: SendMessage): Promise<Message> {
@@ -227,20 +296,56 @@ export class ChatClient {
     return this.request("DELETE", `${chatPath(chatId)}/messages/${seq}`);
   }
 
+  editMessage(chatId: string, seq: number, text: string): Promise<Message> {
+    return this.request("PATCH", `${chatPath(chatId)}/messages/${seq}`, { body: { text } });
+  }
+
+  /** Sets the caller's one reaction (replacing an earlier one). */
+  react(chatId: string, seq: number, emoji: string): Promise<ReactionsResult> {
+    return this.request("PUT", `${chatPath(chatId)}/messages/${seq}/reactions/me`, { body: { emoji } });
+  }
+
+  unreact(chatId: string, seq: number): Promise<void> {
+    return this.request("DELETE", `${chatPath(chatId)}/messages/${seq}/reactions/me`);
+  }
+
+  /** Forwards a message to 1..5 chats; a retry with the same `clientMessageId` sends nothing twice. */
+  forward(chatId: string, seq: number, chatIds: string[], clientMessageId: string = newClientMessageId()): Promise<ForwardResult> {
+    return this.request("POST", `${chatPath(chatId)}/messages/${seq}/forward`, { body: { chatIds, clientMessageId } });
+  }
+
+  /** Messages whose text contains `q` (2..100 characters), newest first. */
+  search(chatId: string, q: string, page: { limit?: number; beforeSeq?: number } = {}): Promise<SearchPage> {
+    return this.request("GET", `${chatPath(chatId)}/messages/search`, { query: { q, ...page } });
+  }
+
+  /** Each counted member's delivered/read times for the caller's own message. */
+  messageReceipts(chatId: string, seq: number): Promise<MessageReceipt[]> {
+    return this.request("GET", `${chatPath(chatId)}/messages/${seq}/receipts`);
+  }
+
   // Media
 
   uploadTicket(fileName: string, contentType: string, sizeBytes: number): Promise<UploadTicket> {
     return this.request("POST", "/api/media", { body: { fileName, contentType, sizeBytes } });
   }
 
-  /** Gets a ticket, then PUTs the bytes straight to the upload URL with the ticket's headers. */
-  async upload(file: Blob, fileName: string): Promise<UploadTicket> {
+  /**
+   * Gets a ticket, then PUTs the bytes straight to the upload URL with the ticket's headers. With `onProgress`
+   * the PUT goes through XMLHttpRequest (fetch cannot report upload progress) where there is one.
+   */
+  async upload(file: Blob, fileName: string, onProgress?: UploadProgress): Promise<UploadTicket> {
     const contentType = file.type || "application/octet-stream";
     const ticket = await this.uploadTicket(fileName, contentType, file.size);
-    const response = await this.fetchImpl(ticket.uploadUrl, { method: "PUT", headers: ticket.uploadHeaders, body: file });
-    if (!response.ok) {
-      throw new ApiError({ type: "about:blank", title: "Upload failed", status: response.status, detail: await response.text().catch(() => ""), traceId: "" });
+    const createXhr = onProgress ? this.createXhr : undefined;
+    const { status, detail } = createXhr
+      ? await putWithProgress(createXhr(), ticket, file, onProgress!)
+      : await this.fetchImpl(ticket.uploadUrl, { method: "PUT", headers: ticket.uploadHeaders, body: file })
+        .then(async (r) => ({ status: r.status, detail: r.ok ? "" : await r.text().catch(() => "") }));
+    if (status < 200 || status >= 300) {
+      throw new ApiError({ type: "about:blank", title: "Upload failed", status, detail, traceId: "" });
     }
+    onProgress?.(file.size, file.size);
     return ticket;
   }
 
@@ -308,6 +413,24 @@ export class ChatClient {
 
 export function newClientMessageId(): string {
   return globalThis.crypto?.randomUUID?.() ?? `${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}`;
+}
+
+function putWithProgress(xhr: XMLHttpRequest, ticket: UploadTicket, file: Blob, onProgress: UploadProgress): Promise<{ status: number; detail: string }> {
+  return new Promise((resolve, reject) => {
+    xhr.open("PUT", ticket.uploadUrl);
+    for (const [name, value] of Object.entries(ticket.uploadHeaders)) {
+      xhr.setRequestHeader(name, value);
+    }
+    xhr.upload.onprogress = (e) => onProgress(e.loaded, e.lengthComputable ? e.total : file.size);
+    xhr.onload = () => resolve({ status: xhr.status, detail: xhr.status >= 300 ? String(xhr.responseText ?? "").slice(0, 200) : "" });
+    xhr.onerror = () => reject(new Error("The upload failed: network error."));
+    xhr.onabort = () => reject(new Error("The upload was cancelled."));
+    xhr.send(file);
+  });
+}
+
+function groupPath(chatId: string): string {
+  return `/api/groups/${encodeURIComponent(chatId)}`;
 }
 
 function chatPath(chatId: string): string {

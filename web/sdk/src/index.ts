@@ -1,4 +1,5 @@
 export * from "./types";
+export * from "./featureTypes";
 export * from "./errors";
 export * from "./client";
 export * from "./realtime";

@@ -1,11 +1,17 @@
-import type { Message, MessageStatus, ReceiptEvent } from "./types";
+import type { ReplyPreview } from "./featureTypes";
+import type { Message, MessageStatus, ReactionEvent, ReceiptEvent } from "./types";
 
-/** A message as a client shows it: the server's, or an optimistic copy waiting for its seq. */
-export interface ShownMessage extends Omit<Message, "seq" | "messageId"> {
+/**
+ * A message as a client shows it: the server's, or an optimistic copy waiting for its seq. (`replyTo` is declared
+ * here rather than taken from `Message`, so a generated `types.ts` with its own shape of it still fits.)
+ */
+export interface ShownMessage extends Omit<Message, "seq" | "messageId" | "replyTo"> {
   seq?: number;
   messageId?: string;
   pending?: boolean;
   failed?: boolean;
+  /** v1.1: a preview of the quoted message (on a message with `replyToSeq`). */
+  replyTo?: ReplyPreview;
 }
 
 /** Each member's receipt marks in one chat: the highest seq they have had delivered and read. */
@@ -46,6 +52,27 @@ export function statusOf(message: ShownMessage, others: string[], marks: Receipt
     : others.every((u) => (marks[u]?.read ?? 0) >= seq) ? "read"
       : others.every((u) => (marks[u]?.delivered ?? 0) >= seq) ? "delivered" : "sent";
   return RANK[fromMarks] > RANK[message.status] ? fromMarks : message.status;
+}
+
+/** Applies a `reaction` event: the member's one reaction is replaced, or removed when `emoji` is null. */
+export function applyReaction(message: ShownMessage, event: ReactionEvent): ShownMessage {
+  if (message.seq !== event.seq || message.chatId !== event.chatId) {
+    return message;
+  }
+  const others = (message.reactions ?? []).filter((r) => r.userId !== event.userId);
+  return { ...message, reactions: event.emoji === null ? others : [...others, { userId: event.userId, emoji: event.emoji, at: event.at }] };
+}
+
+/** Reactions grouped by emoji, in order of first use, with their count and whether `me` is among them. */
+export function reactionCounts(message: ShownMessage, me: string): { emoji: string; count: number; mine: boolean }[] {
+  const counts = new Map<string, { emoji: string; count: number; mine: boolean }>();
+  for (const r of message.reactions ?? []) {
+    const entry = counts.get(r.emoji) ?? { emoji: r.emoji, count: 0, mine: false };
+    entry.count += 1;
+    entry.mine ||= r.userId === me;
+    counts.set(r.emoji, entry);
+  }
+  return [...counts.values()];
 }
 
 /** The highest seq in the list, for `afterSeq` catch-up. */
