@@ -32,6 +32,8 @@ export function Messenger({ client, me, onSignedOut }: Props) {
   const openChatRef = useRef<(chatId: string) => Promise<void>>(undefined);
   stateRef.current = state;
   const actions = useMemo(() => createChatActions(client, dispatch, () => stateRef.current, me), [client, me]);
+  const sender = useMemo(() => createSender(client, dispatch, () => stateRef.current, me), [client, me]);
+  const realtimeRef = useRef<Realtime>(undefined);
   const [inviteCode] = useState(inviteCodeInAddress);
   const [privacyOpen, setPrivacyOpen] = useState(false);
 
@@ -74,15 +76,14 @@ export function Messenger({ client, me, onSignedOut }: Props) {
   }, [client]);
 
   /**
-   * After a reconnect: the lists reload (settings, timers, membership: the missed `chat` events), every loaded chat
-   * catches up from its last seen seq, and its newest page loads again for the receipts, edits, reactions and
-   * deletions missed meanwhile on the messages already shown.
+   * After a reconnect (the SDK's Realtime has already delivered every message missed in the chats it knows, through
+   * `onMessage`): the lists reload (settings, timers, membership: the missed `chat` events), and every loaded chat's
+   * newest page loads again for the receipts, edits, reactions and deletions missed meanwhile on the messages shown.
    */
   const catchUp = useCallback(async () => {
+    sender.retryNow();
     await loadChats();
-    for (const [chatId, messages] of Object.entries(stateRef.current.messages)) {
-      const missed = await client.messagesAfter(chatId, lastSeq(messages));
-      dispatch({ type: "messages", chatId, messages: missed });
+    for (const chatId of Object.keys(stateRef.current.messages)) {
       const newest = (await client.messages(chatId, { limit: PAGE })).messages;
       dispatch({ type: "messages", chatId, messages: newest });
       for (const deleted of newest.filter((m) => m.deleted)) {
@@ -93,7 +94,7 @@ export function Messenger({ client, me, onSignedOut }: Props) {
     if (open) {
       markRead(open, lastSeq(stateRef.current.messages[open] ?? []));
     }
-  }, [client, loadChats, markRead]);
+  }, [client, loadChats, markRead, sender]);
 
   const onMessage = useCallback((message: Message) => {
     dispatch({ type: "message", message, me });
@@ -136,6 +137,9 @@ export function Messenger({ client, me, onSignedOut }: Props) {
       onReconnected: () => void catchUp(),
       onStateChange: setConnection,
     });
+    realtimeRef.current = realtime;
+    const online = () => sender.retryNow();
+    window.addEventListener("online", online);
     let stopped = false;
     realtime.start().then(
       () => void catchUp(), // anything sent between the first list load and the connection
@@ -144,9 +148,10 @@ export function Messenger({ client, me, onSignedOut }: Props) {
     void loadChats().catch(() => undefined);
     return () => {
       stopped = true;
+      window.removeEventListener("online", online);
       void realtime.stop();
     };
-  }, [client, me, onMessage, catchUp, loadChats, loadUsers]);
+  }, [client, me, onMessage, catchUp, loadChats, loadUsers, sender]);
 
   useEffect(() => {
     const beat = () => void client.heartbeat().catch(() => undefined);
@@ -174,6 +179,7 @@ export function Messenger({ client, me, onSignedOut }: Props) {
     const page = await client.messages(chatId, { limit: PAGE });
     const known = stateRef.current.hasOlder[chatId];
     dispatch({ type: "older", chatId, messages: page.messages, hasMore: known === undefined ? page.hasMore : known });
+    realtimeRef.current?.sync.note(chatId, lastSeq(page.messages)); // from here a reconnect catches this chat up
     markRead(chatId, lastSeq(page.messages));
   }, [client, loadUsersById, markRead]);
   openChatRef.current = openChat;
@@ -206,7 +212,6 @@ export function Messenger({ client, me, onSignedOut }: Props) {
     await openChat(chat.chatId);
   }, [client, openChat]);
 
-  const sender = useMemo(() => createSender(client, dispatch, () => stateRef.current, me), [client, me]);
 
   const onPresence = useCallback((presence: Presence[]) => dispatch({ type: "presence", presence }), []);
 

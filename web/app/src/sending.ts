@@ -1,4 +1,4 @@
-import { newClientMessageId, type ChatClient, type MessageType, type ShownMessage } from "@chat/sdk";
+import { newClientMessageId, Outbox, type ChatClient, type MessageType, type ShownMessage } from "@chat/sdk";
 import type { Action, State } from "./state";
 
 interface Outgoing {
@@ -12,11 +12,13 @@ function typeOf(file?: File): MessageType {
 }
 
 /**
- * Sending: an optimistic copy at once, the upload with its progress, then the message; a failed one stays with
- * "Not sent" and can be retried with the same clientMessageId (the server stores it once however often it comes).
+ * Sending: an optimistic copy at once, the upload with its progress, then the message through the SDK's Outbox,
+ * which resends it with the same clientMessageId while the network or the service is away (the server stores it
+ * once however often it comes). A refused one stays with "Not sent" and can be retried by hand.
  */
 export function createSender(client: ChatClient, dispatch: (action: Action) => void, getState: () => State, me: string) {
   const outgoing = new Map<string, Outgoing>();
+  const outbox = new Outbox(client);
 
   const transmit = async (message: ShownMessage) => {
     const { chatId, clientMessageId } = message;
@@ -29,7 +31,7 @@ export function createSender(client: ChatClient, dispatch: (action: Action) => v
         progress(0, file.size);
         item.mediaId = (await client.upload(file, file.name, progress)).mediaId;
       }
-      const sent = await client.send(chatId, { clientMessageId, type: message.type, text: message.text, mediaId: item.mediaId, replyToSeq: message.replyToSeq });
+      const sent = await outbox.send(chatId, { clientMessageId, type: message.type, text: message.text, mediaId: item.mediaId, replyToSeq: message.replyToSeq });
       outgoing.delete(clientMessageId);
       dispatch({ type: "message", message: sent, me });
     } catch (e) {
@@ -41,6 +43,9 @@ export function createSender(client: ChatClient, dispatch: (action: Action) => v
   };
 
   return {
+    /** The connection is back or the browser went online: waiting sends go now. */
+    retryNow: () => outbox.retryNow(),
+
     send(chatId: string, text: string, file?: File, replyToSeq?: number): Promise<void> {
       const clientMessageId = newClientMessageId();
       const quoted = replyToSeq === undefined ? undefined : getState().messages[chatId]?.find((m) => m.seq === replyToSeq);

@@ -27,14 +27,28 @@ describe("a conversation", () => {
     expect(screen.queryByText(/Replying to/)).toBeNull();
   });
 
-  it("a send that failed shows Not sent and goes again with the same clientMessageId on Retry", async () => {
+  it("a send the service could not take (503) goes again by itself with the same clientMessageId", async () => {
     backend().control.failSends = 1;
+    const { user, log } = await openBob();
+
+    await user.type(screen.getByRole("textbox", { name: "Message" }), "are you there?{Enter}");
+
+    await waitFor(() => expect(within(articleOf(log, "are you there?")).getByRole("status", { name: "Sent" })).toBeTruthy());
+    const posts = backend().calls.filter((c) => c.path === "/api/chats/c1/messages" && c.method === "POST").map((c) => (c.body as { clientMessageId: string }).clientMessageId);
+    expect(posts).toHaveLength(2);
+    expect(posts[0]).toBe(posts[1]);
+    expect(screen.queryByRole("alert")).toBeNull();
+  });
+
+  it("a refused send shows Not sent and goes again with the same clientMessageId on Retry", async () => {
+    backend().control.failSends = 1;
+    backend().control.failStatus = 403;
     const { user, log } = await openBob();
 
     await user.type(screen.getByRole("textbox", { name: "Message" }), "are you there?{Enter}");
     const article = (await within(log).findByText("are you there?")).closest("article")!;
     expect(await within(article).findByRole("status", { name: "Not sent" })).toBeTruthy();
-    expect((await screen.findByRole("alert")).textContent).toContain("The store is unavailable.");
+    expect((await screen.findByRole("alert")).textContent).toContain("The send was refused.");
 
     await user.click(within(article).getByRole("button", { name: "Retry sending" }));
 

@@ -36,8 +36,8 @@ export function fakeBackend() {
     { sessionId: "s2", deviceName: "Phone", createdAt: "2026-10-01T09:00:00.000Z", lastUsedAt: "2026-11-20T09:00:00.000Z", current: false },
   ];
   let inviteCounter = 0;
-  /** Knobs a test turns: sends refused with 503 (this many). */
-  const control = { failSends: 0 };
+  /** Knobs a test turns: sends refused (this many), with this status. */
+  const control = { failSends: 0, failStatus: 503 };
   const invites: Record<string, string> = {};
   /** While set, uploads stop halfway until it resolves (to see the progress bar). */
   let uploadGate: Promise<void> | undefined;
@@ -106,7 +106,9 @@ export function fakeBackend() {
     ["POST", /^\/api\/chats\/(\w+)\/messages$/, (b, m) => {
       if (control.failSends > 0) {
         control.failSends--;
-        return json(503, { type: "t", title: "Unavailable", status: 503, detail: "The store is unavailable.", traceId: "x" });
+        return control.failStatus === 503
+          ? json(503, { type: "t", title: "Unavailable", status: 503, detail: "The store is unavailable.", traceId: "x" })
+          : json(control.failStatus, { type: "t", title: "Refused", status: control.failStatus, detail: "The send was refused.", traceId: "x" });
       }
       const again = history[m[1]!]?.find((x) => x.clientMessageId === b.clientMessageId && x.senderId === "me");
       if (again) {

@@ -10,6 +10,7 @@ const hub = vi.hoisted(() => ({ handlers: {} as EventHandlers }));
 vi.mock("@chat/sdk", async (original) => ({
   ...(await original<typeof import("@chat/sdk")>()),
   Realtime: class {
+    readonly sync = { note: () => undefined };
     constructor(_client: unknown, options: RealtimeOptions) {
       hub.handlers = options.handlers;
     }

@@ -1,16 +1,21 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { act, screen, waitFor, within } from "@testing-library/react";
-import type { EventHandlers, Message, RealtimeOptions } from "@chat/sdk";
+import type { ChatClient, EventHandlers, Message, RealtimeOptions } from "@chat/sdk";
 import { articleOf, openChat, renderApp, useSignedInBackend } from "./signedIn";
 
-// The hub stands still: the test plays the server's events (and a reconnect) into what the page registered.
+// The hub stands still: the test plays the server's events (and a reconnect) into what the page registered. A
+// reconnect runs the SDK's real catch-up (MessageSync) first, as the real Realtime does, then the page's own.
 const hub = vi.hoisted(() => ({ handlers: {} as EventHandlers, onReconnected: undefined as (() => void) | undefined }));
-vi.mock("@chat/sdk", async (original) => ({
-  ...(await original<typeof import("@chat/sdk")>()),
+vi.mock("@chat/sdk", async (original) => {
+  const sdk = await original<typeof import("@chat/sdk")>();
+  return {
+  ...sdk,
   Realtime: class {
-    constructor(_client: unknown, options: RealtimeOptions) {
+    readonly sync: InstanceType<typeof sdk.MessageSync>;
+    constructor(client: ChatClient, options: RealtimeOptions) {
       hub.handlers = options.handlers;
-      hub.onReconnected = options.onReconnected;
+      this.sync = new sdk.MessageSync(client, (message) => options.handlers.message?.(message));
+      hub.onReconnected = () => void this.sync.catchUp().then(() => options.onReconnected?.());
     }
     start() {
       return Promise.resolve();
@@ -19,7 +24,8 @@ vi.mock("@chat/sdk", async (original) => ({
       return Promise.resolve();
     }
   },
-}));
+  };
+});
 
 const backend = useSignedInBackend();
 
