@@ -1,9 +1,11 @@
-import type { Message, MessageStatus, ReceiptEvent } from "./types";
+import type { Message, MessageStatus, Reaction, ReceiptEvent } from "./types";
 
 /** A message as a client shows it: the server's, or an optimistic copy waiting for its seq. */
-export interface ShownMessage extends Omit<Message, "seq" | "messageId"> {
+export interface ShownMessage extends Omit<Message, "seq" | "messageId" | "reactions"> {
   seq?: number;
   messageId?: string;
+  /** Always on the server's copies; an optimistic copy has none yet. */
+  reactions?: Reaction[];
   pending?: boolean;
   failed?: boolean;
 }
