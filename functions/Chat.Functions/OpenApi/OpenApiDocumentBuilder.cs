@@ -34,8 +34,8 @@ public static partial class OpenApiDocumentBuilder
         the access token, answering `{url, accessToken}`; clients pass the base URL `<host>/api` to `@microsoft/signalr`'s
         `HubConnectionBuilder.withUrl` with an `accessTokenFactory`); `hub` is the hub's name; `events` maps each
         server-to-client method to the schema of its one JSON argument (a `$ref`, whose `description` says to whom it
-        goes). The same map is the `ServerEvents` schema. Clients only listen: a client that invokes a hub method is
-        disconnected, and everything a client says goes through HTTP. Delivery is best effort: after a reconnect, read
+        goes); `schema` refers to the same map as one schema, `ServerEvents`. Clients only listen: a client that
+        invokes a hub method is disconnected, and everything a client says goes through HTTP. Delivery is best effort: after a reconnect, read
         `GET /chats/{chatId}/messages?afterSeq=` for each chat.
         """;
 

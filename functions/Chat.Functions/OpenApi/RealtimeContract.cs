@@ -33,7 +33,8 @@ public static class RealtimeContract
         .Select(f => (string)f.GetRawConstantValue()!)
         .ToArray();
 
-    /// <summary>The extension's value: the negotiate path (a POST of <c>paths</c>), the hub, and each method's argument.</summary>
+    /// <summary>The extension's value: the negotiate path (a POST of <c>paths</c>), the hub, each method's argument, and all
+    /// of them as one schema.</summary>
     public static JsonObject Describe(SchemaRegistry schemas, string negotiatePath)
     {
         var events = new JsonObject();
@@ -47,7 +48,7 @@ public static class RealtimeContract
             properties[method] = Described(schemas.RefTo(payload), toWhom);
         }
 
-        schemas.Add(EventsSchema, new JsonObject
+        var all = schemas.Add(EventsSchema, new JsonObject
         {
             ["type"] = "object",
             ["description"] = "Each server-to-client method of the hub and its one argument (the same as the x-signalr extension's events).",
@@ -59,6 +60,7 @@ public static class RealtimeContract
             ["negotiate"] = negotiatePath,
             ["hub"] = new SignalROptions().Hub,
             ["events"] = events,
+            ["schema"] = all,
         };
     }
 
