@@ -35,8 +35,8 @@ public static partial class OpenApiDocumentBuilder
         `HubConnectionBuilder.withUrl` with an `accessTokenFactory`); `hub` is the hub's name; `events` maps each
         server-to-client method to the schema of its one JSON argument (a `$ref`, whose `description` says to whom it
         goes); `schema` refers to the same map as one schema, `ServerEvents`. Clients only listen: a client that
-        invokes a hub method is disconnected, and everything a client says goes through HTTP. Delivery is best effort: after a reconnect, read
-        `GET /chats/{chatId}/messages?afterSeq=` for each chat.
+        invokes a hub method is disconnected, and everything a client says goes through HTTP. Delivery is best
+        effort: after a reconnect, read `GET /chats/{chatId}/messages?afterSeq=` for each chat.
         """;
 
     /// <summary>Whether the function is a route of the public API (all but <see cref="InternalRouteAttribute"/> ones).</summary>
