@@ -68,19 +68,13 @@ public static class ProblemMapping
             response.Headers.Allow = string.Join(", ", allowed);
         }
 
-        var body = new Dictionary<string, object?>
-        {
-            ["type"] = "https://httpwg.org/specs/rfc9110.html#status." + status.ToString(CultureInfo.InvariantCulture),
-            ["title"] = title,
-            ["status"] = status,
-            ["detail"] = detail,
-            ["traceId"] = Activity.Current?.TraceId.ToString() ?? context.TraceIdentifier,
-        };
-        if (error?.Errors is { } errors)
-        {
-            body["errors"] = errors;
-        }
-
+        var body = new ProblemDetails(
+            "https://httpwg.org/specs/rfc9110.html#status." + status.ToString(CultureInfo.InvariantCulture),
+            title,
+            status,
+            detail,
+            Activity.Current?.TraceId.ToString() ?? context.TraceIdentifier,
+            error?.Errors);
         await JsonSerializer.SerializeAsync(response.Body, body, ChatJson.Options, context.RequestAborted);
     }
 

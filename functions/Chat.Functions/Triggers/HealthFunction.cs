@@ -2,10 +2,14 @@ namespace Chat.Functions.Triggers;
 
 using Chat.Functions.Cosmos;
 using Chat.Functions.Http;
+using Chat.Functions.OpenApi;
 using Chat.Functions.Queues;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Azure.Functions.Worker;
+
+/// <summary>The answer of <c>GET /api/health</c> when every backing service answers.</summary>
+public sealed record HealthView(string Status, IReadOnlyDictionary<string, string> Checks);
 
 public sealed class HealthFunction(CosmosDatabase cosmos, StorageQueues queues)
 {
@@ -14,6 +18,8 @@ public sealed class HealthFunction(CosmosDatabase cosmos, StorageQueues queues)
     /// <summary>200 once every backing service answers; 503 otherwise. Cost: 1 Cosmos read and 1
     /// queue properties call, in parallel (SignalR and Notification Hubs failures only degrade
     /// delivery, so they do not make the API unhealthy).</summary>
+    [Answers(200, typeof(HealthView))]
+    [Problems(503)]
     [Function(nameof(Health)), Public]
     public async Task<IActionResult> Health([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "health")] HttpRequest req)
     {
@@ -26,7 +32,7 @@ public sealed class HealthFunction(CosmosDatabase cosmos, StorageQueues queues)
         };
         if (checks.Values.All(v => v == "healthy"))
         {
-            return new OkObjectResult(new { status = "healthy", checks });
+            return new OkObjectResult(new HealthView("healthy", checks));
         }
 
         req.HttpContext.Response.Headers.RetryAfter = "5";

@@ -2,6 +2,7 @@ namespace Chat.Functions.Triggers;
 
 using Chat.Core.Presence;
 using Chat.Functions.Http;
+using Chat.Functions.OpenApi;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Azure.Functions.Worker;
@@ -10,6 +11,7 @@ public sealed class PresenceFunctions(PresenceService presence)
 {
     /// <summary>204: the activity itself is recorded by the pipeline, as for every authenticated call.
     /// Cost: 0 Cosmos requests and at most 1 Redis round trip.</summary>
+    [Answers(204)]
     [Function(nameof(Heartbeat))]
     public IActionResult Heartbeat([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "presence/heartbeat")] HttpRequest req)
     {
@@ -18,6 +20,8 @@ public sealed class PresenceFunctions(PresenceService presence)
     }
 
     /// <summary>Cost: 1 Redis MGET for up to 100 users, plus the visibility check's Cosmos reads.</summary>
+    [QueryParameter("userIds", typeof(string), "Comma-separated user ids, up to 100.")]
+    [Answers(200, typeof(IReadOnlyList<PresenceView>))]
     [Function(nameof(GetPresence))]
     public async Task<IActionResult> GetPresence([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "presence")] HttpRequest req)
     {

@@ -3,6 +3,7 @@ namespace Chat.Functions.Triggers;
 using Chat.Core.Ports;
 using Chat.Core.Realtime;
 using Chat.Functions.Http;
+using Chat.Functions.OpenApi;
 using Chat.Functions.Queues;
 using Chat.Functions.Realtime;
 using Microsoft.AspNetCore.Http;
@@ -12,6 +13,7 @@ using Microsoft.Azure.Functions.Worker;
 public sealed class RealtimeFunctions(NegotiateService negotiate, RealtimeGroupSync groupSync)
 {
     /// <summary>The SignalR serverless negotiate answer <c>{url, accessToken}</c>, after a fresh read of the caller's session.</summary>
+    [Answers(200, typeof(NegotiateResult), Description = "The SignalR serverless negotiate answer.")]
     [Function(nameof(Negotiate))]
     public async Task<IActionResult> Negotiate([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "negotiate")] HttpRequest req) =>
         new OkObjectResult(await negotiate.NegotiateAsync(req.CallerId(), req.CallerSessionId(), req.CallerTokenExpires(), req.Aborted()));

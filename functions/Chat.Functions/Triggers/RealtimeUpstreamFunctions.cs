@@ -2,6 +2,7 @@ namespace Chat.Functions.Triggers;
 
 using Chat.Core.Realtime;
 using Chat.Functions.Http;
+using Chat.Functions.OpenApi;
 using Chat.Functions.Realtime;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
@@ -14,6 +15,7 @@ using Microsoft.Azure.Functions.Worker;
 /// </summary>
 public sealed class RealtimeUpstreamFunctions(SignalRUpstreamReader upstream, SessionConnections connections)
 {
+    [InternalRoute("Called by the SignalR service (its upstream), not by clients.")]
     [Function(nameof(RealtimeUpstream)), Public]
     public async Task<IActionResult> RealtimeUpstream(
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "realtime/upstream/{hub}/{category}/{event}")] HttpRequest req)

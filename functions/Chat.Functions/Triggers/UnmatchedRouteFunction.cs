@@ -2,6 +2,7 @@ namespace Chat.Functions.Triggers;
 
 using Chat.Core.Errors;
 using Chat.Functions.Http;
+using Chat.Functions.OpenApi;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Azure.Functions.Worker;
@@ -20,6 +21,7 @@ public sealed partial class UnmatchedRouteFunction(ILogger<UnmatchedRouteFunctio
 
     private static readonly HttpRouteMatcher Routes = new(HttpFunctionCatalog.All.Where(f => f.Name != Name));
 
+    [InternalRoute("The catch-all for unknown routes (404) and wrong methods (405): no route of its own.")]
     [Function(Name), Public]
     public IActionResult Unmatched(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", "post", "put", "patch", "delete", "head", "options", Route = "{*path}")] HttpRequest req,

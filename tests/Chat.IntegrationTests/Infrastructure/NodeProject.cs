@@ -27,6 +27,13 @@ public sealed class NodeProject(string relativePath, NodeProject? imports = null
         return await RunAsync("node", [Path.Combine("node_modules", "typescript", "bin", "tsc"), "--noEmit", "-p", "."], null, TimeSpan.FromMinutes(3));
     }
 
+    /// <summary>Runs a script of an installed package (e.g. <c>node_modules/@redocly/cli/bin/cli.js</c>) in the project's folder.</summary>
+    public async Task<(int ExitCode, string Output)> NodeAsync(string script, params string[] args)
+    {
+        await EnsureInstalledAsync();
+        return await RunAsync("node", [script, .. args], null, TimeSpan.FromMinutes(3));
+    }
+
     /// <summary><c>npm ci</c> when the packages are missing or older than the lock file.</summary>
     public async Task EnsureInstalledAsync()
     {

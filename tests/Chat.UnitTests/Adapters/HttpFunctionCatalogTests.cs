@@ -37,6 +37,7 @@ public sealed partial class HttpFunctionCatalogTests
         { "GET", "health" },
         { "POST", "negotiate" },
         { "POST", "presence/heartbeat" },
+        { "GET", "openapi.json" },
         { "GET", "presence" },
 
         // Additions in v1.1 built so far.
@@ -62,13 +63,13 @@ public sealed partial class HttpFunctionCatalogTests
     }
 
     [Fact]
-    public void All_PublicFunctions_AreExactlyRegisterVerifyLoginRefreshHealth_TheRealtimeUpstream_AndTheUnmatchedRoute()
+    public void All_PublicFunctions_AreExactlyRegisterVerifyLoginRefreshHealthOpenApi_TheRealtimeUpstream_AndTheUnmatchedRoute()
     {
         var publicRoutes = HttpFunctionCatalog.All.Where(f => f.IsPublic).Select(f => f.Route).Order(StringComparer.Ordinal);
 
         // The unmatched-route function answers only 404 and 405: an unknown route is not a route that needs a token.
         // The real-time upstream needs no user token: the caller proves it is the SignalR service (SignalRUpstreamReader).
-        Assert.Equal(["auth/login", "auth/refresh", "auth/register", "auth/verify", "health", "realtime/upstream/{hub}/{category}/{event}", "{*path}"], publicRoutes);
+        Assert.Equal(["auth/login", "auth/refresh", "auth/register", "auth/verify", "health", "openapi.json", "realtime/upstream/{hub}/{category}/{event}", "{*path}"], publicRoutes);
     }
 
     [Fact]

@@ -1,9 +1,9 @@
 import { ApiError } from "./errors";
 import type {
-  ChatSettingsChange, ForwardResult, InviteCode, MessageReceipt, MessageTimer, ReactionsResult, SearchPage, Session, UploadProgress,
+  ChatSettingsChange, ForwardResult, InviteCode, MessageReceipt, MessageTimer, ReactionsResult, UploadProgress,
 } from "./featureTypes";
 import type {
-  Chat, ChatPage, Message, MessagePage, Presence, Registration, SendMessage, Tokens, UploadTicket, User,
+  Chat, ChatPage, Message, MessagePage, Presence, Registration, SearchPage, SendMessage, Session, Tokens, UploadTicket, User,
 } from "./types";
 
 export interface ChatClientOptions {

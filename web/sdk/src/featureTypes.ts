@@ -1,61 +1,21 @@
-// Shapes of API.md v1.1 that types.ts does not have (kept apart so a generated types.ts can replace that file).
-import type { Message, Reaction } from "./types";
-
-/** `Message.replyTo`: a preview of the quoted message. */
-export interface ReplyPreview {
-  seq: number;
-  senderId: string;
-  type: Message["type"];
-  text?: string;
-  deleted?: boolean;
-}
+// The names the client and the app use for v1.1 shapes, on the generated types (types.ts): one source, the OpenAPI document.
+import type { ChatSettingsUpdate, ChatTimer, ForwardedMessages, Invite, MemberReceipt, Reactions } from "./types";
 
 /** One member's receipt for a message (`GET .../messages/{seq}/receipts`). */
-export interface MessageReceipt {
-  userId: string;
-  deliveredAt?: string | null;
-  readAt?: string | null;
-}
+export type MessageReceipt = MemberReceipt;
 
-/** `PATCH /api/chats/{chatId}/settings`: the caller's own view of a chat. */
-export interface ChatSettingsChange {
-  mutedUntil?: string | null;
-  pinned?: boolean;
-  archived?: boolean;
-}
+/** `PATCH /api/chats/{chatId}/settings`: the caller's own view of a chat (`mutedUntil: null` unmutes). */
+export type ChatSettingsChange = ChatSettingsUpdate;
 
-export interface ReactionsResult {
-  chatId: string;
-  seq: number;
-  reactions: Reaction[];
-}
+export type ReactionsResult = Reactions;
 
-export interface ForwardResult {
-  messages: Message[];
-}
+export type ForwardResult = ForwardedMessages;
 
-export interface SearchPage {
-  messages: Message[];
-  hasMore: boolean;
-  /** The `beforeSeq` to go on with while `hasMore` (also when the server's scan budget ran out with no match yet). */
-  nextBeforeSeq?: number | null;
-}
-
-export interface InviteCode {
-  inviteCode: string;
-}
-
-export interface Session {
-  sessionId: string;
-  deviceName?: string;
-  createdAt: string;
-  lastUsedAt: string;
-  current: boolean;
-}
+export type InviteCode = Invite;
 
 /** The disappearing-messages timers `PUT /api/chats/{chatId}/timer` accepts (seconds; 0 is off). */
-export const MESSAGE_TIMERS = [0, 86400, 604800, 7776000] as const;
-export type MessageTimer = (typeof MESSAGE_TIMERS)[number];
+export const MESSAGE_TIMERS = [0, 86400, 604800, 7776000] as const satisfies readonly ChatTimer["seconds"][];
+export type MessageTimer = ChatTimer["seconds"];
 
 /** Upload progress: bytes sent so far of the total. */
 export type UploadProgress = (sent: number, total: number) => void;

@@ -1,13 +1,14 @@
-import type { ReplyPreview } from "./featureTypes";
-import type { Message, MessageStatus, ReactionEvent, ReceiptEvent } from "./types";
+import type { Message, MessageStatus, Reaction, ReactionEvent, ReceiptEvent, ReplyPreview } from "./types";
 
 /**
  * A message as a client shows it: the server's, or an optimistic copy waiting for its seq. (`replyTo` is declared
- * here rather than taken from `Message`, so a generated `types.ts` with its own shape of it still fits.)
+ * here rather than taken from `Message`, so the generated shape of it still fits.)
  */
-export interface ShownMessage extends Omit<Message, "seq" | "messageId" | "replyTo"> {
+export interface ShownMessage extends Omit<Message, "seq" | "messageId" | "replyTo" | "reactions"> {
   seq?: number;
   messageId?: string;
+  /** Always on the server's copies; an optimistic copy has none yet. */
+  reactions?: Reaction[];
   pending?: boolean;
   failed?: boolean;
   /** v1.1: a preview of the quoted message (on a message with `replyToSeq`). */

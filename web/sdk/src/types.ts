@@ -1,157 +1,54 @@
-// The shapes of API.md (v1.1); ids are opaque strings, times ISO 8601 strings.
+// The shapes of API.md (v1.1), generated from the backend's OpenAPI document (src/generated/openapi.ts; regenerate
+// with `npm run generate`, see web/README.md). Ids are opaque strings, times ISO 8601 strings.
+import type { components } from "./generated/openapi";
 
-export interface Tokens {
-  userId: string;
-  accessToken: string;
-  refreshToken: string;
-  expiresIn: number;
-}
+type Schemas = components["schemas"];
 
-export interface User {
-  userId: string;
-  phoneNumber?: string;
-  displayName: string;
-  about?: string;
-  avatarUrl?: string;
-  online: boolean;
-  lastSeen?: string | null;
-}
+export type Tokens = Schemas["IssuedTokens"];
+export type User = Schemas["UserView"];
+export type Registration = Schemas["RegisterAccepted"];
+export type Member = Schemas["MemberView"];
+export type Media = Schemas["MediaView"];
+export type MessageType = Schemas["MessageView"]["type"];
+export type MessageStatus = Schemas["MessageView"]["status"];
+export type Reaction = Schemas["ReactionView"];
+export type ReplyPreview = Schemas["ReplyToView"];
+export type Message = Schemas["MessageView"];
+export type ChatSettings = Schemas["ChatSettingsView"];
+export type Chat = Schemas["ChatView"];
+export type ChatPage = Schemas["ChatPage"];
+export type MessagePage = Schemas["MessagePage"];
+export type SendMessage = Schemas["SendMessageRequest"];
+export type Presence = Schemas["PresenceView"];
+export type UploadTicket = Schemas["UploadTicket"];
+export type ReceiptEvent = Schemas["ReceiptEvent"];
+export type TypingEvent = Schemas["TypingEvent"];
+export type MessageDeletedEvent = Schemas["MessageDeletedEvent"];
+export type ReactionEvent = Schemas["ReactionEvent"];
+export type PresenceEvent = Schemas["PresenceEvent"];
 
-export interface Registration {
-  phoneNumber: string;
-  expiresIn: number;
-  registrationId: string;
-}
+// Bodies of the v1.1 routes.
+export type EditMessage = Schemas["EditMessageRequest"];
+export type ReactionRequest = Schemas["ReactionRequest"];
+export type Reactions = Schemas["ReactionsView"];
+export type ForwardRequest = Schemas["ForwardRequest"];
+export type ForwardedMessages = Schemas["ForwardedMessages"];
+/** A page of `GET /api/chats/{chatId}/messages/search`: newest first. */
+export type SearchPage = Schemas["MessagePage"];
+export type MemberReceipt = Schemas["MemberReceiptView"];
+export type ChatSettingsUpdate = Schemas["ChatSettingsRequest"];
+export type ChatTimer = Schemas["TimerRequest"];
+/** `GET /api/users/me/blocked`. */
+export type BlockedUsers = User[];
+export type Session = Schemas["SessionView"];
+export type ProfileUpdate = Schemas["UpdateProfileRequest"];
+export type GroupCreate = Schemas["CreateGroupRequest"];
+export type GroupUpdate = Schemas["UpdateGroupRequest"];
+export type Invite = Schemas["InviteView"];
+export type MediaRequest = Schemas["CreateMediaRequest"];
+export type DeviceRegistration = Schemas["RegisterDeviceRequest"];
+export type Negotiation = Schemas["NegotiateResult"];
+export type Health = Schemas["HealthView"];
 
-export interface Member {
-  userId: string;
-  role: "admin" | "member";
-  joinedAt: string;
-}
-
-export interface Media {
-  mediaId: string;
-  fileName: string;
-  contentType: string;
-  sizeBytes: number;
-  url: string;
-  thumbnailUrl?: string;
-}
-
-export type MessageType = "text" | "image" | "video" | "audio" | "file";
-export type MessageStatus = "sent" | "delivered" | "read";
-
-export interface Reaction {
-  userId: string;
-  emoji: string;
-  at: string;
-}
-
-export interface Message {
-  chatId: string;
-  seq: number;
-  messageId: string;
-  clientMessageId: string;
-  senderId: string;
-  type: MessageType;
-  text?: string;
-  media?: Media;
-  replyToSeq?: number;
-  sentAt: string;
-  status: MessageStatus;
-  deleted?: boolean;
-  editedAt?: string;
-  reactions?: Reaction[];
-  forwarded?: boolean;
-  expiresAt?: string;
-}
-
-export interface ChatSettings {
-  mutedUntil?: string | null;
-  pinned: boolean;
-  archived: boolean;
-}
-
-export interface Chat {
-  chatId: string;
-  type: "direct" | "group";
-  name?: string;
-  description?: string;
-  members: Member[];
-  lastMessage?: Message;
-  lastSeq: number;
-  readSeq?: number;
-  unreadCount?: number;
-  createdAt: string;
-  settings?: ChatSettings;
-  messageTimer?: number;
-}
-
-export interface ChatPage {
-  chats: Chat[];
-  nextCursor?: string;
-}
-
-export interface MessagePage {
-  messages: Message[];
-  hasMore: boolean;
-}
-
-export interface SendMessage {
-  clientMessageId: string;
-  type: MessageType;
-  text?: string;
-  mediaId?: string;
-  replyToSeq?: number;
-}
-
-export interface Presence {
-  userId: string;
-  online: boolean;
-  lastSeen?: string | null;
-}
-
-export interface UploadTicket {
-  mediaId: string;
-  uploadUrl: string;
-  uploadHeaders: Record<string, string>;
-  expiresAt: string;
-}
-
-export interface ReceiptEvent {
-  chatId: string;
-  userId: string;
-  type: "delivered" | "read";
-  upToSeq: number;
-  at: string;
-}
-
-export interface TypingEvent {
-  chatId: string;
-  userId: string;
-}
-
-export interface MessageDeletedEvent {
-  chatId: string;
-  seq: number;
-}
-
-export interface ReactionEvent {
-  chatId: string;
-  seq: number;
-  userId: string;
-  emoji: string | null;
-  at: string;
-}
-
-/** Server-to-client methods of the hub and their one argument. */
-export interface ServerEvents {
-  message: Message;
-  receipt: ReceiptEvent;
-  typing: TypingEvent;
-  chat: Chat;
-  messageDeleted: MessageDeletedEvent;
-  presence: Presence;
-  messageEdited: Message;
-  reaction: ReactionEvent;
-}
+/** Server-to-client methods of the hub and their one argument (the document's x-signalr events). */
+export type ServerEvents = Schemas["ServerEvents"];
