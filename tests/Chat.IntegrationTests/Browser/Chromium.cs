@@ -11,12 +11,15 @@ public static class Chromium
     /// <summary><c>CHAT_CHROMIUM</c> names another Chromium binary.</summary>
     public static string ExecutablePath => Environment.GetEnvironmentVariable("CHAT_CHROMIUM") is { Length: > 0 } path ? path : DefaultPath;
 
-    public static async Task<(IPlaywright Playwright, IBrowser Browser)> LaunchAsync()
+    public static Task<(IPlaywright Playwright, IBrowser Browser)> LaunchAsync() => LaunchAsync(ExecutablePath);
+
+    /// <summary>Fails at once, saying what to install, when there is no Chromium at <paramref name="executablePath"/>.</summary>
+    public static async Task<(IPlaywright Playwright, IBrowser Browser)> LaunchAsync(string executablePath)
     {
-        if (!File.Exists(ExecutablePath))
+        if (!File.Exists(executablePath))
         {
             throw new Xunit.Sdk.XunitException(
-                $"The browser tests need Chromium at {ExecutablePath}: install Debian's chromium (apt-get install -y chromium), "
+                $"The browser tests need Chromium at {executablePath}: install Debian's chromium (apt-get install -y chromium), "
                 + "as .ci/run does, or set CHAT_CHROMIUM to another Chromium binary.");
         }
 
@@ -26,7 +29,7 @@ public static class Chromium
         {
             var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
             {
-                ExecutablePath = ExecutablePath,
+                ExecutablePath = executablePath,
                 Headless = true,
                 Args = ["--no-sandbox", "--disable-dev-shm-usage"], // root in CI; small /dev/shm in containers
             });
