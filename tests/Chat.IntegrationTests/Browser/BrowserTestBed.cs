@@ -3,6 +3,7 @@ namespace Chat.IntegrationTests.Browser;
 using System.Net;
 using Chat.Client;
 using Chat.IntegrationTests.Infrastructure;
+using Chat.LocalHost;
 using Microsoft.Playwright;
 using Xunit;
 
@@ -12,6 +13,8 @@ public sealed class BrowserTestBed : IAsyncDisposable
 {
     public static readonly ViewportSize Desktop = new() { Width = 1280, Height = 800 };
     public static readonly ViewportSize Phone = new() { Width = 390, Height = 844 };
+
+    private static readonly SemaphoreSlim BuildGate = new(1, 1);
 
     private readonly IPlaywright playwright;
     private readonly IBrowser browser;
@@ -29,7 +32,7 @@ public sealed class BrowserTestBed : IAsyncDisposable
     {
         Assertions.SetDefaultExpectTimeout(20_000); // two cores shared with the stand-ins and other tests
         var (playwright, browser) = await Chromium.LaunchAsync();
-        await new NodeProject(Path.Combine("web", "app")).EnsureInstalledAsync(); // the same gate as WebAppTests: one npm ci at a time
+        await BuildTheAppAsync();
         var host = await backend.StartHostAsync(new Dictionary<string, string?> { ["LocalHost:WebApp"] = "true" });
         var bed = new BrowserTestBed(host, playwright, browser);
         await bed.WaitForTheAppAsync();
@@ -55,6 +58,27 @@ public sealed class BrowserTestBed : IAsyncDisposable
         await client.VerifyAsync(phone, await TestHost.LastCodeAsync(client, phone), registration.RegistrationId);
         await client.LoginAsync(phone, password);
         return (client, phone, password);
+    }
+
+    /// <summary>Built here, before the host starts, when a source is newer than dist: a host that found it stale would
+    /// serve the old index.html while its own build empties dist under the page.</summary>
+    private static async Task BuildTheAppAsync()
+    {
+        var app = new NodeProject(Path.Combine("web", "app"), imports: new NodeProject(Path.Combine("web", "sdk")));
+        await app.EnsureInstalledAsync(); // the same gate as WebAppTests: one npm ci at a time
+        await BuildGate.WaitAsync();
+        try
+        {
+            if (LocalWebApp.NeedsBuild())
+            {
+                var (exitCode, output) = await app.ViteBuildAsync();
+                Assert.True(exitCode == 0, "vite build in web/app failed: " + output);
+            }
+        }
+        finally
+        {
+            BuildGate.Release();
+        }
     }
 
     private async Task WaitForTheAppAsync()

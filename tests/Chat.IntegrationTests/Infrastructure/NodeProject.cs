@@ -27,6 +27,13 @@ public sealed class NodeProject(string relativePath, NodeProject? imports = null
         return await RunAsync("node", [Path.Combine("node_modules", "typescript", "bin", "tsc"), "--noEmit", "-p", "."], null, TimeSpan.FromMinutes(3));
     }
 
+    /// <summary>Runs <c>vite build</c> (web/app: into dist/, which the local host serves).</summary>
+    public async Task<(int ExitCode, string Output)> ViteBuildAsync()
+    {
+        await EnsureInstalledAsync();
+        return await RunAsync("node", [Path.Combine("node_modules", "vite", "bin", "vite.js"), "build", "--logLevel", "warn"], null, TimeSpan.FromMinutes(5));
+    }
+
     /// <summary><c>npm ci</c> when the packages are missing or older than the lock file.</summary>
     public async Task EnsureInstalledAsync()
     {
