@@ -46,7 +46,9 @@ public sealed class ConversationTests(BackendFixture backend)
         await Screenshots.TakeAsync(alice.Page, "conversation");
 
         await bob.Page.ReloadAsync();
-        await bob.OpenChatAsync("Alice"); // still signed in: no sign-in form, the chat list is there
+        await Expect(bob.ChatList).ToBeVisibleAsync(); // still signed in
+        await Expect(bob.Button("Sign in")).ToHaveCountAsync(0);
+        await bob.OpenChatAsync("Alice");
         await Expect(bob.Messages.GetByRole(AriaRole.Article)).ToHaveCountAsync(5);
         await Expect(bob.Message("Yes, here.")).ToHaveCountAsync(1);
         await Expect(bob.Messages.GetByRole(AriaRole.Img, new() { Name = "sunset.png" })).ToBeVisibleAsync();
