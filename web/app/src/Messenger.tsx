@@ -24,6 +24,7 @@ function inviteCodeInAddress(): string | undefined {
   const match = location.pathname.match(/^\/join\/([^/?#]+)/);
   return match ? decodeURIComponent(match[1]!) : undefined;
 }
+const RESTART_DELAYS_MS = [1000, 2000, 5000, 10_000, 30_000];
 
 export function Messenger({ client, me, onSignedOut }: Props) {
   const [state, dispatch] = useReducer(reducer, initialState);
@@ -116,6 +117,18 @@ export function Messenger({ client, me, onSignedOut }: Props) {
   }, [client, loadChats, markRead, me]);
 
   useEffect(() => {
+    let stopped = false;
+    let restart: ReturnType<typeof setTimeout> | undefined;
+    let failures = 0;
+    // A connection the server closed (or a start that failed) is not retried by the hub client: start it again.
+    const restartLater = () => {
+      if (!stopped && restart === undefined) {
+        restart = setTimeout(() => {
+          restart = undefined;
+          start();
+        }, RESTART_DELAYS_MS[Math.min(failures++, RESTART_DELAYS_MS.length - 1)]);
+      }
+    };
     const realtime = new Realtime(client, {
       handlers: {
         message: onMessage,
@@ -135,20 +148,34 @@ export function Messenger({ client, me, onSignedOut }: Props) {
         presence: (p) => dispatch({ type: "presence", presence: [p] }),
       },
       onReconnected: () => void catchUp(),
-      onStateChange: setConnection,
+      onStateChange: (next) => {
+        setConnection(next);
+        if (next === "disconnected") {
+          restartLater();
+        }
+      },
     });
     realtimeRef.current = realtime;
     const online = () => sender.retryNow();
     window.addEventListener("online", online);
-    let stopped = false;
-    realtime.start().then(
-      () => void catchUp(), // anything sent between the first list load and the connection
-      () => !stopped && setConnection("disconnected"),
+    const start = () => realtime.start().then(
+      () => {
+        failures = 0;
+        void catchUp(); // anything sent between the list load (or the close) and the connection
+      },
+      () => {
+        if (!stopped) {
+          setConnection("disconnected");
+          restartLater();
+        }
+      },
     );
+    void start();
     void loadChats().catch(() => undefined);
     return () => {
       stopped = true;
       window.removeEventListener("online", online);
+      clearTimeout(restart);
       void realtime.stop();
     };
   }, [client, me, onMessage, catchUp, loadChats, loadUsers, sender]);

@@ -6,15 +6,18 @@ import { App } from "../src/App";
 import { fakeBackend } from "./fakeBackend";
 
 // The hub stands still here: the test plays the server's events into the handlers the page registered.
-const hub = vi.hoisted(() => ({ handlers: {} as EventHandlers }));
+const hub = vi.hoisted(() => ({ handlers: {} as EventHandlers, options: {} as RealtimeOptions, starts: 0 }));
 vi.mock("@chat/sdk", async (original) => ({
   ...(await original<typeof import("@chat/sdk")>()),
   Realtime: class {
     readonly sync = { note: () => undefined };
     constructor(_client: unknown, options: RealtimeOptions) {
       hub.handlers = options.handlers;
+      hub.options = options;
     }
     start() {
+      hub.starts++;
+      hub.options.onStateChange?.("connected"); // as the SDK's Realtime does once started
       return Promise.resolve();
     }
     stop() {
@@ -88,5 +91,18 @@ describe("live events", () => {
 
     expect(await within(log).findByText("still there?")).toBeTruthy();
     await waitFor(() => expect(backend.calls.filter((c) => c.path.endsWith("/receipts")).slice(before).some((c) => (c.body as { upToSeq: number }).upToSeq === 4)).toBe(true));
+  });
+
+  it("starts the connection again when the server closed it, and catches up", async () => {
+    const { log } = await openChatWithBob();
+    const starts = hub.starts;
+
+    act(() => hub.options.onStateChange!("disconnected")); // closed by the server: the hub client does not retry that
+    expect(await screen.findByText("Offline: retrying")).toBeTruthy();
+    backend.messages.push(fromBob(4, "sent while you were away"));
+
+    await waitFor(() => expect(hub.starts).toBe(starts + 1), { timeout: 3000 });
+    expect(await within(log).findByText("sent while you were away")).toBeTruthy();
+    await waitFor(() => expect(screen.queryByText("Offline: retrying")).toBeNull());
   });
 });
