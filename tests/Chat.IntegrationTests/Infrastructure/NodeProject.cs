@@ -27,19 +27,18 @@ public sealed class NodeProject(string relativePath, NodeProject? imports = null
         return await RunAsync("node", [Path.Combine("node_modules", "typescript", "bin", "tsc"), "--noEmit", "-p", "."], null, TimeSpan.FromMinutes(3));
     }
 
-<<<<<<< HEAD
     /// <summary>Runs a script of an installed package (e.g. <c>node_modules/@redocly/cli/bin/cli.js</c>) in the project's folder.</summary>
     public async Task<(int ExitCode, string Output)> NodeAsync(string script, params string[] args)
     {
         await EnsureInstalledAsync();
         return await RunAsync("node", [script, .. args], null, TimeSpan.FromMinutes(3));
-=======
+    }
+
     /// <summary>Runs <c>vite build</c> (web/app: into dist/, which the local host serves).</summary>
     public async Task<(int ExitCode, string Output)> ViteBuildAsync()
     {
         await EnsureInstalledAsync();
         return await RunAsync("node", [Path.Combine("node_modules", "vite", "bin", "vite.js"), "build", "--logLevel", "warn"], null, TimeSpan.FromMinutes(5));
->>>>>>> browser
     }
 
     /// <summary><c>npm ci</c> when the packages are missing or older than the lock file.</summary>
