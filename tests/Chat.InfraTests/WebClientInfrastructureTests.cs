@@ -42,6 +42,8 @@ public sealed partial class WebClientInfrastructureTests
         Assert.NotNull(CompiledInfrastructure.Main.Json["outputs"]?["API_URL"]);
         Assert.Contains("VITE_API_BASE_URL=${API_URL%/api}", AzureYaml, StringComparison.Ordinal);
         Assert.Contains("$env:API_URL", AzureYaml, StringComparison.Ordinal);
+        // azd up packages before provisioning unless told otherwise: the first build would get an empty API_URL.
+        Assert.Matches(@"workflows:\n  up:\n    steps:\n      - azd: provision\n      - azd: deploy --all", AzureYaml.ReplaceLineEndings("\n"));
         var session = File.ReadAllText(Path.Combine(BicepCli.RepositoryRoot, "web", "app", "src", "session.ts"));
         Assert.Contains("baseUrl: import.meta.env.VITE_API_BASE_URL", session, StringComparison.Ordinal);
     }
