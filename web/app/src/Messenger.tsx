@@ -147,7 +147,7 @@ export function Messenger({ client, me, onSignedOut }: Props) {
         },
         presence: (p) => dispatch({ type: "presence", presence: [p] }),
       },
-      onReconnected: () => void catchUp(),
+      onReconnected: () => void catchUp().catch(() => undefined),
       onStateChange: (next) => {
         setConnection(next);
         if (next === "disconnected") {
@@ -161,7 +161,9 @@ export function Messenger({ client, me, onSignedOut }: Props) {
     const start = () => realtime.start().then(
       () => {
         failures = 0;
-        void catchUp(); // anything sent between the list load (or the close) and the connection
+        // Anything sent between the list load (or the close) and the connection: the SDK's catch-up of the chats it
+        // knows first (a restart is not a SignalR reconnect, which runs it by itself), then the page's reloads.
+        void realtime.sync.catchUp().then(() => catchUp()).catch(() => undefined);
       },
       () => {
         if (!stopped) {

@@ -10,7 +10,7 @@ const hub = vi.hoisted(() => ({ handlers: {} as EventHandlers, options: {} as Re
 vi.mock("@chat/sdk", async (original) => ({
   ...(await original<typeof import("@chat/sdk")>()),
   Realtime: class {
-    readonly sync = { note: () => undefined };
+    readonly sync = { note: () => undefined, catchUp: () => Promise.resolve() };
     constructor(_client: unknown, options: RealtimeOptions) {
       hub.handlers = options.handlers;
       hub.options = options;

@@ -12,6 +12,8 @@ import type { Message } from "./types";
 export class MessageSync {
   private readonly newest = new Map<string, number>();
   private readonly queues = new Map<string, Promise<void>>();
+  /** Messages shown above a gap that could not be read yet ("chatId:seq"): the catch-up skips them. */
+  private readonly shownAhead = new Set<string>();
 
   constructor(private readonly client: ChatClient, private readonly deliver: (message: Message) => void) {}
 
@@ -32,7 +34,14 @@ export class MessageSync {
     return this.inOrder(message.chatId, async () => {
       const known = this.newest.get(message.chatId);
       if (known !== undefined && message.seq > known + 1) {
-        await this.readAfter(message.chatId, known, message.seq);
+        try {
+          await this.readAfter(message.chatId, known, message.seq);
+        } catch {
+          // The gap stays for the next catch-up (the newest seq is not moved past it); the message itself is shown now.
+          this.shownAhead.add(`${message.chatId}:${message.seq}`);
+          this.deliver(message);
+          return;
+        }
       }
       this.take(message);
     });
@@ -60,7 +69,9 @@ export class MessageSync {
       return;
     }
     this.note(message.chatId, message.seq);
-    this.deliver(message);
+    if (!this.shownAhead.delete(`${message.chatId}:${message.seq}`)) {
+      this.deliver(message);
+    }
   }
 
   private inOrder(chatId: string, step: () => Promise<void>): Promise<void> {

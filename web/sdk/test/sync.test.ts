@@ -53,4 +53,18 @@ describe("MessageSync", () => {
     expect(calls).toEqual([]);
     expect(delivered).toEqual(["a:2", "new-chat:5"]);
   });
+
+  it("shows a live message whose gap cannot be read now, and leaves the gap to the next catch-up", async () => {
+    const { sync, delivered } = setUp(
+      () => { throw new TypeError("offline"); },
+      page("a", [6, 7, 8]),
+    );
+    sync.note("a", 5);
+
+    await sync.live(message("a", 8));
+    await sync.catchUp();
+
+    expect(delivered).toEqual(["a:8", "a:6", "a:7"]);
+    expect(sync.seqOf("a")).toBe(8);
+  });
 });
