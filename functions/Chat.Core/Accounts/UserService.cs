@@ -33,8 +33,8 @@ public sealed class UserService(IUserStore users, IDirectoryStore directory, Pre
         }
 
         // Presence reads cache the choice beside it. Hiding is written there before the profile (503 without
-        // the cache: it must never be lost); showing again after the profile (503 without the cache too, so a
-        // retry writes it), so until then the cache errs on the hidden side.
+        // the cache: it must never be lost); showing again after the profile, best effort: until it lands (or the
+        // next comeback rewrites the cache from the profile) the cache errs on the hidden side.
         var hiding = request.LastSeenVisibility == LastSeenVisibility.Nobody;
         if (hiding)
         {
@@ -61,15 +61,23 @@ public sealed class UserService(IUserStore users, IDirectoryStore directory, Pre
         throw ChatErrors.Unavailable("user store", TimeSpan.FromSeconds(1));
     }
 
-    /// <summary>Showing last seen again is written to the cache after the profile, and must land: the cached
-    /// choice lives as long as the user's activity, so a lost write would keep them hidden. When the cache is
-    /// unavailable the call answers 503 and a retry writes it (until then the user errs on the hidden side).
-    /// Hiding was cached before the profile changed.</summary>
+    /// <summary>Showing last seen again is written to the cache after the profile, best effort: the profile is
+    /// saved, so the call succeeds; a write that fails leaves the user hidden (the safe side) until their next
+    /// comeback rewrites the cache from the profile (<see cref="PresenceService"/>). Hiding was cached before.</summary>
     private async Task CacheVisibilityAsync(string userId, string? changedTo, CancellationToken ct)
     {
-        if (changedTo is not null && changedTo != LastSeenVisibility.Nobody)
+        if (changedTo is null || changedTo == LastSeenVisibility.Nobody)
+        {
+            return;
+        }
+
+        try
         {
             await presence.SetVisibilityAsync(userId, hidden: false, ct);
+        }
+        catch (ChatException e) when (e.Kind == ErrorKind.Unavailable)
+        {
+            // healed on the next comeback
         }
     }
 

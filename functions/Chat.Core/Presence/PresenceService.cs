@@ -45,14 +45,13 @@ public sealed partial class PresenceService(IPresenceStore store, IUserStore use
         }
 
         var write = await store.SetLastActiveAsync(userId, now, ct);
-        if (!write.ChoiceCached)
-        {
-            await HiddenAsync([userId], new Dictionary<string, bool>(), ct); // reads the profile, caches the choice
-        }
-
         if (write.Previous is not { } previous || now - previous >= OnlineWindow)
         {
-            await AnnounceAsync(userId, now, ct);
+            await AnnounceAsync(userId, now, ct); // reads the profile, and writes its choice to the cache
+        }
+        else if (!write.ChoiceCached)
+        {
+            await HiddenAsync([userId], new Dictionary<string, bool>(), ct); // reads the profile, caches the choice
         }
     }
 
@@ -178,7 +177,14 @@ public sealed partial class PresenceService(IPresenceStore store, IUserStore use
     private async Task AnnounceAsync(string userId, DateTimeOffset now, CancellationToken ct)
     {
         var profile = await users.GetAsync(userId, ct);
-        if (profile is null || profile.Value.LastSeenVisibility == LastSeenVisibility.Nobody)
+        if (profile is null)
+        {
+            return;
+        }
+
+        var hidden = profile.Value.LastSeenVisibility == LastSeenVisibility.Nobody;
+        await CacheChoiceAsync(userId, hidden, ct);
+        if (hidden)
         {
             return;
         }
@@ -187,6 +193,20 @@ public sealed partial class PresenceService(IPresenceStore store, IUserStore use
         if (partners.Length > 0)
         {
             await realtime.SendToUsersAsync(partners, ClientMethods.Presence, new PresenceEvent(userId, true, now), ct);
+        }
+    }
+
+    /// <summary>The cached choice lives as long as the activity, so each comeback (after 60 s idle) writes the profile's
+    /// over it: one that went wrong (a write lost in a failover, a change whose other half failed) heals then.</summary>
+    private async Task CacheChoiceAsync(string userId, bool hidden, CancellationToken ct)
+    {
+        try
+        {
+            await store.SetHiddenAsync(userId, hidden, ct);
+        }
+        catch (ChatException e) when (e.Kind == ErrorKind.Unavailable)
+        {
+            LogPresenceUnavailable(logger, e, 1);
         }
     }
 

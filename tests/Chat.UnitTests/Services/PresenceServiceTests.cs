@@ -176,6 +176,35 @@ public sealed class PresenceServiceTests
     }
 
     [Fact]
+    public async Task RecordActivity_WhileActive_WithTheChoiceLostFromTheCache_CachesItAgain_WithoutAnnouncing()
+    {
+        h.AddChat(ChatBuilder.Direct("alice", "carol").Build());
+        h.HideLastSeen("carol");
+        h.LastActive["carol"] = TestClock.Start.AddSeconds(-10);
+
+        await h.RecordAsync("carol");
+
+        Assert.True(h.HiddenCache["carol"]);
+        h.Users.Verify(u => u.GetManyAsync(It.IsAny<IReadOnlyCollection<string>>(), It.IsAny<CancellationToken>()), Times.Once);
+        h.Realtime.VerifyNoOtherCalls();
+    }
+
+    [Fact]
+    public async Task RecordActivity_ComingBack_RewritesAWrongCachedChoice_FromTheProfile()
+    {
+        h.AddChat(ChatBuilder.Direct("alice", "bob").Build());
+        h.HideLastSeen("alice");
+        h.HiddenCache["alice"] = false; // e.g. a hide whose cache write a failover lost
+        h.LastActive["alice"] = TestClock.Start.AddMinutes(-5);
+
+        await h.RecordAsync("alice");
+        var seen = await h.Service.GetAsync("bob", ["alice"], CancellationToken.None);
+
+        Assert.True(h.HiddenCache["alice"]);
+        Assert.Equal([new PresenceView("alice", false, null)], seen);
+    }
+
+    [Fact]
     public async Task RecordActivity_UserHidingLastSeen_TellsNobody()
     {
         h.AddChat(ChatBuilder.Direct("alice", "bob").Build());
@@ -395,7 +424,9 @@ public sealed class PresenceServiceTests
 
         Assert.True(h.HiddenCache["carol"]);
         Assert.Equal([new PresenceView("carol", false, null)], shown);
-        h.Users.Verify(u => u.GetManyAsync(It.IsAny<IReadOnlyCollection<string>>(), It.IsAny<CancellationToken>()), Times.Once);
+        // One profile read in all: the first activity is a comeback, whose announcement reads the profile and caches its choice.
+        h.Users.Verify(u => u.GetAsync("carol", It.IsAny<CancellationToken>()), Times.Once);
+        h.Users.Verify(u => u.GetManyAsync(It.IsAny<IReadOnlyCollection<string>>(), It.IsAny<CancellationToken>()), Times.Never);
     }
 
     [Fact]
