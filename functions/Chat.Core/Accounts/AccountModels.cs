@@ -21,6 +21,13 @@ public sealed record UserAccount
 
     public string LastSeenVisibility { get; init; } = Accounts.LastSeenVisibility.Everyone;
 
+    /// <summary>Counts the changes of <see cref="LastSeenVisibility"/>, so the presence cache keeps the newest choice
+    /// whatever order concurrent writers reach it in.</summary>
+    public long LastSeenVisibilityVersion { get; init; }
+
+    /// <summary>The "hides last seen" choice as the presence cache keeps it (a method: items store no copy of it).</summary>
+    public HiddenChoice LastSeenChoice() => new(LastSeenVisibility == Accounts.LastSeenVisibility.Nobody, LastSeenVisibilityVersion);
+
     public required string PasswordHash { get; init; }
 
     public required DateTimeOffset CreatedAt { get; init; }
@@ -33,6 +40,9 @@ public sealed record UserAccount
 
     public bool HasBlocked(string userId) => BlockList.Any(b => b.UserId == userId);
 }
+
+/// <summary>Whether a user hides their last seen, as of version <paramref name="Version"/> of the choice.</summary>
+public readonly record struct HiddenChoice(bool Hidden, long Version);
 
 /// <summary>One user on another's block list, since <see cref="At"/>.</summary>
 public sealed record BlockedUser(string UserId, DateTimeOffset At);

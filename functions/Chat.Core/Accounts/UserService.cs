@@ -32,15 +32,10 @@ public sealed class UserService(IUserStore users, IDirectoryStore directory, Pre
             await media.ClaimAvatarAsync(callerId, request.AvatarMediaId, ct);
         }
 
-        // Presence reads cache the choice beside it. Hiding is written there before the profile (503 without
-        // the cache: it must never be lost); showing again after the profile, best effort: until it lands (or the
-        // next comeback rewrites the cache from the profile) the cache errs on the hidden side.
-        var hiding = request.LastSeenVisibility == LastSeenVisibility.Nobody;
-        if (hiding)
-        {
-            await presence.SetVisibilityAsync(callerId, hidden: true, ct);
-        }
-
+        // Presence reads cache the choice beside it, with its version (one more per change, so the newest wins there
+        // whatever order writers arrive in). Hiding is written there before the profile (503 without the cache: it must
+        // never be lost); showing again after the profile, best effort: until it lands (or the next comeback rewrites
+        // the cache from the profile) the cache errs on the hidden side.
         for (var attempt = 0; attempt < 5; attempt++)
         {
             var stored = await users.GetAsync(callerId, ct) ?? throw ChatErrors.Unauthorized("The account no longer exists.");
@@ -50,10 +45,16 @@ public sealed class UserService(IUserStore users, IDirectoryStore directory, Pre
                 About = request.About ?? stored.Value.About,
                 AvatarMediaId = request.AvatarMediaId ?? stored.Value.AvatarMediaId,
                 LastSeenVisibility = request.LastSeenVisibility ?? stored.Value.LastSeenVisibility,
+                LastSeenVisibilityVersion = stored.Value.LastSeenVisibilityVersion + (request.LastSeenVisibility is null ? 0 : 1),
             };
+            if (request.LastSeenVisibility == LastSeenVisibility.Nobody)
+            {
+                await presence.SetVisibilityAsync(callerId, updated.LastSeenChoice(), ct);
+            }
+
             if (await users.TryReplaceAsync(updated, stored.ETag, ct))
             {
-                await CacheVisibilityAsync(callerId, request.LastSeenVisibility, ct);
+                await CacheShownAsync(updated, request.LastSeenVisibility, ct);
                 return await presence.DescribeAsync(callerId, updated, withPhone: true, ct);
             }
         }
@@ -64,7 +65,7 @@ public sealed class UserService(IUserStore users, IDirectoryStore directory, Pre
     /// <summary>Showing last seen again is written to the cache after the profile, best effort: the profile is
     /// saved, so the call succeeds; a write that fails leaves the user hidden (the safe side) until their next
     /// comeback rewrites the cache from the profile (<see cref="PresenceService"/>). Hiding was cached before.</summary>
-    private async Task CacheVisibilityAsync(string userId, string? changedTo, CancellationToken ct)
+    private async Task CacheShownAsync(UserAccount updated, string? changedTo, CancellationToken ct)
     {
         if (changedTo is null || changedTo == LastSeenVisibility.Nobody)
         {
@@ -73,7 +74,7 @@ public sealed class UserService(IUserStore users, IDirectoryStore directory, Pre
 
         try
         {
-            await presence.SetVisibilityAsync(userId, hidden: false, ct);
+            await presence.SetVisibilityAsync(updated.UserId, updated.LastSeenChoice(), ct);
         }
         catch (ChatException e) when (e.Kind == ErrorKind.Unavailable)
         {

@@ -1,5 +1,6 @@
 namespace Chat.Core.Ports;
 
+using Chat.Core.Accounts;
 using Chat.Core.Realtime;
 
 /// <summary>
@@ -48,10 +49,11 @@ public interface IPresenceStore
 
     /// <summary>Caches the users' "hides last seen" choices read from their profiles, as long as their last
     /// activity, where no choice is cached (a reader never overwrites the one the user's own change wrote).</summary>
-    Task RememberHiddenAsync(IReadOnlyDictionary<string, bool> hidden, CancellationToken ct);
+    Task RememberHiddenAsync(IReadOnlyDictionary<string, HiddenChoice> choices, CancellationToken ct);
 
-    /// <summary>Writes the user's own new choice over any cached one (the user is changing it).</summary>
-    Task SetHiddenAsync(string userId, bool hidden, CancellationToken ct);
+    /// <summary>Writes the choice over a cached one of the same or an older version, never over a newer one: a
+    /// comeback that read the profile before a change on another device cannot undo that change.</summary>
+    Task SetHiddenAsync(string userId, HiddenChoice choice, CancellationToken ct);
 }
 
 /// <summary>What an activity write found: the activity it replaced, and whether the user's choice is cached beside it.</summary>

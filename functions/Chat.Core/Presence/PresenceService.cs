@@ -79,7 +79,7 @@ public sealed partial class PresenceService(IPresenceStore store, IUserStore use
 
     /// <summary>Writes the user's own "hides last seen" choice into the cache beside their presence, over
     /// whatever a reader cached (readers never overwrite it).</summary>
-    public Task SetVisibilityAsync(string userId, bool hidden, CancellationToken ct) => store.SetHiddenAsync(userId, hidden, ct);
+    public Task SetVisibilityAsync(string userId, HiddenChoice choice, CancellationToken ct) => store.SetHiddenAsync(userId, choice, ct);
 
     /// <summary>Which of the users hide their last seen: the cached choices, and the profiles of the others.</summary>
     private async Task<IReadOnlySet<string>> HiddenAsync(IReadOnlyCollection<string> userIds, IReadOnlyDictionary<string, bool> cached, CancellationToken ct)
@@ -92,8 +92,8 @@ public sealed partial class PresenceService(IPresenceStore store, IUserStore use
         }
 
         var profiles = await users.GetManyAsync(unknown, ct);
-        var choices = profiles.ToDictionary(p => p.UserId, p => p.LastSeenVisibility == LastSeenVisibility.Nobody, StringComparer.Ordinal);
-        hidden.UnionWith(choices.Where(c => c.Value).Select(c => c.Key));
+        var choices = profiles.ToDictionary(p => p.UserId, p => p.LastSeenChoice(), StringComparer.Ordinal);
+        hidden.UnionWith(choices.Where(c => c.Value.Hidden).Select(c => c.Key));
         hidden.UnionWith(unknown.Where(id => !choices.ContainsKey(id))); // no profile: nothing to show
         try
         {
@@ -182,9 +182,9 @@ public sealed partial class PresenceService(IPresenceStore store, IUserStore use
             return;
         }
 
-        var hidden = profile.Value.LastSeenVisibility == LastSeenVisibility.Nobody;
-        await CacheChoiceAsync(userId, hidden, ct);
-        if (hidden)
+        var choice = profile.Value.LastSeenChoice();
+        await CacheChoiceAsync(userId, choice, ct);
+        if (choice.Hidden)
         {
             return;
         }
@@ -197,12 +197,13 @@ public sealed partial class PresenceService(IPresenceStore store, IUserStore use
     }
 
     /// <summary>The cached choice lives as long as the activity, so each comeback (after 60 s idle) writes the profile's
-    /// over it: one that went wrong (a write lost in a failover, a change whose other half failed) heals then.</summary>
-    private async Task CacheChoiceAsync(string userId, bool hidden, CancellationToken ct)
+    /// over it: one that went wrong (a write lost in a failover, a change whose other half failed) heals then. The
+    /// write carries the profile's version, so a change made meanwhile on another device is never undone by it.</summary>
+    private async Task CacheChoiceAsync(string userId, HiddenChoice choice, CancellationToken ct)
     {
         try
         {
-            await store.SetHiddenAsync(userId, hidden, ct);
+            await store.SetHiddenAsync(userId, choice, ct);
         }
         catch (ChatException e) when (e.Kind == ErrorKind.Unavailable)
         {

@@ -1,5 +1,6 @@
 namespace Chat.IntegrationTests.Stores;
 
+using Chat.Core.Accounts;
 using Chat.Core.Common;
 using Chat.Core.Errors;
 using Chat.Core.Ports;
@@ -9,6 +10,7 @@ using Chat.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Time.Testing;
 using StackExchange.Redis;
 using StackExchange.Redis.Profiling;
 using Xunit;
@@ -24,6 +26,7 @@ public sealed class RedisPresenceStoreContractTests : IDisposable
     private readonly TestMeterFactory meters = new();
     private readonly MetricRecorder recorded;
     private readonly RedisPresenceStore store;
+    private readonly FakeTimeProvider time = new(DateTimeOffset.UtcNow);
     private ProfilingSession session = new();
 
     public RedisPresenceStoreContractTests()
@@ -32,7 +35,8 @@ public sealed class RedisPresenceStoreContractTests : IDisposable
         redis.RegisterProfiler(() => session);
         recorded = new MetricRecorder(meters);
         store = new RedisPresenceStore(
-            new RedisRoundTrips(redis, new ChatMetrics(meters)), Options.Create(new RedisOptions { ConnectionString = GarnetStandIn.Shared.ConnectionString }));
+            new RedisRoundTrips(redis, new ChatMetrics(meters)), Options.Create(new RedisOptions { ConnectionString = GarnetStandIn.Shared.ConnectionString }),
+            time);
     }
 
     public void Dispose()
@@ -51,7 +55,7 @@ public sealed class RedisPresenceStoreContractTests : IDisposable
         {
             await store.SetLastActiveAsync(id, At, Ct);
             await store.ReadAsync([id], Ct);
-            await store.RememberHiddenAsync(new Dictionary<string, bool> { [id] = false }, Ct);
+            await store.RememberHiddenAsync(new Dictionary<string, HiddenChoice> { [id] = new(false, 0) }, Ct);
             return 0;
         });
 
@@ -78,7 +82,7 @@ public sealed class RedisPresenceStoreContractTests : IDisposable
         var id = StoreData.NewId("u_");
 
         var (first, commands) = await ProfiledAsync(() => store.SetLastActiveAsync(id, At, Ct));
-        await store.RememberHiddenAsync(new Dictionary<string, bool> { [id] = true }, Ct);
+        await store.RememberHiddenAsync(new Dictionary<string, HiddenChoice> { [id] = new(true, 0) }, Ct);
         var second = await store.SetLastActiveAsync(id, At.AddSeconds(30), Ct);
 
         Assert.Equal(new ActivityWrite(null, ChoiceCached: false), first);
@@ -114,7 +118,7 @@ public sealed class RedisPresenceStoreContractTests : IDisposable
         var db = redis.GetDatabase();
 
         await store.SetLastActiveAsync(id, At, Ct);
-        await store.RememberHiddenAsync(new Dictionary<string, bool> { [id] = false }, Ct);
+        await store.RememberHiddenAsync(new Dictionary<string, HiddenChoice> { [id] = new(false, 0) }, Ct);
         await db.KeyExpireAsync(RedisPresenceStore.Key(id), TimeSpan.FromDays(1));
         await db.KeyExpireAsync(RedisPresenceStore.HiddenKey(id), TimeSpan.FromDays(1));
         await store.SetLastActiveAsync(id, At.AddMinutes(1), Ct);
@@ -132,7 +136,7 @@ public sealed class RedisPresenceStoreContractTests : IDisposable
     {
         var deadPort = Ports.Free();
         using var dead = Connect($"127.0.0.1:{deadPort}", waitConnected: false);
-        var unreachable = new RedisPresenceStore(RoundTrips(dead), Options.Create(new RedisOptions { ConnectionString = $"127.0.0.1:{deadPort}" }));
+        var unreachable = new RedisPresenceStore(RoundTrips(dead), Options.Create(new RedisOptions { ConnectionString = $"127.0.0.1:{deadPort}" }), TimeProvider.System);
         var watch = System.Diagnostics.Stopwatch.StartNew();
 
         var read = await Assert.ThrowsAsync<ChatException>(() => unreachable.GetLastActiveAsync(["u_1"], Ct));
@@ -148,7 +152,7 @@ public sealed class RedisPresenceStoreContractTests : IDisposable
         string seen = StoreData.NewId("u_"), hiding = StoreData.NewId("u_"), unknown = StoreData.NewId("u_");
         await store.SetLastActiveAsync(seen, At, Ct);
         await store.SetLastActiveAsync(hiding, At, Ct);
-        await store.RememberHiddenAsync(new Dictionary<string, bool> { [seen] = false, [hiding] = true }, Ct);
+        await store.RememberHiddenAsync(new Dictionary<string, HiddenChoice> { [seen] = new(false, 0), [hiding] = new(true, 0) }, Ct);
 
         var (read, commands) = await ProfiledAsync(() => store.ReadAsync([seen, hiding, unknown], Ct));
 
@@ -162,14 +166,42 @@ public sealed class RedisPresenceStoreContractTests : IDisposable
     public async Task SetHidden_OverwritesTheCachedChoice_ButRememberNeverDoes_AndBothLastAsLongAsTheActivity()
     {
         var id = StoreData.NewId("u_");
-        await store.RememberHiddenAsync(new Dictionary<string, bool> { [id] = false }, Ct);
+        await store.RememberHiddenAsync(new Dictionary<string, HiddenChoice> { [id] = new(false, 0) }, Ct);
 
-        await store.SetHiddenAsync(id, hidden: true, Ct);
-        await store.RememberHiddenAsync(new Dictionary<string, bool> { [id] = false }, Ct); // a reader with the old profile
+        await store.SetHiddenAsync(id, new HiddenChoice(true, 1), Ct);
+        await store.RememberHiddenAsync(new Dictionary<string, HiddenChoice> { [id] = new(false, 0) }, Ct); // a reader with the old profile
         var ttl = await redis.GetDatabase().KeyTimeToLiveAsync(RedisPresenceStore.HiddenKey(id));
 
         Assert.True((await store.ReadAsync([id], Ct)).Hidden[id]);
         Assert.InRange(ttl!.Value, TimeSpan.FromDays(30) - TimeSpan.FromMinutes(1), TimeSpan.FromDays(30));
+    }
+
+    [Fact]
+    public async Task SetHidden_RefusesAnOlderVersionOverANewerOne_UntilTheNewerIsSettled()
+    {
+        var id = StoreData.NewId("u_");
+        await store.SetHiddenAsync(id, new HiddenChoice(true, 5), Ct); // a change on one device
+
+        await store.SetHiddenAsync(id, new HiddenChoice(false, 4), Ct); // a comeback that read the profile before it
+        var afterStale = (await store.ReadAsync([id], Ct)).Hidden[id];
+        time.Advance(RedisPresenceStore.ChoiceSettled + TimeSpan.FromSeconds(1)); // the change's profile write never landed
+        await store.SetHiddenAsync(id, new HiddenChoice(false, 4), Ct);
+
+        Assert.True(afterStale);
+        Assert.False((await store.ReadAsync([id], Ct)).Hidden[id]);
+    }
+
+    [Fact]
+    public async Task SetHidden_WritesTheSameOrANewerVersion()
+    {
+        var id = StoreData.NewId("u_");
+        await store.SetHiddenAsync(id, new HiddenChoice(true, 2), Ct);
+        await store.SetHiddenAsync(id, new HiddenChoice(false, 2), Ct);
+        var same = (await store.ReadAsync([id], Ct)).Hidden[id];
+        await store.SetHiddenAsync(id, new HiddenChoice(true, 3), Ct);
+
+        Assert.False(same);
+        Assert.True((await store.ReadAsync([id], Ct)).Hidden[id]);
     }
 
     /// <summary>The app's multiplexer; it connects in the background and fails commands fast until then, so a

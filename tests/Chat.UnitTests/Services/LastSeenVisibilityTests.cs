@@ -21,8 +21,8 @@ public sealed class LastSeenVisibilityTests
         h.Users.Setup(u => u.TryReplaceAsync(It.IsAny<UserAccount>(), It.IsAny<string>(), It.IsAny<CancellationToken>()))
             .Callback(() => order.Add("profile"))
             .ReturnsAsync(true);
-        h.Presence.Setup(p => p.SetHiddenAsync("alice", It.IsAny<bool>(), It.IsAny<CancellationToken>()))
-            .Callback((string _, bool hidden, CancellationToken _) => order.Add(hidden ? "cache hidden" : "cache shown"))
+        h.Presence.Setup(p => p.SetHiddenAsync("alice", It.IsAny<HiddenChoice>(), It.IsAny<CancellationToken>()))
+            .Callback((string _, HiddenChoice choice, CancellationToken _) => order.Add((choice.Hidden ? "cache hidden v" : "cache shown v") + choice.Version))
             .Returns(Task.CompletedTask);
     }
 
@@ -39,7 +39,7 @@ public sealed class LastSeenVisibilityTests
     {
         await Service.UpdateMeAsync("alice", new UpdateProfileRequest(null, null, null, LastSeenVisibility.Nobody), CancellationToken.None);
 
-        Assert.Equal(["cache hidden", "profile"], order);
+        Assert.Equal(["cache hidden v1", "profile"], order); // the profile's next version
     }
 
     [Fact]
@@ -47,13 +47,13 @@ public sealed class LastSeenVisibilityTests
     {
         await Service.UpdateMeAsync("alice", new UpdateProfileRequest(null, null, null, LastSeenVisibility.Everyone), CancellationToken.None);
 
-        Assert.Equal(["profile", "cache shown"], order);
+        Assert.Equal(["profile", "cache shown v1"], order);
     }
 
     [Fact]
     public async Task ShowingAgain_WithTheCacheDown_SavesTheProfile_AndSucceeds()
     {
-        h.Presence.Setup(p => p.SetHiddenAsync("alice", false, It.IsAny<CancellationToken>()))
+        h.Presence.Setup(p => p.SetHiddenAsync("alice", It.Is<HiddenChoice>(c => !c.Hidden), It.IsAny<CancellationToken>()))
             .ThrowsAsync(ChatErrors.Unavailable("presence store", TimeSpan.FromSeconds(1)));
 
         var shown = await Service.UpdateMeAsync("alice", new UpdateProfileRequest(null, null, null, LastSeenVisibility.Everyone), CancellationToken.None);
@@ -65,7 +65,7 @@ public sealed class LastSeenVisibilityTests
     [Fact]
     public async Task Hiding_WithTheCacheDown_Is503_AndLeavesTheProfileAlone()
     {
-        h.Presence.Setup(p => p.SetHiddenAsync("alice", true, It.IsAny<CancellationToken>()))
+        h.Presence.Setup(p => p.SetHiddenAsync("alice", It.Is<HiddenChoice>(c => c.Hidden), It.IsAny<CancellationToken>()))
             .ThrowsAsync(ChatErrors.Unavailable("presence store", TimeSpan.FromSeconds(1)));
 
         await Assert.ThrowsAsync<ChatException>(() =>

@@ -47,17 +47,17 @@ public sealed class PresenceHarness
             .ReturnsAsync((IReadOnlyCollection<string> ids, CancellationToken _) => new PresenceRead(
                 ids.Where(LastActive.ContainsKey).ToDictionary(id => id, id => LastActive[id], StringComparer.Ordinal),
                 ids.Where(HiddenCache.ContainsKey).ToDictionary(id => id, id => HiddenCache[id], StringComparer.Ordinal)));
-        Store.Setup(s => s.RememberHiddenAsync(It.IsAny<IReadOnlyDictionary<string, bool>>(), It.IsAny<CancellationToken>()))
-            .Callback((IReadOnlyDictionary<string, bool> hidden, CancellationToken _) =>
+        Store.Setup(s => s.RememberHiddenAsync(It.IsAny<IReadOnlyDictionary<string, HiddenChoice>>(), It.IsAny<CancellationToken>()))
+            .Callback((IReadOnlyDictionary<string, HiddenChoice> choices, CancellationToken _) =>
             {
-                foreach (var (id, value) in hidden)
+                foreach (var (id, choice) in choices)
                 {
-                    HiddenCache.TryAdd(id, value); // readers never overwrite a cached choice
+                    HiddenCache.TryAdd(id, choice.Hidden); // readers never overwrite a cached choice
                 }
             })
             .Returns(Task.CompletedTask);
-        Store.Setup(s => s.SetHiddenAsync(It.IsAny<string>(), It.IsAny<bool>(), It.IsAny<CancellationToken>()))
-            .Callback((string id, bool hidden, CancellationToken _) => HiddenCache[id] = hidden)
+        Store.Setup(s => s.SetHiddenAsync(It.IsAny<string>(), It.IsAny<HiddenChoice>(), It.IsAny<CancellationToken>()))
+            .Callback((string id, HiddenChoice choice, CancellationToken _) => HiddenCache[id] = choice.Hidden)
             .Returns(Task.CompletedTask);
 
         Logger.Setup(l => l.IsEnabled(It.IsAny<LogLevel>())).Returns(true);
@@ -114,8 +114,8 @@ public sealed class PresenceHarness
         Store.Setup(s => s.GetLastActiveAsync(It.IsAny<IReadOnlyCollection<string>>(), It.IsAny<CancellationToken>())).ThrowsAsync(down);
         Store.Setup(s => s.SetLastActiveAsync(It.IsAny<string>(), It.IsAny<DateTimeOffset>(), It.IsAny<CancellationToken>())).ThrowsAsync(down);
         Store.Setup(s => s.ReadAsync(It.IsAny<IReadOnlyCollection<string>>(), It.IsAny<CancellationToken>())).ThrowsAsync(down);
-        Store.Setup(s => s.RememberHiddenAsync(It.IsAny<IReadOnlyDictionary<string, bool>>(), It.IsAny<CancellationToken>())).ThrowsAsync(down);
-        Store.Setup(s => s.SetHiddenAsync(It.IsAny<string>(), It.IsAny<bool>(), It.IsAny<CancellationToken>())).ThrowsAsync(down);
+        Store.Setup(s => s.RememberHiddenAsync(It.IsAny<IReadOnlyDictionary<string, HiddenChoice>>(), It.IsAny<CancellationToken>())).ThrowsAsync(down);
+        Store.Setup(s => s.SetHiddenAsync(It.IsAny<string>(), It.IsAny<HiddenChoice>(), It.IsAny<CancellationToken>())).ThrowsAsync(down);
     }
 
     public void VerifyWarned(Times times) =>
