@@ -63,6 +63,7 @@ public static class ChatServiceRegistration
         services.AddSingleton<StackExchange.Redis.IConnectionMultiplexer>(sp => sp.GetRequiredService<RedisConnectionFactory>().Connect());
         services.AddSingleton<RedisRoundTrips>();
         services.AddSingleton<IPresenceStore, RedisPresenceStore>();
+        services.AddSingleton<IChatListOrder, RedisChatListOrder>();
         services.AddSingleton<IMediaStore, CosmosMediaStore>();
         services.AddSingleton<IMediaBlobs, BlobMediaStorage>();
         services.AddSingleton<IMediaJobs, QueuedMediaJobs>();

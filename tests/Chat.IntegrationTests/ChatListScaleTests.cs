@@ -30,7 +30,7 @@ public sealed class ChatListScaleTests(BackendFixture backend) : IAsyncLifetime
     }
 
     [Fact]
-    public async Task UserIn300Chats_PagesToTheEnd_EachChatOnce_NewestFirst_AtMost3RequestsAPage()
+    public async Task UserIn300Chats_PagesToTheEnd_EachChatOnce_NewestFirst_AtMost2CosmosRequestsAPage()
     {
         var me = await host.NewUserAsync();
         var peer = await host.NewUserAsync();
@@ -68,7 +68,7 @@ public sealed class ChatListScaleTests(BackendFixture backend) : IAsyncLifetime
         Assert.Equal(created.Order(), listed.Select(c => c.ChatId).Order());
         Assert.Equal(newestFirst, listed.Take(5).Select(c => c.ChatId));
         Assert.Equal(1, listed[0].UnreadCount);
-        Assert.All(perPage, n => Assert.InRange(n, 1, 3));
+        Assert.All(perPage, n => Assert.InRange(n, 1, 2)); // the page of the order is Redis: 1 ReadMany (a query plan and a query)
     }
 
     /// <summary>Cosmos requests of the list itself: the chats container, and queries of the users container (the

@@ -19,6 +19,7 @@ public sealed class ChatService(
     IRealtime realtime,
     IRateLimiter limiter,
     ChatListFeed chatLists,
+    IChatListOrder order,
     IOptions<LimitsOptions> limits,
     TimeProvider time)
 {
@@ -56,7 +57,7 @@ public sealed class ChatService(
         // The index entries first: a chat is only ever listed once it exists, so a failure here
         // leaves nothing visible, and a retry completes the open.
         string[] both = [callerId, request.UserId!];
-        await Task.WhenAll(both.Select(id => users.AddChatAsync(id, chatId, now, both, ct)));
+        await ListForAsync(both, chatId, now, both, ct);
         if (await chats.TryCreateAsync(chat, ct))
         {
             chat = await CatchUpBlocksAsync(chat, ct);
@@ -112,7 +113,7 @@ public sealed class ChatService(
         };
 
         var everyone = MemberIds(chat);
-        await Task.WhenAll(everyone.Select(id => users.AddChatAsync(id, chat.ChatId, now, everyone, ct)));
+        await ListForAsync(everyone, chat.ChatId, now, everyone, ct);
         await chats.TryCreateAsync(chat, ct);
         await MembershipChangedAsync(chat, chat.Members.Select(m => m.UserId).ToArray(), [], ct);
         return ChatViews.ToView(chat, callerId, new Dictionary<string, ReceiptState>(), time.GetUtcNow());
@@ -127,30 +128,57 @@ public sealed class ChatService(
         return ChatViews.ToView(snapshot.Value, callerId, snapshot.StatesByUser, time.GetUtcNow(), await entry);
     }
 
-    /// <summary>The caller's chats, most recent activity first. Cost per page, whatever the number of chats:
-    /// 1 query of the caller's chat list (sorted and cut by the store) and 1 ReadMany of the page's heads and
-    /// receipt states (a query-plan request and 1 query): 3 requests (metadata from the instance's cache;
-    /// chats it has not cached cost 1 more ReadMany). The order follows the list, which lags activity by
-    /// at most ~2 s (<see cref="ChatListFeed"/>); what each chat shows is read from its head.</summary>
+    /// <summary>The caller's chats, pinned ones first, then by most recent activity. Cost per page, whatever the number
+    /// of chats: 1 Redis round trip for the page of the caller's order (sorted and cut by the store, placements
+    /// included) and 1 ReadMany of the page's heads and receipt states (a query-plan request and 1 query): 2 Cosmos
+    /// requests (metadata from the instance's cache; chats it has not cached cost 1 more ReadMany). An order that is not
+    /// loaded is loaded first (<see cref="LoadOrderAsync"/>). The order lags activity by at most ~1 s
+    /// (<see cref="ChatListFeed"/>); what each chat shows is read from its head.</summary>
     public async Task<ChatPage> ListAsync(string callerId, int? limit, string? cursor, bool archived, CancellationToken ct)
     {
         new Validator().Range("limit", limit, 1, 200).ThrowIfInvalid();
         var take = limit ?? 100;
         var after = ChatCursor.Parse(cursor);
 
-        var entries = await users.ListChatsAsync(callerId, after, take + 1, archived, ct);
+        var entries = await order.ListAsync(callerId, archived, after, take + 1, ct);
+        if (entries is null)
+        {
+            await LoadOrderAsync(callerId, ct);
+            entries = await order.ListAsync(callerId, archived, after, take + 1, ct) ?? throw ChatErrors.Unavailable("chat list store", TimeSpan.FromSeconds(1));
+        }
+
         var page = entries.Take(take).ToArray();
         var snapshots = (await chats.ReadManyAsync(page.Select(e => e.ChatId).ToArray(), ct)).ToDictionary(s => s.Value.ChatId, StringComparer.Ordinal);
         var now = time.GetUtcNow();
         var views = page
             .Select(e => (Entry: e, Snapshot: snapshots.GetValueOrDefault(e.ChatId)))
-            .Where(p => p.Snapshot is not null && p.Snapshot.Value.Member(callerId) is not null) // a removal lands in the list a moment later
-            .OrderBy(p => p.Entry.Pinned ? 0 : 1)
-            .ThenByDescending(p => p.Entry.Pinned ? p.Snapshot!.Value.LastActivityAt : DateTimeOffset.MinValue) // pinned ones by their heads
+            .Where(p => p.Snapshot is not null && p.Snapshot.Value.Member(callerId) is not null) // one being made, or a removal a touch outran
             .Select(p => ChatViews.ToView(p.Snapshot!.Value, callerId, p.Snapshot.StatesByUser, now, p.Entry))
             .ToArray();
         return new ChatPage(views, entries.Count > take ? ChatCursor.Format(page[^1]) : null);
     }
+
+    /// <summary>Loads the user's order again from their list entries (placements) and the chats' heads (activity): after
+    /// a loss, and once every <c>IChatListOrder</c> retention. Cost: 1 query of the entries (a page per 1,000), 1 ReadMany
+    /// of heads per <see cref="LoadChunk"/> chats, 1 Redis round trip per 500. A chat whose head is not there yet (being
+    /// made) keeps its entry's activity. (An entry goes when its user leaves; one a failed removal left behind is a chat
+    /// the list skips, as it is no member's.)</summary>
+    private async Task LoadOrderAsync(string userId, CancellationToken ct)
+    {
+        var entries = await users.ListAllChatsAsync(userId, ct);
+        var activity = new Dictionary<string, DateTimeOffset>(StringComparer.Ordinal);
+        foreach (var chunk in entries.Chunk(LoadChunk))
+        {
+            foreach (var (chatId, at) in await chats.ReadActivityAsync(chunk.Select(e => e.ChatId).ToArray(), ct))
+            {
+                activity[chatId] = at;
+            }
+        }
+
+        await order.LoadAsync(userId, entries.Select(e => activity.TryGetValue(e.ChatId, out var at) ? e with { ActivityAt = at } : e).ToArray(), ct);
+    }
+
+    private const int LoadChunk = 50;
 
     /// <summary>
     /// The caller's own settings of a chat (API v1.1). Pinned and archived live in the caller's list entry
@@ -182,6 +210,9 @@ public sealed class ChatService(
             }
         }
 
+        // Also when the entry had it already: an earlier change whose order write failed is healed by its retry.
+        await order.PlaceAsync(callerId, placed with { ActivityAt = chat.LastActivityAt }, ct);
+
         if (muting is { } mute && chat.Member(callerId)!.MutedUntil != mute.Until)
         {
             chat = await MutateAsync(chatId, c => c.Member(callerId) is { } m ? c with { Members = c.Members.Select(x => x == m ? m with { MutedUntil = mute.Until } : x).ToArray() } : c, ct);
@@ -191,7 +222,8 @@ public sealed class ChatService(
     }
 
     /// <summary>Brings each member's chat list up to the chat's last activity and members (the job <see cref="ChatListFeed"/>
-    /// queues after messages and membership changes). Cost: 1 point read of the head, 1 guarded patch per member.</summary>
+    /// queues after membership changes and failed touches). Cost: 1 point read of the head, 1 guarded patch per member,
+    /// 1 Redis round trip for the members' orders.</summary>
     public async Task RefreshListsAsync(string chatId, CancellationToken ct)
     {
         if (!Ids.IsWellFormed(chatId) || await chats.GetAsync(chatId, ct) is not { } chat)
@@ -205,6 +237,7 @@ public sealed class ChatService(
             memberIds,
             new ParallelOptions { MaxDegreeOfParallelism = 16, CancellationToken = ct },
             async (id, token) => await users.TouchChatAsync(id, chatId, at, memberIds, token));
+        await order.TouchAsync(chatId, at, memberIds, ct);
     }
 
     /// <summary>Cost: 1 read and 1 batch replacing the chat's metadata and head.</summary>
@@ -237,7 +270,7 @@ public sealed class ChatService(
         BlockRules.EnsureMayInclude(callerId, await EnsureUsersExistAsync(adding, ct));
         var now = time.GetUtcNow();
         var chat = await MutateGroupAsync(callerId, chatId, requireAdmin: true, c => AddMembers(c, adding, now), ct);
-        await Task.WhenAll(adding.Select(id => users.AddChatAsync(id, chatId, chat.LastActivityAt, MemberIds(chat), ct)));
+        await ListForAsync(adding, chatId, chat.LastActivityAt, MemberIds(chat), ct);
         await MembershipChangedAsync(chat, adding, [], ct);
         return await ViewAsync(chat, callerId, ct);
     }
@@ -259,7 +292,7 @@ public sealed class ChatService(
         // The list entry goes first: it names the chat's members (whose presence the user may see), so it
         // must never outlive the membership. Should the change then fail, the entry comes back; once it is
         // made, the entry is deleted again (an add racing this removal may have written it meanwhile).
-        await users.RemoveChatAsync(userId, chatId, ct);
+        await UnlistForAsync(userId, chatId, ct);
         ChatRecord after;
         try
         {
@@ -271,7 +304,7 @@ public sealed class ChatService(
             throw;
         }
 
-        await users.RemoveChatAsync(userId, chatId, ct);
+        await UnlistForAsync(userId, chatId, ct);
         await MembershipChangedAsync(after, [], [userId], ct);
     }
 
@@ -340,7 +373,7 @@ public sealed class ChatService(
 
             return c.Member(callerId) is null ? AddMembers(c, [callerId], now) : c;
         }, ct);
-        await users.AddChatAsync(callerId, chatId, chat.LastActivityAt, MemberIds(chat), ct);
+        await ListForAsync([callerId], chatId, chat.LastActivityAt, MemberIds(chat), ct);
         await MembershipChangedAsync(chat, [callerId], [], ct);
         return await ViewAsync(chat, callerId, ct);
     }
@@ -533,7 +566,7 @@ public sealed class ChatService(
         {
             if ((await chats.GetAsync(chatId, ct))?.Value is { } chat && chat.Member(userId) is not null)
             {
-                await users.AddChatAsync(userId, chatId, chat.LastActivityAt, MemberIds(chat), ct);
+                await ListForAsync([userId], chatId, chat.LastActivityAt, MemberIds(chat), ct);
             }
         }
         catch (ChatException)
@@ -548,11 +581,41 @@ public sealed class ChatService(
     {
         try
         {
-            await chatLists.NoteActivityAsync(chatId, ct);
+            await chatLists.NoteMembersChangedAsync(chatId, ct);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
             // the change is made; the next message of the chat queues the refresh again
+        }
+    }
+
+    /// <summary>Lists the chat for the users: their list entries (1 create each; one they have stays as it is), then
+    /// their orders (1 Redis round trip; a place they have stays too).</summary>
+    private async Task ListForAsync(IReadOnlyCollection<string> userIds, string chatId, DateTimeOffset activityAt, IReadOnlyCollection<string> memberIds, CancellationToken ct)
+    {
+        await Task.WhenAll(userIds.Select(id => users.AddChatAsync(id, chatId, activityAt, memberIds, ct)));
+        try
+        {
+            await order.AddAsync(chatId, activityAt, userIds, ct);
+        }
+        catch (ChatException)
+        {
+            await RefreshListsLaterAsync(chatId, ct); // the queued refresh adds the chat to every member's order
+        }
+    }
+
+    /// <summary>Takes the chat off the user's list: the entry (1 delete), then its place in their order (1 Redis round trip;
+    /// should that fail, the place left is no member's chat, so the list skips it, and the order's next load drops it).</summary>
+    private async Task UnlistForAsync(string userId, string chatId, CancellationToken ct)
+    {
+        await users.RemoveChatAsync(userId, chatId, ct);
+        try
+        {
+            await order.RemoveAsync(userId, chatId, ct);
+        }
+        catch (ChatException)
+        {
+            // skipped by the list (see the summary)
         }
     }
 

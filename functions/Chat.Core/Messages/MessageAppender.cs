@@ -93,14 +93,14 @@ public sealed partial class MessageAppender(
 
     /// <summary>Tells the members about a stored message: one group send reaches every member's
     /// connections, however many (best effort; history is the truth); offline members get a push through
-    /// the queue, and the members' chat lists move (queued, coalesced). A failure is logged, never thrown.</summary>
+    /// the queue, and the members' chat lists move (coalesced per chat, <see cref="ChatListFeed"/>). A failure is logged, never thrown.</summary>
     public async Task<MessageView> AnnounceAsync(ChatRecord chat, MessageRecord message, CancellationToken ct)
     {
         var view = MessageViews.ToView(message, MessageViews.Status(chat, message, new Dictionary<string, ReceiptState>()), time.GetUtcNow(), replyFloor: ReplyQuotes.EveryMemberFloor(chat));
         await Task.WhenAll(
             realtime.SendToGroupAsync(message.ChatId, ClientMethods.Message, view, ct),
             BestEffortAsync(message, () => push.PlanAsync(chat, message, ct)),
-            BestEffortAsync(message, () => chatLists.NoteActivityAsync(message.ChatId, ct)));
+            chatLists.NoteMessageAsync(chat, message.SentAt, ct));
         return view;
     }
 

@@ -41,6 +41,9 @@ public interface IUserStore
     /// after <paramref name="after"/>: one query the store sorts and cuts.</summary>
     Task<IReadOnlyList<ChatListEntry>> ListChatsAsync(string userId, ChatListEntry? after, int limit, bool archived, CancellationToken ct);
 
+    /// <summary>Every chat on the user's list, archived or not, in no order: 1 single-partition query (a page per 1,000).</summary>
+    Task<IReadOnlyList<ChatListEntry>> ListAllChatsAsync(string userId, CancellationToken ct);
+
     /// <summary>The user's entry of one chat (where it sits in their list); null when none.</summary>
     Task<ChatListEntry?> GetChatEntryAsync(string userId, string chatId, CancellationToken ct);
 

@@ -55,6 +55,9 @@ public interface IChatStore
     Task<IReadOnlyList<ChatSnapshot>> ReadManyAsync(IReadOnlyCollection<string> chatIds, CancellationToken ct);
 
     /// <summary>False when a chat with that id exists.</summary>
+    /// <summary>The last activity of each chat that exists, from its head alone: 1 ReadMany.</summary>
+    Task<IReadOnlyDictionary<string, DateTimeOffset>> ReadActivityAsync(IReadOnlyCollection<string> chatIds, CancellationToken ct);
+
     Task<bool> TryCreateAsync(ChatRecord chat, CancellationToken ct);
 
     /// <summary>Writes metadata and head together; false when the chat changed since <paramref name="etag"/>.</summary>
@@ -120,6 +123,35 @@ public interface IReceiptStore
 
     /// <summary>The advances that cover <paramref name="seq"/> (at most one per member and type).</summary>
     Task<IReadOnlyList<ReceiptAdvance>> ListCoveringAsync(string chatId, long seq, CancellationToken ct);
+}
+
+/// <summary>
+/// The order of every user's chat list (API v1.1): pinned chats first, then the others, each by last activity,
+/// archived ones apart. A cache in front of the users' list entries, which keep the placement (pinned, archived)
+/// for good: an order that is missing (lost, or expired) is loaded again from them and the chats' heads.
+/// </summary>
+public interface IChatListOrder
+{
+    /// <summary>Moves the chat forward to <paramref name="activityAt"/> in each user's order, in one round trip: a chat an
+    /// order lacks joins it unarchived and unpinned, a placement it has stays, an older activity never replaces a newer
+    /// one. An order that is not loaded is left alone (its load reads the heads).</summary>
+    Task TouchAsync(string chatId, DateTimeOffset activityAt, IReadOnlyCollection<string> userIds, CancellationToken ct);
+
+    /// <summary>Adds the chat to each user's order, unarchived and unpinned, at <paramref name="activityAt"/>: one it has already
+    /// stays where it is (reopening a chat moves nobody's list). One round trip.</summary>
+    Task AddAsync(string chatId, DateTimeOffset activityAt, IReadOnlyCollection<string> userIds, CancellationToken ct);
+
+    /// <summary>Puts the chat where the user placed it (pinned, archived or neither), keeping its newest activity.</summary>
+    Task PlaceAsync(string userId, ChatListEntry entry, CancellationToken ct);
+
+    Task RemoveAsync(string userId, string chatId, CancellationToken ct);
+
+    /// <summary>Up to <paramref name="limit"/> chats after <paramref name="after"/>, in list order (pinned ones first), of
+    /// the archived part or the rest; null when the user's order is not loaded.</summary>
+    Task<IReadOnlyList<ChatListEntry>?> ListAsync(string userId, bool archived, ChatListEntry? after, int limit, CancellationToken ct);
+
+    /// <summary>Loads the user's whole order (each chat's newest activity wins over one touched meanwhile).</summary>
+    Task LoadAsync(string userId, IReadOnlyCollection<ChatListEntry> entries, CancellationToken ct);
 }
 
 /// <summary>Queued refreshes of the members' chat lists after activity in a chat.</summary>

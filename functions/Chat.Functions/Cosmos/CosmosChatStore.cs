@@ -85,6 +85,13 @@ public sealed class CosmosChatStore(CosmosDatabase db, ChatMetaCache metas) : IC
         return snapshots.OfType<ChatSnapshot>().ToArray();
     }
 
+    public async Task<IReadOnlyDictionary<string, DateTimeOffset>> ReadActivityAsync(IReadOnlyCollection<string> chatIds, CancellationToken ct)
+    {
+        var byChat = chatIds.Count == 0 ? [] : await ReadManyAsync(chatIds.Select(id => (CosmosModel.HeadId, new PartitionKey(id))).ToList(), ct);
+        return byChat.Where(c => c.Value.Head is not null)
+            .ToDictionary(c => c.Key, c => c.Value.Head!.Data<ChatHead>().LastActivityAt, StringComparer.Ordinal);
+    }
+
     /// <summary>The metadata the head names when the cached one (whose members' states were read) is older: 1 point read.</summary>
     private async Task<ChatMetaCache.Entry?> FresherMetaAsync(string chatId, PartitionItems items, CancellationToken ct) =>
         items.Head is { } head && head.Data<ChatHead>().MetaVersion is var version && metas.Find(chatId)?.Version != version

@@ -107,6 +107,13 @@ public sealed class CosmosUserStore(CosmosDatabase db) : IUserStore
         return items.Select(i => Entry(i.Data)).ToArray();
     }
 
+    public async Task<IReadOnlyList<ChatListEntry>> ListAllChatsAsync(string userId, CancellationToken ct)
+    {
+        var query = new QueryDefinition("SELECT * FROM c WHERE c.userId = @userId AND c.kind = @kind")
+            .WithParameter("@userId", userId).WithParameter("@kind", Kinds.ChatIndex);
+        return (await db.QueryAsync<UserItem<ChatIndexEntry>>(db.Users, query, userId, ct)).Select(i => Entry(i.Data)).ToArray();
+    }
+
     public async Task<ChatListEntry?> GetChatEntryAsync(string userId, string chatId, CancellationToken ct) =>
         await db.ReadAsync<UserItem<ChatIndexEntry>, ChatIndexEntry>(db.Users, CosmosModel.ChatIndexId(chatId), userId, i => i.Data, ct) is { } read
             ? Entry(read.Value)

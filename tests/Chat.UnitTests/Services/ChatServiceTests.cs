@@ -387,8 +387,8 @@ public sealed class ChatServiceTests
         h.Store(ChatBuilder.Group("g_left").WithMember("bob").Build());
         var list = new[] { "g_new", "g_left", "g_mid", "g_gone", "g_old" }
             .Select((id, i) => new ChatListEntry(id, TestClock.Start.AddMinutes(-i))).ToArray();
-        h.Users.Setup(u => u.ListChatsAsync("alice", It.IsAny<ChatListEntry?>(), It.IsAny<int>(), false, It.IsAny<CancellationToken>()))
-            .ReturnsAsync((string _, ChatListEntry? after, int take, bool _, CancellationToken _) =>
+        h.ChatListOrder.Setup(o => o.ListAsync("alice", false, It.IsAny<ChatListEntry?>(), It.IsAny<int>(), It.IsAny<CancellationToken>()))
+            .ReturnsAsync((string _, bool _, ChatListEntry? after, int take, CancellationToken _) =>
                 list.SkipWhile(e => after is not null && e != after).Skip(after is null ? 0 : 1).Take(take).ToArray());
 
         var first = await Service.ListAsync("alice", 3, null, archived: false, None);
@@ -400,6 +400,69 @@ public sealed class ChatServiceTests
         Assert.Equal(4, second.Chats[0].LastSeq);
         Assert.Equal(4, second.Chats[0].UnreadCount);
         Assert.Null(second.NextCursor);
+    }
+
+    [Fact]
+    public async Task List_OfAnOrderNotLoaded_LoadsItFromTheEntriesAndHeads_ThenPages_SkippingChatsTheCallerLeft()
+    {
+        h.Store(ChatBuilder.Group("g_quiet").WithMember("alice").Build() with { LastActivityAt = TestClock.Start.AddMinutes(3) });
+        h.Store(ChatBuilder.Group("g_left").WithMember("bob").Build());
+        var entries = new[]
+        {
+            new ChatListEntry("g_quiet", TestClock.Start, Pinned: true),
+            new ChatListEntry("g_left", TestClock.Start),
+            new ChatListEntry("g_being_made", TestClock.Start.AddMinutes(1)),
+        };
+        h.Users.Setup(u => u.ListAllChatsAsync("alice", It.IsAny<CancellationToken>())).ReturnsAsync(entries);
+        IReadOnlyCollection<ChatListEntry>? loaded = null;
+        h.ChatListOrder.Setup(o => o.LoadAsync("alice", It.IsAny<IReadOnlyCollection<ChatListEntry>>(), It.IsAny<CancellationToken>()))
+            .Callback((string _, IReadOnlyCollection<ChatListEntry> e, CancellationToken _) => loaded = e)
+            .Returns(Task.CompletedTask);
+        h.ChatListOrder.SetupSequence(o => o.ListAsync("alice", false, null, 101, It.IsAny<CancellationToken>()))
+            .ReturnsAsync((IReadOnlyList<ChatListEntry>?)null)
+            .ReturnsAsync([new ChatListEntry("g_quiet", TestClock.Start.AddMinutes(3), Pinned: true)]);
+
+        var page = await Service.ListAsync("alice", null, null, archived: false, None);
+
+        // each head's activity with the entry's placement; a chat not made yet keeps its entry's
+        Assert.Equal([new ChatListEntry("g_quiet", TestClock.Start.AddMinutes(3), Pinned: true), entries[1] with { ActivityAt = h.Stored("g_left").LastActivityAt }, entries[2]], loaded);
+        var chat = Assert.Single(page.Chats);
+        Assert.True(chat.Settings?.Pinned);
+    }
+
+    [Fact]
+    public async Task List_OfAnOrderThatWillNotLoad_Is503()
+    {
+        h.Users.Setup(u => u.ListAllChatsAsync("alice", It.IsAny<CancellationToken>())).ReturnsAsync([]);
+        h.ChatListOrder.Setup(o => o.ListAsync("alice", false, null, It.IsAny<int>(), It.IsAny<CancellationToken>())).ReturnsAsync((IReadOnlyList<ChatListEntry>?)null);
+
+        var error = await Assert.ThrowsAsync<ChatException>(() => Service.ListAsync("alice", null, null, archived: false, None));
+
+        Assert.Equal(ErrorKind.Unavailable, error.Kind);
+    }
+
+    [Fact]
+    public async Task AddingMembers_ListsTheChatInTheirOrders_AndAFailedOrderWriteIsHealedByTheQueuedRefresh()
+    {
+        var chat = h.Store(ChatBuilder.Group().WithAdmin("alice").Build());
+        h.ChatListOrder.Setup(o => o.AddAsync(chat.ChatId, It.IsAny<DateTimeOffset>(), It.IsAny<IReadOnlyCollection<string>>(), It.IsAny<CancellationToken>()))
+            .ThrowsAsync(ChatErrors.Unavailable("chat list store", TimeSpan.FromSeconds(1)));
+
+        await Service.AddMembersAsync("alice", chat.ChatId, new AddMembersRequest(["bob", "carol"]), None);
+
+        h.ChatListOrder.Verify(o => o.AddAsync(chat.ChatId, It.IsAny<DateTimeOffset>(), It.Is<IReadOnlyCollection<string>>(ids => ids.Order().SequenceEqual(new[] { "bob", "carol" })), It.IsAny<CancellationToken>()), Times.Once);
+        h.ChatListJobs.Verify(j => j.EnqueueAsync(chat.ChatId, ChatListFeed.Delay, It.IsAny<CancellationToken>()), Times.AtLeastOnce);
+        Assert.NotNull(h.Stored(chat.ChatId).Member("carol"));
+    }
+
+    [Fact]
+    public async Task Leaving_TakesTheChatOutOfTheOrder()
+    {
+        var chat = h.Store(ChatBuilder.Group().WithAdmin("alice").WithMember("bob").Build());
+
+        await Service.LeaveAsync("bob", chat.ChatId, None);
+
+        h.ChatListOrder.Verify(o => o.RemoveAsync("bob", chat.ChatId, It.IsAny<CancellationToken>()), Times.AtLeastOnce);
     }
 
     [Fact]
@@ -415,6 +478,8 @@ public sealed class ChatServiceTests
                 u => u.TouchChatAsync(member, chat.ChatId, TestClock.Start.AddMinutes(9), It.Is<IReadOnlyCollection<string>>(ids => ids.Order().SequenceEqual(new[] { "alice", "bob", "carol" })), It.IsAny<CancellationToken>()),
                 Times.Once);
         }
+
+        h.ChatListOrder.Verify(o => o.TouchAsync(chat.ChatId, TestClock.Start.AddMinutes(9), It.Is<IReadOnlyCollection<string>>(ids => ids.Count == 3), It.IsAny<CancellationToken>()), Times.Once);
     }
 
     [Fact]

@@ -41,6 +41,9 @@ public sealed class ChatHarness
                 chats.TryGetValue(chat.ChatId, out var current) && current.ETag == tag && chats.TryUpdate(chat.ChatId, Version(chat), current));
         Chats.Setup(c => c.ReadAsync(It.IsAny<string>(), It.IsAny<StatesToRead>(), It.IsAny<CancellationToken>()))
             .ReturnsAsync((string id, StatesToRead states, CancellationToken _) => chats.TryGetValue(id, out var chat) ? Snapshot(chat, states) : null);
+        Chats.Setup(c => c.ReadActivityAsync(It.IsAny<IReadOnlyCollection<string>>(), It.IsAny<CancellationToken>()))
+            .ReturnsAsync((IReadOnlyCollection<string> ids, CancellationToken _) =>
+                ids.Where(chats.ContainsKey).ToDictionary(id => id, id => chats[id].Value.LastActivityAt, StringComparer.Ordinal));
         Chats.Setup(c => c.ReadManyAsync(It.IsAny<IReadOnlyCollection<string>>(), It.IsAny<CancellationToken>()))
             .ReturnsAsync((IReadOnlyCollection<string> ids, CancellationToken _) =>
                 ids.Where(chats.ContainsKey).Select(id => Snapshot(chats[id], StatesToRead.Everyone)).ToArray());
@@ -106,8 +109,8 @@ public sealed class ChatHarness
             .Returns(Task.CompletedTask);
 
         Limiter = new InMemoryRateLimiter(Time);
-        ChatLists = new ChatListFeed(ChatListJobs.Object, Time);
-        ChatService = new ChatService(Chats.Object, Receipts.Object, Users.Object, Directory.Object, Realtime.Object, Limiter, ChatLists, Options.Create(Limits), Time);
+        ChatLists = new ChatListFeed(ChatListOrder.Object, ChatListJobs.Object, Time, NullLogger<ChatListFeed>.Instance);
+        ChatService = new ChatService(Chats.Object, Receipts.Object, Users.Object, Directory.Object, Realtime.Object, Limiter, ChatLists, ChatListOrder.Object, Options.Create(Limits), Time);
         MediaService = new MediaService(Media.Object, Blobs.Object, Chats.Object, new Mock<IMediaJobs>().Object, new Mock<IThumbnailRenderer>().Object, new InMemoryRateLimiter(Time), Options.Create(new MediaOptions()), Options.Create(new LimitsOptions()), Time, NullLogger<MediaService>.Instance);
         PushService = new PushService(
             Chats.Object, Messages.Object, Users.Object, Presence.Object, PushHub.Object, PushJobs.Object, PushLog.Object, Options.Create(PushOptions), Time, NullLogger<PushService>.Instance, Metrics);
@@ -164,6 +167,8 @@ public sealed class ChatHarness
     public Mock<IChatStore> Chats { get; } = new();
 
     public Mock<IChatListJobs> ChatListJobs { get; } = new();
+
+    public Mock<IChatListOrder> ChatListOrder { get; } = new();
 
     public ChatListFeed ChatLists { get; }
 

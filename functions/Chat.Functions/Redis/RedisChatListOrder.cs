@@ -1,0 +1,185 @@
+namespace Chat.Functions.Redis;
+
+using System.Globalization;
+using Chat.Core.Ports;
+using StackExchange.Redis;
+
+/// <summary>
+/// Each user's chat-list order as one sorted set, <c>chat-list:{userId}</c>: a chat's score is its band times
+/// <see cref="Band"/> plus its last activity in Unix milliseconds (bands: archived 0, the rest 1, pinned 2), so one
+/// reverse range by score lists pinned chats first, then the others, each newest first; equal scores go by chat id,
+/// descending. The member <see cref="Loaded"/> (score -1, below every band) says the order was loaded whole; an order
+/// without it is loaded again from the users' list entries. A load sets <see cref="Retention"/>, and nothing renews it,
+/// so each order is rebuilt from the entries at least once that often (which also clears a chat a lost removal left).
+/// Costs: a touch of N users is 1 round trip (N <c>EVALSHA</c>, pipelined: scripts keep to one key, as a cluster
+/// needs); a page 1 <c>EVALSHA</c>; a placement, a removal 1; a load 1 per <see cref="LoadChunk"/> chats.
+/// </summary>
+public sealed class RedisChatListOrder(RedisRoundTrips redis) : IChatListOrder
+{
+    public const string KeyPrefix = "chat-list:";
+
+    public const double Band = 1e13;
+
+    public const string Loaded = "~";
+
+    public static readonly TimeSpan Retention = TimeSpan.FromDays(7);
+
+    private const int LoadChunk = 500;
+
+    private const string Store = "chat list store";
+
+    private static readonly TimeSpan RetryAfter = TimeSpan.FromSeconds(1);
+
+    private const int KeepBand = -1;
+
+    private const int AddOnly = -2;
+
+    // Band -1: keep the chat's band; -2: leave a chat the order has alone (one new to the order joins band 1 either way).
+    // Never moves the activity back. Returns 1 when it wrote.
+    private static readonly LuaScript Touch = LuaScript.Prepare(
+        """
+        if redis.call('EXISTS', @key) == 0 then return 0 end
+        local band = tonumber(@band)
+        local at = tonumber(@at)
+        local score = redis.call('ZSCORE', @key, @chat)
+        if score and band == -2 then return 0 end
+        if score then
+          score = tonumber(score)
+          local had = math.floor(score / 1e13)
+          local was = score - had * 1e13
+          if band < 0 then band = had end
+          if was > at then at = was end
+          if band * 1e13 + at == score then return 0 end
+        elseif band < 0 then
+          band = 1
+        end
+        redis.call('ZADD', @key, string.format('%d', band * 1e13 + at), @chat)
+        return 1
+        """);
+
+    // A page below the cursor's score (and, at that very score, below the cursor's chat id); false when not loaded.
+    private static readonly LuaScript Page = LuaScript.Prepare(
+        """
+        if not redis.call('ZSCORE', @key, '~') then return false end
+        local out = {}
+        local top = @top
+        if @cursorChat ~= '' then
+          local ties = redis.call('ZREVRANGEBYSCORE', @key, @cursorScore, @cursorScore, 'WITHSCORES')
+          for i = 1, #ties, 2 do
+            if ties[i] < @cursorChat then
+              out[#out + 1] = ties[i]
+              out[#out + 1] = ties[i + 1]
+            end
+          end
+          top = '(' .. @cursorScore
+        end
+        local rest = redis.call('ZREVRANGEBYSCORE', @key, top, @bottom, 'WITHSCORES', 'LIMIT', 0, tonumber(@limit))
+        for i = 1, #rest do out[#out + 1] = rest[i] end
+        return out
+        """);
+
+    // ARGV: last chunk ('1' or '0'), retention ms, then (chat, band, activity ms) triples; the newer activity wins over one
+    // touched meanwhile; the last chunk marks the order loaded and starts its retention.
+    private const string Load =
+        """
+        for i = 3, #ARGV, 3 do
+          local band = tonumber(ARGV[i + 1])
+          local at = tonumber(ARGV[i + 2])
+          local score = redis.call('ZSCORE', KEYS[1], ARGV[i])
+          if score then
+            score = tonumber(score)
+            local was = score - math.floor(score / 1e13) * 1e13
+            if was > at then at = was end
+          end
+          redis.call('ZADD', KEYS[1], string.format('%d', band * 1e13 + at), ARGV[i])
+        end
+        if ARGV[1] == '1' then
+          redis.call('ZADD', KEYS[1], -1, '~')
+          redis.call('PEXPIRE', KEYS[1], ARGV[2])
+        end
+        return 1
+        """;
+
+    public static RedisKey Key(string userId) => KeyPrefix + userId;
+
+    public Task TouchAsync(string chatId, DateTimeOffset activityAt, IReadOnlyCollection<string> userIds, CancellationToken ct) =>
+        TouchAllAsync(chatId, activityAt, userIds, KeepBand, ct);
+
+    private Task TouchAllAsync(string chatId, DateTimeOffset activityAt, IReadOnlyCollection<string> userIds, int band, CancellationToken ct) =>
+        redis.RunAsync(
+            Store,
+            "EVALSHA",
+            RetryAfter,
+            async db =>
+            {
+                var at = activityAt.ToUnixTimeMilliseconds();
+                await Task.WhenAll(userIds.Select(id => db.ScriptEvaluateAsync(Touch, new { key = Key(id), chat = chatId, at, band })));
+                return true;
+            },
+            ct);
+
+    public Task AddAsync(string chatId, DateTimeOffset activityAt, IReadOnlyCollection<string> userIds, CancellationToken ct) =>
+        TouchAllAsync(chatId, activityAt, userIds, AddOnly, ct);
+
+    public Task PlaceAsync(string userId, ChatListEntry entry, CancellationToken ct) =>
+        redis.RunAsync(
+            Store,
+            "EVALSHA",
+            RetryAfter,
+            db => db.ScriptEvaluateAsync(Touch, new { key = Key(userId), chat = entry.ChatId, at = entry.ActivityAt.ToUnixTimeMilliseconds(), band = BandOf(entry) }),
+            ct);
+
+    public Task RemoveAsync(string userId, string chatId, CancellationToken ct) =>
+        redis.RunAsync(Store, "ZREM", RetryAfter, db => db.SortedSetRemoveAsync(Key(userId), chatId), ct);
+
+    public async Task<IReadOnlyList<ChatListEntry>?> ListAsync(string userId, bool archived, ChatListEntry? after, int limit, CancellationToken ct)
+    {
+        var top = archived ? "(" + Score(1, 0) : "(" + Score(3, 0);
+        var bottom = archived ? "0" : Score(1, 0);
+        var result = await redis.RunAsync(
+            Store,
+            "EVALSHA",
+            RetryAfter,
+            db => db.ScriptEvaluateAsync(Page, new
+            {
+                key = Key(userId),
+                top,
+                bottom,
+                cursorChat = after?.ChatId ?? string.Empty,
+                cursorScore = after is null ? "0" : Score(BandOf(after), after.ActivityAt.ToUnixTimeMilliseconds()),
+                limit,
+            }),
+            ct);
+        return result.IsNull ? null : Entries((RedisResult[])result!).Take(limit).ToArray();
+    }
+
+    public async Task LoadAsync(string userId, IReadOnlyCollection<ChatListEntry> entries, CancellationToken ct)
+    {
+        var chunks = entries.Chunk(LoadChunk).DefaultIfEmpty([]).ToArray();
+        for (var i = 0; i < chunks.Length; i++)
+        {
+            var last = i == chunks.Length - 1;
+            RedisValue[] args =
+            [
+                last ? "1" : "0",
+                (long)Retention.TotalMilliseconds,
+                .. chunks[i].SelectMany(e => new RedisValue[] { e.ChatId, BandOf(e), e.ActivityAt.ToUnixTimeMilliseconds() }),
+            ];
+            await redis.RunAsync(Store, "EVALSHA", RetryAfter, db => db.ScriptEvaluateAsync(Load, [Key(userId)], args), ct);
+        }
+    }
+
+    private static int BandOf(ChatListEntry entry) => entry.Archived ? 0 : entry.Pinned ? 2 : 1;
+
+    private static string Score(int band, long at) => ((long)(band * Band) + at).ToString(CultureInfo.InvariantCulture);
+
+    private static IEnumerable<ChatListEntry> Entries(RedisResult[] flat)
+    {
+        for (var i = 0; i + 1 < flat.Length; i += 2)
+        {
+            var score = (long)double.Parse((string)flat[i + 1]!, CultureInfo.InvariantCulture);
+            var band = (int)(score / (long)Band);
+            yield return new ChatListEntry((string)flat[i]!, DateTimeOffset.FromUnixTimeMilliseconds(score - (band * (long)Band)), Pinned: band == 2, Archived: band == 0);
+        }
+    }
+}
