@@ -140,14 +140,14 @@ public sealed class ChatService(
         var take = limit ?? 100;
         var after = ChatCursor.Parse(cursor);
 
-        var entries = await order.ListAsync(callerId, archived, after, take + 1, ct);
-        if (entries is null)
+        var slice = await order.ListAsync(callerId, archived, after, take + 1, ct);
+        if (slice is null)
         {
             await LoadOrderAsync(callerId, ct);
-            entries = await order.ListAsync(callerId, archived, after, take + 1, ct) ?? throw ChatErrors.Unavailable("chat list store", TimeSpan.FromSeconds(1));
+            slice = await order.ListAsync(callerId, archived, after, take + 1, ct) ?? throw ChatErrors.Unavailable("chat list store", TimeSpan.FromSeconds(1));
         }
 
-        var page = entries.Take(take).ToArray();
+        var page = slice.Entries.Take(take).ToArray();
         var snapshots = (await chats.ReadManyAsync(page.Select(e => e.ChatId).ToArray(), ct)).ToDictionary(s => s.Value.ChatId, StringComparer.Ordinal);
         var now = time.GetUtcNow();
         var views = page
@@ -155,7 +155,7 @@ public sealed class ChatService(
             .Where(p => p.Snapshot is not null && p.Snapshot.Value.Member(callerId) is not null) // one being made, or a removal a touch outran
             .Select(p => ChatViews.ToView(p.Snapshot!.Value, callerId, p.Snapshot.StatesByUser, now, p.Entry))
             .ToArray();
-        return new ChatPage(views, entries.Count > take ? ChatCursor.Format(page[^1]) : null);
+        return new ChatPage(views, slice.Entries.Count > take ? ChatCursor.Format(new ChatListCursor(page[^1], slice.Snapshot)) : null);
     }
 
     /// <summary>Loads the user's order again from their list entries (placements) and the chats' heads (activity): after

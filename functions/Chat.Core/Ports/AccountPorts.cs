@@ -68,6 +68,12 @@ public interface IUserStore
 /// activity it had when pinned: the list lists pinned chats first, and orders them by their heads.</summary>
 public sealed record ChatListEntry(string ChatId, DateTimeOffset ActivityAt, bool Pinned = false, bool Archived = false);
 
+/// <summary>Where a page of the chat list ends: its last chat, and the snapshot of the order the pages after it come from.</summary>
+public sealed record ChatListCursor(ChatListEntry Last, string? Snapshot = null);
+
+/// <summary>A page of a user's order, and the snapshot of it that the following pages read (null when there is none).</summary>
+public sealed record ChatListSlice(IReadOnlyList<ChatListEntry> Entries, string? Snapshot);
+
 /// <summary>Global keys looked up by value: phone numbers, pending registrations, invite codes.</summary>
 public interface IDirectoryStore
 {

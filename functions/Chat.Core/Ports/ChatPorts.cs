@@ -147,8 +147,10 @@ public interface IChatListOrder
     Task RemoveAsync(string userId, string chatId, CancellationToken ct);
 
     /// <summary>Up to <paramref name="limit"/> chats after <paramref name="after"/>, in list order (pinned ones first), of
-    /// the archived part or the rest; null when the user's order is not loaded.</summary>
-    Task<IReadOnlyList<ChatListEntry>?> ListAsync(string userId, bool archived, ChatListEntry? after, int limit, CancellationToken ct);
+    /// the archived part or the rest; null when the user's order is not loaded. A first page with more after it takes a
+    /// snapshot of the order, which the following pages read (while it lasts), so paging is stable and complete while
+    /// chats move: each chat once, where it was when the first page was read.</summary>
+    Task<ChatListSlice?> ListAsync(string userId, bool archived, ChatListCursor? after, int limit, CancellationToken ct);
 
     /// <summary>Loads the user's whole order (each chat's newest activity wins over one touched meanwhile).</summary>
     Task LoadAsync(string userId, IReadOnlyCollection<ChatListEntry> entries, CancellationToken ct);

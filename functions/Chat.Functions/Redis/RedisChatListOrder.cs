@@ -1,6 +1,7 @@
 namespace Chat.Functions.Redis;
 
 using System.Globalization;
+using System.Security.Cryptography;
 using Chat.Core.Ports;
 using StackExchange.Redis;
 
@@ -11,8 +12,11 @@ using StackExchange.Redis;
 /// descending. The member <see cref="Loaded"/> (score -1, below every band) says the order was loaded whole; an order
 /// without it is loaded again from the users' list entries. A load sets <see cref="Retention"/>, and nothing renews it,
 /// so each order is rebuilt from the entries at least once that often (which also clears a chat a lost removal left).
-/// Costs: a touch of N users is 1 round trip (N <c>EVALSHA</c>, pipelined: scripts keep to one key, as a cluster
-/// needs); a page 1 <c>EVALSHA</c>; a placement, a removal 1; a load 1 per <see cref="LoadChunk"/> chats.
+/// A first page with more after it copies the order's part to a snapshot (<c>chat-list:{userId}:{id}</c>, the same hash
+/// slot, kept <see cref="SnapshotRetention"/>) that its cursor names, so the next pages are those of that moment.
+/// Costs: a touch of N users is 1 round trip (N <c>EVALSHA</c>, pipelined: each script keeps to one user's slot, as a
+/// cluster needs); a page 1 <c>EVALSHA</c> (the first of several copies the user's chats inside Redis); a placement, a
+/// removal 1; a load 1 per <see cref="LoadChunk"/> chats.
 /// </summary>
 public sealed class RedisChatListOrder(RedisRoundTrips redis) : IChatListOrder
 {
@@ -23,6 +27,9 @@ public sealed class RedisChatListOrder(RedisRoundTrips redis) : IChatListOrder
     public const string Loaded = "~";
 
     public static readonly TimeSpan Retention = TimeSpan.FromDays(7);
+
+    /// <summary>How long the snapshot of an order that a listing pages through is kept (the cursor reads the live order after).</summary>
+    public static readonly TimeSpan SnapshotRetention = TimeSpan.FromMinutes(10);
 
     private const int LoadChunk = 500;
 
@@ -57,14 +64,22 @@ public sealed class RedisChatListOrder(RedisRoundTrips redis) : IChatListOrder
         return 1
         """);
 
-    // A page below the cursor's score (and, at that very score, below the cursor's chat id); false when not loaded.
+    // A page of @source (the live order, or a snapshot of it while that lasts) below the cursor's score (and, at that
+    // very score, below the cursor's chat id); false when the order is not loaded. A first page with more after it copies
+    // the part (band range) to @snapshot. Returns the flag "snapshot taken or read", then (chat, score) pairs.
     private static readonly LuaScript Page = LuaScript.Prepare(
         """
         if not redis.call('ZSCORE', @key, '~') then return false end
+        local source = @key
+        local snapped = 0
+        if @cursorChat ~= '' and redis.call('EXISTS', @snapshot) == 1 then
+          source = @snapshot
+          snapped = 1
+        end
         local out = {}
         local top = @top
         if @cursorChat ~= '' then
-          local ties = redis.call('ZREVRANGEBYSCORE', @key, @cursorScore, @cursorScore, 'WITHSCORES')
+          local ties = redis.call('ZREVRANGEBYSCORE', source, @cursorScore, @cursorScore, 'WITHSCORES')
           for i = 1, #ties, 2 do
             if ties[i] < @cursorChat then
               out[#out + 1] = ties[i]
@@ -73,8 +88,24 @@ public sealed class RedisChatListOrder(RedisRoundTrips redis) : IChatListOrder
           end
           top = '(' .. @cursorScore
         end
-        local rest = redis.call('ZREVRANGEBYSCORE', @key, top, @bottom, 'WITHSCORES', 'LIMIT', 0, tonumber(@limit))
+        local limit = tonumber(@limit)
+        local rest = redis.call('ZREVRANGEBYSCORE', source, top, @bottom, 'WITHSCORES', 'LIMIT', 0, limit)
         for i = 1, #rest do out[#out + 1] = rest[i] end
+        if @cursorChat == '' and #rest >= 2 * limit then
+          local unpack = unpack or table.unpack
+          local all = redis.call('ZRANGEBYSCORE', @key, @bottom, @top, 'WITHSCORES')
+          for i = 1, #all, 1000 do
+            local args = {}
+            for j = i, math.min(i + 998, #all), 2 do
+              args[#args + 1] = all[j + 1]
+              args[#args + 1] = all[j]
+            end
+            redis.call('ZADD', @snapshot, unpack(args))
+          end
+          redis.call('PEXPIRE', @snapshot, @snapshotTtl)
+          snapped = 1
+        end
+        table.insert(out, 1, snapped)
         return out
         """);
 
@@ -100,7 +131,10 @@ public sealed class RedisChatListOrder(RedisRoundTrips redis) : IChatListOrder
         return 1
         """;
 
-    public static RedisKey Key(string userId) => KeyPrefix + userId;
+    /// <summary>The user's order; the braces make it and its snapshots one hash slot, as a script reading both needs.</summary>
+    public static RedisKey Key(string userId) => KeyPrefix + "{" + userId + "}";
+
+    private static RedisKey SnapshotKey(string userId, string snapshot) => Key(userId).Append(":" + snapshot);
 
     public Task TouchAsync(string chatId, DateTimeOffset activityAt, IReadOnlyCollection<string> userIds, CancellationToken ct) =>
         TouchAllAsync(chatId, activityAt, userIds, KeepBand, ct);
@@ -132,10 +166,10 @@ public sealed class RedisChatListOrder(RedisRoundTrips redis) : IChatListOrder
     public Task RemoveAsync(string userId, string chatId, CancellationToken ct) =>
         redis.RunAsync(Store, "ZREM", RetryAfter, db => db.SortedSetRemoveAsync(Key(userId), chatId), ct);
 
-    public async Task<IReadOnlyList<ChatListEntry>?> ListAsync(string userId, bool archived, ChatListEntry? after, int limit, CancellationToken ct)
+    public async Task<ChatListSlice?> ListAsync(string userId, bool archived, ChatListCursor? after, int limit, CancellationToken ct)
     {
-        var top = archived ? "(" + Score(1, 0) : "(" + Score(3, 0);
-        var bottom = archived ? "0" : Score(1, 0);
+        var snapshot = after?.Snapshot ?? Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8));
+        var last = after?.Last;
         var result = await redis.RunAsync(
             Store,
             "EVALSHA",
@@ -143,14 +177,22 @@ public sealed class RedisChatListOrder(RedisRoundTrips redis) : IChatListOrder
             db => db.ScriptEvaluateAsync(Page, new
             {
                 key = Key(userId),
-                top,
-                bottom,
-                cursorChat = after?.ChatId ?? string.Empty,
-                cursorScore = after is null ? "0" : Score(BandOf(after), after.ActivityAt.ToUnixTimeMilliseconds()),
+                snapshot = SnapshotKey(userId, snapshot),
+                top = "(" + Score(archived ? 1 : 3, 0),
+                bottom = archived ? "0" : Score(1, 0),
+                cursorChat = last?.ChatId ?? string.Empty,
+                cursorScore = last is null ? "0" : Score(archived ? 0 : BandOf(last), last.ActivityAt.ToUnixTimeMilliseconds()),
                 limit,
+                snapshotTtl = (long)SnapshotRetention.TotalMilliseconds,
             }),
             ct);
-        return result.IsNull ? null : Entries((RedisResult[])result!).Take(limit).ToArray();
+        if (result.IsNull)
+        {
+            return null;
+        }
+
+        var flat = (RedisResult[])result!;
+        return new ChatListSlice(Entries(flat[1..]).Take(limit).ToArray(), (int)flat[0] == 1 ? snapshot : null);
     }
 
     public async Task LoadAsync(string userId, IReadOnlyCollection<ChatListEntry> entries, CancellationToken ct)

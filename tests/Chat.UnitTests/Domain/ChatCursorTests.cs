@@ -13,9 +13,25 @@ public sealed class ChatCursorTests
     {
         var entry = new ChatListEntry("g_abc", TestClock.Start.ToUniversalTime().AddTicks(12345));
 
-        var position = ChatCursor.Parse(ChatCursor.Format(entry));
+        var position = ChatCursor.Parse(ChatCursor.Format(new ChatListCursor(entry)));
 
-        Assert.Equal(entry, position);
+        Assert.Equal(new ChatListCursor(entry), position);
+    }
+
+    [Fact]
+    public void Format_ThenParse_KeepsThePinAndTheSnapshot()
+    {
+        var cursor = new ChatListCursor(new ChatListEntry("g_abc", TestClock.Start, Pinned: true), "0f3a9c");
+
+        Assert.Equal(cursor, ChatCursor.Parse(ChatCursor.Format(cursor)));
+    }
+
+    [Fact]
+    public void Parse_ASnapshotThatIsNoId_Is400()
+    {
+        var cursor = Convert.ToBase64String(Encoding.UTF8.GetBytes("a|1|g_x|../other"));
+
+        Assert.Equal(400, Assert.Throws<ChatException>(() => ChatCursor.Parse(cursor)).Status);
     }
 
     [Theory]

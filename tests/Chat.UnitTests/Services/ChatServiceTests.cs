@@ -387,9 +387,9 @@ public sealed class ChatServiceTests
         h.Store(ChatBuilder.Group("g_left").WithMember("bob").Build());
         var list = new[] { "g_new", "g_left", "g_mid", "g_gone", "g_old" }
             .Select((id, i) => new ChatListEntry(id, TestClock.Start.AddMinutes(-i))).ToArray();
-        h.ChatListOrder.Setup(o => o.ListAsync("alice", false, It.IsAny<ChatListEntry?>(), It.IsAny<int>(), It.IsAny<CancellationToken>()))
-            .ReturnsAsync((string _, bool _, ChatListEntry? after, int take, CancellationToken _) =>
-                list.SkipWhile(e => after is not null && e != after).Skip(after is null ? 0 : 1).Take(take).ToArray());
+        h.ChatListOrder.Setup(o => o.ListAsync("alice", false, It.IsAny<ChatListCursor?>(), It.IsAny<int>(), It.IsAny<CancellationToken>()))
+            .ReturnsAsync((string _, bool _, ChatListCursor? after, int take, CancellationToken _) => new ChatListSlice(
+                list.SkipWhile(e => after is not null && e.ChatId != after.Last.ChatId).Skip(after is null ? 0 : 1).Take(take).ToArray(), "snap1"));
 
         var first = await Service.ListAsync("alice", 3, null, archived: false, None);
         var second = await Service.ListAsync("alice", 3, first.NextCursor, archived: false, None);
@@ -397,6 +397,7 @@ public sealed class ChatServiceTests
         Assert.Equal(["g_new", "g_mid"], first.Chats.Select(c => c.ChatId));
         Assert.NotNull(first.NextCursor);
         Assert.Equal(["g_old"], second.Chats.Select(c => c.ChatId));
+        h.ChatListOrder.Verify(o => o.ListAsync("alice", false, It.Is<ChatListCursor?>(c => c != null && c.Snapshot == "snap1" && c.Last.ChatId == "g_mid"), 4, It.IsAny<CancellationToken>()), Times.Once); // the next page reads the first one's snapshot
         Assert.Equal(4, second.Chats[0].LastSeq);
         Assert.Equal(4, second.Chats[0].UnreadCount);
         Assert.Null(second.NextCursor);
@@ -419,8 +420,8 @@ public sealed class ChatServiceTests
             .Callback((string _, IReadOnlyCollection<ChatListEntry> e, CancellationToken _) => loaded = e)
             .Returns(Task.CompletedTask);
         h.ChatListOrder.SetupSequence(o => o.ListAsync("alice", false, null, 101, It.IsAny<CancellationToken>()))
-            .ReturnsAsync((IReadOnlyList<ChatListEntry>?)null)
-            .ReturnsAsync([new ChatListEntry("g_quiet", TestClock.Start.AddMinutes(3), Pinned: true)]);
+            .ReturnsAsync((ChatListSlice?)null)
+            .ReturnsAsync(new ChatListSlice([new ChatListEntry("g_quiet", TestClock.Start.AddMinutes(3), Pinned: true)], null));
 
         var page = await Service.ListAsync("alice", null, null, archived: false, None);
 
@@ -434,7 +435,7 @@ public sealed class ChatServiceTests
     public async Task List_OfAnOrderThatWillNotLoad_Is503()
     {
         h.Users.Setup(u => u.ListAllChatsAsync("alice", It.IsAny<CancellationToken>())).ReturnsAsync([]);
-        h.ChatListOrder.Setup(o => o.ListAsync("alice", false, null, It.IsAny<int>(), It.IsAny<CancellationToken>())).ReturnsAsync((IReadOnlyList<ChatListEntry>?)null);
+        h.ChatListOrder.Setup(o => o.ListAsync("alice", false, null, It.IsAny<int>(), It.IsAny<CancellationToken>())).ReturnsAsync((ChatListSlice?)null);
 
         var error = await Assert.ThrowsAsync<ChatException>(() => Service.ListAsync("alice", null, null, archived: false, None));
 
