@@ -6,3 +6,4 @@ export * from "./realtime";
 export * from "./messages";
 export * from "./outbox";
 export * from "./sync";
+export * from "./retry";

@@ -65,7 +65,9 @@ export class Realtime {
     this.onStateChange?.("connected");
   }
 
+  /** Closes the connection and cancels the catch-up retries still pending (`sync.stop`), for good: sign-out. */
   stop(): Promise<void> {
+    this.sync.stop();
     return this.connection.stop();
   }
 }

@@ -1,4 +1,4 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import type { HubConnectionBuilder, IHttpConnectionOptions, IRetryPolicy } from "@microsoft/signalr";
 import { ChatClient, EVENT_NAMES, Realtime } from "../src";
 import { fakeFetch, tokens } from "./fakeFetch";
@@ -11,6 +11,7 @@ function recordingBuilder() {
     onreconnecting: () => undefined,
     onreconnected: (f: () => void) => seen.reconnected.push(f),
     onclose: () => undefined,
+    stop: async () => undefined,
   };
   const builder = {
     withUrl(url: string, options: IHttpConnectionOptions) { seen.url = url; seen.options = options; return builder; },
@@ -51,5 +52,28 @@ describe("Realtime", () => {
     const delay = (n: number) => seen.retry!.nextRetryDelayInMilliseconds({ previousRetryCount: n, elapsedMilliseconds: 0, retryReason: new Error("x") });
     expect([delay(0), delay(1), delay(50)]).toEqual([0, 500, 500]);
     expect(EVENT_NAMES).toContain("messageEdited");
+  });
+
+  it("stop() cancels the catch-up retries still pending", async () => {
+    vi.useFakeTimers();
+    try {
+      const { fetch, calls } = fakeFetch(() => { throw new TypeError("Failed to fetch"); });
+      const client = new ChatClient({ baseUrl: "http://api.test", fetch, now: () => 0 });
+      client.setTokens({ ...tokens("a1"), expiresAt: 900_000 });
+      const { seen, builder } = recordingBuilder();
+      let caughtUp: () => void = () => undefined;
+      const reconnected = new Promise<void>((resolve) => (caughtUp = resolve));
+      const realtime = new Realtime(client, { builder, handlers: {}, onReconnected: () => caughtUp() });
+      realtime.sync.note("a", 2);
+
+      seen.reconnected.forEach((f) => f());
+      await reconnected; // its catch-up failed: a retry is pending
+      await realtime.stop();
+      await vi.advanceTimersByTimeAsync(10 * 60_000);
+
+      expect(calls).toHaveLength(1);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });
