@@ -71,6 +71,9 @@ public sealed partial class BenchRun
         return new CostResult(rows, listing, RuEstimate.Basis);
     }
 
+    /// <summary>A conversation's pace: each message in a chat-list window of its own, so none is coalesced with another.</summary>
+    private static readonly TimeSpan ConversationPause = TimeSpan.FromSeconds(1.5);
+
     /// <summary>Every operation is a short lambda; <c>i</c> is the call's index (0..Calls-1).</summary>
     private IEnumerable<CostOperation> CostOperations(CostWorld w)
     {
@@ -83,6 +86,11 @@ public sealed partial class BenchRun
         yield return new("send text, direct chat", n, [U(0), U(1)],
             async (i, t) => w.DirectSeqs.Add((await U(0).Client.SendAsync(w.Direct, Text("d", i), t)).Seq));
         yield return new("send text, group of 20", n, group, (i, t) => U(0).Client.SendAsync(w.Group20, Text("g", i), t));
+        yield return new("send text, direct chat, 1.5 s apart (past the chat list's 1 s window)", n, [U(0), U(1)], async (i, t) =>
+        {
+            await Task.Delay(i == 0 ? TimeSpan.Zero : ConversationPause, t);
+            await U(0).Client.SendAsync(w.Direct, Text("dc", i), t);
+        });
         yield return new("resend (same clientMessageId), direct", n, [U(0), U(1)], (_, t) => U(0).Client.SendAsync(w.Direct, Text("d", 0), t));
         yield return new("history page of 50, direct", n, [U(1)], (_, t) => U(1).Client.GetMessagesAsync(w.Direct, limit: 50, ct: t));
         yield return new("read receipt, direct", n, [U(0), U(1)], (i, t) => U(1).Client.PostReceiptAsync(w.Direct, "read", w.DirectSeqs[i], t));
