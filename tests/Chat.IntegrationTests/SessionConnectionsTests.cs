@@ -52,6 +52,32 @@ public sealed class SessionConnectionsTests(BackendFixture backend)
     }
 
     [Fact]
+    public async Task ARevocationTheServiceRefusesAtFirst_StillClosesTheSessionsConnection_ThroughTheQueue()
+    {
+        var deviceA = await Host.NewUserAsync();
+        var deviceB = Host.NewClient();
+        await deviceB.LoginAsync((await deviceA.GetMeAsync()).PhoneNumber!, "correct-horse-1", "Tablet B");
+        var sessionB = (await deviceA.ListSessionsAsync()).Single(s => s.DeviceName == "Tablet B").SessionId;
+        var (connectionA, _) = await EventLog.ConnectAsync(deviceA);
+        var (connectionB, _) = await EventLog.ConnectAsync(deviceB);
+        await using (connectionA)
+        await using (connectionB)
+        {
+            var closedB = Closed(connectionB.Connection);
+            await Expect.Eventually(
+                () => Task.FromResult(Registry.ConnectionsIn(SessionGroups.Of(sessionB)).Contains(connectionB.Connection.ConnectionId)),
+                because: "the connected upstream event put B's connection in its session's group");
+
+            // the inline call and its retries fail, and so does the first queued try
+            Host.Services.GetRequiredService<LocalSignalRFaults>().FailNext("POST", $"/groups/{SessionGroups.Of(sessionB)}/:closeConnections", times: 4);
+            await deviceA.RevokeSessionAsync(sessionB);
+
+            await closedB.WaitAsync(TimeSpan.FromSeconds(45));
+            Assert.Equal(HubConnectionState.Connected, connectionA.Connection.State);
+        }
+    }
+
+    [Fact]
     public async Task Logout_ClosesThatDevicesConnection_NotTheUsersOtherDevice()
     {
         var deviceA = await Host.NewUserAsync();

@@ -6,6 +6,7 @@ using Chat.Core.Common;
 using Chat.Core.Errors;
 using Chat.Core.Ports;
 using Chat.Core.Push;
+using Chat.Core.Realtime;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.Extensions.Options;
 
@@ -315,7 +316,7 @@ public sealed class AccountService(
         }
 
         await sessions.RevokedAsync(session.UserId, session.SessionId, ct);
-        await realtime.CloseSessionAsync(session.UserId, session.SessionId, ct);
+        await realtime.CloseSessionAsync(new SessionClose(session.UserId, session.SessionId), ct);
         return true;
     }
 

@@ -19,8 +19,8 @@ public interface IRealtime
     Task ApplyAsync(IReadOnlyCollection<GroupChange> changes, CancellationToken ct);
 
     /// <summary>Closes the connections of one session (it was revoked): those in its group (<see cref="SessionGroups.Of"/>). The user's
-    /// other sessions stay connected.</summary>
-    Task CloseSessionAsync(string userId, string sessionId, CancellationToken ct);
+    /// other sessions stay connected. A close the service does not take at once is retried (queued) until it does.</summary>
+    Task CloseSessionAsync(SessionClose close, CancellationToken ct);
 
     /// <summary>Adds one connection to a group; false when the service did not take it (after the adapter's own retries).</summary>
     Task<bool> AddConnectionToGroupAsync(string connectionId, string group, CancellationToken ct);

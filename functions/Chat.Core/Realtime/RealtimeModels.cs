@@ -26,3 +26,7 @@ public sealed record NegotiateResult(string Url, string AccessToken);
 /// <summary>A membership change of a chat's real-time group, keyed by user id; <see cref="Attempt"/>
 /// counts the retries of a change that did not land at once.</summary>
 public sealed record GroupChange(string ChatId, string UserId, bool Add, int Attempt = 0);
+
+/// <summary>The closing of one revoked session's real-time connections; <see cref="Attempt"/> counts the retries of a
+/// close that did not land at once.</summary>
+public sealed record SessionClose(string UserId, string SessionId, int Attempt = 0);

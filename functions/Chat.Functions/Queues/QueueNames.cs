@@ -6,6 +6,9 @@ public static class QueueNames
     /// <summary>Real-time group membership changes that could not be applied at once.</summary>
     public const string RealtimeGroups = "realtime-groups";
 
+    /// <summary>Closings of revoked sessions' real-time connections that could not be made at once.</summary>
+    public const string SessionCloses = "realtime-session-closes";
+
     /// <summary>Images waiting for their thumbnail.</summary>
     public const string MediaThumbnails = "media-thumbnails";
 

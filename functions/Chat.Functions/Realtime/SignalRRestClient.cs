@@ -103,8 +103,37 @@ public sealed partial class SignalRRestClient(
     public Task ApplyNowAsync(GroupChange change, CancellationToken ct) =>
         CallAsync(change.Add ? HttpMethod.Put : HttpMethod.Delete, $"users/{Esc(change.UserId)}/groups/{Esc(change.ChatId)}", null, ct);
 
-    /// <summary>Best effort, as sends are: 1 call closing the session's group (a connection without a session is closed when it connects).</summary>
-    public Task CloseSessionAsync(string userId, string sessionId, CancellationToken ct) => CloseGroupAsync(SessionGroups.Of(sessionId), ct);
+    /// <summary>1 call closing the session's group (a connection without a session is closed when it connects); one that
+    /// fails is queued again with back-off (<see cref="SignalROptions.GroupRetry"/>) until the service takes it, so a
+    /// revoked session's connections close once the service answers again. Never throws.</summary>
+    public async Task CloseSessionAsync(SessionClose close, CancellationToken ct)
+    {
+        try
+        {
+            await CallAsync(HttpMethod.Post, $"groups/{Esc(SessionGroups.Of(close.SessionId))}/:closeConnections?reason={SessionConnections.RevokedReason}", null, ct);
+        }
+        catch (Exception e) when (e is HttpRequestException or TaskCanceledException or RealtimeException)
+        {
+            await RetryCloseLaterAsync(close with { Attempt = close.Attempt + 1 }, e, ct);
+        }
+    }
+
+    private async Task RetryCloseLaterAsync(SessionClose close, Exception error, CancellationToken ct)
+    {
+        var retry = Settings.GroupRetry;
+        var exhausted = retry.Exhausted(close.Attempt);
+        try
+        {
+            LogCloseQueued(logger, error, close.SessionId, close.Attempt, exhausted);
+            await (exhausted
+                ? queues.SendAsync(QueueNames.SessionCloses + "-poison", close, ct)
+                : queues.SendAsync(QueueNames.SessionCloses, close, ct, retry.DelayBefore(close.Attempt)));
+        }
+        catch (Exception queueError) when (StorageFailures.IsTransient(queueError))
+        {
+            LogCloseLost(logger, queueError, close.SessionId);
+        }
+    }
 
     public async Task<bool> AddConnectionToGroupAsync(string connectionId, string group, CancellationToken ct)
     {
@@ -129,18 +158,6 @@ public sealed partial class SignalRRestClient(
         catch (Exception e) when (e is HttpRequestException or TaskCanceledException or RealtimeException)
         {
             LogCloseConnectionFailed(logger, e, connectionId);
-        }
-    }
-
-    private async Task CloseGroupAsync(string group, CancellationToken ct)
-    {
-        try
-        {
-            await CallAsync(HttpMethod.Post, $"groups/{Esc(group)}/:closeConnections?reason={SessionConnections.RevokedReason}", null, ct);
-        }
-        catch (Exception e) when (e is HttpRequestException or TaskCanceledException or RealtimeException)
-        {
-            LogCloseFailed(logger, e, group);
         }
     }
 
@@ -243,8 +260,11 @@ public sealed partial class SignalRRestClient(
     [LoggerMessage(EventId = 13, Level = LogLevel.Error, Message = "Group change of chat {ChatId} for user {UserId} (add: {Add}) could not be queued")]
     private static partial void LogGroupChangeLost(ILogger logger, Exception exception, string chatId, string userId, bool add);
 
-    [LoggerMessage(EventId = 14, Level = LogLevel.Warning, Message = "Closing the connections of group {Group} failed")]
-    private static partial void LogCloseFailed(ILogger logger, Exception exception, string group);
+    [LoggerMessage(EventId = 14, Level = LogLevel.Warning, Message = "Closing the connections of session {SessionId} failed; retry {Attempt} queued (to the poison queue: {Exhausted})")]
+    private static partial void LogCloseQueued(ILogger logger, Exception exception, string sessionId, int attempt, bool exhausted);
+
+    [LoggerMessage(EventId = 18, Level = LogLevel.Error, Message = "Closing the connections of session {SessionId} failed and could not be queued")]
+    private static partial void LogCloseLost(ILogger logger, Exception exception, string sessionId);
 
     [LoggerMessage(EventId = 16, Level = LogLevel.Warning, Message = "Adding connection {ConnectionId} to group {Group} failed")]
     private static partial void LogConnectionGroupFailed(ILogger logger, Exception exception, string connectionId, string group);

@@ -10,7 +10,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Azure.Functions.Worker;
 
-public sealed class RealtimeFunctions(NegotiateService negotiate, RealtimeGroupSync groupSync)
+public sealed class RealtimeFunctions(NegotiateService negotiate, RealtimeGroupSync groupSync, IRealtime realtime)
 {
     /// <summary>The SignalR serverless negotiate answer <c>{url, accessToken}</c>, after a fresh read of the caller's session.</summary>
     [Answers(200, typeof(NegotiateResult), Description = "The SignalR serverless negotiate answer.")]
@@ -24,4 +24,9 @@ public sealed class RealtimeFunctions(NegotiateService negotiate, RealtimeGroupS
     [Function(nameof(SyncRealtimeGroup))]
     public Task SyncRealtimeGroup([QueueTrigger(QueueNames.RealtimeGroups, Connection = QueueNames.Connection)] GroupChange change, CancellationToken ct) =>
         groupSync.ReconcileAsync(change, ct);
+
+    /// <summary>Retries closing a revoked session's connections; a failure queues it again with back-off (it never throws).</summary>
+    [Function(nameof(CloseRevokedSession))]
+    public Task CloseRevokedSession([QueueTrigger(QueueNames.SessionCloses, Connection = QueueNames.Connection)] SessionClose close, CancellationToken ct) =>
+        realtime.CloseSessionAsync(close, ct);
 }

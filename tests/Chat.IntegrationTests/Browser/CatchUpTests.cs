@@ -61,7 +61,7 @@ public sealed class CatchUpTests(BackendFixture backend)
         await Infrastructure.Expect.Eventually(() => Task.FromResult(registry.ConnectionsIn(group).Count > 0), because: "the page's connection is tracked by its session");
 
         await page.Context.RouteAsync(NegotiateCalls, route => route.AbortAsync("internetdisconnected"));
-        await host.Services.GetRequiredService<IRealtime>().CloseSessionAsync(sameUser.UserId, browserSession, CancellationToken.None);
+        await host.Services.GetRequiredService<IRealtime>().CloseSessionAsync(new SessionClose(sameUser.UserId, browserSession), CancellationToken.None);
         await Infrastructure.Expect.Eventually(() => Task.FromResult(registry.ConnectionsIn(group).Count == 0), because: "the service closed the page's connection");
     }
 }

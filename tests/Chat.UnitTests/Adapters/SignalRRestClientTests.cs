@@ -84,7 +84,7 @@ public sealed class SignalRRestClientTests
     {
         var h = SignalRHarness.WithAccessKey();
 
-        await h.Client.CloseSessionAsync("alice", "s1", None);
+        await h.Client.CloseSessionAsync(new SessionClose("alice", "s1"), None);
 
         Assert.Equal(
             [$"{SignalRHarness.Hub}/groups/session-s1/:closeConnections?reason=session-revoked&{SignalRHarness.ApiVersion}"],
@@ -209,7 +209,7 @@ public sealed class SignalRRestClientTests
         var h = SignalRHarness.WithAccessKey(HttpStatusCode.BadRequest);
 
         await h.Client.SendToUsersAsync(["bob", "carol"], ClientMethods.Presence, new { }, None);
-        await h.Client.CloseSessionAsync("alice", "s1", None);
+        await h.Client.CloseSessionAsync(new SessionClose("alice", "s1"), None);
         await h.Client.CloseConnectionAsync("conn1", "session-revoked", None);
 
         Assert.Equal(4, h.Handler.Requests.Count); // 4xx: one try each

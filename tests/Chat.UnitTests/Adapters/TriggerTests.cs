@@ -218,7 +218,7 @@ public sealed class TriggerTests
         var realtime = new Mock<IRealtime>();
         var answer = new NegotiateResult("https://example.service.signalr.net/client/?hub=chat", "client-token");
         realtime.Setup(r => r.NegotiateAsync("alice", "s1", TestClock.Start.AddMinutes(15), It.IsAny<CancellationToken>())).ReturnsAsync(answer);
-        var functions = new RealtimeFunctions(new NegotiateService(ActiveSessions(), realtime.Object), new RealtimeGroupSync(new Mock<IChatStore>().Object, realtime.Object));
+        var functions = new RealtimeFunctions(new NegotiateService(ActiveSessions(), realtime.Object), new RealtimeGroupSync(new Mock<IChatStore>().Object, realtime.Object), realtime.Object);
         var context = Request(string.Empty, Bearer("alice", time));
 
         var result = await RunAsync(context, nameof(RealtimeFunctions.Negotiate), time, () => functions.Negotiate(context.Request));
@@ -230,7 +230,7 @@ public sealed class TriggerTests
     public async Task Negotiate_WithoutAToken_Is401()
     {
         var realtime = new Mock<IRealtime>();
-        var functions = new RealtimeFunctions(new NegotiateService(ActiveSessions(), realtime.Object), new RealtimeGroupSync(new Mock<IChatStore>().Object, realtime.Object));
+        var functions = new RealtimeFunctions(new NegotiateService(ActiveSessions(), realtime.Object), new RealtimeGroupSync(new Mock<IChatStore>().Object, realtime.Object), realtime.Object);
         var context = Request(string.Empty);
 
         await RunAsync(context, nameof(RealtimeFunctions.Negotiate), TestClock.New(), () => functions.Negotiate(context.Request));

@@ -372,7 +372,7 @@ public sealed class RealtimeEventTests
 
         await a.Service.LogoutAsync("user1", new LogoutRequest(login.RefreshToken, null), None);
 
-        a.Realtime.Verify(r => r.CloseSessionAsync("user1", a.Session!.Value.SessionId, It.IsAny<CancellationToken>()), Times.Once);
+        a.Realtime.Verify(r => r.CloseSessionAsync(new SessionClose("user1", a.Session!.Value.SessionId), It.IsAny<CancellationToken>()), Times.Once);
         a.Realtime.VerifyNoOtherCalls();
     }
 
@@ -399,7 +399,7 @@ public sealed class RealtimeEventTests
 
         await Assert.ThrowsAsync<ChatException>(() => a.RefreshAsync(login.RefreshToken));
 
-        a.Realtime.Verify(r => r.CloseSessionAsync("user1", a.Session!.Value.SessionId, It.IsAny<CancellationToken>()), Times.Once);
+        a.Realtime.Verify(r => r.CloseSessionAsync(new SessionClose("user1", a.Session!.Value.SessionId), It.IsAny<CancellationToken>()), Times.Once);
     }
 
     /// <summary>Records the order of the real-time calls: "apply", "group:METHOD", "users:METHOD".</summary>

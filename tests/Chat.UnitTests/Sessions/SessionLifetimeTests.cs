@@ -2,6 +2,7 @@ namespace Chat.UnitTests.Sessions;
 
 using System.ComponentModel.DataAnnotations;
 using Chat.Core.Errors;
+using Chat.Core.Realtime;
 using Chat.UnitTests.TestData;
 using Moq;
 
@@ -50,7 +51,7 @@ public sealed class SessionLifetimeTests
 
         Assert.Equal(401, error.Status);
         Assert.True(h.Session!.Value.Revoked);
-        h.Realtime.Verify(r => r.CloseSessionAsync("user1", h.Session.Value.SessionId, It.IsAny<CancellationToken>()), Times.Once);
+        h.Realtime.Verify(r => r.CloseSessionAsync(new SessionClose("user1", h.Session.Value.SessionId), It.IsAny<CancellationToken>()), Times.Once);
         var after = await Assert.ThrowsAsync<ChatException>(() => h.SessionCheck.EnsureActiveAsync("user1", h.Session.Value.SessionId, None).AsTask());
         Assert.Equal(401, after.Status);
     }

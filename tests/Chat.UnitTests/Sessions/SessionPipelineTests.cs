@@ -125,7 +125,7 @@ public sealed class SessionPipelineTests
     }
 
     private Task<IActionResult> Negotiate(HttpRequest request) =>
-        new RealtimeFunctions(new NegotiateService(Sessions, realtime.Object), new RealtimeGroupSync(new Mock<IChatStore>().Object, realtime.Object)).Negotiate(request);
+        new RealtimeFunctions(new NegotiateService(Sessions, realtime.Object), new RealtimeGroupSync(new Mock<IChatStore>().Object, realtime.Object), realtime.Object).Negotiate(request);
 
     /// <summary>Runs the pipeline around <paramref name="trigger"/> (by default one answering 200) with alice's token of session s1.</summary>
     private async Task<(int Status, bool Ran, HttpContext Context)> RunAsync(string functionName, Func<HttpRequest, Task<IActionResult>>? trigger = null)
