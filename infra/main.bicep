@@ -93,7 +93,7 @@ var mediaContainerName = 'media'
 var deploymentContainerName = 'app-package'
 var signalRHubName = 'chat'
 // The queues of functions/Chat.Functions/Queues/QueueNames.cs.
-var queueNames = ['realtime-groups', 'media-thumbnails', 'push-notifications', 'chat-lists']
+var queueNames = ['realtime-groups', 'realtime-session-closes', 'media-thumbnails', 'push-notifications', 'chat-lists']
 
 // Names known before anything runs, so role-assignment names stay deterministic (and What-If precise).
 var identityName = '${abbrs.managedIdentityUserAssignedIdentities}api-${resourceToken}'

@@ -15,7 +15,7 @@ public static class QueueNames
     /// <summary>Push jobs: one per message with offline recipients.</summary>
     public const string PushNotifications = "push-notifications";
 
-    /// <summary>Chat-list refreshes: at most one per chat a second and instance, after activity.</summary>
+    /// <summary>Chat-list refreshes: after membership changes (the members on the users' list entries), and for a touch of the chat-list orders that failed.</summary>
     public const string ChatLists = "chat-lists";
 
     /// <summary>The app setting (or settings prefix) of the queues' storage account, as Functions names it.</summary>

@@ -49,7 +49,7 @@ public sealed class ChatFunctions(ChatService chats)
     public async Task<IActionResult> SetChatTimer([HttpTrigger(AuthorizationLevel.Anonymous, "put", Route = "chats/{chatId}/timer")] HttpRequest req, string chatId) =>
         new OkObjectResult(await chats.SetTimerAsync(req.CallerId(), chatId, await req.ReadBodyAsync<TimerRequest>(), req.Aborted()));
 
-    /// <summary>Moves the chat up in its members' chat lists after activity (queued by <see cref="ChatListFeed"/>).</summary>
+    /// <summary>Refreshes the members' chat lists after a membership change or a failed touch (queued by <see cref="ChatListFeed"/>).</summary>
     [Function(nameof(RefreshChatLists))]
     public Task RefreshChatLists([QueueTrigger(QueueNames.ChatLists, Connection = QueueNames.Connection)] ChatListJob job, CancellationToken ct) =>
         chats.RefreshListsAsync(job.ChatId, ct);
