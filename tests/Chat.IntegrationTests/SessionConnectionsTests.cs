@@ -21,10 +21,7 @@ public sealed class SessionConnectionsTests(BackendFixture backend)
     [Fact]
     public async Task RevokingSessionB_ClosesBsConnection_AsStaysAndReceives_AndBCannotReconnect()
     {
-        var deviceA = await Host.NewUserAsync();
-        var deviceB = Host.NewClient();
-        await deviceB.LoginAsync((await deviceA.GetMeAsync()).PhoneNumber!, "correct-horse-1", "Laptop B");
-        var sessionB = (await deviceA.ListSessionsAsync()).Single(s => s.DeviceName == "Laptop B").SessionId;
+        var (deviceA, deviceB, sessionB) = await TwoDevicesAsync("Laptop B");
         var friend = await Host.NewUserAsync();
         var chat = await friend.OpenDirectAsync(deviceA.UserId);
         var answerB = await deviceB.NegotiateAsync(); // a client token of B's that is still unexpired after the revocation
@@ -33,10 +30,7 @@ public sealed class SessionConnectionsTests(BackendFixture backend)
         await using (connectionA)
         await using (connectionB)
         {
-            var closedB = Closed(connectionB.Connection);
-            await Expect.Eventually(
-                () => Task.FromResult(Registry.ConnectionsIn(SessionGroups.Of(sessionB)).Contains(connectionB.Connection.ConnectionId)),
-                because: "the connected upstream event put B's connection in its session's group");
+            var closedB = await TrackedAsync(connectionB.Connection, sessionB);
 
             await deviceA.RevokeSessionAsync(sessionB);
 
@@ -54,19 +48,13 @@ public sealed class SessionConnectionsTests(BackendFixture backend)
     [Fact]
     public async Task ARevocationTheServiceRefusesAtFirst_StillClosesTheSessionsConnection_ThroughTheQueue()
     {
-        var deviceA = await Host.NewUserAsync();
-        var deviceB = Host.NewClient();
-        await deviceB.LoginAsync((await deviceA.GetMeAsync()).PhoneNumber!, "correct-horse-1", "Tablet B");
-        var sessionB = (await deviceA.ListSessionsAsync()).Single(s => s.DeviceName == "Tablet B").SessionId;
+        var (deviceA, deviceB, sessionB) = await TwoDevicesAsync("Tablet B");
         var (connectionA, _) = await EventLog.ConnectAsync(deviceA);
         var (connectionB, _) = await EventLog.ConnectAsync(deviceB);
         await using (connectionA)
         await using (connectionB)
         {
-            var closedB = Closed(connectionB.Connection);
-            await Expect.Eventually(
-                () => Task.FromResult(Registry.ConnectionsIn(SessionGroups.Of(sessionB)).Contains(connectionB.Connection.ConnectionId)),
-                because: "the connected upstream event put B's connection in its session's group");
+            var closedB = await TrackedAsync(connectionB.Connection, sessionB);
 
             // the inline call and its retries fail, and so does the first queued try
             Host.Services.GetRequiredService<LocalSignalRFaults>().FailNext("POST", $"/groups/{SessionGroups.Of(sessionB)}/:closeConnections", times: 4);
@@ -104,6 +92,26 @@ public sealed class SessionConnectionsTests(BackendFixture backend)
     }
 
     private LocalGroupRegistry Registry => Host.Services.GetRequiredService<LocalGroupRegistry>();
+
+    /// <summary>A user signed in on device A and, as <paramref name="deviceName"/>, on device B; B's session id.</summary>
+    private async Task<(ChatClient A, ChatClient B, string SessionB)> TwoDevicesAsync(string deviceName)
+    {
+        var deviceA = await Host.NewUserAsync();
+        var deviceB = Host.NewClient();
+        await deviceB.LoginAsync((await deviceA.GetMeAsync()).PhoneNumber!, "correct-horse-1", deviceName);
+        return (deviceA, deviceB, (await deviceA.ListSessionsAsync()).Single(s => s.DeviceName == deviceName).SessionId);
+    }
+
+    /// <summary>Waits until the connection is in its session's group (the connected upstream event put it there); the
+    /// task that completes when it closes.</summary>
+    private async Task<Task> TrackedAsync(HubConnection connection, string sessionId)
+    {
+        var closed = Closed(connection);
+        await Expect.Eventually(
+            () => Task.FromResult(Registry.ConnectionsIn(SessionGroups.Of(sessionId)).Contains(connection.ConnectionId)),
+            because: "the connected upstream event put the connection in its session's group");
+        return closed;
+    }
 
     /// <summary>Connects straight to the SignalR endpoint with a revoked session's client token (no negotiate): the
     /// connection is refused or, once reported to the upstream, closed.</summary>
