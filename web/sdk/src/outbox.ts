@@ -1,4 +1,4 @@
-import { ApiError } from "./errors";
+import { atLeastRetryAfter, isTransient } from "./retry";
 import type { ChatClient } from "./client";
 import type { Message, SendMessage } from "./types";
 
@@ -101,14 +101,9 @@ export class Outbox {
 
   /** How long to wait before the next attempt; undefined when the problem is permanent. */
   private retryDelay(error: unknown, attempts: number): number | undefined {
-    const backoff = this.delays[Math.min(attempts - 1, this.delays.length - 1)] ?? 30000;
-    if (!(error instanceof ApiError)) {
-      return error instanceof TypeError ? backoff : undefined; // fetch rejects with a TypeError when the network fails
-    }
-    if (error.status === 429 || error.status === 503) {
-      return Math.max(backoff, (error.retryAfter ?? 0) * 1000);
-    }
-    return error.status === 408 || error.status >= 500 ? backoff : undefined;
+    return isTransient(error)
+      ? atLeastRetryAfter(error, this.delays[Math.min(attempts - 1, this.delays.length - 1)] ?? 30000)
+      : undefined;
   }
 
   private save(): void {

@@ -19,6 +19,10 @@ export function retryDelay(error: unknown, failures: number, random: () => numbe
   if (!isTransient(error)) {
     return undefined;
   }
-  const backoff = random() * Math.min(CAP_MS, BASE_MS * 2 ** (failures - 1));
-  return Math.max(backoff, error instanceof ApiError ? (error.retryAfter ?? 0) * 1000 : 0);
+  return atLeastRetryAfter(error, random() * Math.min(CAP_MS, BASE_MS * 2 ** (failures - 1)));
+}
+
+/** `waitMs`, or the problem's `Retry-After` when that is longer. */
+export function atLeastRetryAfter(error: unknown, waitMs: number): number {
+  return Math.max(waitMs, error instanceof ApiError ? (error.retryAfter ?? 0) * 1000 : 0);
 }
