@@ -2,6 +2,7 @@ namespace Chat.IntegrationTests;
 
 using System.Text.Json.Nodes;
 using Chat.IntegrationTests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
 using Xunit;
 
 /// <summary>API v1.1 per-member chat settings: pinned (at most 3, listed first), archived, muted.</summary>
@@ -45,6 +46,34 @@ public sealed class ChatSettingsTests(BackendFixture backend)
         await Expect.Problem(422, () => me.UpdateChatSettingsAsync(chats[4], new JsonObject { ["pinned"] = true }));
         await me.UpdateChatSettingsAsync(chats[0], new JsonObject { ["pinned"] = false });
         await me.UpdateChatSettingsAsync(chats[4], new JsonObject { ["pinned"] = true });
+    }
+
+    [Fact]
+    public async Task AChatListOrderLostFromRedis_IsLoadedAgain_WithThePlacementsAndTheActivity()
+    {
+        var me = await Host.NewUserAsync();
+        var others = await Host.NewUsersAsync(4);
+        var chats = new List<string>();
+        foreach (var other in others)
+        {
+            var chat = await me.OpenDirectAsync(other.UserId);
+            await other.SendTextAsync(chat.ChatId, "hi");
+            chats.Add(chat.ChatId);
+        }
+
+        await me.UpdateChatSettingsAsync(chats[0], new JsonObject { ["pinned"] = true });
+        await me.UpdateChatSettingsAsync(chats[3], new JsonObject { ["archived"] = true });
+        await others[1].SendTextAsync(chats[1], "the newest");
+        string[] expected = [chats[0], chats[1], chats[2]];
+        await Expect.Eventually(async () => (await me.ListChatsAsync()).Chats.Select(c => c.ChatId).SequenceEqual(expected), TimeSpan.FromSeconds(15), "the order follows");
+
+        var redis = Host.Services.GetRequiredService<StackExchange.Redis.IConnectionMultiplexer>().GetDatabase();
+        Assert.True(await redis.KeyDeleteAsync(Chat.Functions.Redis.RedisChatListOrder.Key(me.UserId)));
+
+        // pinned, placements and activity come back from the list entries and the chats' heads
+        Assert.Equal(expected, (await me.ListChatsAsync()).Chats.Select(c => c.ChatId));
+        Assert.Equal([chats[3]], (await me.ListArchivedChatsAsync()).Chats.Select(c => c.ChatId));
+        Assert.True(await redis.KeyExistsAsync(Chat.Functions.Redis.RedisChatListOrder.Key(me.UserId)));
     }
 
     [Fact]

@@ -37,10 +37,6 @@ public interface IUserStore
     /// so their contacts leave the blocker out (API v1.1 blocking); idempotent.</summary>
     Task SetBlockedByAsync(string userId, string blockerId, bool blocked, CancellationToken ct);
 
-    /// <summary>The user's chats, archived or not: pinned first, then by last activity, newest first (then by chat id),
-    /// after <paramref name="after"/>: one query the store sorts and cuts.</summary>
-    Task<IReadOnlyList<ChatListEntry>> ListChatsAsync(string userId, ChatListEntry? after, int limit, bool archived, CancellationToken ct);
-
     /// <summary>Every chat on the user's list, archived or not, in no order: 1 single-partition query (a page per 1,000).</summary>
     Task<IReadOnlyList<ChatListEntry>> ListAllChatsAsync(string userId, CancellationToken ct);
 

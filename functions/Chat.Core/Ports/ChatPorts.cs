@@ -54,10 +54,10 @@ public interface IChatStore
     /// <summary>Several chats, each with the receipt states of its members (current and past); chats that do not exist are missing.</summary>
     Task<IReadOnlyList<ChatSnapshot>> ReadManyAsync(IReadOnlyCollection<string> chatIds, CancellationToken ct);
 
-    /// <summary>False when a chat with that id exists.</summary>
     /// <summary>The last activity of each chat that exists, from its head alone: 1 ReadMany.</summary>
     Task<IReadOnlyDictionary<string, DateTimeOffset>> ReadActivityAsync(IReadOnlyCollection<string> chatIds, CancellationToken ct);
 
+    /// <summary>False when a chat with that id exists.</summary>
     Task<bool> TryCreateAsync(ChatRecord chat, CancellationToken ct);
 
     /// <summary>Writes metadata and head together; false when the chat changed since <paramref name="etag"/>.</summary>

@@ -92,9 +92,10 @@ public sealed record UserRef(string UserId);
 /// <summary>What one item of the contacts query carries: a chat's members, or (a block marker) the user who blocked the owner.</summary>
 public sealed record ContactRow(IReadOnlyList<string>? Members, string? BlockerId);
 
-/// <summary>A chat in a user's list. <see cref="SortKey"/> is one indexed string, so the store pages the list
-/// with one range index and no composite index: "0|" for pinned entries (listed first; the list job leaves
-/// their place alone), "1|" for the others, then the inverted ticks of the last activity and the chat id.
+/// <summary>A chat in a user's list: its placement (pinned, archived), which the Redis chat-list order is loaded from.
+/// <see cref="SortKey"/> is the activity as one fixed-width string, so a touch's guarded patch compares it in its filter:
+/// "0|" for pinned entries (they keep the activity they were pinned with), "1|" for the others, then the inverted ticks
+/// of the last activity and the chat id.
 /// <see cref="Members"/> (and <see cref="MembersKey"/>, a digest that tells a changed member list) make the
 /// user's contacts one query of their own partition: whom they may see the presence of.</summary>
 public sealed record ChatIndexEntry(

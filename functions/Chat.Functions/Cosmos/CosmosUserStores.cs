@@ -93,20 +93,7 @@ public sealed class CosmosUserStore(CosmosDatabase db) : IUserStore
         ? db.UpsertAsync(db.Users, new UserItem<UserRef>(CosmosModel.BlockedById(blockerId), userId, Kinds.BlockedBy, new UserRef(blockerId)), userId, ct)
         : db.DeleteAsync(db.Users, CosmosModel.BlockedById(blockerId), userId, ct);
 
-    /// <summary>1 single-partition query, sorted and cut by the store on one indexed string (ORDER BY, TOP).</summary>
-    public async Task<IReadOnlyList<ChatListEntry>> ListChatsAsync(string userId, ChatListEntry? after, int limit, bool archived, CancellationToken ct)
-    {
-        var sql = "SELECT TOP @take * FROM c WHERE c.userId = @userId AND c.kind = @kind"
-            + (archived ? " AND c.data.archived = true" : " AND (NOT IS_DEFINED(c.data.archived) OR c.data.archived = false)")
-            + (after is null ? string.Empty : " AND c.data.sortKey > @after")
-            + " ORDER BY c.data.sortKey ASC";
-        var query = new QueryDefinition(sql)
-            .WithParameter("@take", limit).WithParameter("@userId", userId).WithParameter("@kind", Kinds.ChatIndex)
-            .WithParameter("@after", after is null ? string.Empty : ChatIndexEntry.SortKeyOf(after.ChatId, after.ActivityAt, after.Pinned));
-        var items = await db.QueryAsync<UserItem<ChatIndexEntry>>(db.Users, query, userId, ct, maxItems: limit);
-        return items.Select(i => Entry(i.Data)).ToArray();
-    }
-
+    /// <summary>1 single-partition query (a page per 1,000): what the chat-list order is loaded from.</summary>
     public async Task<IReadOnlyList<ChatListEntry>> ListAllChatsAsync(string userId, CancellationToken ct)
     {
         var query = new QueryDefinition("SELECT * FROM c WHERE c.userId = @userId AND c.kind = @kind")

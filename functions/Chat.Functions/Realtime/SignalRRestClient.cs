@@ -78,28 +78,39 @@ public sealed partial class SignalRRestClient(
     /// past the last try it goes to the poison queue.</summary>
     private async Task RetryLaterAsync(GroupChange change, Exception error, CancellationToken ct)
     {
-        var retry = Settings.GroupRetry;
-        var exhausted = retry.Exhausted(change.Attempt);
-        try
+        if (Settings.GroupRetry.Exhausted(change.Attempt))
         {
-            if (exhausted)
-            {
-                LogGroupChangePoisoned(logger, error, change.ChatId, change.UserId, change.Attempt);
-                await queues.SendAsync(QueueNames.RealtimeGroups + "-poison", change, ct);
-            }
-            else
-            {
-                LogGroupChangeQueued(logger, error, change.ChatId, change.UserId, change.Add, change.Attempt);
-                await queues.SendAsync(QueueNames.RealtimeGroups, change, ct, retry.DelayBefore(change.Attempt));
-            }
+            LogGroupChangePoisoned(logger, error, change.ChatId, change.UserId, change.Attempt);
         }
-        catch (Exception queueError) when (StorageFailures.IsTransient(queueError))
+        else
         {
-            LogGroupChangeLost(logger, queueError, change.ChatId, change.UserId, change.Add);
+            LogGroupChangeQueued(logger, error, change.ChatId, change.UserId, change.Add, change.Attempt);
+        }
+
+        if (!await RequeueAsync(QueueNames.RealtimeGroups, change, change.Attempt, ct))
+        {
+            LogGroupChangeLost(logger, error, change.ChatId, change.UserId, change.Add);
         }
     }
 
-    /// <summary>Applies one membership change now; throws when the service does not take it (the queue retries).</summary>
+    /// <summary>Queues a call that failed again with back-off (<see cref="SignalROptions.GroupRetry"/>), or, past the last
+    /// try, to the queue's poison twin; false when the queue could not take it either.</summary>
+    private async Task<bool> RequeueAsync<T>(string queue, T item, int attempt, CancellationToken ct)
+    {
+        var retry = Settings.GroupRetry;
+        try
+        {
+            await (retry.Exhausted(attempt)
+                ? queues.SendAsync(queue + "-poison", item, ct)
+                : queues.SendAsync(queue, item, ct, retry.DelayBefore(attempt)));
+            return true;
+        }
+        catch (Exception queueError) when (StorageFailures.IsTransient(queueError))
+        {
+            return false;
+        }
+    }
+
     public Task ApplyNowAsync(GroupChange change, CancellationToken ct) =>
         CallAsync(change.Add ? HttpMethod.Put : HttpMethod.Delete, $"users/{Esc(change.UserId)}/groups/{Esc(change.ChatId)}", null, ct);
 
@@ -120,18 +131,10 @@ public sealed partial class SignalRRestClient(
 
     private async Task RetryCloseLaterAsync(SessionClose close, Exception error, CancellationToken ct)
     {
-        var retry = Settings.GroupRetry;
-        var exhausted = retry.Exhausted(close.Attempt);
-        try
+        LogCloseQueued(logger, error, close.SessionId, close.Attempt, Settings.GroupRetry.Exhausted(close.Attempt));
+        if (!await RequeueAsync(QueueNames.SessionCloses, close, close.Attempt, ct))
         {
-            LogCloseQueued(logger, error, close.SessionId, close.Attempt, exhausted);
-            await (exhausted
-                ? queues.SendAsync(QueueNames.SessionCloses + "-poison", close, ct)
-                : queues.SendAsync(QueueNames.SessionCloses, close, ct, retry.DelayBefore(close.Attempt)));
-        }
-        catch (Exception queueError) when (StorageFailures.IsTransient(queueError))
-        {
-            LogCloseLost(logger, queueError, close.SessionId);
+            LogCloseLost(logger, error, close.SessionId);
         }
     }
 

@@ -22,7 +22,10 @@ public sealed class RedisChatListOrder(RedisRoundTrips redis) : IChatListOrder
 {
     public const string KeyPrefix = "chat-list:";
 
-    public const double Band = 1e13;
+    /// <summary>The width of a band, as the scripts write it.</summary>
+    private const string BandText = "1e13";
+
+    public static readonly double Band = double.Parse(BandText, CultureInfo.InvariantCulture);
 
     public const string Loaded = "~";
 
@@ -44,7 +47,7 @@ public sealed class RedisChatListOrder(RedisRoundTrips redis) : IChatListOrder
     // Band -1: keep the chat's band; -2: leave a chat the order has alone (one new to the order joins band 1 either way).
     // Never moves the activity back. Returns 1 when it wrote.
     private static readonly LuaScript Touch = LuaScript.Prepare(
-        """
+        $$"""
         if redis.call('EXISTS', @key) == 0 then return 0 end
         local band = tonumber(@band)
         local at = tonumber(@at)
@@ -52,15 +55,15 @@ public sealed class RedisChatListOrder(RedisRoundTrips redis) : IChatListOrder
         if score and band == -2 then return 0 end
         if score then
           score = tonumber(score)
-          local had = math.floor(score / 1e13)
-          local was = score - had * 1e13
+          local had = math.floor(score / {{BandText}})
+          local was = score - had * {{BandText}}
           if band < 0 then band = had end
           if was > at then at = was end
-          if band * 1e13 + at == score then return 0 end
+          if band * {{BandText}} + at == score then return 0 end
         elseif band < 0 then
           band = 1
         end
-        redis.call('ZADD', @key, string.format('%d', band * 1e13 + at), @chat)
+        redis.call('ZADD', @key, string.format('%d', band * {{BandText}} + at), @chat)
         return 1
         """);
 
@@ -68,8 +71,8 @@ public sealed class RedisChatListOrder(RedisRoundTrips redis) : IChatListOrder
     // very score, below the cursor's chat id); false when the order is not loaded. A first page with more after it copies
     // the part (band range) to @snapshot. Returns the flag "snapshot taken or read", then (chat, score) pairs.
     private static readonly LuaScript Page = LuaScript.Prepare(
-        """
-        if not redis.call('ZSCORE', @key, '~') then return false end
+        $$"""
+        if not redis.call('ZSCORE', @key, '{{Loaded}}') then return false end
         local source = @key
         local snapped = 0
         if @cursorChat ~= '' and redis.call('EXISTS', @snapshot) == 1 then
@@ -112,20 +115,20 @@ public sealed class RedisChatListOrder(RedisRoundTrips redis) : IChatListOrder
     // ARGV: last chunk ('1' or '0'), retention ms, then (chat, band, activity ms) triples; the newer activity wins over one
     // touched meanwhile; the last chunk marks the order loaded and starts its retention.
     private const string Load =
-        """
+        $$"""
         for i = 3, #ARGV, 3 do
           local band = tonumber(ARGV[i + 1])
           local at = tonumber(ARGV[i + 2])
           local score = redis.call('ZSCORE', KEYS[1], ARGV[i])
           if score then
             score = tonumber(score)
-            local was = score - math.floor(score / 1e13) * 1e13
+            local was = score - math.floor(score / {{BandText}}) * {{BandText}}
             if was > at then at = was end
           end
-          redis.call('ZADD', KEYS[1], string.format('%d', band * 1e13 + at), ARGV[i])
+          redis.call('ZADD', KEYS[1], string.format('%d', band * {{BandText}} + at), ARGV[i])
         end
         if ARGV[1] == '1' then
-          redis.call('ZADD', KEYS[1], -1, '~')
+          redis.call('ZADD', KEYS[1], -1, '{{Loaded}}')
           redis.call('PEXPIRE', KEYS[1], ARGV[2])
         end
         return 1

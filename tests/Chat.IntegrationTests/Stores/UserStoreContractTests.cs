@@ -131,7 +131,10 @@ public sealed class UserStoreContractTests(StoreDatabase database) : StoreContra
     private static readonly string[] NoMembers = [];
 
     private async Task<IReadOnlyList<string>> ChatIdsAsync(string userId) =>
-        (await Store.ListChatsAsync(userId, after: null, 1000, archived: false, Ct)).Select(e => e.ChatId).ToArray();
+        (await Store.ListAllChatsAsync(userId, Ct)).Select(e => e.ChatId).Order(StringComparer.Ordinal).ToArray();
+
+    private async Task<ChatListEntry[]> EntriesAsync(string userId) =>
+        (await Store.ListAllChatsAsync(userId, Ct)).OrderBy(e => e.ChatId, StringComparer.Ordinal).ToArray();
 
     [Fact]
     public async Task AddChat_Twice_ListsTheChatOnce()
@@ -180,27 +183,6 @@ public sealed class UserStoreContractTests(StoreDatabase database) : StoreContra
     }
 
     [Fact]
-    public async Task ListChats_SortsByActivityNewestFirst_ThenById_AndPagesAfterAnEntry()
-    {
-        var userId = StoreData.NewId("u_");
-        var chats = Enumerable.Range(0, 7).Select(i => (Id: $"g_{i}{Guid.NewGuid():N}", At: StoreData.T0.AddMinutes(i % 4))).ToArray();
-        foreach (var (id, at) in chats)
-        {
-            await Store.AddChatAsync(userId, id, at, NoMembers, Ct);
-        }
-
-        await Store.AddChatAsync(StoreData.NewId("u_"), StoreData.NewId("g_"), StoreData.T0.AddDays(1), NoMembers, Ct);
-        var expected = chats.OrderByDescending(c => c.At).ThenBy(c => c.Id, StringComparer.Ordinal).Select(c => c.Id).ToArray();
-
-        var first = await Store.ListChatsAsync(userId, after: null, 3, archived: false, Ct);
-        var rest = await Store.ListChatsAsync(userId, first[^1], 10, archived: false, Ct);
-
-        Assert.Equal(expected[..3], first.Select(e => e.ChatId));
-        Assert.Equal(expected[3..], rest.Select(e => e.ChatId));
-        Assert.Equal(chats.Single(c => c.Id == expected[0]).At, first[0].ActivityAt);
-    }
-
-    [Fact]
     public async Task TouchChat_MovesAnEntryForwardOnly_AndNeverBringsARemovedOneBack()
     {
         var userId = StoreData.NewId("u_");
@@ -214,13 +196,12 @@ public sealed class UserStoreContractTests(StoreDatabase database) : StoreContra
         await Store.TouchChatAsync(userId, still, StoreData.T0, NoMembers, Ct); // older than the entry: ignored
         await Store.TouchChatAsync(userId, removed, StoreData.T0.AddMinutes(5), NoMembers, Ct);
 
-        var listed = await Store.ListChatsAsync(userId, after: null, 10, archived: false, Ct);
-        Assert.Equal([moved, still], listed.Select(e => e.ChatId));
-        Assert.Equal([StoreData.T0.AddMinutes(2), StoreData.T0.AddMinutes(1)], listed.Select(e => e.ActivityAt));
+        var listed = (await EntriesAsync(userId)).ToDictionary(e => e.ChatId, e => e.ActivityAt);
+        Assert.Equal(new Dictionary<string, DateTimeOffset> { [moved] = StoreData.T0.AddMinutes(2), [still] = StoreData.T0.AddMinutes(1) }, listed);
     }
 
     [Fact]
-    public async Task PinnedEntries_ListFirst_KeepTheirPlaceOnTouches_ButTakeTheNewMembers_ArchivedOnesAreListedApart()
+    public async Task PinnedEntries_KeepTheirActivityOnTouches_ButTakeTheNewMembers_ArchivedOnesMoveOn()
     {
         var me = StoreData.NewId("u_");
         string mate = StoreData.NewId("u_"), newcomer = StoreData.NewId("u_");
@@ -234,14 +215,12 @@ public sealed class UserStoreContractTests(StoreDatabase database) : StoreContra
         await Store.TouchChatAsync(me, old, StoreData.T0.AddMinutes(5), [me, newcomer], Ct);
         await Store.TouchChatAsync(me, shelved, StoreData.T0.AddMinutes(6), [me], Ct);
 
-        var listed = await Store.ListChatsAsync(me, after: null, 10, archived: false, Ct);
-        Assert.Equal([(old, true), (recent, false)], listed.Select(e => (e.ChatId, e.Pinned)));
-        Assert.Equal(StoreData.T0, listed[0].ActivityAt); // its place is where it was pinned
+        var listed = (await EntriesAsync(me)).ToDictionary(e => e.ChatId);
+        Assert.Equal(new ChatListEntry(old, StoreData.T0, Pinned: true), listed[old]); // the activity it was pinned with
+        Assert.Equal(new ChatListEntry(recent, StoreData.T0.AddMinutes(1)), listed[recent]);
+        Assert.Equal(new ChatListEntry(shelved, StoreData.T0.AddMinutes(6), Archived: true), listed[shelved]); // still archived, moved on
         Assert.Equal([newcomer], await Store.ListContactsAsync(me, directOnly: false, Ct));
-        var archived = Assert.Single(await Store.ListChatsAsync(me, after: null, 10, archived: true, Ct));
-        Assert.Equal((shelved, true, StoreData.T0.AddMinutes(6)), (archived.ChatId, archived.Archived, archived.ActivityAt)); // still archived, moved on
         Assert.Equal(1, await Store.CountPinnedAsync(me, Ct));
-        Assert.Equal([recent], (await Store.ListChatsAsync(me, after: listed[0], 10, archived: false, Ct)).Select(e => e.ChatId));
     }
 
     [Fact]
@@ -257,7 +236,7 @@ public sealed class UserStoreContractTests(StoreDatabase database) : StoreContra
 
         Assert.Equal([friend], await Store.ListContactsAsync(me, directOnly: false, Ct));
         Assert.Equal([blocker], await Store.ListContactsAsync(me, directOnly: true, Ct)); // announcements: the announcer's own list filters
-        Assert.Equal(2, (await Store.ListChatsAsync(me, after: null, 10, archived: false, Ct)).Count); // a marker is no chat
+        Assert.Equal(2, (await Store.ListAllChatsAsync(me, Ct)).Count); // a marker is no chat
         await Store.SetBlockedByAsync(me, blocker, blocked: false, Ct);
         await Store.SetBlockedByAsync(me, blocker, blocked: false, Ct);
         Assert.Equal(new[] { blocker, friend }.Order(), (await Store.ListContactsAsync(me, directOnly: false, Ct)).Order());
@@ -280,7 +259,7 @@ public sealed class UserStoreContractTests(StoreDatabase database) : StoreContra
         await Store.TouchChatAsync(me, group, StoreData.T0, [me, newcomer], Ct);
 
         Assert.Equal(new[] { newcomer, partner }.Order(), (await Store.ListContactsAsync(me, directOnly: false, Ct)).Order());
-        Assert.Equal(StoreData.T0, (await Store.ListChatsAsync(me, after: null, 10, archived: false, Ct)).Single(e => e.ChatId == group).ActivityAt);
+        Assert.Equal(StoreData.T0, (await Store.ListAllChatsAsync(me, Ct)).Single(e => e.ChatId == group).ActivityAt);
 
         // A later change (newer activity) wins; an older snapshot of the members, arriving last, does not.
         await Store.TouchChatAsync(me, group, StoreData.T0.AddSeconds(5), [me], Ct);

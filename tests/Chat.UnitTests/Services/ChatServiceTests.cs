@@ -457,6 +457,17 @@ public sealed class ChatServiceTests
     }
 
     [Fact]
+    public async Task CreatingAGroup_WhoseOrderWriteFails_QueuesTheListRefresh_WhichNothingElseWouldQueue()
+    {
+        h.ChatListOrder.Setup(o => o.AddAsync(It.IsAny<string>(), It.IsAny<DateTimeOffset>(), It.IsAny<IReadOnlyCollection<string>>(), It.IsAny<CancellationToken>()))
+            .ThrowsAsync(ChatErrors.Unavailable("chat list store", TimeSpan.FromSeconds(1)));
+
+        var view = await Service.CreateGroupAsync("alice", new CreateGroupRequest("Friends", ["bob"]), None);
+
+        h.ChatListJobs.Verify(j => j.EnqueueAsync(view.ChatId, ChatListFeed.Delay, It.IsAny<CancellationToken>()), Times.Once);
+    }
+
+    [Fact]
     public async Task Leaving_TakesTheChatOutOfTheOrder()
     {
         var chat = h.Store(ChatBuilder.Group().WithAdmin("alice").WithMember("bob").Build());
