@@ -14,15 +14,7 @@ public sealed class ChatSettingsTests(BackendFixture backend)
     [Fact]
     public async Task Pinned_ListFirst_AtMostThree_ArchivedLeftOut_AndStayArchivedOnNewMessages()
     {
-        var me = await Host.NewUserAsync();
-        var others = await Host.NewUsersAsync(6);
-        var chats = new List<string>();
-        foreach (var other in others)
-        {
-            var chat = await me.OpenDirectAsync(other.UserId);
-            await other.SendTextAsync(chat.ChatId, "hi");
-            chats.Add(chat.ChatId);
-        }
+        var (me, others, chats) = await DirectChatsAsync(6);
 
         // chats[5] is the newest; pin the two oldest, archive the third oldest.
         var pinned = await me.UpdateChatSettingsAsync(chats[0], new JsonObject { ["pinned"] = true });
@@ -51,15 +43,7 @@ public sealed class ChatSettingsTests(BackendFixture backend)
     [Fact]
     public async Task AChatListOrderLostFromRedis_IsLoadedAgain_WithThePlacementsAndTheActivity()
     {
-        var me = await Host.NewUserAsync();
-        var others = await Host.NewUsersAsync(4);
-        var chats = new List<string>();
-        foreach (var other in others)
-        {
-            var chat = await me.OpenDirectAsync(other.UserId);
-            await other.SendTextAsync(chat.ChatId, "hi");
-            chats.Add(chat.ChatId);
-        }
+        var (me, others, chats) = await DirectChatsAsync(4);
 
         await me.UpdateChatSettingsAsync(chats[0], new JsonObject { ["pinned"] = true });
         await me.UpdateChatSettingsAsync(chats[3], new JsonObject { ["archived"] = true });
@@ -94,5 +78,21 @@ public sealed class ChatSettingsTests(BackendFixture backend)
         list.Headers.Authorization = new("Bearer", alice.Tokens!.AccessToken);
         using var response = await alice.Http.SendAsync(list);
         Assert.True((await Expect.Problem(400, response)).Problem!.Errors!.ContainsKey("archived"));
+    }
+
+    /// <summary>A user with a direct chat with each of <paramref name="count"/> others, each with a message, oldest first.</summary>
+    private async Task<(Chat.Client.ChatClient Me, IReadOnlyList<Chat.Client.ChatClient> Others, List<string> Chats)> DirectChatsAsync(int count)
+    {
+        var me = await Host.NewUserAsync();
+        var others = await Host.NewUsersAsync(count);
+        var chats = new List<string>();
+        foreach (var other in others)
+        {
+            var chat = await me.OpenDirectAsync(other.UserId);
+            await other.SendTextAsync(chat.ChatId, "hi");
+            chats.Add(chat.ChatId);
+        }
+
+        return (me, others, chats);
     }
 }
