@@ -64,6 +64,7 @@ public static class ChatServiceRegistration
         services.AddSingleton<RedisRoundTrips>();
         services.AddSingleton<IPresenceStore, RedisPresenceStore>();
         services.AddSingleton<IChatListOrder, RedisChatListOrder>();
+        services.AddSingleton<IUserConnections, RedisUserConnections>();
         services.AddSingleton<IMediaStore, CosmosMediaStore>();
         services.AddSingleton<IMediaBlobs, BlobMediaStorage>();
         services.AddSingleton<IMediaJobs, QueuedMediaJobs>();
@@ -94,6 +95,7 @@ public static class ChatServiceRegistration
         services.AddSingleton<SendLanes>();
         services.AddSingleton<MessageAppender>();
         services.AddSingleton<MessageService>();
+        services.AddSingleton<TypingService>();
         services.AddSingleton<ForwardService>();
         services.AddSingleton<MessageEditService>();
         services.AddSingleton<ReactionService>();

@@ -1,8 +1,9 @@
 // Azure SignalR Service in Serverless mode: the app pushes events through the REST API and hands
 // clients tokens from :generateToken. Access keys are off, so both go through the app identity.
-// The service reports each new connection to the app (upstream, category connections, event connected),
-// with a token of its own identity for the app's identity as audience: the app puts the connection in its
-// login session's group, so revoking one session closes that session's connections only.
+// The service reports each new and each closed connection to the app (upstream, category connections, events
+// connected and disconnected), with a token of its own identity for the app's identity as audience: the app puts
+// the connection in its login session's group, so revoking one session closes that session's connections only,
+// and lists it under its user, so a group send of that user's typing signal skips their own connections.
 
 param name string
 param location string
@@ -69,10 +70,10 @@ resource signalR 'Microsoft.SignalRService/signalR@2024-03-01' = {
     upstream: {
       templates: [
         {
-          // One upstream request per new connection (none per disconnection: a closed connection leaves its groups).
+          // One upstream request per new connection and one per closed connection.
           hubPattern: hubName
           categoryPattern: 'connections'
-          eventPattern: 'connected'
+          eventPattern: 'connected,disconnected'
           urlTemplate: upstreamUrlTemplate
           auth: {
             type: 'ManagedIdentity'

@@ -83,7 +83,7 @@ public sealed partial class InfrastructureTests
     }
 
     [Fact]
-    public void SignalR_ReportsNewConnectionsToTheAppsUpstreamRoute_WithItsOwnManagedIdentity()
+    public void SignalR_ReportsNewAndClosedConnectionsToTheAppsUpstreamRoute_WithItsOwnManagedIdentity()
     {
         var (scope, signalR) = CompiledInfrastructure.Main.Single("Microsoft.SignalRService/signalR");
         var route = Chat.Functions.Http.HttpFunctionCatalog.Find(nameof(Chat.Functions.Triggers.RealtimeUpstreamFunctions.RealtimeUpstream))!.Route;
@@ -91,7 +91,7 @@ public sealed partial class InfrastructureTests
         Assert.Equal("SystemAssigned", signalR["identity"]!["type"]!.GetValue<string>());
         var template = Assert.Single(signalR["properties"]!["upstream"]!["templates"]!.AsArray())!;
         Assert.Equal("connections", template["categoryPattern"]!.GetValue<string>());
-        Assert.Equal("connected", template["eventPattern"]!.GetValue<string>());
+        Assert.Equal("connected,disconnected", template["eventPattern"]!.GetValue<string>());
         Assert.Equal("chat", scope.Literal(template["hubPattern"])!.GetValue<string>());
         Assert.Equal("ManagedIdentity", template["auth"]!["type"]!.GetValue<string>());
         Assert.NotNull(template["auth"]!["managedIdentity"]!["resource"]);

@@ -1,6 +1,7 @@
 namespace Chat.IntegrationTests;
 
 using Chat.Client;
+using Chat.Core.Ports;
 using Chat.IntegrationTests.Infrastructure;
 using Chat.LocalHost.SignalR;
 using Microsoft.AspNetCore.Http.Connections;
@@ -193,6 +194,64 @@ public sealed class RealtimeTests(BackendFixture backend)
             await Expect.Eventually(() => Task.FromResult(aliceLog.Messages.Any(m => m.Text == "after typing")));
             Assert.Empty(aliceLog.Typing);
         }
+    }
+
+    [Fact]
+    public async Task Typing_InAGroup_ReachesEveryOtherMember_AndNoneOfTheTypersConnections()
+    {
+        var alice = await Host.NewUserAsync();
+        var bob = await Host.NewUserAsync();
+        var carol = await Host.NewUserAsync();
+        var group = await alice.CreateGroupAsync("Typists", [bob.UserId, carol.UserId]);
+        var (phone, phoneLog) = await EventLog.ConnectAsync(alice);
+        var (laptop, laptopLog) = await EventLog.ConnectAsync(alice);
+        var (bobConnection, bobLog) = await EventLog.ConnectAsync(bob);
+        var (carolConnection, carolLog) = await EventLog.ConnectAsync(carol);
+        await using (phone)
+        await using (laptop)
+        await using (bobConnection)
+        await using (carolConnection)
+        {
+            await ListedAsync(alice, phone, laptop);
+            await alice.TypingAsync(group.ChatId);
+            await Expect.Eventually(() => Task.FromResult(bobLog.Typing.Any(t => t.ChatId == group.ChatId && t.UserId == alice.UserId)));
+            await Expect.Eventually(() => Task.FromResult(carolLog.Typing.Any(t => t.ChatId == group.ChatId && t.UserId == alice.UserId)));
+
+            // A later group message proves the typing event to either of Alice's connections would have arrived by now.
+            var after = await bob.SendTextAsync(group.ChatId, "after typing");
+            await Expect.Eventually(() => Task.FromResult(phoneLog.Messages.Any(m => m.Seq == after.Seq) && laptopLog.Messages.Any(m => m.Seq == after.Seq)));
+            Assert.Empty(phoneLog.Typing);
+            Assert.Empty(laptopLog.Typing);
+        }
+    }
+
+    [Fact]
+    public async Task AUsersConnections_AreListedWhileOpen_AndTakenOffWhenClosed()
+    {
+        var alice = await Host.NewUserAsync();
+        var listed = Host.Services.GetRequiredService<IUserConnections>();
+        var (first, _) = await EventLog.ConnectAsync(alice);
+        var (second, _) = await EventLog.ConnectAsync(alice);
+        await using (second)
+        {
+            await using (first)
+            {
+                await ListedAsync(alice, first, second);
+            }
+
+            await Expect.Eventually(
+                async () => (await listed.OfAsync([alice.UserId], CancellationToken.None)).SequenceEqual([second.Connection.ConnectionId]),
+                because: "the disconnected upstream event took the closed connection off");
+        }
+    }
+
+    /// <summary>Waits until the connected upstream events listed exactly these connections under the user.</summary>
+    private async Task ListedAsync(ChatClient user, params ChatRealtime[] connections)
+    {
+        var expected = connections.Select(c => c.Connection.ConnectionId).Order(StringComparer.Ordinal).ToArray();
+        await Expect.Eventually(
+            async () => (await Host.Services.GetRequiredService<IUserConnections>().OfAsync([user.UserId], CancellationToken.None)).Order(StringComparer.Ordinal).SequenceEqual(expected),
+            because: "the connected upstream events listed the user's connections");
     }
 
     [Fact]

@@ -17,7 +17,6 @@ public sealed class MessageService(
     MediaService media,
     IMessageStore messages,
     IReceiptStore receipts,
-    IUserStore users,
     IRealtime realtime,
     IRateLimiter limiter,
     IOptions<LimitsOptions> limits,
@@ -258,27 +257,6 @@ public sealed class MessageService(
                 return new MemberReceiptView(id, delivered, read);
             })
             .ToArray();
-    }
-
-    /// <summary>Tells the other members that the caller is typing, at most once per interval per chat
-    /// (extra signals are dropped quietly), never across a block (<see cref="BlockRules"/>): nothing in a blocked direct
-    /// chat, and in a group not to those the caller has blocked. Cost: 1 point read, in a group 1 more of the caller's
-    /// profile (their block list; by design, not in the benchmark), 1 REST call per other member.</summary>
-    public async Task TypingAsync(string callerId, string chatId, CancellationToken ct)
-    {
-        var chat = await chatService.LoadVisibleAsync(callerId, chatId, ct);
-        if (BlockRules.IsBlocked(chat) || !await limiter.TryAcquireAsync(limits.Value.Typing, callerId + "|" + chatId, ct))
-        {
-            return;
-        }
-
-        var others = chat.Members.Where(m => m.UserId != callerId).Select(m => m.UserId);
-        if (chat.Type == ChatTypes.Group && (await users.GetAsync(callerId, ct))?.Value is { Blocked: not null } me)
-        {
-            others = others.Where(id => !me.HasBlocked(id));
-        }
-
-        await realtime.SendToUsersAsync(others.ToArray(), ClientMethods.Typing, new TypingEvent(chatId, callerId), ct);
     }
 
     /// <summary>The preview of the message a reply quotes: 1 point read, for replies only; 400 unless the sender sees it.</summary>

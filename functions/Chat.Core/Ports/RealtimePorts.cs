@@ -12,6 +12,10 @@ public interface IRealtime
 {
     Task SendToGroupAsync(string chatId, string method, object argument, CancellationToken ct);
 
+    /// <summary>One send to the chat's group that skips the given connections (at most
+    /// <see cref="UserConnectionLimits.MaxExcluded"/> of them; the service takes them as query parameters).</summary>
+    Task SendToGroupExceptAsync(string chatId, IReadOnlyCollection<string> excludedConnections, string method, object argument, CancellationToken ct);
+
     Task SendToUsersAsync(IReadOnlyCollection<string> userIds, string method, object argument, CancellationToken ct);
 
     /// <summary>Applies membership changes; a change that cannot be applied now is retried later
@@ -30,6 +34,30 @@ public interface IRealtime
 
     /// <summary>The serverless negotiate answer for the user's session, valid until <paramref name="notAfter"/> at most.</summary>
     Task<NegotiateResult> NegotiateAsync(string userId, string sessionId, DateTimeOffset notAfter, CancellationToken ct);
+}
+
+/// <summary>The open real-time connections of each user, as the service reports them (its upstream's <c>connected</c> and
+/// <c>disconnected</c> events), so one group send can skip some users' connections. An entry whose disconnection was
+/// never reported ages out (<see cref="UserConnectionLimits.Retention"/>); failures surface as <c>Unavailable</c>.</summary>
+public interface IUserConnections
+{
+    Task TrackAsync(string userId, string connectionId, CancellationToken ct);
+
+    Task ForgetAsync(string userId, string connectionId, CancellationToken ct);
+
+    /// <summary>The listed connections of these users, in 1 round trip.</summary>
+    Task<IReadOnlyList<string>> OfAsync(IReadOnlyCollection<string> userIds, CancellationToken ct);
+}
+
+/// <summary>Bounds of the per-user connection sets.</summary>
+public static class UserConnectionLimits
+{
+    /// <summary>How long a connection stays listed after it was reported; each connect of the user renews the set. A
+    /// connection open longer is no longer skipped, so its user may see their own typing signal.</summary>
+    public static readonly TimeSpan Retention = TimeSpan.FromDays(1);
+
+    /// <summary>The most connections one send skips (query parameters of one request).</summary>
+    public const int MaxExcluded = 64;
 }
 
 /// <summary>Last activity per user (Azure Managed Redis; Garnet locally). Failures surface as

@@ -20,18 +20,23 @@ public sealed record RealtimeConnection(string ConnectionId, string UserId, stri
 /// has no blocking connect event (only <c>connected</c> and <c>disconnected</c>, see concept-upstream), so a
 /// revoked session's still-valid client token can open a connection: it is closed here as soon as it is reported.
 /// </summary>
-public sealed partial class SessionConnections(ISessionCheck sessions, IRealtime realtime, ILogger<SessionConnections> logger)
+public sealed partial class SessionConnections(ISessionCheck sessions, IRealtime realtime, IUserConnections userConnections, ILogger<SessionConnections> logger)
 {
     public const string RevokedReason = "session-revoked";
 
     /// <summary>Handles one reported event of the <c>connections</c> category. A closed connection leaves its groups
-    /// by itself, so <c>disconnected</c> needs nothing (the upstream template does not ask for it).</summary>
+    /// by itself; <c>disconnected</c> only takes it off its user's connection set.</summary>
     public Task ReportedAsync(string category, string @event, RealtimeConnection connection, CancellationToken ct) =>
-        category == "connections" && @event == "connected" ? ConnectedAsync(connection, ct) : Task.CompletedTask;
+        (category, @event) switch
+        {
+            ("connections", "connected") => ConnectedAsync(connection, ct),
+            ("connections", "disconnected") => DisconnectedAsync(connection, ct),
+            _ => Task.CompletedTask,
+        };
 
     /// <summary>Adds the connection to its session's group, then reads the session fresh: added first, so a
     /// revocation that lands between the two closes it through the group, and one before the read is seen by it.
-    /// Cost per connection by design (not in the benchmark): 1 REST call and 1 point read (1 more REST call when it is closed).</summary>
+    /// Cost per connection by design (not in the benchmark): 1 REST call, 1 point read and 1 Redis round trip (1 more REST call when it is closed).</summary>
     public async Task ConnectedAsync(RealtimeConnection connection, CancellationToken ct)
     {
         if (connection.SessionId is not { } sid)
@@ -59,11 +64,41 @@ public sealed partial class SessionConnections(ISessionCheck sessions, IRealtime
         {
             LogRefused(logger, connection.ConnectionId, connection.SessionId);
             await realtime.CloseConnectionAsync(connection.ConnectionId, RevokedReason, ct);
+            return;
         }
         catch (ChatException e) when (e.Kind == ErrorKind.Unavailable)
         {
             // It is in its session's group: a revocation from now on still closes it.
             LogUnchecked(logger, e, connection.ConnectionId, connection.SessionId);
+        }
+
+        await TrackAsync(connection, ct);
+    }
+
+    /// <summary>Lists the connection under its user, so the user's own signals skip it (typing). Best effort: untracked, its
+    /// user may see their own typing signal on it.</summary>
+    private async Task TrackAsync(RealtimeConnection connection, CancellationToken ct)
+    {
+        try
+        {
+            await userConnections.TrackAsync(connection.UserId, connection.ConnectionId, ct);
+        }
+        catch (ChatException e) when (e.Kind == ErrorKind.Unavailable)
+        {
+            LogNotListed(logger, e, connection.ConnectionId, connection.UserId);
+        }
+    }
+
+    /// <summary>1 Redis round trip; best effort (an entry left behind ages out).</summary>
+    private async Task DisconnectedAsync(RealtimeConnection connection, CancellationToken ct)
+    {
+        try
+        {
+            await userConnections.ForgetAsync(connection.UserId, connection.ConnectionId, ct);
+        }
+        catch (ChatException e) when (e.Kind == ErrorKind.Unavailable)
+        {
+            LogNotListed(logger, e, connection.ConnectionId, connection.UserId);
         }
     }
 
@@ -75,4 +110,7 @@ public sealed partial class SessionConnections(ISessionCheck sessions, IRealtime
 
     [LoggerMessage(EventId = 42, Level = LogLevel.Warning, Message = "Session {SessionId} of connection {ConnectionId} could not be read; the connection stays in its group")]
     private static partial void LogUnchecked(ILogger logger, Exception exception, string connectionId, string sessionId);
+
+    [LoggerMessage(EventId = 43, Level = LogLevel.Warning, Message = "The connection set of user {UserId} could not be updated for connection {ConnectionId}")]
+    private static partial void LogNotListed(ILogger logger, Exception exception, string connectionId, string userId);
 }

@@ -31,11 +31,15 @@ public sealed partial class SignalRRestClient(
 
     private SignalROptions Settings => options.Value;
 
-    public async Task SendToGroupAsync(string chatId, string method, object argument, CancellationToken ct)
+    public Task SendToGroupAsync(string chatId, string method, object argument, CancellationToken ct) =>
+        SendToGroupExceptAsync(chatId, [], method, argument, ct);
+
+    public async Task SendToGroupExceptAsync(string chatId, IReadOnlyCollection<string> excludedConnections, string method, object argument, CancellationToken ct)
     {
+        var excluded = string.Concat(excludedConnections.Select((id, i) => (i == 0 ? "?" : "&") + "excluded=" + Esc(id)));
         try
         {
-            await CallAsync(HttpMethod.Post, $"groups/{Esc(chatId)}/:send", Payload(method, argument), ct);
+            await CallAsync(HttpMethod.Post, $"groups/{Esc(chatId)}/:send{excluded}", Payload(method, argument), ct);
         }
         catch (Exception e) when (e is HttpRequestException or TaskCanceledException or RealtimeException)
         {

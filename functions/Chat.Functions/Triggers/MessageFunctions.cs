@@ -8,7 +8,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Azure.Functions.Worker;
 
-public sealed class MessageFunctions(MessageService messages, MessageEditService edits, ReactionService reactions, ForwardService forwards)
+public sealed class MessageFunctions(MessageService messages, MessageEditService edits, ReactionService reactions, ForwardService forwards, TypingService typing)
 {
     [RequestBody(typeof(SendMessageRequest))]
     [Answers(201, typeof(MessageView))]
@@ -112,7 +112,7 @@ public sealed class MessageFunctions(MessageService messages, MessageEditService
     [Function(nameof(Typing))]
     public async Task<IActionResult> Typing([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "chats/{chatId}/typing")] HttpRequest req, string chatId)
     {
-        await messages.TypingAsync(req.CallerId(), chatId, req.Aborted());
+        await typing.TypingAsync(req.CallerId(), chatId, req.Aborted());
         return new NoContentResult();
     }
 }

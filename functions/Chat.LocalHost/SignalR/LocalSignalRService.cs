@@ -28,6 +28,16 @@ public sealed class LocalGroupRegistry
 
     public void Connected(HubCallerContext connection) => connections[connection.ConnectionId] = connection;
 
+    /// <summary>The open connections of these users but the excluded ones.</summary>
+    public IReadOnlyList<string> ConnectionsOf(IReadOnlyList<string> userIds, IReadOnlyCollection<string> excluded)
+    {
+        var users = userIds.ToHashSet(StringComparer.Ordinal);
+        return connections.Values
+            .Where(c => c.UserIdentifier is { } user && users.Contains(user) && !excluded.Contains(c.ConnectionId))
+            .Select(c => c.ConnectionId)
+            .ToArray();
+    }
+
     public void Disconnected(string connectionId)
     {
         connections.TryRemove(connectionId, out _);
@@ -75,20 +85,20 @@ public sealed class LocalGroupRegistry
 }
 
 /// <summary>The hub clients connect to. Clients only listen: invocations are refused by
-/// <see cref="ListenOnlyHubProtocol"/>, which closes the connection. A new connection is reported to the
+/// <see cref="ListenOnlyHubProtocol"/>, which closes the connection. New and closed connections are reported to the
 /// app's upstream, as Azure does.</summary>
 public sealed class LocalChatHub(LocalGroupRegistry registry, LocalSignalRUpstream upstream) : Hub
 {
     public override Task OnConnectedAsync()
     {
         registry.Connected(Context);
-        return upstream.ConnectedAsync(Context);
+        return upstream.ReportAsync(Context, LocalSignalRUpstream.Connected);
     }
 
     public override Task OnDisconnectedAsync(Exception? exception)
     {
         registry.Disconnected(Context.ConnectionId);
-        return Task.CompletedTask;
+        return upstream.ReportAsync(Context, LocalSignalRUpstream.Disconnected);
     }
 }
 
@@ -127,7 +137,7 @@ public sealed class LocalSignalRFaults
 /// A local stand-in for Azure SignalR Service in serverless mode: a real ASP.NET Core SignalR hub at
 /// <c>/client?hub=chat</c> that accepts the negotiate tokens (signature, audience, lifetime, as
 /// Azure checks them), the subset of the data-plane REST API that the adapter uses, and the upstream
-/// <c>connected</c> event (<see cref="LocalSignalRUpstream"/>).
+/// <c>connected</c> and <c>disconnected</c> events (<see cref="LocalSignalRUpstream"/>).
 /// </summary>
 public static class LocalSignalRService
 {
@@ -206,7 +216,11 @@ public static class LocalSignalRService
         rest.MapPost("/groups/{group}/:send", async (string group, HttpRequest request, LocalGroupRegistry registry, IHubContext<LocalChatHub> hub) =>
         {
             var (target, arguments) = await ReadPayloadAsync(request);
-            await hub.Clients.Users(registry.UsersOf(group)).SendCoreAsync(target, arguments);
+            var excluded = request.Query["excluded"];
+            await (excluded.Count == 0
+                ? hub.Clients.Users(registry.UsersOf(group))
+                : hub.Clients.Clients(registry.ConnectionsOf(registry.UsersOf(group), excluded.OfType<string>().ToHashSet(StringComparer.Ordinal))))
+                .SendCoreAsync(target, arguments);
             return Results.Accepted();
         });
         rest.MapPut("/users/{user}/groups/{group}", (string user, string group, LocalGroupRegistry registry) =>

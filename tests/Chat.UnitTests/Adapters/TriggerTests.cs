@@ -92,7 +92,7 @@ public sealed class TriggerTests
     {
         var h = new ChatHarness();
         var chat = h.Store(ChatBuilder.Direct("alice", "bob").Build());
-        var functions = new MessageFunctions(h.MessageService, h.EditService, h.ReactionService, h.ForwardService);
+        var functions = new MessageFunctions(h.MessageService, h.EditService, h.ReactionService, h.ForwardService, h.TypingService);
         var token = "Bearer " + TestAuth.Tokens(h.Time).Issue("alice", "s1", 1, h.Time.GetUtcNow()).AccessToken;
         const string body = """{"clientMessageId":"c-1","type":"text","text":"hi"}""";
 
@@ -114,7 +114,7 @@ public sealed class TriggerTests
     {
         var h = new ChatHarness();
         var chat = h.Store(ChatBuilder.Direct("bob", "carol").Build());
-        var functions = new MessageFunctions(h.MessageService, h.EditService, h.ReactionService, h.ForwardService);
+        var functions = new MessageFunctions(h.MessageService, h.EditService, h.ReactionService, h.ForwardService, h.TypingService);
         var context = Request("""{"clientMessageId":"c-1","type":"text","text":"hi"}""", "Bearer " + TestAuth.Tokens(h.Time).Issue("alice", "s1", 1, h.Time.GetUtcNow()).AccessToken);
 
         await RunAsync(context, nameof(MessageFunctions.SendMessage), h.Time, () => functions.SendMessage(context.Request, chat.ChatId));
@@ -252,7 +252,7 @@ public sealed class TriggerTests
             signalR,
             new Chat.Functions.Realtime.SignalRUpstreamBearer(Microsoft.Extensions.Options.Options.Create(new Chat.Functions.Realtime.SignalRUpstreamOptions()), new HttpClient(), TestClock.New()),
             new Chat.Functions.Realtime.SignalRSessionBinding(TestAuth.Wrap(TestAuth.Options())));
-        var functions = new RealtimeUpstreamFunctions(reader, new SessionConnections(ActiveSessions(), realtime.Object, NullLogger<SessionConnections>.Instance));
+        var functions = new RealtimeUpstreamFunctions(reader, new SessionConnections(ActiveSessions(), realtime.Object, new Mock<IUserConnections>().Object, NullLogger<SessionConnections>.Instance));
         var context = Request("{}");
         context.Request.Headers["X-ASRS-Connection-Id"] = "conn1";
         context.Request.Headers["X-ASRS-Hub"] = "chat";

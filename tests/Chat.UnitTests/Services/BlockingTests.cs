@@ -69,7 +69,7 @@ public sealed class BlockingTests
         {
             await Expect403(() => h.MessageService.SendAsync(caller, chat.ChatId, MessageBuilder.TextRequest("hi", "c-" + caller), None));
             await Expect403(() => h.ReactionService.ReactAsync(caller, chat.ChatId, sent.Message.Seq, new ReactionRequest("👍"), None));
-            await h.MessageService.TypingAsync(caller, chat.ChatId, None);
+            await h.TypingService.TypingAsync(caller, chat.ChatId, None);
         }
 
         await Expect403(() => h.EditService.EditAsync("bob", chat.ChatId, sent.Message.Seq, new EditMessageRequest("after"), None));
@@ -130,15 +130,31 @@ public sealed class BlockingTests
     public async Task InAGroup_TypingGoesToEveryoneButThoseTheTyperBlocked()
     {
         var group = h.Store(ChatBuilder.Group().WithAdmin("alice").WithMember("bob").WithMember("carol").Build());
+        h.ConnectionsOfUser["alice"] = ["alice-1"];
+        h.ConnectionsOfUser["bob"] = ["bob-1", "bob-2"];
         await h.BlockService.BlockAsync("alice", "bob", None);
 
-        await h.MessageService.TypingAsync("alice", group.ChatId, None);
-        await h.MessageService.TypingAsync("bob", group.ChatId, None);
+        await h.TypingService.TypingAsync("alice", group.ChatId, None);
+        await h.TypingService.TypingAsync("bob", group.ChatId, None);
 
-        h.Realtime.Verify(r => r.SendToUsersAsync(It.Is<IReadOnlyCollection<string>>(ids => ids.SequenceEqual(new[] { "carol" })), ClientMethods.Typing, It.IsAny<object>(), It.IsAny<CancellationToken>()), Times.Once);
-        h.Realtime.Verify(r => r.SendToUsersAsync(It.Is<IReadOnlyCollection<string>>(ids => ids.Order().SequenceEqual(new[] { "alice", "carol" })), ClientMethods.Typing, It.IsAny<object>(), It.IsAny<CancellationToken>()), Times.Once);
+        h.Realtime.Verify(r => r.SendToGroupExceptAsync(group.ChatId, It.Is<IReadOnlyCollection<string>>(ids => ids.Order().SequenceEqual(new[] { "alice-1", "bob-1", "bob-2" })), ClientMethods.Typing, new TypingEvent(group.ChatId, "alice"), It.IsAny<CancellationToken>()), Times.Once);
+        h.Realtime.Verify(r => r.SendToGroupExceptAsync(group.ChatId, It.Is<IReadOnlyCollection<string>>(ids => ids.Order().SequenceEqual(new[] { "bob-1", "bob-2" })), ClientMethods.Typing, new TypingEvent(group.ChatId, "bob"), It.IsAny<CancellationToken>()), Times.Once);
         var sent = await h.MessageService.SendAsync("bob", group.ChatId, MessageBuilder.TextRequest(), None); // groups are not affected otherwise
         Assert.True(sent.Created);
+    }
+
+    [Fact]
+    public async Task InAGroup_WhenTheConnectionsCannotBeRead_TypingStillSkipsThoseTheTyperBlocked()
+    {
+        var group = h.Store(ChatBuilder.Group().WithAdmin("alice").WithMember("bob").WithMember("carol").Build());
+        await h.BlockService.BlockAsync("alice", "bob", None);
+        h.Connections.Setup(c => c.OfAsync(It.IsAny<IReadOnlyCollection<string>>(), It.IsAny<CancellationToken>()))
+            .ThrowsAsync(ChatErrors.Unavailable("connection store", TimeSpan.FromSeconds(1)));
+
+        await h.TypingService.TypingAsync("alice", group.ChatId, None);
+
+        h.Realtime.Verify(r => r.SendToUsersAsync(It.Is<IReadOnlyCollection<string>>(ids => ids.SequenceEqual(new[] { "carol" })), ClientMethods.Typing, It.IsAny<object>(), It.IsAny<CancellationToken>()), Times.Once);
+        h.Realtime.Verify(r => r.SendToGroupExceptAsync(It.IsAny<string>(), It.IsAny<IReadOnlyCollection<string>>(), It.IsAny<string>(), It.IsAny<object>(), It.IsAny<CancellationToken>()), Times.Never);
     }
 
     [Fact]

@@ -5,6 +5,7 @@ using Chat.Core.Chats;
 using Chat.Core.Common;
 using Chat.Core.Errors;
 using Chat.Core.Messages;
+using Chat.Core.Ports;
 using Chat.Core.Realtime;
 using Chat.UnitTests.TestData;
 using Moq;
@@ -100,11 +101,45 @@ public sealed class RealtimeEventTests
     }
 
     [Fact]
-    public async Task Typing_SendsTypingToTheOtherMembersOnly()
+    public async Task Typing_InAGroup_IsOneGroupSend_ThatSkipsTheTypersOwnConnections()
     {
         var chat = h.Store(ChatBuilder.Group().WithAdmin("alice").WithMember("bob").WithMember("carol").Build());
+        h.ConnectionsOfUser["bob"] = ["bob-phone", "bob-web"];
+        h.ConnectionsOfUser["carol"] = ["carol-phone"];
 
-        await h.MessageService.TypingAsync("bob", chat.ChatId, None);
+        await h.TypingService.TypingAsync("bob", chat.ChatId, None);
+
+        h.Realtime.Verify(
+            r => r.SendToGroupExceptAsync(
+                chat.ChatId,
+                It.Is<IReadOnlyCollection<string>>(ids => ids.Order(StringComparer.Ordinal).SequenceEqual(new[] { "bob-phone", "bob-web" })),
+                ClientMethods.Typing,
+                new TypingEvent(chat.ChatId, "bob"),
+                It.IsAny<CancellationToken>()),
+            Times.Once);
+        h.Realtime.VerifyNoOtherCalls();
+    }
+
+    [Fact]
+    public async Task Typing_InADirectChat_IsOneSendToTheOtherMember()
+    {
+        var chat = h.Store(ChatBuilder.Direct("alice", "bob").Build());
+
+        await h.TypingService.TypingAsync("alice", chat.ChatId, None);
+
+        h.Realtime.Verify(r => r.SendToUsersAsync(new[] { "bob" }, ClientMethods.Typing, new TypingEvent(chat.ChatId, "alice"), It.IsAny<CancellationToken>()), Times.Once);
+        h.Realtime.VerifyNoOtherCalls();
+        h.Connections.VerifyNoOtherCalls();
+    }
+
+    [Fact]
+    public async Task Typing_InAGroup_WhenTheConnectionsCannotBeRead_GoesToEachOtherMember()
+    {
+        var chat = h.Store(ChatBuilder.Group().WithAdmin("alice").WithMember("bob").WithMember("carol").Build());
+        h.Connections.Setup(c => c.OfAsync(It.IsAny<IReadOnlyCollection<string>>(), It.IsAny<CancellationToken>()))
+            .ThrowsAsync(ChatErrors.Unavailable("connection store", TimeSpan.FromSeconds(1)));
+
+        await h.TypingService.TypingAsync("bob", chat.ChatId, None);
 
         h.Realtime.Verify(
             r => r.SendToUsersAsync(
@@ -117,15 +152,27 @@ public sealed class RealtimeEventTests
     }
 
     [Fact]
+    public async Task Typing_InAGroup_WithMoreConnectionsToSkipThanOneSendTakes_GoesToEachOtherMember()
+    {
+        var chat = h.Store(ChatBuilder.Group().WithAdmin("alice").WithMember("bob").Build());
+        h.ConnectionsOfUser["bob"] = Enumerable.Range(0, UserConnectionLimits.MaxExcluded + 1).Select(i => "bob-" + i).ToArray();
+
+        await h.TypingService.TypingAsync("bob", chat.ChatId, None);
+
+        h.Realtime.Verify(r => r.SendToUsersAsync(new[] { "alice" }, ClientMethods.Typing, new TypingEvent(chat.ChatId, "bob"), It.IsAny<CancellationToken>()), Times.Once);
+        h.Realtime.VerifyNoOtherCalls();
+    }
+
+    [Fact]
     public async Task Typing_AgainWithinTheInterval_SendsNothing_AfterItSendsAgain()
     {
         var chat = h.Store(ChatBuilder.Direct("alice", "bob").Build());
 
-        await h.MessageService.TypingAsync("alice", chat.ChatId, None);
+        await h.TypingService.TypingAsync("alice", chat.ChatId, None);
         h.Time.Advance(h.Limits.TypingInterval - TimeSpan.FromMilliseconds(1));
-        await h.MessageService.TypingAsync("alice", chat.ChatId, None);
+        await h.TypingService.TypingAsync("alice", chat.ChatId, None);
         h.Time.Advance(TimeSpan.FromMilliseconds(1));
-        await h.MessageService.TypingAsync("alice", chat.ChatId, None);
+        await h.TypingService.TypingAsync("alice", chat.ChatId, None);
 
         h.Realtime.Verify(
             r => r.SendToUsersAsync(It.IsAny<IReadOnlyCollection<string>>(), ClientMethods.Typing, It.IsAny<object>(), It.IsAny<CancellationToken>()),
@@ -138,8 +185,8 @@ public sealed class RealtimeEventTests
         var first = h.Store(ChatBuilder.Direct("alice", "bob").Build());
         var second = h.Store(ChatBuilder.Direct("alice", "carol").Build());
 
-        await h.MessageService.TypingAsync("alice", first.ChatId, None);
-        await h.MessageService.TypingAsync("alice", second.ChatId, None);
+        await h.TypingService.TypingAsync("alice", first.ChatId, None);
+        await h.TypingService.TypingAsync("alice", second.ChatId, None);
 
         h.Realtime.Verify(
             r => r.SendToUsersAsync(It.IsAny<IReadOnlyCollection<string>>(), ClientMethods.Typing, It.IsAny<object>(), It.IsAny<CancellationToken>()),
@@ -151,7 +198,7 @@ public sealed class RealtimeEventTests
     {
         var chat = h.Store(ChatBuilder.Direct("bob", "carol").Build());
 
-        var error = await Assert.ThrowsAsync<ChatException>(() => h.MessageService.TypingAsync("alice", chat.ChatId, None));
+        var error = await Assert.ThrowsAsync<ChatException>(() => h.TypingService.TypingAsync("alice", chat.ChatId, None));
 
         Assert.Equal(404, error.Status);
         h.Realtime.VerifyNoOtherCalls();

@@ -13,6 +13,7 @@ public sealed class SessionConnectionsTests
 
     private readonly Mock<ISessionCheck> sessions = new();
     private readonly Mock<IRealtime> realtime = new();
+    private readonly Mock<IUserConnections> userConnections = new();
     private readonly List<string> calls = [];
 
     public SessionConnectionsTests()
@@ -26,27 +27,56 @@ public sealed class SessionConnectionsTests
         realtime.Setup(r => r.CloseConnectionAsync(It.IsAny<string>(), It.IsAny<string>(), It.IsAny<CancellationToken>()))
             .Callback((string c, string reason, CancellationToken _) => calls.Add($"close {c} {reason}"))
             .Returns(Task.CompletedTask);
+        userConnections.Setup(u => u.TrackAsync(It.IsAny<string>(), It.IsAny<string>(), It.IsAny<CancellationToken>()))
+            .Callback((string u, string c, CancellationToken _) => calls.Add($"track {u} {c}"))
+            .Returns(Task.CompletedTask);
+        userConnections.Setup(u => u.ForgetAsync(It.IsAny<string>(), It.IsAny<string>(), It.IsAny<CancellationToken>()))
+            .Callback((string u, string c, CancellationToken _) => calls.Add($"forget {u} {c}"))
+            .Returns(Task.CompletedTask);
     }
 
-    private SessionConnections Service => new(sessions.Object, realtime.Object, NullLogger<SessionConnections>.Instance);
+    private SessionConnections Service => new(sessions.Object, realtime.Object, userConnections.Object, NullLogger<SessionConnections>.Instance);
 
     [Fact]
-    public async Task Connected_ActiveSession_JoinsItsSessionGroup_BeforeTheFreshCheck_AndStaysOpen()
+    public async Task Connected_ActiveSession_JoinsItsSessionGroup_BeforeTheFreshCheck_StaysOpen_AndIsListedUnderItsUser()
     {
         await Service.ReportedAsync("connections", "connected", new RealtimeConnection("c1", "alice", "s1"), None);
 
-        Assert.Equal(["add c1 session-s1", "check alice s1"], calls);
+        Assert.Equal(["add c1 session-s1", "check alice s1", "track alice c1"], calls);
         realtime.Verify(r => r.CloseConnectionAsync(It.IsAny<string>(), It.IsAny<string>(), It.IsAny<CancellationToken>()), Times.Never);
     }
 
     [Fact]
-    public async Task Connected_RevokedSession_IsClosed()
+    public async Task Connected_RevokedSession_IsClosed_AndNotListed()
     {
         sessions.Setup(s => s.EnsureActiveNowAsync("alice", "s1", It.IsAny<CancellationToken>())).ThrowsAsync(ChatErrors.Unauthorized("revoked"));
 
         await Service.ReportedAsync("connections", "connected", new RealtimeConnection("c1", "alice", "s1"), None);
 
         realtime.Verify(r => r.CloseConnectionAsync("c1", SessionConnections.RevokedReason, It.IsAny<CancellationToken>()), Times.Once);
+        userConnections.VerifyNoOtherCalls();
+    }
+
+    [Fact]
+    public async Task Connected_ConnectionStoreUnavailable_StaysOpen_ForOnlyTheTypingEchoDependsOnTheList()
+    {
+        userConnections.Setup(u => u.TrackAsync("alice", "c1", It.IsAny<CancellationToken>())).ThrowsAsync(ChatErrors.Unavailable("connection store", TimeSpan.FromSeconds(1)));
+
+        await Service.ReportedAsync("connections", "connected", new RealtimeConnection("c1", "alice", "s1"), None);
+
+        realtime.Verify(r => r.CloseConnectionAsync(It.IsAny<string>(), It.IsAny<string>(), It.IsAny<CancellationToken>()), Times.Never);
+    }
+
+    [Fact]
+    public async Task Disconnected_TakesTheConnectionOffItsUsersList_EvenWhenTheStoreIsDown()
+    {
+        await Service.ReportedAsync("connections", "disconnected", new RealtimeConnection("c1", "alice", "s1"), None);
+        userConnections.Setup(u => u.ForgetAsync("alice", "c2", It.IsAny<CancellationToken>())).ThrowsAsync(ChatErrors.Unavailable("connection store", TimeSpan.FromSeconds(1)));
+        await Service.ReportedAsync("connections", "disconnected", new RealtimeConnection("c2", "alice", "s1"), None);
+
+        Assert.Equal(["forget alice c1"], calls);
+        realtime.VerifyNoOtherCalls();
+        sessions.VerifyNoOtherCalls();
     }
 
     [Fact]
@@ -81,14 +111,15 @@ public sealed class SessionConnectionsTests
     }
 
     [Theory]
-    [InlineData("connections", "disconnected")]
     [InlineData("messages", "connected")]
+    [InlineData("connections", "reconnected")]
     public async Task OtherEvents_DoNothing(string category, string @event)
     {
         await Service.ReportedAsync(category, @event, new RealtimeConnection("c1", "alice", "s1"), None);
 
         realtime.VerifyNoOtherCalls();
         sessions.VerifyNoOtherCalls();
+        userConnections.VerifyNoOtherCalls();
     }
 
     [Fact]

@@ -108,6 +108,8 @@ public sealed class ChatHarness
             .Callback((string chatId, long seq, IReadOnlyCollection<string> ids, CancellationToken _) => Notified[(chatId, seq)] = ids.ToArray())
             .Returns(Task.CompletedTask);
 
+        Connections.Setup(c => c.OfAsync(It.IsAny<IReadOnlyCollection<string>>(), It.IsAny<CancellationToken>()))
+            .ReturnsAsync((IReadOnlyCollection<string> ids, CancellationToken _) => ids.SelectMany(id => ConnectionsOfUser.GetValueOrDefault(id, [])).ToArray());
         Limiter = new InMemoryRateLimiter(Time);
         ChatLists = new ChatListFeed(ChatListOrder.Object, ChatListJobs.Object, Time, NullLogger<ChatListFeed>.Instance);
         ChatService = new ChatService(Chats.Object, Receipts.Object, Users.Object, Directory.Object, Realtime.Object, Limiter, ChatLists, ChatListOrder.Object, Options.Create(Limits), Time);
@@ -115,7 +117,8 @@ public sealed class ChatHarness
         PushService = new PushService(
             Chats.Object, Messages.Object, Users.Object, Presence.Object, PushHub.Object, PushJobs.Object, PushLog.Object, Options.Create(PushOptions), Time, NullLogger<PushService>.Instance, Metrics);
         Appender = new MessageAppender(ChatService, ChatLists, new SendLanes(), Chats.Object, Messages.Object, Realtime.Object, PushService, Time, NullLogger<MessageAppender>.Instance);
-        MessageService = new MessageService(ChatService, Appender, MediaService, Messages.Object, Receipts.Object, Users.Object, Realtime.Object, Limiter, Options.Create(Limits), Time, Metrics);
+        MessageService = new MessageService(ChatService, Appender, MediaService, Messages.Object, Receipts.Object, Realtime.Object, Limiter, Options.Create(Limits), Time, Metrics);
+        TypingService = new TypingService(ChatService, Users.Object, Realtime.Object, Connections.Object, Limiter, Options.Create(Limits));
         ForwardService = new ForwardService(ChatService, Appender, MediaService, Messages.Object, Limiter, Options.Create(Limits), Time, Metrics);
         EditService = new MessageEditService(ChatService, Messages.Object, Realtime.Object, Options.Create(Limits), Time, NullLogger<MessageEditService>.Instance);
         ReactionService = new ReactionService(ChatService, Messages.Object, Reactions.Object, Realtime.Object, Time);
@@ -123,6 +126,13 @@ public sealed class ChatHarness
     }
 
     public BlockService BlockService { get; }
+
+    public TypingService TypingService { get; }
+
+    /// <summary>The listed real-time connections per user; none unless a test adds some.</summary>
+    public Dictionary<string, string[]> ConnectionsOfUser { get; } = new(StringComparer.Ordinal);
+
+    public Mock<IUserConnections> Connections { get; } = new();
 
     public MessageEditService EditService { get; }
 
