@@ -109,14 +109,7 @@ public sealed class RealtimeEventTests
 
         await h.TypingService.TypingAsync("bob", chat.ChatId, None);
 
-        h.Realtime.Verify(
-            r => r.SendToGroupExceptAsync(
-                chat.ChatId,
-                It.Is<IReadOnlyCollection<string>>(ids => ids.Order(StringComparer.Ordinal).SequenceEqual(new[] { "bob-phone", "bob-web" })),
-                ClientMethods.Typing,
-                new TypingEvent(chat.ChatId, "bob"),
-                It.IsAny<CancellationToken>()),
-            Times.Once);
+        h.Realtime.Verify(r => r.SendToGroupExceptAsync(chat.ChatId, ExactlyIds("bob-phone", "bob-web"), ClientMethods.Typing, new TypingEvent(chat.ChatId, "bob"), It.IsAny<CancellationToken>()), Times.Once);
         h.Realtime.VerifyNoOtherCalls();
     }
 
@@ -141,13 +134,7 @@ public sealed class RealtimeEventTests
 
         await h.TypingService.TypingAsync("bob", chat.ChatId, None);
 
-        h.Realtime.Verify(
-            r => r.SendToUsersAsync(
-                It.Is<IReadOnlyCollection<string>>(ids => ids.Order(StringComparer.Ordinal).SequenceEqual(new[] { "alice", "carol" })),
-                ClientMethods.Typing,
-                new TypingEvent(chat.ChatId, "bob"),
-                It.IsAny<CancellationToken>()),
-            Times.Once);
+        h.Realtime.Verify(r => r.SendToUsersAsync(ExactlyIds("alice", "carol"), ClientMethods.Typing, new TypingEvent(chat.ChatId, "bob"), It.IsAny<CancellationToken>()), Times.Once);
         h.Realtime.VerifyNoOtherCalls();
     }
 
@@ -464,4 +451,8 @@ public sealed class RealtimeEventTests
             .Returns(Task.CompletedTask);
         return calls;
     }
+
+    /// <summary>Matches a collection of exactly these ids, in any order.</summary>
+    private static IReadOnlyCollection<string> ExactlyIds(params string[] ids) =>
+        Match.Create<IReadOnlyCollection<string>>(got => got.Order(StringComparer.Ordinal).SequenceEqual(ids.Order(StringComparer.Ordinal)));
 }
