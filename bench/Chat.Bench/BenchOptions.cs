@@ -61,6 +61,9 @@ public sealed class BenchOptions
 
     public bool LimitsRaised { get; private set; }
 
+    /// <summary>Profile the host with perf over the measured direct run (<see cref="HostProfile"/>).</summary>
+    public bool Profile { get; private set; }
+
     public int? ServerPid { get; private set; }
 
     public string? Out { get; private set; }
@@ -151,6 +154,9 @@ public sealed class BenchOptions
                                      counts only); default: direct, group and push
           --setup-concurrency N      concurrent calls while registering and connecting users (8; at most 8)
           --skip-push                leave the push phase out (--phase direct --phase group)
+          --profile                  a perf CPU profile of the host over the measured direct run, by component
+                                     (needs perf; with --start-host the host writes its perf map; CPU figures of a
+                                     profiled run include perf's own cost)
           --out PATH                 JSON results (bench/results/latest.json under the repository root)
           --help
         """;
@@ -162,6 +168,7 @@ public sealed class BenchOptions
         ["-h"] = (o, _) => o.Help = true,
         ["--start-host"] = (o, _) => o.StartHost = true,
         ["--limits-raised"] = (o, _) => o.LimitsRaised = true,
+        ["--profile"] = (o, _) => o.Profile = true,
         ["--skip-push"] = (o, _) => o.Phases.Remove("push"),
         ["--cost-calls"] = (o, v) => o.CostCalls = Int("--cost-calls", v(), 1, 1000),
         ["--list-chats"] = (o, v) => o.ListChats = Int("--list-chats", v(), 1, 2000),

@@ -31,6 +31,8 @@ public sealed class BenchReport
 
     public DirectResult? Direct { get; set; }
 
+    public ProfileResult? Profile { get; set; }
+
     public GroupResult? Group { get; set; }
 
     public PushResult? Push { get; set; }

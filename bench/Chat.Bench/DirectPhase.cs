@@ -24,8 +24,33 @@ public sealed partial class BenchRun
         }
 
         say($"direct: {options.Seconds:F0} s at {options.Rate} msg/s over {direct / 2} chats");
+        var profile = StartProfile();
         report.Direct = await RunDirectAsync("d", options.Seconds, ct);
+        report.Profile = profile is null ? null : await profile.FinishAsync(Note, ct);
         ct.ThrowIfCancellationRequested();
+    }
+
+    /// <summary>With --profile, perf on the server over the measured run's sends (its data in the temp folder).</summary>
+    private HostProfile? StartProfile()
+    {
+        if (!options.Profile)
+        {
+            return null;
+        }
+
+        if (report.Server.ServerPid is not { } pid)
+        {
+            Note("--profile: the server's pid is unknown; no profile taken.");
+            return null;
+        }
+
+        if (!options.StartHost)
+        {
+            Note("--profile: a host the bench did not start names its JIT-compiled code only if it runs with DOTNET_PerfMapEnabled=1 and DOTNET_EnableWriteXorExecute=0.");
+        }
+
+        var file = Path.Combine(Path.GetTempPath(), $"chat-bench-{runTag}.perf");
+        return HostProfile.Start(pid, options.Seconds, file, Note);
     }
 
     /// <summary>Users 2k and 2k+1 share a direct chat; it is ready once both got its `chat` event.</summary>

@@ -108,6 +108,14 @@ public sealed class LocalHostProcess
             env["Push__CollapseWindow"] = TimeSpan.FromSeconds(window).ToString("c", CultureInfo.InvariantCulture);
         }
 
+        if (options.Profile)
+        {
+            foreach (var (key, value) in HostProfile.HostEnvironment)
+            {
+                env[key] = value;
+            }
+        }
+
         ChooseEmulators(env, values, options, say);
         return env;
     }

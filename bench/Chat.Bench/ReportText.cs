@@ -18,6 +18,7 @@ public static class ReportText
         Section(r.Concurrent, c => ConcurrentRows(text, c));
         Section(r.Direct?.Cpu ?? r.Group?.Cpu ?? r.Push?.Cpu, _ => CpuRows(text, r));
         Section(r.Push, u => PushNetRows(text, u));
+        Section(r.Profile, p => ProfileRows(text, p, r.Direct));
         Footer(text, r);
         return text.ToString();
     }
@@ -134,6 +135,17 @@ public static class ReportText
                 : "-"),
         ]);
 
+    }
+
+    /// <summary>The host's profile by component, each also as CPU ms per message (its share of the direct run's host CPU).</summary>
+    private static void ProfileRows(StringBuilder text, ProfileResult p, DirectResult? direct)
+    {
+        var perMessage = direct?.Cpu.PerThousandMessages.GetValueOrDefault(CpuMeter.Server);
+        string Ms(double percent) => perMessage is { } total ? Inv($"{Math.Round(total * percent / 100, 2)} ms/msg") : "-";
+        Rows(text, Inv($"Host CPU profile over the direct run (perf, {p.Samples} samples, {p.SamplesPerSecond}/s; {p.DataFile})"), [
+            .. p.Components.Where(c => c.Percent >= 0.5).Select(c => (c.Component, Inv($"{c.Percent}%  {Ms(c.Percent)}"))),
+            ("of all: under a stand-in's frames", Inv($"{p.StandInPercent}%  {Ms(p.StandInPercent)}")),
+        ]);
     }
 
     private static void PushNetRows(StringBuilder text, PushResult push) =>
