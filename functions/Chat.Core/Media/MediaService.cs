@@ -128,10 +128,10 @@ public sealed partial class MediaService(
     }
 
     /// <summary>Records the message the media was sent with as its first carrier (1 read, 1 replace); idempotent
-    /// for the same message, and never moves media already attached to another one.</summary>
+    /// for the same message, and never moves media already attached to another one. 503 when it cannot land.</summary>
     public async Task MarkAttachedAsync(string mediaId, MediaCarrier carrier, string blobETag, CancellationToken ct)
     {
-        for (var attempt = 0; attempt < 5; attempt++)
+        for (var attempt = 0; ; attempt++)
         {
             var stored = await media.GetAsync(mediaId, ct);
             if (stored is null || stored.Value.State == MediaStates.Attached)
@@ -149,7 +149,27 @@ public sealed partial class MediaService(
 
                 return;
             }
+
+            if (attempt == 4)
+            {
+                throw ChatErrors.Unavailable("media store (contention)", TimeSpan.FromSeconds(1));
+            }
         }
+    }
+
+    /// <summary>Attaches the media of a stored message if its send's attach never landed (a resend runs this): only
+    /// media still reserved for that send (<paramref name="claimKey"/>). Cost: 1 read when it is attached already;
+    /// else 1 blob properties call and <see cref="MarkAttachedAsync"/>.</summary>
+    public async Task CompleteAttachAsync(string mediaId, MediaCarrier carrier, string claimKey, CancellationToken ct)
+    {
+        var stored = await media.GetAsync(mediaId, ct);
+        if (stored is not { Value.State: MediaStates.Pending } || stored.Value.ClaimedBy != claimKey
+            || await blobs.InspectAsync(mediaId, ct) is not { } blob)
+        {
+            return;
+        }
+
+        await MarkAttachedAsync(mediaId, carrier, blob.ETag, ct);
     }
 
     /// <summary>

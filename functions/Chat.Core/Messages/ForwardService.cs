@@ -137,10 +137,11 @@ public sealed class ForwardService(
         };
         var (chat, message, stored) = await appender.AppendAsync(callerId, target, draft, ct);
 
-        // Stored from here on (now or by an earlier try): the carrier is idempotent, and nothing may turn this into a 5xx.
+        // Stored from here on (now or by an earlier try). The carrier is added before anyone hears of the forward, and
+        // is idempotent: should it fail, the forward answers 503 and its retry adds it, then announces.
         if (message.Media is { } carried)
         {
-            await appender.BestEffortAsync(message, () => media.AddCarrierAsync(carried.MediaId, new MediaCarrier(message.ChatId, message.Seq, message.ExpiresAt), ct));
+            await media.AddCarrierAsync(carried.MediaId, new MediaCarrier(message.ChatId, message.Seq, message.ExpiresAt), ct);
         }
 
         if (stored is not null)

@@ -106,7 +106,7 @@ public sealed partial class MessageAppender(
 
     /// <summary>Runs a step that follows a stored message: a failure is logged, never thrown (the message is
     /// stored, so the call must not turn into a 5xx; a resend completes the step).</summary>
-    public async Task BestEffortAsync(MessageRecord message, Func<Task> step)
+    private async Task BestEffortAsync(MessageRecord message, Func<Task> step)
     {
         try
         {

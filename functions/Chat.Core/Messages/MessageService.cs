@@ -17,6 +17,7 @@ public sealed class MessageService(
     MediaService media,
     IMessageStore messages,
     IReceiptStore receipts,
+    IReactionStore reactions,
     IRealtime realtime,
     IRateLimiter limiter,
     IOptions<LimitsOptions> limits,
@@ -46,14 +47,16 @@ public sealed class MessageService(
         string? blobETag = null;
         if (request.MediaId is not null)
         {
-            // A resend of a media message finds it stored (the media is attached by then): 1 query; the states only then.
+            // A resend of a media message finds it stored: 1 query, then the media's attach if the first attempt's failed
+            // (1 read when it did not), the states only then.
             var sent = await messages.FindSentAsync(chatId, callerId, request.ClientMessageId!, withStates: false, ct);
             if (sent is not null)
             {
+                await media.CompleteAttachAsync(request.MediaId, Carrier(sent.Message), ClaimKey(chatId, request), ct);
                 return await appender.ResentAsync(loaded.Value, sent with { States = await receipts.ListAsync(chatId, ct) }, ct);
             }
 
-            (attachment, blobETag) = await media.PrepareAttachmentAsync(callerId, request.MediaId, request.Type!, ct, claimKey: $"{chatId}|{request.ClientMessageId}");
+            (attachment, blobETag) = await media.PrepareAttachmentAsync(callerId, request.MediaId, request.Type!, ct, claimKey: ClaimKey(chatId, request));
         }
 
         var draft = new MessageRecord
@@ -71,21 +74,30 @@ public sealed class MessageService(
             SentAt = time.GetUtcNow(),
         };
         var (chat, message, stored) = await appender.AppendAsync(callerId, loaded, draft, ct);
+
+        // The message is stored from here on. Its media is attached before anyone hears of it: should that fail, the
+        // send answers 503 and its resend (the same clientMessageId) completes the attach, then announces.
+        if (attachment is not null)
+        {
+            await media.MarkAttachedAsync(attachment.MediaId, Carrier(message), blobETag!, ct);
+        }
+
         if (stored is not null)
         {
             return await appender.ResentAsync(chat, stored, ct);
         }
 
-        // The message is stored from here on: nothing below may turn the send into a 5xx.
-        if (attachment is not null)
-        {
-            await appender.BestEffortAsync(message, () => media.MarkAttachedAsync(attachment.MediaId, new MediaCarrier(chatId, message.Seq, message.ExpiresAt), blobETag!, ct));
-        }
+        // Nothing below may turn the send into a 5xx.
 
         var view = await appender.AnnounceAsync(chat, message, ct);
         metrics.MessageSent(chat.Type, chat.Members.Count - 1, time.GetElapsedTime(started));
         return new SendResult(view with { ReplyTo = ReplyQuotes.View(message.ReplyTo, chat.Member(callerId)!.JoinedAfterSeq, time.GetUtcNow()) }, true);
     }
+
+    /// <summary>What reserves an upload for one send (and its retries): the chat and the client message id.</summary>
+    private static string ClaimKey(string chatId, SendMessageRequest request) => $"{chatId}|{request.ClientMessageId}";
+
+    private static MediaCarrier Carrier(MessageRecord message) => new(message.ChatId, message.Seq, message.ExpiresAt);
 
     /// <summary>A page of history from the caller's join on. Cost: 1 single-partition query (head and
     /// receipt states), 1 single-partition range query of the page's seqs (seqs have no gaps): 2 requests.</summary>
@@ -136,8 +148,9 @@ public sealed class MessageService(
     }
 
     /// <summary>Deletes for everyone (sender, or a group admin), its media included (for this message only:
-    /// forwards that carry the same media keep it). Cost: 1 read of the chat and the message, 1 replace of the
-    /// message, 1 replace of the chat when it was the last message, and for media see <see cref="MediaService.DiscardAsync"/>.</summary>
+    /// forwards that carry the same media keep it) and its reactions. Cost: 1 read of the chat and the message, 1 replace
+    /// of the message, 1 query of its reactions' ids and 1 batch deleting them (when it had any), 1 replace of the chat
+    /// when it was the last message, and for media see <see cref="MediaService.DiscardAsync"/>.</summary>
     public async Task<MessageRecord> DeleteAsync(string callerId, string chatId, long seq, CancellationToken ct)
     {
         var chat = await chatService.LoadVisibleAsync(callerId, chatId, ct);
@@ -154,7 +167,9 @@ public sealed class MessageService(
 
         if (message.Deleted)
         {
-            await ReplyQuotes.RefreshAsync(messages, chatService, chat, message, ct); // a retry completes what a failed delete left
+            // A retry completes what a failed delete left.
+            await reactions.ClearAsync(chatId, seq, ct);
+            await ReplyQuotes.RefreshAsync(messages, chatService, chat, message, ct);
             return message;
         }
 
@@ -166,6 +181,7 @@ public sealed class MessageService(
 
         var deleted = message with { Deleted = true, Text = null, Media = null, ReplyToSeq = null, ReplyTo = null, EditedAt = null };
         await messages.ReplaceAsync(deleted, ct);
+        await reactions.ClearAsync(chatId, seq, ct);
         await ReplyQuotes.RefreshAsync(messages, chatService, chat, deleted, ct);
         if (chat.LastMessage?.Seq == seq)
         {

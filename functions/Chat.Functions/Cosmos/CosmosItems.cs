@@ -19,6 +19,9 @@ public static class CosmosModel
     public const string HeadId = "head";
     public const string ProfileId = "profile";
 
+    /// <summary>Cosmos DB's limit on the operations of one transactional batch.</summary>
+    public const int MaxBatchOperations = 100;
+
     /// <summary>Fixed width, so ids sort like seqs.</summary>
     public static string MessageId(long seq) => "m:" + seq.ToString("D12", System.Globalization.CultureInfo.InvariantCulture);
 

@@ -176,4 +176,28 @@ public sealed class CosmosReactionStore(CosmosDatabase db) : IReactionStore
 
     public Task<bool> RemoveAsync(string chatId, long seq, string userId, CancellationToken ct) =>
         db.TryDeleteAsync(db.Chats, CosmosModel.ReactionId(seq, userId), chatId, ct);
+
+    /// <summary>A batch of deletes fails whole when one item went meanwhile (a member took their reaction back):
+    /// that chunk is then deleted item by item.</summary>
+    public async Task ClearAsync(string chatId, long seq, CancellationToken ct)
+    {
+        var query = new QueryDefinition("SELECT VALUE c.id FROM c WHERE c.chatId = @chatId AND c.kind = @reaction AND c.data.seq = @seq")
+            .WithParameter("@chatId", chatId).WithParameter("@reaction", Kinds.Reaction).WithParameter("@seq", seq);
+        foreach (var chunk in (await db.QueryAsync<string>(db.Chats, query, chatId, ct)).Chunk(CosmosModel.MaxBatchOperations))
+        {
+            var batch = db.Chats.CreateTransactionalBatch(new PartitionKey(chatId));
+            foreach (var id in chunk)
+            {
+                batch.DeleteItem(id);
+            }
+
+            if (!await db.TryExecuteAsync(batch, ct))
+            {
+                foreach (var id in chunk)
+                {
+                    await db.TryDeleteAsync(db.Chats, id, chatId, ct);
+                }
+            }
+        }
+    }
 }

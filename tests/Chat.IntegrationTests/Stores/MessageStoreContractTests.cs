@@ -135,6 +135,26 @@ public sealed class MessageStoreContractTests(StoreDatabase database) : StoreCon
     }
 
     [Fact]
+    public async Task ClearReactions_RemovesEveryReactionToTheMessage_AndNoneOfAnother()
+    {
+        var messages = await AppendSeqsAsync(2);
+        var reactions = new CosmosReactionStore(Db);
+        var at = messages[0].SentAt;
+        foreach (var user in new[] { "u_bob", "u_carol", "u_dave" })
+        {
+            await reactions.PutAsync(new ReactionRecord(chatId, 1, user, "👍", at), Ct);
+        }
+
+        await reactions.PutAsync(new ReactionRecord(chatId, 2, "u_bob", "😂", at), Ct);
+
+        await reactions.ClearAsync(chatId, 1, Ct);
+        await reactions.ClearAsync(chatId, 1, Ct); // none left: a query and nothing else
+
+        Assert.Empty((await Store.GetWithReactionsAsync(chatId, 1, Ct))!.Value.Reactions);
+        Assert.Equal("😂", Assert.Single((await Store.GetWithReactionsAsync(chatId, 2, Ct))!.Value.Reactions).Emoji);
+    }
+
+    [Fact]
     public async Task TryReplace_UnderTheReadVersion_Lands_UnderAnOlderOne_DoesNot()
     {
         var message = (await AppendSeqsAsync(1))[0];

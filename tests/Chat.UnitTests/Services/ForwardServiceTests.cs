@@ -252,6 +252,34 @@ public sealed class ForwardServiceTests
         h.Blobs.VerifyNoOtherCalls(); // no copy of the bytes
     }
 
+    [Fact]
+    public async Task Forward_Media_WhoseCarrierCannotBeAdded_Answers503_AndItsRetryAddsItThenAnnounces()
+    {
+        var media = MediaBuilder.Attached(Source, 1, ownerId: "bob");
+        var stored = new Versioned<MediaRecord>(media, "e1");
+        var storeDown = true;
+        h.Media.Setup(m => m.GetAsync(media.MediaId, It.IsAny<CancellationToken>())).ReturnsAsync(() => stored);
+        h.Media.Setup(m => m.TryReplaceAsync(It.IsAny<MediaRecord>(), It.IsAny<string>(), It.IsAny<CancellationToken>()))
+            .ReturnsAsync((MediaRecord r, string tag, CancellationToken _) =>
+            {
+                stored = storeDown ? throw ChatErrors.Unavailable("media store", TimeSpan.FromSeconds(1)) : new Versioned<MediaRecord>(r, tag + "+");
+                return true;
+            });
+        WithSource(MessageBuilder.Text(Source, 1, "bob", text: null!) with { Type = MessageTypes.Image, Media = MediaService.ToRef(media) });
+        var target = h.Store(ChatBuilder.Direct("alice", "dave").Build());
+        var request = new ForwardRequest([target.ChatId], "fw-img");
+
+        var error = await Assert.ThrowsAsync<ChatException>(() => Service.ForwardAsync("alice", Source, 1, request, None));
+        h.Realtime.Verify(r => r.SendToGroupAsync(target.ChatId, ClientMethods.Message, It.IsAny<object>(), It.IsAny<CancellationToken>()), Times.Never);
+        storeDown = false;
+        await Service.ForwardAsync("alice", Source, 1, request, None);
+
+        Assert.Equal(ErrorKind.Unavailable, error.Kind);
+        Assert.Single(h.Appended, m => m.ChatId == target.ChatId); // stored by the first try, found by the retry
+        Assert.Equal([new MediaCarrier(Source, 1), new MediaCarrier(target.ChatId, 1)], stored.Value.Carriers);
+        h.Realtime.Verify(r => r.SendToGroupAsync(target.ChatId, ClientMethods.Message, It.IsAny<object>(), It.IsAny<CancellationToken>()), Times.Once);
+    }
+
     private void WithSource(MessageRecord message)
     {
         h.Store(ChatBuilder.Group(Source).WithAdmin("bob").WithMember("alice").WithLastSeq(message.Seq).Build());

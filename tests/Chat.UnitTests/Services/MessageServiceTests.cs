@@ -3,8 +3,10 @@ namespace Chat.UnitTests.Services;
 using Chat.Core.Chats;
 using Chat.Core.Common;
 using Chat.Core.Errors;
+using Chat.Core.Media;
 using Chat.Core.Messages;
 using Chat.Core.Ports;
+using Chat.Core.Realtime;
 using Chat.UnitTests.TestData;
 using Moq;
 
@@ -349,6 +351,35 @@ public sealed class MessageServiceTests
         Assert.Null(deleted.ReplyToSeq);
         h.Messages.Verify(m => m.ReplaceAsync(It.Is<MessageRecord>(r => r.Deleted && r.Text == null && r.Seq == 3), It.IsAny<CancellationToken>()), Times.Once);
         Assert.True(h.Stored(chat.ChatId).LastMessage!.Deleted);
+    }
+
+    [Fact]
+    public async Task Send_WithMedia_WhoseAttachFails_Answers503_AndItsResendAttachesThenAnnounces()
+    {
+        var chat = h.Store(ChatBuilder.Direct("alice", "bob").Build());
+        var stored = new Versioned<MediaRecord>(MediaBuilder.Pending(contentType: "application/pdf"), "e1");
+        var storeDown = true;
+        h.Media.Setup(m => m.GetAsync("media1", It.IsAny<CancellationToken>())).ReturnsAsync(() => stored);
+        h.Media.Setup(m => m.TryReplaceAsync(It.IsAny<MediaRecord>(), It.IsAny<string>(), It.IsAny<CancellationToken>()))
+            .ReturnsAsync((MediaRecord r, string tag, CancellationToken _) =>
+            {
+                // The claim lands; the attach does not while the store is down.
+                stored = storeDown && r.State == MediaStates.Attached ? throw ChatErrors.Unavailable("media store", TimeSpan.FromSeconds(1)) : new Versioned<MediaRecord>(r, tag + "+");
+                return true;
+            });
+        h.Blobs.Setup(b => b.InspectAsync("media1", It.IsAny<CancellationToken>())).ReturnsAsync(new BlobFacts(1000, "\"0xBLOB\"", MediaBuilder.HeadOf("application/pdf")));
+        var request = new SendMessageRequest("client-file", MessageTypes.File, null, "media1", null);
+
+        var error = await Assert.ThrowsAsync<ChatException>(() => Service.SendAsync("alice", chat.ChatId, request, None));
+        h.Realtime.Verify(r => r.SendToGroupAsync(chat.ChatId, ClientMethods.Message, It.IsAny<object>(), It.IsAny<CancellationToken>()), Times.Never);
+        storeDown = false;
+        var resent = await Service.SendAsync("alice", chat.ChatId, request, None);
+
+        Assert.Equal(ErrorKind.Unavailable, error.Kind);
+        Assert.False(resent.Created);
+        Assert.Equal((MediaStates.Attached, "\"0xBLOB\""), (stored.Value.State, stored.Value.BlobETag));
+        Assert.Equal([new MediaCarrier(chat.ChatId, 1)], stored.Value.Carriers);
+        h.Realtime.Verify(r => r.SendToGroupAsync(chat.ChatId, ClientMethods.Message, It.IsAny<object>(), It.IsAny<CancellationToken>()), Times.Once);
     }
 
     [Fact]

@@ -73,6 +73,15 @@ public sealed class ChatHarness
         Reactions.Setup(r => r.PutAsync(It.IsAny<ReactionRecord>(), It.IsAny<CancellationToken>()))
             .Callback((ReactionRecord r, CancellationToken _) => ReactionItems[(r.ChatId, r.Seq, r.UserId)] = r)
             .Returns(Task.CompletedTask);
+        Reactions.Setup(r => r.ClearAsync(It.IsAny<string>(), It.IsAny<long>(), It.IsAny<CancellationToken>()))
+            .Callback((string chatId, long seq, CancellationToken _) =>
+            {
+                foreach (var key in ReactionItems.Keys.Where(k => k.ChatId == chatId && k.Seq == seq))
+                {
+                    ReactionItems.TryRemove(key, out var _);
+                }
+            })
+            .Returns(Task.CompletedTask);
         Reactions.Setup(r => r.RemoveAsync(It.IsAny<string>(), It.IsAny<long>(), It.IsAny<string>(), It.IsAny<CancellationToken>()))
             .ReturnsAsync((string chatId, long seq, string userId, CancellationToken _) => ReactionItems.TryRemove((chatId, seq, userId), out var _));
 
@@ -117,7 +126,7 @@ public sealed class ChatHarness
         PushService = new PushService(
             Chats.Object, Messages.Object, Users.Object, Presence.Object, PushHub.Object, PushJobs.Object, PushLog.Object, Options.Create(PushOptions), Time, NullLogger<PushService>.Instance, Metrics);
         Appender = new MessageAppender(ChatService, ChatLists, new SendLanes(), Chats.Object, Messages.Object, Realtime.Object, PushService, Time, NullLogger<MessageAppender>.Instance);
-        MessageService = new MessageService(ChatService, Appender, MediaService, Messages.Object, Receipts.Object, Realtime.Object, Limiter, Options.Create(Limits), Time, Metrics);
+        MessageService = new MessageService(ChatService, Appender, MediaService, Messages.Object, Receipts.Object, Reactions.Object, Realtime.Object, Limiter, Options.Create(Limits), Time, Metrics);
         TypingService = new TypingService(ChatService, Users.Object, Realtime.Object, Connections.Object, Limiter, Options.Create(Limits));
         ForwardService = new ForwardService(ChatService, Appender, MediaService, Messages.Object, Limiter, Options.Create(Limits), Time, Metrics);
         EditService = new MessageEditService(ChatService, Messages.Object, Realtime.Object, Options.Create(Limits), Time, NullLogger<MessageEditService>.Instance);
