@@ -24,7 +24,7 @@ public sealed record ProfileResult(long Samples, double SamplesPerSecond, double
 /// stand-in's (<see cref="StandInTypes"/> and the stand-in modules). Kestrel's parsing of the local SignalR service's REST
 /// requests cannot be told from the API's, so the stand-in share is a lower bound.
 /// </summary>
-public sealed class HostProfile(Process perf, string dataFile, double seconds)
+public sealed class HostProfile(Process perf, Task<string> perfErrors, string dataFile, double seconds)
 {
     public const int Frequency = 499;
 
@@ -84,7 +84,7 @@ public sealed class HostProfile(Process perf, string dataFile, double seconds)
             "-p", pid.ToString(CultureInfo.InvariantCulture), "-o", dataFile, "--", "sleep", seconds.ToString("0.###", CultureInfo.InvariantCulture));
         try
         {
-            return Process.Start(info) is { } perf ? new HostProfile(perf, dataFile, seconds) : null;
+            return Process.Start(info) is { } perf ? new HostProfile(perf, perf.StandardError.ReadToEndAsync(), dataFile, seconds) : null;
         }
         catch (System.ComponentModel.Win32Exception e)
         {
@@ -97,20 +97,40 @@ public sealed class HostProfile(Process perf, string dataFile, double seconds)
     public async Task<ProfileResult?> FinishAsync(Action<string> note, CancellationToken ct)
     {
         await perf.WaitForExitAsync(ct);
+        var recordErrors = await perfErrors;
         if (perf.ExitCode != 0)
         {
-            note($"--profile: perf record exited with {perf.ExitCode}: {(await perf.StandardError.ReadToEndAsync(ct)).Trim()}");
+            note($"--profile: perf record exited with {perf.ExitCode}: {recordErrors.Trim()}");
             return null;
         }
 
         using var script = Process.Start(Perf("script", "-i", dataFile, "-F", "ip,sym,dso")) ?? throw new InvalidOperationException("perf script did not start.");
-        var tally = new ProfileTally();
+        var scriptErrors = script.StandardError.ReadToEndAsync(ct); // read alongside, so a chatty stderr cannot block it
+        var lines = new List<string>();
         while (await script.StandardOutput.ReadLineAsync(ct) is { } line)
+        {
+            lines.Add(line);
+        }
+
+        await script.WaitForExitAsync(ct);
+        if (script.ExitCode != 0)
+        {
+            note($"--profile: perf script exited with {script.ExitCode}: {(await scriptErrors).Trim()}");
+            return null;
+        }
+
+        return Classify(lines, seconds, dataFile);
+    }
+
+    /// <summary>The profile of <c>perf script -F ip,sym,dso</c> output over <paramref name="seconds"/>.</summary>
+    public static ProfileResult Classify(IEnumerable<string> lines, double seconds, string dataFile)
+    {
+        var tally = new ProfileTally();
+        foreach (var line in lines)
         {
             tally.Add(line);
         }
 
-        await script.WaitForExitAsync(ct);
         return tally.Result(seconds, dataFile);
     }
 
@@ -149,7 +169,7 @@ public sealed class HostProfile(Process perf, string dataFile, double seconds)
             Flush();
             var total = Math.Max(1, samples);
             var shares = byComponent.OrderByDescending(e => e.Value)
-                .Select(e => new ProfileShare(e.Key, Math.Round(100.0 * e.Value / total, 1), e.Key.EndsWith("(stand-in)", StringComparison.Ordinal)))
+                .Select(e => new ProfileShare(e.Key, Math.Round(100.0 * e.Value / total, 1), e.Key == LocalSignalR || Modules.Any(m => m.StandIn && m.Name == e.Key)))
                 .ToArray();
             return new ProfileResult(samples, Math.Round(samples / seconds, 1), Math.Round(100.0 * standIn / total, 1), shares, dataFile);
         }
