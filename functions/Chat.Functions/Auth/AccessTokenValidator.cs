@@ -14,28 +14,11 @@ public sealed class AccessTokenValidator(IOptions<AuthOptions> options, TimeProv
 
     private readonly JsonWebTokenHandler handler = new();
 
-    public TokenValidationParameters Parameters
-    {
-        get
-        {
-            var auth = options.Value;
-            return new TokenValidationParameters
-            {
-                ValidIssuer = auth.Issuer,
-                ValidAudience = auth.Audience,
-                IssuerSigningKeys = auth.SigningKeys.Select(k => new SymmetricSecurityKey(Convert.FromBase64String(k.Key)) { KeyId = k.Id }).ToArray(),
-                ValidAlgorithms = [SecurityAlgorithms.HmacSha256],
-                ValidateIssuer = true,
-                ValidateAudience = true,
-                ValidateLifetime = true,
-                ValidateIssuerSigningKey = true,
-                RequireExpirationTime = true,
-                RequireSignedTokens = true,
-                ClockSkew = ClockSkew,
-                LifetimeValidator = TokenLifetime.Validator(time),
-            };
-        }
-    }
+    /// <summary>Built once (the options are read at start-up): the same key objects on every request let the
+    /// handler reuse its cached signature providers instead of decoding the keys and hashing their ids each time.</summary>
+    private readonly Lazy<TokenValidationParameters> parameters = new(() => Build(options.Value, time));
+
+    public TokenValidationParameters Parameters => parameters.Value;
 
     /// <summary>Returns the user id, session id (<c>sid</c>) and expiry of a valid <c>Bearer</c> header; 401 otherwise.</summary>
     public async Task<(string UserId, string SessionId, DateTimeOffset Expires)> ValidateAsync(string authorizationHeader)
@@ -53,4 +36,20 @@ public sealed class AccessTokenValidator(IOptions<AuthOptions> options, TimeProv
             ? (userId, sessionId, new DateTimeOffset(result.SecurityToken.ValidTo, TimeSpan.Zero))
             : throw ChatErrors.Unauthorized("The access token is invalid or expired.");
     }
+
+    private static TokenValidationParameters Build(AuthOptions auth, TimeProvider time) => new()
+    {
+        ValidIssuer = auth.Issuer,
+        ValidAudience = auth.Audience,
+        IssuerSigningKeys = auth.SigningKeys.Select(k => new SymmetricSecurityKey(Convert.FromBase64String(k.Key)) { KeyId = k.Id }).ToArray(),
+        ValidAlgorithms = [SecurityAlgorithms.HmacSha256],
+        ValidateIssuer = true,
+        ValidateAudience = true,
+        ValidateLifetime = true,
+        ValidateIssuerSigningKey = true,
+        RequireExpirationTime = true,
+        RequireSignedTokens = true,
+        ClockSkew = ClockSkew,
+        LifetimeValidator = TokenLifetime.Validator(time),
+    };
 }

@@ -43,5 +43,21 @@ public static class SignalRTokens
     private static Claim[] Claims(string userId, string? sessionId) =>
         sessionId is null ? [new Claim("nameid", userId)] : [new Claim("nameid", userId), new Claim(SessionClaim, sessionId)];
 
-    private static SymmetricSecurityKey Key(string accessKey) => new(Encoding.UTF8.GetBytes(accessKey));
+    /// <summary>The key object of the access key last used, kept: the token handlers cache their signature providers
+    /// by key, so a new object per token would encode the key and hash its id again each time.</summary>
+    private static SigningKey? lastKey;
+
+    private static SymmetricSecurityKey Key(string accessKey)
+    {
+        if (lastKey is { } known && string.Equals(known.AccessKey, accessKey, StringComparison.Ordinal))
+        {
+            return known.Key;
+        }
+
+        var key = new SigningKey(accessKey, new SymmetricSecurityKey(Encoding.UTF8.GetBytes(accessKey)));
+        lastKey = key;
+        return key.Key;
+    }
+
+    private sealed record SigningKey(string AccessKey, SymmetricSecurityKey Key);
 }

@@ -144,6 +144,9 @@ public static class LocalSignalRService
     /// <summary>Where Azure SignalR's REST API lives; only this machine may call it here (LocalHostApp).</summary>
     public const string RestPath = "/api/hubs";
 
+    /// <summary>One handler for every REST call and connection (it is thread-safe and keeps its caches).</summary>
+    private static readonly JsonWebTokenHandler TokenHandler = new();
+
     public static IServiceCollection AddLocalSignalRService(this IServiceCollection services)
     {
         services.AddSingleton<LocalGroupRegistry>();
@@ -262,7 +265,7 @@ public static class LocalSignalRService
         }
 
         var time = context.RequestServices.GetRequiredService<TimeProvider>();
-        var result = await new JsonWebTokenHandler().ValidateTokenAsync(token, SignalRTokens.Validation(key, audience, time));
+        var result = await TokenHandler.ValidateTokenAsync(token, SignalRTokens.Validation(key, audience, time));
         return result.IsValid ? new ClaimsPrincipal(result.ClaimsIdentity) : null;
     }
 
