@@ -155,8 +155,8 @@ public sealed class BenchOptions
           --setup-concurrency N      concurrent calls while registering and connecting users (8; at most 8)
           --skip-push                leave the push phase out (--phase direct --phase group)
           --profile                  a perf CPU profile of the host over the measured direct run, by component
-                                     (needs perf; with --start-host the host writes its perf map; CPU figures of a
-                                     profiled run include perf's own cost)
+                                     (needs perf; with --start-host the host writes its perf map; perf takes about
+                                     a core of its own, so a profiled run's latency and CPU are not comparable)
           --out PATH                 JSON results (bench/results/latest.json under the repository root)
           --help
         """;

@@ -35,13 +35,24 @@ public sealed class HostProfile(Process perf, Task<string> perfErrors, string da
         ["DOTNET_EnableWriteXorExecute"] = "0",
     };
 
-    private const string Spinning = "thread pool: idle workers spinning";
+    private const string Waiting = "thread pool: idle workers waiting (spinning)";
+    private const string Waking = "thread pool: waking a worker";
     private const string LocalSignalR = "local SignalR service (stand-in)";
     private const string Runtime = "runtime (GC, JIT, thread pool, async)";
     private const string Other = "kernel (loopback TCP, scheduler), libc";
 
-    /// <summary>Types of the host's own stand-ins (the rest are whole modules: Garnet, ASP.NET Core SignalR).</summary>
-    private static readonly string[] StandInTypes = ["Chat.LocalHost.SignalR.", "Chat.LocalHost.LocalNotificationHubSink", "Chat.LocalHost.LocalSmsSink", "Chat.LocalHost.LocalGarnet"];
+    private const string Garnet = "Garnet (Redis stand-in)";
+    private const string Sinks = "local SMS and Notification Hubs sinks (stand-in)";
+
+    /// <summary>Types of the host's own stand-ins, and their components (the rest are whole modules: Garnet, the
+    /// SignalR and WebSocket stacks, which only the local SignalR service uses here).</summary>
+    private static readonly (string Type, string Name)[] StandInTypes =
+    [
+        ("Chat.LocalHost.SignalR.", LocalSignalR),
+        ("Chat.LocalHost.LocalGarnet", Garnet),
+        ("Chat.LocalHost.LocalNotificationHubSink", Sinks),
+        ("Chat.LocalHost.LocalSmsSink", Sinks),
+    ];
 
     /// <summary>The runtime's modules: a sample is the runtime's only when no component's frame is above them.</summary>
     private static readonly string[] RuntimeModules = ["libcoreclr", "libclrjit", "System.Private.CoreLib"];
@@ -50,10 +61,12 @@ public sealed class HostProfile(Process perf, Task<string> perfErrors, string da
     /// component, so the runtime's frames (allocation, GC, async machinery) under a component's code are charged to it.</summary>
     private static readonly (string Name, string Module, bool StandIn)[] Modules =
     [
-        ("Garnet (Redis stand-in)", "Garnet", true),
-        ("Garnet (Redis stand-in)", "Tsavorite", true),
-        ("Garnet (Redis stand-in)", "liblua", true),
+        (Garnet, "Garnet", true),
+        (Garnet, "Tsavorite", true),
+        (Garnet, "liblua", true),
         (LocalSignalR, "Microsoft.AspNetCore.SignalR", true),
+        (LocalSignalR, "Microsoft.AspNetCore.Http.Connections", true),
+        (LocalSignalR, "System.Net.WebSockets", true),
         ("System.Text.Json", "System.Text.Json", false),
         ("Cosmos SDK", "Microsoft.Azure.Cosmos", false),
         ("StackExchange.Redis", "StackExchange.Redis", false),
@@ -69,7 +82,7 @@ public sealed class HostProfile(Process perf, Task<string> perfErrors, string da
         ("Chat.Core", "Chat.Core", false),
         ("Chat.LocalHost", "Chat.LocalHost", false),
         ("sockets", "System.Net.Sockets", false),
-        ("sockets", "libSystem.Native", false),
+        ("system calls (libSystem.Native: sockets, time, files)", "libSystem.Native", false),
         ("crypto (OpenSSL)", "libcrypto", false),
         ("crypto (OpenSSL)", "System.Security.Cryptography", false),
     ];
@@ -106,10 +119,10 @@ public sealed class HostProfile(Process perf, Task<string> perfErrors, string da
 
         using var script = Process.Start(Perf("script", "-i", dataFile, "-F", "ip,sym,dso")) ?? throw new InvalidOperationException("perf script did not start.");
         var scriptErrors = script.StandardError.ReadToEndAsync(ct); // read alongside, so a chatty stderr cannot block it
-        var lines = new List<string>();
+        var tally = new ProfileTally();
         while (await script.StandardOutput.ReadLineAsync(ct) is { } line)
         {
-            lines.Add(line);
+            tally.Add(line); // streamed: a 45 s recording is ~250,000 lines
         }
 
         await script.WaitForExitAsync(ct);
@@ -119,7 +132,7 @@ public sealed class HostProfile(Process perf, Task<string> perfErrors, string da
             return null;
         }
 
-        return Classify(lines, seconds, dataFile);
+        return tally.Result(seconds, dataFile);
     }
 
     /// <summary>The profile of <c>perf script -F ip,sym,dso</c> output over <paramref name="seconds"/>.</summary>
@@ -136,7 +149,7 @@ public sealed class HostProfile(Process perf, Task<string> perfErrors, string da
 
     private static ProcessStartInfo Perf(params string[] args)
     {
-        var info = new ProcessStartInfo("perf") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        var info = new ProcessStartInfo("perf") { RedirectStandardOutput = args[0] == "script", RedirectStandardError = true, UseShellExecute = false };
         foreach (var arg in args)
         {
             info.ArgumentList.Add(arg);
@@ -169,7 +182,7 @@ public sealed class HostProfile(Process perf, Task<string> perfErrors, string da
             Flush();
             var total = Math.Max(1, samples);
             var shares = byComponent.OrderByDescending(e => e.Value)
-                .Select(e => new ProfileShare(e.Key, Math.Round(100.0 * e.Value / total, 1), e.Key == LocalSignalR || Modules.Any(m => m.StandIn && m.Name == e.Key)))
+                .Select(e => new ProfileShare(e.Key, Math.Round(100.0 * e.Value / total, 1), StandInTypes.Any(t => t.Name == e.Key) || Modules.Any(m => m.StandIn && m.Name == e.Key)))
                 .ToArray();
             return new ProfileResult(samples, Math.Round(samples / seconds, 1), Math.Round(100.0 * standIn / total, 1), shares, dataFile);
         }
@@ -192,18 +205,17 @@ public sealed class HostProfile(Process perf, Task<string> perfErrors, string da
 
         private static string? Component(string frame, string module)
         {
-            if (frame.Contains("LowLevelLifoSemaphore", StringComparison.Ordinal))
+            if (frame.Contains("LowLevelLifoSemaphore::", StringComparison.Ordinal))
             {
-                return Spinning;
+                return frame.Contains("LowLevelLifoSemaphore::Release", StringComparison.Ordinal) ? Waking : Waiting;
             }
 
-            return StandInTypes.Any(t => frame.Contains(t, StringComparison.Ordinal))
-                ? LocalSignalR
-                : Array.Find(Modules, m => module.StartsWith(m.Module, StringComparison.Ordinal)).Name;
+            return Array.Find(StandInTypes, t => frame.Contains(t.Type, StringComparison.Ordinal)).Name
+                ?? Array.Find(Modules, m => module.StartsWith(m.Module, StringComparison.Ordinal)).Name;
         }
 
         private static bool IsStandIn(string frame, string module) =>
-            StandInTypes.Any(t => frame.Contains(t, StringComparison.Ordinal))
+            StandInTypes.Any(t => frame.Contains(t.Type, StringComparison.Ordinal))
             || Modules.Any(m => m.StandIn && module.StartsWith(m.Module, StringComparison.Ordinal));
 
         /// <summary>The assembly of a managed frame, else the file name of the frame's module ("(/path/libcoreclr.so)").</summary>

@@ -128,10 +128,11 @@ public sealed partial class MediaService(
     }
 
     /// <summary>Records the message the media was sent with as its first carrier (1 read, 1 replace); idempotent
-    /// for the same message, and never moves media already attached to another one. 503 when it cannot land.</summary>
+    /// for the same message, and never moves media already attached to another one. 503 when it cannot land. The
+    /// thumbnail job it queues for an image is best effort: the message is stored and its media attached by then.</summary>
     public async Task MarkAttachedAsync(string mediaId, MediaCarrier carrier, string blobETag, CancellationToken ct)
     {
-        for (var attempt = 0; ; attempt++)
+        for (var attempt = 1; ; attempt++)
         {
             var stored = await media.GetAsync(mediaId, ct);
             if (stored is null || stored.Value.State == MediaStates.Attached)
@@ -144,22 +145,31 @@ public sealed partial class MediaService(
             {
                 if (IsImage(attached) && !attached.NoThumbnail)
                 {
-                    await jobs.EnqueueThumbnailAsync(mediaId, ct);
+                    await QueueThumbnailAsync(mediaId, ct);
                 }
 
                 return;
             }
 
-            if (attempt == 4)
-            {
-                throw ChatErrors.Unavailable("media store (contention)", TimeSpan.FromSeconds(1));
-            }
+            await Backoff.Contention.PauseAsync(attempt, "media store (contention)", ct);
+        }
+    }
+
+    private async Task QueueThumbnailAsync(string mediaId, CancellationToken ct)
+    {
+        try
+        {
+            await jobs.EnqueueThumbnailAsync(mediaId, ct);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            LogThumbnailNotQueued(logger, e, mediaId);
         }
     }
 
     /// <summary>Attaches the media of a stored message if its send's attach never landed (a resend runs this): only
     /// media still reserved for that send (<paramref name="claimKey"/>). Cost: 1 read when it is attached already;
-    /// else 1 blob properties call and <see cref="MarkAttachedAsync"/>.</summary>
+    /// else 1 blob properties call and <see cref="MarkAttachedAsync"/> (which reads the record again).</summary>
     public async Task CompleteAttachAsync(string mediaId, MediaCarrier carrier, string claimKey, CancellationToken ct)
     {
         var stored = await media.GetAsync(mediaId, ct);
@@ -453,6 +463,9 @@ public sealed partial class MediaService(
         var clean = new string(last.Where(c => !char.IsControl(c)).ToArray()).Trim();
         return clean.Length > 255 ? clean[..255] : clean;
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Media {MediaId} is attached, but its thumbnail job could not be queued; it gets none")]
+    private static partial void LogThumbnailNotQueued(ILogger logger, Exception exception, string mediaId);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Media {MediaId} gets no thumbnail: {Reason}")]
     private static partial void LogNoThumbnail(ILogger logger, string mediaId, string reason);

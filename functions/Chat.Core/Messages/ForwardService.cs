@@ -76,10 +76,11 @@ public sealed class ForwardService(
     }
 
     /// <summary>The forwards an earlier call stored under <paramref name="clientMessageId"/> in every target, as the caller sees
-    /// them; null when any target lacks one (or the caller is no longer in it).</summary>
+    /// them; null when any target lacks one (or the caller is no longer in it). That call may have failed between a store
+    /// and its announcement (a carrier that could not be added): each one's carrier and announcement are done again.</summary>
     private async Task<IReadOnlyList<MessageView>?> StoredAsync(string callerId, string[] targetIds, string clientMessageId, CancellationToken ct)
     {
-        var views = new List<MessageView>(targetIds.Length);
+        var found = new List<(ChatRecord Chat, SentMessage Sent)>(targetIds.Length);
         foreach (var targetId in targetIds)
         {
             var chat = Ids.IsWellFormed(targetId) ? (await chatService.GetIfMemberAsync(callerId, targetId, ct)) : null;
@@ -89,11 +90,26 @@ public sealed class ForwardService(
                 return null;
             }
 
-            var status = MessageViews.Status(chat, sent.Message, MessageViews.ByUser(sent.States));
-            views.Add(MessageViews.ToView(sent.Message, status, time.GetUtcNow(), replyFloor: chat.Member(callerId)!.JoinedAfterSeq));
+            found.Add((chat, sent));
+        }
+
+        var views = new List<MessageView>(found.Count);
+        foreach (var (chat, sent) in found)
+        {
+            await AddCarrierAsync(sent.Message, ct);
+            views.Add((await appender.ResentAsync(chat, sent, ct)).Message);
         }
 
         return views;
+    }
+
+    /// <summary>A forward of media becomes one more carrier of it (idempotent; nothing for media withdrawn meanwhile).</summary>
+    private async Task AddCarrierAsync(MessageRecord forward, CancellationToken ct)
+    {
+        if (forward.Media is { } carried)
+        {
+            await media.AddCarrierAsync(carried.MediaId, new MediaCarrier(forward.ChatId, forward.Seq, forward.ExpiresAt), ct);
+        }
     }
 
     /// <summary>400 for a malformed body, then 422 past <see cref="MaxTargets"/> (as groups past their cap).</summary>
@@ -139,10 +155,7 @@ public sealed class ForwardService(
 
         // Stored from here on (now or by an earlier try). The carrier is added before anyone hears of the forward, and
         // is idempotent: should it fail, the forward answers 503 and its retry adds it, then announces.
-        if (message.Media is { } carried)
-        {
-            await media.AddCarrierAsync(carried.MediaId, new MediaCarrier(message.ChatId, message.Seq, message.ExpiresAt), ct);
-        }
+        await AddCarrierAsync(message, ct);
 
         if (stored is not null)
         {

@@ -32,6 +32,8 @@ public sealed class MessageService(
     /// SignalR REST call, the push plan (see <see cref="PushService.PlanAsync"/>) and at most one chat-list
     /// job per chat a second (<see cref="ChatListFeed"/>).
     /// A resend of the same clientMessageId: 1 point read, 1 failed batch and 1 query (the message and the receipt states).
+    /// With media: 1 read, 1 replace more (its attach); its resend 1 query of the message, 1 read of the media (and the
+    /// attach, if the first attempt's failed) and 1 query of the states, before the message limit.
     /// </summary>
     public async Task<SendResult> SendAsync(string callerId, string chatId, SendMessageRequest request, CancellationToken ct)
     {
@@ -40,22 +42,24 @@ public sealed class MessageService(
         Validate(request);
         var loaded = await chatService.LoadVersionedAsync(callerId, chatId, ct);
         await appender.EnsureMaySendAsync(loaded.Value, callerId, ct);
+        if (request.MediaId is not null)
+        {
+            // A resend of a media message finds it stored (its upload is no longer pending): before the message limit,
+            // so the retry of a send that answered 503 completes it whatever the caller sent since.
+            var sent = await messages.FindSentAsync(chatId, callerId, request.ClientMessageId!, withStates: false, ct);
+            if (sent is not null)
+            {
+                await CompleteAttachAsync(sent.Message, request, ct);
+                return await appender.ResentAsync(loaded.Value, sent with { States = await receipts.ListAsync(chatId, ct) }, ct);
+            }
+        }
+
         await limiter.AcquireAsync(limits.Value.Messages, callerId, ct);
         var replyTo = await QuotedAsync(callerId, loaded.Value, request.ReplyToSeq, ct);
-
         MediaRecord? attachment = null;
         string? blobETag = null;
         if (request.MediaId is not null)
         {
-            // A resend of a media message finds it stored: 1 query, then the media's attach if the first attempt's failed
-            // (1 read when it did not), the states only then.
-            var sent = await messages.FindSentAsync(chatId, callerId, request.ClientMessageId!, withStates: false, ct);
-            if (sent is not null)
-            {
-                await media.CompleteAttachAsync(request.MediaId, Carrier(sent.Message), ClaimKey(chatId, request), ct);
-                return await appender.ResentAsync(loaded.Value, sent with { States = await receipts.ListAsync(chatId, ct) }, ct);
-            }
-
             (attachment, blobETag) = await media.PrepareAttachmentAsync(callerId, request.MediaId, request.Type!, ct, claimKey: ClaimKey(chatId, request));
         }
 
@@ -76,10 +80,15 @@ public sealed class MessageService(
         var (chat, message, stored) = await appender.AppendAsync(callerId, loaded, draft, ct);
 
         // The message is stored from here on. Its media is attached before anyone hears of it: should that fail, the
-        // send answers 503 and its resend (the same clientMessageId) completes the attach, then announces.
-        if (attachment is not null)
+        // send answers 503 and its resend (the same clientMessageId) completes the attach, then announces. A concurrent
+        // first attempt may have stored the message (Duplicate): its media is the one to attach, not necessarily ours.
+        if (attachment is not null && message.Media?.MediaId == attachment.MediaId)
         {
             await media.MarkAttachedAsync(attachment.MediaId, Carrier(message), blobETag!, ct);
+        }
+        else
+        {
+            await CompleteAttachAsync(message, request, ct);
         }
 
         if (stored is not null)
@@ -98,6 +107,10 @@ public sealed class MessageService(
     private static string ClaimKey(string chatId, SendMessageRequest request) => $"{chatId}|{request.ClientMessageId}";
 
     private static MediaCarrier Carrier(MessageRecord message) => new(message.ChatId, message.Seq, message.ExpiresAt);
+
+    /// <summary>The stored message's media attached to it, if its send's attach never landed (none for a text message).</summary>
+    private Task CompleteAttachAsync(MessageRecord stored, SendMessageRequest request, CancellationToken ct) =>
+        stored.Media is { } carried ? media.CompleteAttachAsync(carried.MediaId, Carrier(stored), ClaimKey(stored.ChatId, request), ct) : Task.CompletedTask;
 
     /// <summary>A page of history from the caller's join on. Cost: 1 single-partition query (head and
     /// receipt states), 1 single-partition range query of the page's seqs (seqs have no gaps): 2 requests.</summary>
@@ -149,8 +162,9 @@ public sealed class MessageService(
 
     /// <summary>Deletes for everyone (sender, or a group admin), its media included (for this message only:
     /// forwards that carry the same media keep it) and its reactions. Cost: 1 read of the chat and the message, 1 replace
-    /// of the message, 1 query of its reactions' ids and 1 batch deleting them (when it had any), 1 replace of the chat
-    /// when it was the last message, and for media see <see cref="MediaService.DiscardAsync"/>.</summary>
+    /// of the message, 1 replace of the chat when it was the last message, 1 query of its reactions' ids and 1 batch per
+    /// 100 of them deleting them (none when it had none), and for media see <see cref="MediaService.DiscardAsync"/>.
+    /// A retry of a delete that failed halfway does all but the media and the message again (each step is idempotent).</summary>
     public async Task<MessageRecord> DeleteAsync(string callerId, string chatId, long seq, CancellationToken ct)
     {
         var chat = await chatService.LoadVisibleAsync(callerId, chatId, ct);
@@ -167,9 +181,7 @@ public sealed class MessageService(
 
         if (message.Deleted)
         {
-            // A retry completes what a failed delete left.
-            await reactions.ClearAsync(chatId, seq, ct);
-            await ReplyQuotes.RefreshAsync(messages, chatService, chat, message, ct);
+            await FinishDeleteAsync(chat, message, ct); // a retry completes what a failed delete left
             return message;
         }
 
@@ -181,15 +193,23 @@ public sealed class MessageService(
 
         var deleted = message with { Deleted = true, Text = null, Media = null, ReplyToSeq = null, ReplyTo = null, EditedAt = null };
         await messages.ReplaceAsync(deleted, ct);
-        await reactions.ClearAsync(chatId, seq, ct);
+        await FinishDeleteAsync(chat, deleted, ct);
+        return deleted;
+    }
+
+    /// <summary>What follows a deleted message's replace: the replies quoting it, the chat's last message, the members'
+    /// event, then its reactions (hidden with the message already; storage only).</summary>
+    private async Task FinishDeleteAsync(ChatRecord chat, MessageRecord deleted, CancellationToken ct)
+    {
+        var (chatId, seq) = (chat.ChatId, deleted.Seq);
         await ReplyQuotes.RefreshAsync(messages, chatService, chat, deleted, ct);
-        if (chat.LastMessage?.Seq == seq)
+        if (chat.LastMessage is { } last && last.Seq == seq && !last.Deleted)
         {
             await chatService.MutateAsync(chatId, c => c.LastMessage?.Seq == seq ? c with { LastMessage = deleted } : c, ct);
         }
 
         await realtime.SendToGroupAsync(chatId, ClientMethods.MessageDeleted, new MessageDeletedEvent(chatId, seq), ct);
-        return deleted;
+        await reactions.ClearAsync(chatId, seq, ct);
     }
 
     /// <summary>Moves the caller's receipt forward. Cost: 2 Cosmos requests: 1 single-partition query (head

@@ -148,7 +148,7 @@ public sealed class MessageStoreContractTests(StoreDatabase database) : StoreCon
         await reactions.PutAsync(new ReactionRecord(chatId, 2, "u_bob", "😂", at), Ct);
 
         await reactions.ClearAsync(chatId, 1, Ct);
-        await reactions.ClearAsync(chatId, 1, Ct); // none left: a query and nothing else
+        await reactions.ClearAsync(chatId, 1, Ct); // again, with none left: no error
 
         Assert.Empty((await Store.GetWithReactionsAsync(chatId, 1, Ct))!.Value.Reactions);
         Assert.Equal("😂", Assert.Single((await Store.GetWithReactionsAsync(chatId, 2, Ct))!.Value.Reactions).Emoji);

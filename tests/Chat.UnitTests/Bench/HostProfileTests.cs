@@ -38,19 +38,27 @@ public sealed class HostProfileTests
             "\t46e444 [unknown] (" + Dotnet + "libcoreclr.so)",
             "\t7f07 instance void [Microsoft.Azure.Cosmos.Client] Microsoft.Azure.Cosmos.Handlers.TransportHandler+<SendAsync>d__2::MoveNext()[OptimizedTier1]" + Map,
             "\t7f08 instance void [Chat.Functions] Chat.Functions.Cosmos.CosmosMetricsHandler+<SendAsync>d__6::MoveNext()[OptimizedTier1]" + Map,
+            string.Empty,
+            // 8: a busy thread waking a worker: not spinning.
+            "\t7f09 instance void [System.Private.CoreLib] System.Threading.LowLevelLifoSemaphore::Release(int32)[OptimizedTier1]" + Map,
+            "\t7f0a void [System.Private.CoreLib] System.Threading.ThreadPool::RequestWorkerThread()[OptimizedTier1]" + Map,
+            string.Empty,
+            // 9: a WebSocket write: only the local SignalR service has WebSockets here.
+            "\t7f0b instance void [System.Net.WebSockets] System.Net.WebSockets.ManagedWebSocket+<SendFrameAsync>d__1::MoveNext()[OptimizedTier1]" + Map,
         ];
 
         var profile = HostProfile.Classify(output, seconds: 2, dataFile: "host.perf");
 
-        Assert.Equal(7, profile.Samples);
-        Assert.Equal(3.5, profile.SamplesPerSecond);
-        Assert.Equal(Math.Round(200.0 / 7, 1), profile.StandInPercent);
-        var counts = profile.Components.ToDictionary(c => c.Component, c => (int)Math.Round(c.Percent * 7 / 100));
+        Assert.Equal(9, profile.Samples);
+        Assert.Equal(4.5, profile.SamplesPerSecond);
+        Assert.Equal(Math.Round(300.0 / 9, 1), profile.StandInPercent);
+        var counts = profile.Components.ToDictionary(c => c.Component, c => (int)Math.Round(c.Percent * 9 / 100));
         Assert.Equal(
             new Dictionary<string, int>
             {
-                ["thread pool: idle workers spinning"] = 1,
-                ["local SignalR service (stand-in)"] = 1,
+                ["thread pool: idle workers waiting (spinning)"] = 1,
+                ["thread pool: waking a worker"] = 1,
+                ["local SignalR service (stand-in)"] = 2,
                 ["Chat.Functions"] = 1,
                 ["runtime (GC, JIT, thread pool, async)"] = 1,
                 ["Garnet (Redis stand-in)"] = 1,

@@ -253,7 +253,7 @@ public sealed class ForwardServiceTests
     }
 
     [Fact]
-    public async Task Forward_Media_WhoseCarrierCannotBeAdded_Answers503_AndItsRetryAddsItThenAnnounces()
+    public async Task Forward_Media_WhoseCarrierCannotBeAdded_Answers503_AndItsRetry_AtTheLimit_AddsItThenAnnounces()
     {
         var media = MediaBuilder.Attached(Source, 1, ownerId: "bob");
         var stored = new Versioned<MediaRecord>(media, "e1");
@@ -268,13 +268,15 @@ public sealed class ForwardServiceTests
         WithSource(MessageBuilder.Text(Source, 1, "bob", text: null!) with { Type = MessageTypes.Image, Media = MediaService.ToRef(media) });
         var target = h.Store(ChatBuilder.Direct("alice", "dave").Build());
         var request = new ForwardRequest([target.ChatId], "fw-img");
+        h.Limits.MessagesPerWindow = 1; // the first try spends it: the retry is refused, and answers what is stored
 
         var error = await Assert.ThrowsAsync<ChatException>(() => Service.ForwardAsync("alice", Source, 1, request, None));
         h.Realtime.Verify(r => r.SendToGroupAsync(target.ChatId, ClientMethods.Message, It.IsAny<object>(), It.IsAny<CancellationToken>()), Times.Never);
         storeDown = false;
-        await Service.ForwardAsync("alice", Source, 1, request, None);
+        var retried = await Service.ForwardAsync("alice", Source, 1, request, None);
 
         Assert.Equal(ErrorKind.Unavailable, error.Kind);
+        Assert.False(retried.Created);
         Assert.Single(h.Appended, m => m.ChatId == target.ChatId); // stored by the first try, found by the retry
         Assert.Equal([new MediaCarrier(Source, 1), new MediaCarrier(target.ChatId, 1)], stored.Value.Carriers);
         h.Realtime.Verify(r => r.SendToGroupAsync(target.ChatId, ClientMethods.Message, It.IsAny<object>(), It.IsAny<CancellationToken>()), Times.Once);

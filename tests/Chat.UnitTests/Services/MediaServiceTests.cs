@@ -526,6 +526,59 @@ public sealed class MediaServiceTests
     }
 
     [Fact]
+    public async Task MarkAttached_WhenTheThumbnailQueueIsDown_StillAttaches()
+    {
+        var media = h.StoreUploaded(MediaBuilder.Pending(contentType: "image/jpeg"));
+        h.Jobs.Setup(j => j.EnqueueThumbnailAsync(media.MediaId, It.IsAny<CancellationToken>())).ThrowsAsync(new InvalidOperationException("queue down"));
+
+        await Service.MarkAttachedAsync(media.MediaId, new MediaCarrier("g_group1", 7), "\"0xETAG\"", None);
+
+        Assert.Equal(MediaStates.Attached, h.Stored(media.MediaId)!.State);
+    }
+
+    [Fact]
+    public async Task MarkAttached_LosingEveryRace_Is503()
+    {
+        var media = h.StoreUploaded(MediaBuilder.Pending());
+        h.ConflictingReplaces = int.MaxValue;
+
+        var error = await Assert.ThrowsAsync<ChatException>(() => Service.MarkAttachedAsync(media.MediaId, new MediaCarrier("g_group1", 7), "\"0xETAG\"", None));
+
+        Assert.Equal(503, error.Status);
+        Assert.Equal(MediaStates.Pending, h.Stored(media.MediaId)!.State);
+    }
+
+    [Fact]
+    public async Task CompleteAttach_MediaStillReservedForTheSend_AttachesItWithItsBlobsETag()
+    {
+        var media = h.StoreUploaded(MediaBuilder.Pending(contentType: "application/pdf") with { ClaimedBy = "g_group1|c-1" });
+
+        await Service.CompleteAttachAsync(media.MediaId, new MediaCarrier("g_group1", 7), "g_group1|c-1", None);
+
+        var stored = h.Stored(media.MediaId)!;
+        Assert.Equal((MediaStates.Attached, MediaBuilder.BlobETag), (stored.State, stored.BlobETag));
+        Assert.Equal([new MediaCarrier("g_group1", 7)], stored.Carriers);
+    }
+
+    [Fact]
+    public async Task CompleteAttach_AttachedAlready_ReservedForAnotherSend_OrNeverUploaded_ChangesNothing()
+    {
+        var attached = h.StoreUploaded(MediaBuilder.Attached("g_group1", 3, mediaId: "media1"));
+        var other = h.StoreUploaded(MediaBuilder.Pending(mediaId: "media2") with { ClaimedBy = "g_group1|c-2" });
+        var missing = h.Store(MediaBuilder.Pending(mediaId: "media3") with { ClaimedBy = "g_group1|c-1" });
+
+        foreach (var id in new[] { attached.MediaId, other.MediaId, missing.MediaId })
+        {
+            await Service.CompleteAttachAsync(id, new MediaCarrier("g_group1", 7), "g_group1|c-1", None);
+        }
+
+        Assert.Equal([new MediaCarrier("g_group1", 3)], h.Stored(attached.MediaId)!.Carriers);
+        Assert.Equal(MediaStates.Pending, h.Stored(other.MediaId)!.State);
+        Assert.Equal(MediaStates.Pending, h.Stored(missing.MediaId)!.State);
+        h.Media.Verify(m => m.TryReplaceAsync(It.IsAny<MediaRecord>(), It.IsAny<string>(), It.IsAny<CancellationToken>()), Times.Never);
+    }
+
+    [Fact]
     public async Task MarkAttached_SameMessageTwice_WritesAndEnqueuesOnce()
     {
         var media = h.StoreUploaded(MediaBuilder.Pending());

@@ -6,6 +6,7 @@ using Chat.Core.Errors;
 using Chat.Core.Media;
 using Chat.Core.Messages;
 using Chat.Core.Ports;
+using Chat.Core.Reactions;
 using Chat.Core.Realtime;
 using Chat.UnitTests.TestData;
 using Moq;
@@ -351,6 +352,37 @@ public sealed class MessageServiceTests
         Assert.Null(deleted.ReplyToSeq);
         h.Messages.Verify(m => m.ReplaceAsync(It.Is<MessageRecord>(r => r.Deleted && r.Text == null && r.Seq == 3), It.IsAny<CancellationToken>()), Times.Once);
         Assert.True(h.Stored(chat.ChatId).LastMessage!.Deleted);
+    }
+
+    [Fact]
+    public async Task Delete_AMessageWithReactions_RemovesOnlyItsReactions()
+    {
+        var chat = h.Store(ChatBuilder.Direct("alice", "bob").WithLastSeq(2).Build());
+        h.Appended.Add(MessageBuilder.Text(chat.ChatId, 1, "alice"));
+        h.Appended.Add(MessageBuilder.Text(chat.ChatId, 2, "bob"));
+        await h.ReactionService.ReactAsync("bob", chat.ChatId, 1, new ReactionRequest("👍"), None);
+        await h.ReactionService.ReactAsync("alice", chat.ChatId, 1, new ReactionRequest("❤️"), None);
+        await h.ReactionService.ReactAsync("alice", chat.ChatId, 2, new ReactionRequest("😂"), None);
+
+        await Service.DeleteAsync("alice", chat.ChatId, 1, None);
+
+        Assert.Equal([(2L, "alice")], h.ReactionItems.Keys.Select(k => (k.Seq, k.UserId)));
+    }
+
+    [Fact]
+    public async Task Delete_RetriedAfterItsReplaceLanded_FixesTheLastMessage_AnnouncesAgain_AndClearsTheReactions()
+    {
+        var live = MessageBuilder.Text("g_group1", 1, "alice");
+        var chat = h.Store(ChatBuilder.Group().WithAdmin("alice").WithMember("bob").WithLastMessage(live).Build());
+        h.Appended.Add(live with { Deleted = true, Text = null }); // the first attempt's replace landed, nothing after it
+        h.ReactionItems[(chat.ChatId, 1, "bob")] = new ReactionRecord(chat.ChatId, 1, "bob", "👍", h.Time.GetUtcNow());
+
+        var again = await Service.DeleteAsync("alice", chat.ChatId, 1, None);
+
+        Assert.True(again.Deleted);
+        Assert.True(h.Stored(chat.ChatId).LastMessage!.Deleted);
+        Assert.Empty(h.ReactionItems);
+        h.Realtime.Verify(r => r.SendToGroupAsync(chat.ChatId, ClientMethods.MessageDeleted, It.IsAny<object>(), It.IsAny<CancellationToken>()), Times.Once);
     }
 
     [Fact]

@@ -99,34 +99,6 @@ public sealed class ReactionServiceTests
         Assert.Empty(page.Messages[1].Reactions);
     }
 
-    [Fact]
-    public async Task Deleting_AMessage_TakesItsReactionsWithIt_AndNoneOfAnotherMessage()
-    {
-        var chat = WithMessage(ChatBuilder.Direct("alice", "bob").Build());
-        h.Appended.Add(MessageBuilder.Text(chat.ChatId, 2, "bob"));
-        h.Store(chat with { LastSeq = 2 });
-        await Service.ReactAsync("bob", chat.ChatId, 1, new ReactionRequest("👍"), None);
-        await Service.ReactAsync("alice", chat.ChatId, 1, new ReactionRequest("❤️"), None);
-        await Service.ReactAsync("alice", chat.ChatId, 2, new ReactionRequest("😂"), None);
-
-        await h.MessageService.DeleteAsync("alice", chat.ChatId, 1, None);
-
-        Assert.Equal([(2L, "alice")], h.ReactionItems.Keys.Select(k => (k.Seq, k.UserId)));
-    }
-
-    [Fact]
-    public async Task Deleting_AnAlreadyDeletedMessage_AgainClearsTheReactionsAFailedDeleteLeft()
-    {
-        var chat = h.Store(ChatBuilder.Direct("alice", "bob").Build() with { LastSeq = 1 });
-        h.Appended.Add(MessageBuilder.Text(chat.ChatId, 1, "alice") with { Deleted = true, Text = null });
-        h.ReactionItems[(chat.ChatId, 1, "bob")] = new ReactionRecord(chat.ChatId, 1, "bob", "👍", h.Time.GetUtcNow());
-
-        var again = await h.MessageService.DeleteAsync("alice", chat.ChatId, 1, None);
-
-        Assert.True(again.Deleted);
-        Assert.Empty(h.ReactionItems);
-    }
-
     private ChatRecord WithMessage(ChatRecord chat)
     {
         var message = MessageBuilder.Text(chat.ChatId, 1, chat.Members[0].UserId);
