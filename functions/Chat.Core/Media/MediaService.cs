@@ -14,6 +14,7 @@ public sealed partial class MediaService(
     IMediaStore media,
     IMediaBlobs blobs,
     IChatStore chats,
+    IMessageStore messages,
     IMediaJobs jobs,
     IThumbnailRenderer thumbnails,
     IRateLimiter limiter,
@@ -378,6 +379,8 @@ public sealed partial class MediaService(
     /// Lists blobs instead of querying records, so no cross-partition query: 1 list page per 5,000
     /// blobs and 1 point read per blob. Tickets that never got a blob are not listed here: their
     /// pending record carries a store TTL (see the media store) and is refused once past its window.
+    /// An upload past its window that a stored message carries (its send answered 503 after storing it and was
+    /// never retried) is attached to that message instead (<see cref="AttachToItsSendAsync"/>).
     /// </summary>
     public async Task<int> SweepAsync(CancellationToken ct)
     {
@@ -396,7 +399,7 @@ public sealed partial class MediaService(
                 _ when record.HasExpiredAt(now) => true, // every message that carried it has disappeared
                 _ => now - record.CreatedAt > Options.Retention,
             };
-            if (!expired)
+            if (!expired || (record is { State: MediaStates.Pending } && await AttachToItsSendAsync(record, ct)))
             {
                 continue;
             }
@@ -411,6 +414,26 @@ public sealed partial class MediaService(
         }
 
         return deleted;
+    }
+
+    /// <summary>Attaches an upload to the message of the send that reserved it, if that message is stored and still
+    /// carries it. Cost, for reserved uploads past their window only: 1 query of the message, then
+    /// <see cref="CompleteAttachAsync"/>.</summary>
+    private async Task<bool> AttachToItsSendAsync(MediaRecord record, CancellationToken ct)
+    {
+        if (MediaClaims.Parse(record.ClaimedBy) is not { } claim)
+        {
+            return false;
+        }
+
+        var sent = await messages.FindSentAsync(claim.ChatId, record.OwnerId, claim.ClientMessageId, withStates: false, ct);
+        if (sent?.Message is not { Media.MediaId: var carried } message || carried != record.MediaId)
+        {
+            return false;
+        }
+
+        await CompleteAttachAsync(record.MediaId, new MediaCarrier(message.ChatId, message.Seq, message.ExpiresAt), record.ClaimedBy!, ct);
+        return true;
     }
 
     public static MediaRef ToRef(MediaRecord record) => new(record.MediaId, record.FileName, record.ContentType, record.SizeBytes) { NoThumbnail = record.NoThumbnail };

@@ -104,7 +104,7 @@ public sealed class MessageService(
     }
 
     /// <summary>What reserves an upload for one send (and its retries): the chat and the client message id.</summary>
-    private static string ClaimKey(string chatId, SendMessageRequest request) => $"{chatId}|{request.ClientMessageId}";
+    private static string ClaimKey(string chatId, SendMessageRequest request) => MediaClaims.Of(chatId, request.ClientMessageId!);
 
     private static MediaCarrier Carrier(MessageRecord message) => new(message.ChatId, message.Seq, message.ExpiresAt);
 

@@ -4,6 +4,7 @@ using Chat.Core.Chats;
 using Chat.Core.Common;
 using Chat.Core.Errors;
 using Chat.Core.Media;
+using Chat.Core.Ports;
 using Chat.UnitTests.TestData;
 using Moq;
 
@@ -1172,6 +1173,36 @@ public sealed class MediaServiceTests
         Assert.Equal(1, deleted);
         Assert.False(h.BlobsById.ContainsKey(media.MediaId));
         Assert.Null(h.Stored(media.MediaId));
+    }
+
+    [Fact]
+    public async Task Sweep_AnUploadWhoseStoredMessageCarriesIt_IsAttachedToThatMessage_NotSwept()
+    {
+        var media = h.StoreUploaded(MediaBuilder.Pending(contentType: "application/pdf") with { ClaimedBy = MediaClaims.Of("g_group1", "c-1") });
+        var message = MessageBuilder.Text("g_group1", 7, "alice") with { Type = "file", Text = null, Media = MediaService.ToRef(media) };
+        h.Messages.Setup(m => m.FindSentAsync("g_group1", "alice", "c-1", false, It.IsAny<CancellationToken>())).ReturnsAsync(new SentMessage(message, []));
+        h.Time.Advance(h.Options.UnattachedLifetime + TimeSpan.FromSeconds(1));
+
+        var deleted = await Service.SweepAsync(None);
+
+        Assert.Equal(0, deleted);
+        Assert.True(h.BlobsById.ContainsKey(media.MediaId));
+        Assert.Equal((MediaStates.Attached, new MediaCarrier("g_group1", 7)), (h.Stored(media.MediaId)!.State, Assert.Single(h.Stored(media.MediaId)!.Carriers)));
+    }
+
+    [Fact]
+    public async Task Sweep_AReservedUploadWhoseSendStoredNothing_OrAnotherMedia_IsSwept()
+    {
+        h.StoreUploaded(MediaBuilder.Pending(mediaId: "media1") with { ClaimedBy = MediaClaims.Of("g_group1", "c-1") });
+        h.StoreUploaded(MediaBuilder.Pending(mediaId: "media2") with { ClaimedBy = MediaClaims.Of("g_group1", "c-2") });
+        var other = MessageBuilder.Text("g_group1", 8, "alice") with { Media = MediaService.ToRef(MediaBuilder.Pending(mediaId: "media9")) };
+        h.Messages.Setup(m => m.FindSentAsync("g_group1", "alice", "c-2", false, It.IsAny<CancellationToken>())).ReturnsAsync(new SentMessage(other, []));
+        h.Time.Advance(h.Options.UnattachedLifetime + TimeSpan.FromSeconds(1));
+
+        var deleted = await Service.SweepAsync(None);
+
+        Assert.Equal(2, deleted);
+        Assert.Empty(h.BlobsById);
     }
 
     [Fact]

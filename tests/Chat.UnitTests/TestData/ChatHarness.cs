@@ -122,7 +122,7 @@ public sealed class ChatHarness
         Limiter = new InMemoryRateLimiter(Time);
         ChatLists = new ChatListFeed(ChatListOrder.Object, ChatListJobs.Object, Time, NullLogger<ChatListFeed>.Instance);
         ChatService = new ChatService(Chats.Object, Receipts.Object, Users.Object, Directory.Object, Realtime.Object, Limiter, ChatLists, ChatListOrder.Object, Options.Create(Limits), Time);
-        MediaService = new MediaService(Media.Object, Blobs.Object, Chats.Object, new Mock<IMediaJobs>().Object, new Mock<IThumbnailRenderer>().Object, new InMemoryRateLimiter(Time), Options.Create(new MediaOptions()), Options.Create(new LimitsOptions()), Time, NullLogger<MediaService>.Instance);
+        MediaService = new MediaService(Media.Object, Blobs.Object, Chats.Object, Messages.Object, new Mock<IMediaJobs>().Object, new Mock<IThumbnailRenderer>().Object, new InMemoryRateLimiter(Time), Options.Create(new MediaOptions()), Options.Create(new LimitsOptions()), Time, NullLogger<MediaService>.Instance);
         PushService = new PushService(
             Chats.Object, Messages.Object, Users.Object, Presence.Object, PushHub.Object, PushJobs.Object, PushLog.Object, Options.Create(PushOptions), Time, NullLogger<PushService>.Instance, Metrics);
         Appender = new MessageAppender(ChatService, ChatLists, new SendLanes(), Chats.Object, Messages.Object, Realtime.Object, PushService, Time, NullLogger<MessageAppender>.Instance);

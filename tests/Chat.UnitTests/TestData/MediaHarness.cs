@@ -70,6 +70,7 @@ public sealed class MediaHarness
             Media.Object,
             Blobs.Object,
             Chats.Object,
+            Messages.Object,
             Jobs.Object,
             Renderer.Object,
             Limiter,
@@ -87,6 +88,9 @@ public sealed class MediaHarness
 
     /// <summary>Loose: every call completes; tests verify the jobs they care about.</summary>
     public Mock<IMediaJobs> Jobs { get; } = new();
+
+    /// <summary>Empty unless a test sets it up: the sweep looks for the message of a reserved upload.</summary>
+    public Mock<IMessageStore> Messages { get; } = new();
 
     public Mock<IThumbnailRenderer> Renderer { get; } = new();
 
