@@ -35,14 +35,14 @@ public sealed class HostProfile(Process perf, Task<string> perfErrors, string da
         ["DOTNET_EnableWriteXorExecute"] = "0",
     };
 
-    private const string Waiting = "thread pool: idle workers waiting (spinning)";
+    private const string Waiting = "thread pool: workers waiting for work";
     private const string Waking = "thread pool: waking a worker";
     private const string LocalSignalR = "local SignalR service (stand-in)";
     private const string Runtime = "runtime (GC, JIT, thread pool, async)";
     private const string Other = "kernel (loopback TCP, scheduler), libc";
 
     private const string Garnet = "Garnet (Redis stand-in)";
-    private const string Sinks = "local SMS and Notification Hubs sinks (stand-in)";
+    private const string Sinks = "local SMS and push sinks (stand-in)";
 
     /// <summary>Types of the host's own stand-ins, and their components (the rest are whole modules: Garnet, the
     /// SignalR and WebSocket stacks, which only the local SignalR service uses here).</summary>
@@ -82,7 +82,7 @@ public sealed class HostProfile(Process perf, Task<string> perfErrors, string da
         ("Chat.Core", "Chat.Core", false),
         ("Chat.LocalHost", "Chat.LocalHost", false),
         ("sockets", "System.Net.Sockets", false),
-        ("system calls (libSystem.Native: sockets, time, files)", "libSystem.Native", false),
+        ("system calls (libSystem.Native)", "libSystem.Native", false),
         ("crypto (OpenSSL)", "libcrypto", false),
         ("crypto (OpenSSL)", "System.Security.Cryptography", false),
     ];

@@ -56,7 +56,7 @@ public sealed class HostProfileTests
         Assert.Equal(
             new Dictionary<string, int>
             {
-                ["thread pool: idle workers waiting (spinning)"] = 1,
+                ["thread pool: workers waiting for work"] = 1,
                 ["thread pool: waking a worker"] = 1,
                 ["local SignalR service (stand-in)"] = 2,
                 ["Chat.Functions"] = 1,
