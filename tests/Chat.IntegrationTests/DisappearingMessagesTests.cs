@@ -50,7 +50,9 @@ public sealed class DisappearingMessagesTests(BackendFixture backend)
         await alice.SetTimerAsync(chat.ChatId, Day);
         var fleeting = await alice.SendTextAsync(chat.ChatId, "meet at noon (secret)");
         await bob.PostReceiptAsync(chat.ChatId, "read", fleeting.Seq);
+        var unread = await alice.SendTextAsync(chat.ChatId, "see you (secret, unread)");
 
+        Assert.Equal(1L, (await bob.GetChatAsync(chat.ChatId)).UnreadCount);
         Assert.Equal(fleeting.SentAt.AddDays(1), fleeting.ExpiresAt);
         Assert.Equal(fleeting.ExpiresAt, (await bob.GetMessagesAsync(chat.ChatId)).Messages.Single(m => m.Seq == fleeting.Seq).ExpiresAt);
         Assert.Equal(2, (await bob.SearchMessagesAsync(chat.ChatId, "NOON")).Messages.Count);
@@ -64,9 +66,11 @@ public sealed class DisappearingMessagesTests(BackendFixture backend)
         await Expect.Problem(404, () => alice.GetReceiptsAsync(chat.ChatId, fleeting.Seq));
         await Expect.Problem(404, () => bob.ReactAsync(chat.ChatId, fleeting.Seq, "👍"));
         Assert.Null((await bob.GetChatAsync(chat.ChatId)).LastMessage);
-        Assert.Null((await bob.ListChatsAsync()).Chats.Single(c => c.ChatId == chat.ChatId).LastMessage);
+        var listed = (await bob.ListChatsAsync()).Chats.Single(c => c.ChatId == chat.ChatId);
+        Assert.Null(listed.LastMessage);
+        Assert.Equal((unread.Seq, 0L), (listed.LastSeq, listed.UnreadCount!.Value)); // a message gone unread is not unread
         var next = await alice.SendTextAsync(chat.ChatId, "new one");
-        Assert.Equal(fleeting.Seq + 1, next.Seq);
+        Assert.Equal(unread.Seq + 1, next.Seq);
     }
     [Fact]
     public async Task TheMediaOfAnExpiredMessage_Is404ForEveryone_AndTheSweepDeletesItsBlob()

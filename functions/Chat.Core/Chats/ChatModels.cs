@@ -71,6 +71,10 @@ public sealed record ChatRecord
     /// <summary>The disappearing-messages timer in seconds (API v1.1; 0: off): a message sent while it is on expires that long after it was sent.</summary>
     public int MessageTimer { get; init; }
 
+    /// <summary>The first seq sent under the current timer (the last seq + 1 when it was set; 0 for a chat whose timer
+    /// was never set): from there on messages expire in seq order, so once the newest has expired, so have they.</summary>
+    public long TimerFromSeq { get; init; }
+
     public ChatMember? Member(string userId) => Members.FirstOrDefault(m => m.UserId == userId);
 
     public bool IsAdmin(string userId) => Member(userId)?.Role == Roles.Admin;

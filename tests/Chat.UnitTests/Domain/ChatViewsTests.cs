@@ -44,6 +44,22 @@ public sealed class ChatViewsTests
     }
 
     [Fact]
+    public void ToView_OnceTheNewestMessageHasExpired_NoneSentUnderItsTimerIsUnread_TheOlderOnesStill()
+    {
+        var newest = MessageBuilder.Text("g_group1", 5, "alice") with { ExpiresAt = TestClock.Start.AddHours(20) };
+        var chat = ChatBuilder.Group().WithAdmin("alice").WithMember("bob").WithLastMessage(newest).Build() with { MessageTimer = 86400, TimerFromSeq = 3 };
+
+        var live = ChatViews.ToView(chat, "bob", NoReceipts, TestClock.Start.AddHours(19));
+        var expired = ChatViews.ToView(chat, "bob", NoReceipts, TestClock.Start.AddHours(21));
+        var timerSinceCreation = ChatViews.ToView(chat with { TimerFromSeq = 0 }, "bob", NoReceipts, TestClock.Start.AddHours(21));
+
+        Assert.Equal(5, live.UnreadCount);
+        Assert.Equal(2, expired.UnreadCount); // seqs 1-2 were sent before the timer was set: they never expire
+        Assert.Equal(0, timerSinceCreation.UnreadCount);
+        Assert.Equal(5, expired.LastSeq);
+    }
+
+    [Fact]
     public void ToView_MessagesBeforeTheJoin_AreNotUnread()
     {
         var chat = ChatBuilder.Group().WithAdmin("alice").WithMember("bob", joinedAfterSeq: 8).WithLastSeq(10).Build();

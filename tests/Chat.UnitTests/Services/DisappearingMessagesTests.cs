@@ -68,6 +68,27 @@ public sealed class DisappearingMessagesTests
     }
 
     [Fact]
+    public async Task OnceTheNewestHasExpired_TheMessagesSentUnderTheTimerAreNoLongerUnread()
+    {
+        var chat = h.Store(ChatBuilder.Direct("alice", "bob").Build());
+        await SendAsync(chat, "c0");
+        await SendAsync(chat, "c1");
+        await h.ChatService.SetTimerAsync("alice", chat.ChatId, new TimerRequest(Day), None);
+        foreach (var id in new[] { "c2", "c3", "c4" })
+        {
+            await SendAsync(chat, id);
+        }
+
+        var before = await h.ChatService.GetAsync("bob", chat.ChatId, None);
+        h.Time.Advance(TimeSpan.FromDays(1) + TimeSpan.FromSeconds(1));
+        var after = await h.ChatService.GetAsync("bob", chat.ChatId, None);
+
+        Assert.Equal((5L, 5L), (before.LastSeq, before.UnreadCount!.Value));
+        Assert.Equal((5L, 2L), (after.LastSeq, after.UnreadCount!.Value)); // the two sent before the timer never expire
+        Assert.Null(after.LastMessage);
+    }
+
+    [Fact]
     public async Task OnceExpired_AMessageIsGoneFromHistorySearchReceiptsAndEveryAction()
     {
         var chat = h.Store(ChatBuilder.Direct("alice", "bob").Build() with { MessageTimer = Day });
