@@ -73,6 +73,28 @@ public sealed class DisappearingMessagesTests(BackendFixture backend)
         Assert.Equal(unread.Seq + 1, next.Seq);
     }
     [Fact]
+    public async Task Expired_UnreadMessagesAreNotUnread_ThoseSentBeforeTheTimerStill_SeenFromASecondInstance()
+    {
+        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        await using var here = await backend.StartHostAsync(new Dictionary<string, string?>(), clock);
+        var (alice, carol) = (await here.NewUserAsync(), await here.NewUserAsync());
+        var chat = await alice.OpenDirectAsync(carol.UserId);
+        await alice.SendTextAsync(chat.ChatId, "kept");
+        await alice.SetTimerAsync(chat.ChatId, Day);
+        await alice.SendTextAsync(chat.ChatId, "gone, one");
+        await alice.SetTimerAsync(chat.ChatId, 7 * Day); // longer: still one run, in seq order
+        var last = await alice.SendTextAsync(chat.ChatId, "gone, two");
+
+        clock.Advance(TimeSpan.FromDays(7) + TimeSpan.FromSeconds(1));
+        await carol.RefreshAsync();
+        await using var elsewhere = await backend.StartHostOnDatabaseAsync(here.DatabaseName, time: clock); // reads the chat from the store
+        var listed = (await elsewhere.NewClient().WithTokens(carol.Tokens).ListChatsAsync()).Chats.Single(c => c.ChatId == chat.ChatId);
+
+        Assert.Equal((last.Seq, 1L), (listed.LastSeq, listed.UnreadCount!.Value));
+        Assert.Null(listed.LastMessage);
+    }
+
+    [Fact]
     public async Task TheMediaOfAnExpiredMessage_Is404ForEveryone_AndTheSweepDeletesItsBlob()
     {
         var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);

@@ -71,8 +71,8 @@ public sealed record ChatRecord
     /// <summary>The disappearing-messages timer in seconds (API v1.1; 0: off): a message sent while it is on expires that long after it was sent.</summary>
     public int MessageTimer { get; init; }
 
-    /// <summary>The first seq sent under the current timer (the last seq + 1 when it was set; 0 for a chat whose timer
-    /// was never set): from there on messages expire in seq order, so once the newest has expired, so have they.</summary>
+    /// <summary>The first seq from which on messages expire in seq order (<see cref="MessageTimers.FromSeqAfterChange"/>;
+    /// 0 for a chat whose timer was never set): once the newest has expired, so have all of them.</summary>
     public long TimerFromSeq { get; init; }
 
     public ChatMember? Member(string userId) => Members.FirstOrDefault(m => m.UserId == userId);
@@ -129,4 +129,12 @@ public static class MessageTimers
 
     /// <summary>When a message sent at <paramref name="sentAt"/> under a timer of <paramref name="seconds"/> expires; null when off.</summary>
     public static DateTimeOffset? ExpiryOf(DateTimeOffset sentAt, int seconds) => seconds > 0 ? sentAt.AddSeconds(seconds) : null;
+
+    /// <summary>
+    /// <see cref="ChatRecord.TimerFromSeq"/> once the timer becomes <paramref name="seconds"/>. Messages sent under one timer,
+    /// or under a timer no shorter than the one before, expire in the order they were sent; a timer turned on, or made
+    /// shorter, starts a new run at the next seq. Turned off, the run stays: the messages after it never expire.
+    /// </summary>
+    public static long FromSeqAfterChange(ChatRecord chat, int seconds) =>
+        seconds > 0 && (chat.MessageTimer == 0 || seconds < chat.MessageTimer) ? chat.LastSeq + 1 : chat.TimerFromSeq;
 }

@@ -404,7 +404,7 @@ public sealed class ChatService(
         }
 
         var seconds = request.Seconds!.Value;
-        var chat = await MutateAsync(chatId, c => c.Member(callerId) is null ? throw ChatErrors.ChatNotFound() : c.MessageTimer == seconds ? c : c with { MessageTimer = seconds, TimerFromSeq = c.LastSeq + 1 }, ct);
+        var chat = await MutateAsync(chatId, c => c.Member(callerId) is null ? throw ChatErrors.ChatNotFound() : c.MessageTimer == seconds ? c : c with { MessageTimer = seconds, TimerFromSeq = MessageTimers.FromSeqAfterChange(c, seconds) }, ct);
         await MembershipChangedAsync(chat, [], [], ct);
         return await ViewAsync(chat, callerId, ct);
     }

@@ -129,14 +129,15 @@ public sealed partial class MediaService(
     }
 
     /// <summary>Records the message the media was sent with as its first carrier (1 read, 1 replace); idempotent
-    /// for the same message, and never moves media already attached to another one. 503 when it cannot land. The
+    /// for the same message, and never moves media already attached to another one, nor brings back media withdrawn
+    /// meanwhile (only pending media is attached). 503 when it cannot land. The
     /// thumbnail job it queues for an image is best effort: the message is stored and its media attached by then.</summary>
     public async Task MarkAttachedAsync(string mediaId, MediaCarrier carrier, string blobETag, CancellationToken ct)
     {
         for (var attempt = 1; ; attempt++)
         {
             var stored = await media.GetAsync(mediaId, ct);
-            if (stored is null || stored.Value.State == MediaStates.Attached)
+            if (stored is not { Value.State: MediaStates.Pending })
             {
                 return;
             }
@@ -377,10 +378,11 @@ public sealed partial class MediaService(
     /// Keeps media only as long as needed: deletes blobs of uploads never attached within a day and of
     /// media past retention (avatars excepted); records of expired media stay, so reads answer 410.
     /// Lists blobs instead of querying records, so no cross-partition query: 1 list page per 5,000
-    /// blobs and 1 point read per blob. Tickets that never got a blob are not listed here: their
+    /// blobs and 1 point read per blob (and for a rescued upload what AttachToItsSendAsync costs). Tickets that never got a blob are not listed here: their
     /// pending record carries a store TTL (see the media store) and is refused once past its window.
-    /// An upload past its window that a stored message carries (its send answered 503 after storing it and was
-    /// never retried) is attached to that message instead (<see cref="AttachToItsSendAsync"/>).
+    /// An upload past its window that a live stored message carries (its send answered 503 after storing it and
+    /// was never retried) is attached to that message instead (<see cref="AttachToItsSendAsync"/>). A blob that
+    /// fails is logged and left for the next run; the others go on.
     /// </summary>
     public async Task<int> SweepAsync(CancellationToken ct)
     {
@@ -388,38 +390,50 @@ public sealed partial class MediaService(
         var deleted = 0;
         await foreach (var mediaId in blobs.ListAsync(ct))
         {
-            var stored = await media.GetAsync(mediaId, ct);
-            var record = stored?.Value;
-            var expired = record switch
+            try
             {
-                null => true,
-                { State: MediaStates.Deleted } => true,
-                { IsAvatar: true } => false,
-                { State: MediaStates.Pending } => now - record.CreatedAt > Options.UnattachedLifetime,
-                _ when record.HasExpiredAt(now) => true, // every message that carried it has disappeared
-                _ => now - record.CreatedAt > Options.Retention,
-            };
-            if (!expired || (record is { State: MediaStates.Pending } && await AttachToItsSendAsync(record, ct)))
-            {
-                continue;
+                deleted += await SweepOneAsync(mediaId, now, ct) ? 1 : 0;
             }
-
-            await blobs.DeleteAsync(mediaId, ct);
-            if (record?.State == MediaStates.Pending)
+            catch (Exception e) when (e is not OperationCanceledException)
             {
-                await media.DeleteAsync(mediaId, ct);
+                LogSweepFailed(logger, e, mediaId);
             }
-
-            deleted++;
         }
 
         return deleted;
     }
 
-    /// <summary>Attaches an upload to the message of the send that reserved it, if that message is stored and still
-    /// carries it. Cost, for reserved uploads past their window only: 1 query of the message, then
-    /// <see cref="CompleteAttachAsync"/>.</summary>
-    private async Task<bool> AttachToItsSendAsync(MediaRecord record, CancellationToken ct)
+    /// <summary>Deletes the blob (and a pending record) when it is no longer needed: true when it did.</summary>
+    private async Task<bool> SweepOneAsync(string mediaId, DateTimeOffset now, CancellationToken ct)
+    {
+        var record = (await media.GetAsync(mediaId, ct))?.Value;
+        var expired = record switch
+        {
+            null => true,
+            { State: MediaStates.Deleted } => true,
+            { IsAvatar: true } => false,
+            { State: MediaStates.Pending } => now - record.CreatedAt > Options.UnattachedLifetime,
+            _ when record.HasExpiredAt(now) => true, // every message that carried it has disappeared
+            _ => now - record.CreatedAt > Options.Retention,
+        };
+        if (!expired || (record is { State: MediaStates.Pending } && await AttachToItsSendAsync(record, now, ct)))
+        {
+            return false;
+        }
+
+        await blobs.DeleteAsync(mediaId, ct);
+        if (record?.State == MediaStates.Pending)
+        {
+            await media.DeleteAsync(mediaId, ct);
+        }
+
+        return true;
+    }
+
+    /// <summary>Attaches an upload to the message of the send that reserved it, if that message is stored, live and
+    /// still carries it. Cost, for reserved uploads past their window only: 1 query of the message, then
+    /// <see cref="CompleteAttachAsync"/> (a read, a blob properties call, a read and a replace).</summary>
+    private async Task<bool> AttachToItsSendAsync(MediaRecord record, DateTimeOffset now, CancellationToken ct)
     {
         if (MediaClaims.Parse(record.ClaimedBy) is not { } claim)
         {
@@ -427,7 +441,7 @@ public sealed partial class MediaService(
         }
 
         var sent = await messages.FindSentAsync(claim.ChatId, record.OwnerId, claim.ClientMessageId, withStates: false, ct);
-        if (sent?.Message is not { Media.MediaId: var carried } message || carried != record.MediaId)
+        if (sent?.Message is not { Media.MediaId: var carried } message || carried != record.MediaId || message.IsExpiredAt(now))
         {
             return false;
         }
@@ -486,6 +500,9 @@ public sealed partial class MediaService(
         var clean = new string(last.Where(c => !char.IsControl(c)).ToArray()).Trim();
         return clean.Length > 255 ? clean[..255] : clean;
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The media sweep could not handle media {MediaId}; the next run tries again")]
+    private static partial void LogSweepFailed(ILogger logger, Exception exception, string mediaId);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Media {MediaId} is attached, but its thumbnail job could not be queued; it gets none")]
     private static partial void LogThumbnailNotQueued(ILogger logger, Exception exception, string mediaId);

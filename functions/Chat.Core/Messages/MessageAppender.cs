@@ -79,9 +79,13 @@ public sealed partial class MessageAppender(
     }
 
     /// <summary>The draft as the chat's next message: what the chat decides for every new message is set here (its seq,
-    /// and its expiry under the chat's timer as it is on the version appended to).</summary>
-    private static MessageRecord Next(ChatRecord chat, MessageRecord draft, DateTimeOffset sentAt) =>
-        draft with { Seq = chat.LastSeq + 1, SentAt = sentAt, ExpiresAt = MessageTimers.ExpiryOf(sentAt, chat.MessageTimer) };
+    /// and its expiry under the chat's timer as it is on the version appended to). Its sentAt is never below the last
+    /// message's (instances' clocks differ a little), so under one timer a higher seq never expires first.</summary>
+    private static MessageRecord Next(ChatRecord chat, MessageRecord draft, DateTimeOffset sentAt)
+    {
+        var at = chat.LastMessage is { } last && last.SentAt > sentAt ? last.SentAt : sentAt;
+        return draft with { Seq = chat.LastSeq + 1, SentAt = at, ExpiresAt = MessageTimers.ExpiryOf(at, chat.MessageTimer) };
+    }
 
     /// <summary>A resend finds its message stored. The first attempt may have died before it told
     /// anyone, so it is announced again (clients de-duplicate by seq; push is idempotent per recipient).</summary>

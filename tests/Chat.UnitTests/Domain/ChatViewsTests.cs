@@ -59,6 +59,18 @@ public sealed class ChatViewsTests
         Assert.Equal(5, expired.LastSeq);
     }
 
+    [Theory]
+    [InlineData(0, 86400, 9)] // turned on: a new run from the next seq
+    [InlineData(604800, 86400, 9)] // shorter: a message sent now may expire before earlier ones
+    [InlineData(86400, 604800, 3)] // longer: later messages still expire later, one run
+    [InlineData(86400, 0, 3)] // off: what follows never expires, the run stays
+    public void TimerFromSeq_MovesOnlyWhenTheTimerIsTurnedOnOrShortened(int before, int after, long expected)
+    {
+        var chat = ChatBuilder.Direct("alice", "bob").WithLastSeq(8).Build() with { MessageTimer = before, TimerFromSeq = 3 };
+
+        Assert.Equal(expected, MessageTimers.FromSeqAfterChange(chat, after));
+    }
+
     [Fact]
     public void ToView_MessagesBeforeTheJoin_AreNotUnread()
     {

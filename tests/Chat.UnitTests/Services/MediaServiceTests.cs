@@ -580,6 +580,17 @@ public sealed class MediaServiceTests
     }
 
     [Fact]
+    public async Task MarkAttached_MediaWithdrawnMeanwhile_StaysWithdrawn()
+    {
+        var media = h.StoreUploaded(MediaBuilder.Pending() with { State = MediaStates.Deleted });
+
+        await Service.MarkAttachedAsync(media.MediaId, new MediaCarrier("g_group1", 7), "\"0xETAG\"", None);
+
+        Assert.Equal(MediaStates.Deleted, h.Stored(media.MediaId)!.State);
+        h.Media.Verify(m => m.TryReplaceAsync(It.IsAny<MediaRecord>(), It.IsAny<string>(), It.IsAny<CancellationToken>()), Times.Never);
+    }
+
+    [Fact]
     public async Task MarkAttached_SameMessageTwice_WritesAndEnqueuesOnce()
     {
         var media = h.StoreUploaded(MediaBuilder.Pending());
@@ -1203,6 +1214,33 @@ public sealed class MediaServiceTests
 
         Assert.Equal(2, deleted);
         Assert.Empty(h.BlobsById);
+    }
+
+    [Fact]
+    public async Task Sweep_AReservedUploadWhoseMessageHasExpired_IsSwept()
+    {
+        var media = h.StoreUploaded(MediaBuilder.Pending() with { ClaimedBy = MediaClaims.Of("g_group1", "c-1") });
+        var message = MessageBuilder.Text("g_group1", 7, "alice") with { Media = MediaService.ToRef(media), ExpiresAt = h.Time.GetUtcNow().AddHours(1) };
+        h.Messages.Setup(m => m.FindSentAsync("g_group1", "alice", "c-1", false, It.IsAny<CancellationToken>())).ReturnsAsync(new SentMessage(message, []));
+        h.Time.Advance(h.Options.UnattachedLifetime + TimeSpan.FromSeconds(1));
+
+        Assert.Equal(1, await Service.SweepAsync(None));
+        Assert.Null(h.Stored(media.MediaId));
+    }
+
+    [Fact]
+    public async Task Sweep_ABlobThatFails_IsLeftForTheNextRun_AndTheOthersAreSwept()
+    {
+        h.StoreUploaded(MediaBuilder.Pending(mediaId: "media1") with { ClaimedBy = MediaClaims.Of("g_group1", "c-1") });
+        h.StoreUploaded(MediaBuilder.Pending(mediaId: "media2"));
+        h.Messages.Setup(m => m.FindSentAsync("g_group1", "alice", "c-1", false, It.IsAny<CancellationToken>())).ThrowsAsync(ChatErrors.Unavailable("message store", TimeSpan.FromSeconds(1)));
+        h.Time.Advance(h.Options.UnattachedLifetime + TimeSpan.FromSeconds(1));
+
+        var deleted = await Service.SweepAsync(None);
+
+        Assert.Equal(1, deleted);
+        Assert.Equal(["media1"], h.BlobsById.Keys);
+        Assert.NotNull(h.Stored("media1"));
     }
 
     [Fact]
