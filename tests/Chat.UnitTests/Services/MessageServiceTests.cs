@@ -415,6 +415,40 @@ public sealed class MessageServiceTests
     }
 
     [Fact]
+    public async Task Send_WithMedia_WhoseMessageAConcurrentAttemptStored_AttachesThatMessagesMedia_NotItsOwn()
+    {
+        var chat = h.Store(ChatBuilder.Direct("alice", "bob").Build());
+        var claim = MediaClaims.Of(chat.ChatId, "client-file");
+        var records = new Dictionary<string, Versioned<MediaRecord>>(StringComparer.Ordinal)
+        {
+            ["media1"] = new(MediaBuilder.Pending(mediaId: "media1", contentType: "application/pdf"), "e1"),
+            ["media2"] = new(MediaBuilder.Pending(mediaId: "media2", contentType: "application/pdf") with { ClaimedBy = claim }, "e1"),
+        };
+        h.Media.Setup(m => m.GetAsync(It.IsAny<string>(), It.IsAny<CancellationToken>())).ReturnsAsync((string id, CancellationToken _) => records.GetValueOrDefault(id));
+        h.Media.Setup(m => m.TryReplaceAsync(It.IsAny<MediaRecord>(), It.IsAny<string>(), It.IsAny<CancellationToken>()))
+            .ReturnsAsync((MediaRecord r, string tag, CancellationToken _) =>
+            {
+                records[r.MediaId] = new Versioned<MediaRecord>(r, tag + "+");
+                return true;
+            });
+        h.Blobs.Setup(b => b.InspectAsync(It.IsAny<string>(), It.IsAny<CancellationToken>())).ReturnsAsync(new BlobFacts(1000, "\"0xBLOB\"", MediaBuilder.HeadOf("application/pdf")));
+
+        // A concurrent first attempt of the same send, with another upload, stored seq 1 after this one looked for it.
+        var first = MessageBuilder.Text(chat.ChatId, 1, "alice") with { ClientMessageId = "client-file", Type = MessageTypes.File, Text = null, Media = MediaService.ToRef(records["media2"].Value) };
+        h.Appended.Add(first);
+        h.Messages.SetupSequence(m => m.FindSentAsync(chat.ChatId, "alice", "client-file", It.IsAny<bool>(), It.IsAny<CancellationToken>()))
+            .ReturnsAsync((SentMessage?)null)
+            .ReturnsAsync(new SentMessage(first, []));
+
+        var result = await Service.SendAsync("alice", chat.ChatId, new SendMessageRequest("client-file", MessageTypes.File, null, "media1", null), None);
+
+        Assert.False(result.Created);
+        Assert.Equal(MediaStates.Attached, records["media2"].Value.State);
+        Assert.Equal([new MediaCarrier(chat.ChatId, 1)], records["media2"].Value.Carriers);
+        Assert.Equal((MediaStates.Pending, claim), (records["media1"].Value.State, records["media1"].Value.ClaimedBy)); // reserved, never attached: the sweep takes it
+    }
+
+    [Fact]
     public async Task Send_AReply_CarriesAPreviewOfTheQuotedMessage()
     {
         var chat = h.Store(ChatBuilder.Direct("alice", "bob").WithLastSeq(1).Build());
