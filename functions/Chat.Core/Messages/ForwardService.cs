@@ -108,7 +108,7 @@ public sealed class ForwardService(
     {
         if (forward.Media is { } carried)
         {
-            await media.AddCarrierAsync(carried.MediaId, new MediaCarrier(forward.ChatId, forward.Seq, forward.ExpiresAt), ct);
+            await media.AddCarrierAsync(carried.MediaId, MediaCarrier.Of(forward), ct);
         }
     }
 

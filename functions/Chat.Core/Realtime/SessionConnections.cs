@@ -72,29 +72,20 @@ public sealed partial class SessionConnections(ISessionCheck sessions, IRealtime
             LogUnchecked(logger, e, connection.ConnectionId, connection.SessionId);
         }
 
-        await TrackAsync(connection, ct);
+        // Listed under its user, so the user's own signals skip it (typing); unlisted, its user may see their own typing on it.
+        await UpdateConnectionSetAsync(connection, () => userConnections.TrackAsync(connection.UserId, connection.ConnectionId, ct));
     }
 
-    /// <summary>Lists the connection under its user, so the user's own signals skip it (typing). Best effort: untracked, its
-    /// user may see their own typing signal on it.</summary>
-    private async Task TrackAsync(RealtimeConnection connection, CancellationToken ct)
+    /// <summary>1 Redis round trip (an entry left behind ages out).</summary>
+    private Task DisconnectedAsync(RealtimeConnection connection, CancellationToken ct) =>
+        UpdateConnectionSetAsync(connection, () => userConnections.ForgetAsync(connection.UserId, connection.ConnectionId, ct));
+
+    /// <summary>Best effort: the cache being down only costs the skip of the user's own connections.</summary>
+    private async Task UpdateConnectionSetAsync(RealtimeConnection connection, Func<Task> change)
     {
         try
         {
-            await userConnections.TrackAsync(connection.UserId, connection.ConnectionId, ct);
-        }
-        catch (ChatException e) when (e.Kind == ErrorKind.Unavailable)
-        {
-            LogNotListed(logger, e, connection.ConnectionId, connection.UserId);
-        }
-    }
-
-    /// <summary>1 Redis round trip; best effort (an entry left behind ages out).</summary>
-    private async Task DisconnectedAsync(RealtimeConnection connection, CancellationToken ct)
-    {
-        try
-        {
-            await userConnections.ForgetAsync(connection.UserId, connection.ConnectionId, ct);
+            await change();
         }
         catch (ChatException e) when (e.Kind == ErrorKind.Unavailable)
         {

@@ -34,6 +34,17 @@ public sealed class SignalRRestClientTests
     }
 
     [Fact]
+    public async Task SendToGroupExcept_NamesEachSkippedConnection_InOneRequest()
+    {
+        var h = SignalRHarness.WithAccessKey();
+
+        await h.Client.SendToGroupExceptAsync("g_chat1", ["conn1", "conn 2"], ClientMethods.Typing, new TypingEvent("g_chat1", "alice"), None);
+
+        var (request, _) = h.Single();
+        Assert.Equal($"{SignalRHarness.Hub}/groups/g_chat1/:send?excluded=conn1&excluded=conn%202&{SignalRHarness.ApiVersion}", request.RequestUri!.AbsoluteUri);
+    }
+
+    [Fact]
     public async Task SendToUsers_PostsOnceToEachUser()
     {
         var h = SignalRHarness.WithAccessKey();
