@@ -12,7 +12,11 @@ public sealed record ProfileShare(string Component, double Percent, bool StandIn
 /// components by share. <see cref="StandInPercent"/> is what runs in the host here but in a separate
 /// service in Azure (the local SignalR service, Garnet, the local sinks).
 /// </summary>
-public sealed record ProfileResult(long Samples, double SamplesPerSecond, double StandInPercent, IReadOnlyList<ProfileShare> Components, string DataFile);
+public sealed record ProfileResult(long Samples, double SamplesPerSecond, double StandInPercent, IReadOnlyList<ProfileShare> Components, string DataFile)
+{
+    /// <summary>The methods that named the most samples' components (each sample's innermost component frame), by share.</summary>
+    public IReadOnlyList<ProfileShare> Methods { get; init; } = [];
+}
 
 /// <summary>
 /// A CPU profile of the host during the measured direct run: <c>perf record</c> (cpu-clock at
@@ -40,6 +44,8 @@ public sealed class HostProfile(Process perf, Task<string> perfErrors, string da
     private const string LocalSignalR = "local SignalR service (stand-in)";
     private const string Runtime = "runtime (GC, JIT, thread pool, async)";
     private const string Other = "kernel (loopback TCP, scheduler), libc";
+
+    private const int MethodsListed = 25;
 
     private const string Garnet = "Garnet (Redis stand-in)";
     private const string Sinks = "local SMS and push sinks (stand-in)";
@@ -162,6 +168,7 @@ public sealed class HostProfile(Process perf, Task<string> perfErrors, string da
     private sealed class ProfileTally
     {
         private readonly Dictionary<string, long> byComponent = new(StringComparer.Ordinal);
+        private readonly Dictionary<(string Method, string Component), long> byMethod = [];
         private readonly List<string> frames = [];
         private long samples;
         private long standIn;
@@ -184,7 +191,10 @@ public sealed class HostProfile(Process perf, Task<string> perfErrors, string da
             var shares = byComponent.OrderByDescending(e => e.Value)
                 .Select(e => new ProfileShare(e.Key, Math.Round(100.0 * e.Value / total, 1), StandInTypes.Any(t => t.Name == e.Key) || Modules.Any(m => m.StandIn && m.Name == e.Key)))
                 .ToArray();
-            return new ProfileResult(samples, Math.Round(samples / seconds, 1), Math.Round(100.0 * standIn / total, 1), shares, dataFile);
+            var methods = byMethod.OrderByDescending(e => e.Value).Take(MethodsListed)
+                .Select(e => new ProfileShare($"{e.Key.Method} ({e.Key.Component})", Math.Round(100.0 * e.Value / total, 1), shares.First(c => c.Component == e.Key.Component).StandIn))
+                .ToArray();
+            return new ProfileResult(samples, Math.Round(samples / seconds, 1), Math.Round(100.0 * standIn / total, 1), shares, dataFile) { Methods = methods };
         }
 
         private void Flush()
@@ -197,9 +207,12 @@ public sealed class HostProfile(Process perf, Task<string> perfErrors, string da
             samples++;
             var parsed = frames.Select(f => (Frame: f, Module: ModuleOf(f))).ToArray();
             standIn += parsed.Any(f => IsStandIn(f.Frame, f.Module)) ? 1 : 0;
-            var component = parsed.Select(f => Component(f.Frame, f.Module)).FirstOrDefault(c => c is not null)
+            var named = parsed.Select(f => (f.Frame, Component: Component(f.Frame, f.Module))).FirstOrDefault(c => c.Component is not null);
+            var component = named.Component
                 ?? (parsed.Any(f => RuntimeModules.Any(m => f.Module.StartsWith(m, StringComparison.Ordinal))) ? Runtime : Other);
             byComponent[component] = byComponent.GetValueOrDefault(component) + 1;
+            var method = (MethodOf(named.Frame ?? parsed[0].Frame), component);
+            byMethod[method] = byMethod.GetValueOrDefault(method) + 1;
             frames.Clear();
         }
 
@@ -217,6 +230,15 @@ public sealed class HostProfile(Process perf, Task<string> perfErrors, string da
         private static bool IsStandIn(string frame, string module) =>
             StandInTypes.Any(t => frame.Contains(t.Type, StringComparison.Ordinal))
             || Modules.Any(m => m.StandIn && module.StartsWith(m.Module, StringComparison.Ordinal));
+
+        /// <summary>A frame without its address and module: "[Asm] Type::Method(args)[Tier]" or a native symbol.</summary>
+        private static string MethodOf(string frame)
+        {
+            var text = frame.Trim();
+            var start = text.IndexOf(' ', StringComparison.Ordinal);
+            var end = text.LastIndexOf(" (", StringComparison.Ordinal);
+            return start < 0 || end <= start ? text : text[(start + 1)..end];
+        }
 
         /// <summary>The assembly of a managed frame, else the file name of the frame's module ("(/path/libcoreclr.so)").</summary>
         private static string ModuleOf(string frame)

@@ -146,6 +146,9 @@ public static class ReportText
             .. p.Components.Where(c => c.Percent >= 0.5).Select(c => (c.Component, Inv($"{c.Percent}%  {Ms(c.Percent)}"))),
             ("of all: under a stand-in's frames", Inv($"{p.StandInPercent}%  {Ms(p.StandInPercent)}")),
         ]);
+        Rows(text, "Host CPU profile: the methods that named the most samples' components", [
+            .. p.Methods.Where(m => m.Percent >= 0.5).Select(m => (m.Component, Inv($"{m.Percent}%  {Ms(m.Percent)}"))),
+        ]);
     }
 
     private static void PushNetRows(StringBuilder text, PushResult push) =>

@@ -11,7 +11,7 @@ using Chat.Core.Realtime;
 /// Reactions (API v1.1): one per member per message, a new one replacing the old. Each is an item of
 /// its own, so 100 members reacting to one message at once are 100 writes to 100 items: no ETag to
 /// fight over, none lost. Cost of a reaction: 1 point read (the chat's head), 1 query (the message and
-/// its reactions), 1 upsert or delete; then one <c>reaction</c> event to the chat's group.
+/// its reactions), 1 batch (the upsert and a read of the message) or 1 delete; then one <c>reaction</c> event to the chat's group.
 /// </summary>
 public sealed class ReactionService(ChatService chatService, IMessageStore messages, IReactionStore reactions, IRealtime realtime, TimeProvider time)
 {
@@ -25,7 +25,11 @@ public sealed class ReactionService(ChatService chatService, IMessageStore messa
 
         var stored = await LoadAsync(callerId, chatId, seq, ct, posting: true);
         var reaction = new ReactionRecord(chatId, seq, callerId, request.Emoji!, time.GetUtcNow()) { ExpiresAt = stored.Message.ExpiresAt };
-        await reactions.PutAsync(reaction, ct);
+        if (!await reactions.PutAsync(reaction, ct))
+        {
+            throw ChatErrors.NotFound("message"); // deleted while this request ran
+        }
+
         await realtime.SendToGroupAsync(chatId, ClientMethods.Reaction, new ReactionEvent(chatId, seq, callerId, reaction.Emoji, reaction.At), ct);
         return View(chatId, seq, stored.Reactions.Where(r => r.UserId != callerId).Append(reaction));
     }

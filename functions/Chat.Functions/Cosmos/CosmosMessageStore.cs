@@ -171,8 +171,29 @@ public sealed class CosmosReceiptStore(CosmosDatabase db) : IReceiptStore
 /// <summary>Reactions as items <c>x:{seq}:{userId}</c> beside the message: members reacting at once write different items.</summary>
 public sealed class CosmosReactionStore(CosmosDatabase db) : IReactionStore
 {
-    public Task PutAsync(ReactionRecord reaction, CancellationToken ct) =>
-        db.UpsertAsync(db.Chats, new ChatItem<ReactionRecord>(CosmosModel.ReactionId(reaction.Seq, reaction.UserId), reaction.ChatId, Kinds.Reaction, reaction, CosmosTtl.Until(reaction.ExpiresAt)), reaction.ChatId, ct);
+    /// <summary>1 transactional batch: the upsert, and a read of the message in the same atomic step. A delete replaces the
+    /// message before it queries the reactions to clear, so a reaction written before that replace is found by the query,
+    /// and one written after it sees the message deleted here and is deleted again (1 more request, only then).</summary>
+    public async Task<bool> PutAsync(ReactionRecord reaction, CancellationToken ct)
+    {
+        var id = CosmosModel.ReactionId(reaction.Seq, reaction.UserId);
+        var batch = db.Chats.CreateTransactionalBatch(new PartitionKey(reaction.ChatId))
+            .UpsertItem(new ChatItem<ReactionRecord>(id, reaction.ChatId, Kinds.Reaction, reaction, CosmosTtl.Until(reaction.ExpiresAt)), new TransactionalBatchItemRequestOptions { EnableContentResponseOnWrite = false })
+            .ReadItem(CosmosModel.MessageId(reaction.Seq));
+        var (outcome, message) = await db.ExecuteAsync<ChatItem<MessageRecord>>(batch, readIndex: 1, ct);
+        if (!outcome.Succeeded)
+        {
+            return false; // the message is gone (404): nothing was written
+        }
+
+        if (message?.Data.Deleted == true)
+        {
+            await db.TryDeleteAsync(db.Chats, id, reaction.ChatId, ct);
+            return false;
+        }
+
+        return true;
+    }
 
     public Task<bool> RemoveAsync(string chatId, long seq, string userId, CancellationToken ct) =>
         db.TryDeleteAsync(db.Chats, CosmosModel.ReactionId(seq, userId), chatId, ct);

@@ -107,6 +107,20 @@ public static class CosmosOperations
     public static async Task<BatchOutcome> ExecuteAsync(this CosmosDatabase db, TransactionalBatch batch, CancellationToken ct)
     {
         using var response = await db.RunAsync(token => batch.ExecuteAsync(token), ct);
+        return Outcome(response);
+    }
+
+    /// <summary>As <see cref="ExecuteAsync(CosmosDatabase, TransactionalBatch, CancellationToken)"/>, with the item that the
+    /// batch's read at <paramref name="readIndex"/> returned when every operation landed (else default).</summary>
+    public static async Task<(BatchOutcome Outcome, TItem? Read)> ExecuteAsync<TItem>(this CosmosDatabase db, TransactionalBatch batch, int readIndex, CancellationToken ct)
+    {
+        using var response = await db.RunAsync(token => batch.ExecuteAsync(token), ct);
+        var outcome = Outcome(response);
+        return (outcome, outcome.Succeeded ? response.GetOperationResultAtIndex<TItem>(readIndex).Resource : default);
+    }
+
+    private static BatchOutcome Outcome(TransactionalBatchResponse response)
+    {
         var etags = Enumerable.Range(0, response.Count).Select(i => response[i].ETag).ToArray();
         if (response.IsSuccessStatusCode)
         {

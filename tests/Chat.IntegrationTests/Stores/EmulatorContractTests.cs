@@ -108,6 +108,22 @@ public sealed class EmulatorContractTests(EmulatorContainer container) : IClassF
     }
 
     [Fact]
+    public async Task Batch_ReadOfAMissingItem_Answers404_AndRollsBackTheWriteBeforeIt()
+    {
+        // Real Cosmos: a read is an operation like any other; its 404 fails the batch, the upsert before it is 424 and not written.
+        var pk = NewPk();
+
+        using var response = await Items.CreateTransactionalBatch(new PartitionKey(pk))
+            .UpsertItem(new Doc("written", pk, 1))
+            .ReadItem("missing")
+            .ExecuteAsync(Ct);
+
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+        Assert.Equal([HttpStatusCode.FailedDependency, HttpStatusCode.NotFound], response.Select(r => r.StatusCode));
+        Assert.Null(await Read("written", pk));
+    }
+
+    [Fact]
     public async Task Batch_SecondOpIfMatchMismatch_RollsBackTheFirst_AndAnswers412WithFailedDependencyForTheOthers()
     {
         // Real Cosmos: overall 412; op 2 is 412, the others 424; the first op's write is rolled back.

@@ -5,6 +5,7 @@ using Chat.Core.Ports;
 using Chat.Core.Reactions;
 using Chat.Functions.Cosmos;
 using Chat.IntegrationTests.Infrastructure;
+using Microsoft.Azure.Cosmos;
 using Xunit;
 
 /// <summary>The contract of <see cref="IMessageStore"/>, run against <see cref="CosmosMessageStore"/> on the emulator
@@ -155,6 +156,61 @@ public sealed class MessageStoreContractTests(StoreDatabase database) : StoreCon
     }
 
     [Fact]
+    public async Task PutReaction_ToAMissingOrDeletedMessage_IsFalse_AndKeepsNothing()
+    {
+        var messages = await AppendSeqsAsync(2);
+        var reactions = new CosmosReactionStore(Db);
+        await Store.ReplaceAsync(messages[1] with { Deleted = true, Text = null }, Ct);
+
+        Assert.True(await reactions.PutAsync(new ReactionRecord(chatId, 1, "u_bob", "👍", messages[0].SentAt), Ct));
+        Assert.False(await reactions.PutAsync(new ReactionRecord(chatId, 2, "u_bob", "👍", messages[0].SentAt), Ct));
+        Assert.False(await reactions.PutAsync(new ReactionRecord(chatId, 3, "u_bob", "👍", messages[0].SentAt), Ct));
+
+        Assert.Single((await Store.GetWithReactionsAsync(chatId, 1, Ct))!.Value.Reactions);
+        Assert.Empty((await Store.GetWithReactionsAsync(chatId, 2, Ct))!.Value.Reactions);
+        Assert.False(await reactions.RemoveAsync(chatId, 2, "u_bob", Ct)); // its item is gone, not only hidden
+        Assert.False(await reactions.RemoveAsync(chatId, 3, "u_bob", Ct));
+    }
+
+    [Fact]
+    public async Task ClearReactions_OfMoreThanOneBatch_RemovesThemAll()
+    {
+        var messages = await AppendSeqsAsync(1);
+        var reactions = new CosmosReactionStore(Db);
+        var count = CosmosModel.MaxBatchOperations + 20;
+        foreach (var chunk in Enumerable.Range(0, count).Chunk(10))
+        {
+            await Task.WhenAll(chunk.Select(i => reactions.PutAsync(new ReactionRecord(chatId, 1, $"u_{i}", "👍", messages[0].SentAt), Ct)));
+        }
+
+        Assert.Equal(count, (await Store.GetWithReactionsAsync(chatId, 1, Ct))!.Value.Reactions.Count);
+
+        await reactions.ClearAsync(chatId, 1, Ct);
+
+        Assert.Empty((await Store.GetWithReactionsAsync(chatId, 1, Ct))!.Value.Reactions);
+    }
+
+    [Fact]
+    public async Task ClearReactions_WhenOneIsTakenBackAfterTheQuery_DeletesTheRestOneByOne()
+    {
+        var messages = await AppendSeqsAsync(1);
+        foreach (var user in new[] { "u_bob", "u_carol", "u_dave" })
+        {
+            await new CosmosReactionStore(Db).PutAsync(new ReactionRecord(chatId, 1, user, "👍", messages[0].SentAt), Ct);
+        }
+
+        // Carol takes hers back between the clear's query and its batch, so the batch fails whole (404).
+        var takeBack = new BeforeFirstBatch(() => new CosmosReactionStore(Db).RemoveAsync(chatId, 1, "u_carol", Ct));
+        using (var clearing = Database.Connect(takeBack))
+        {
+            await new CosmosReactionStore(clearing).ClearAsync(chatId, 1, Ct);
+        }
+
+        Assert.True(takeBack.Ran);
+        Assert.Empty((await Store.GetWithReactionsAsync(chatId, 1, Ct))!.Value.Reactions);
+    }
+
+    [Fact]
     public async Task TryReplace_UnderTheReadVersion_Lands_UnderAnOlderOne_DoesNot()
     {
         var message = (await AppendSeqsAsync(1))[0];
@@ -192,5 +248,22 @@ public sealed class MessageStoreContractTests(StoreDatabase database) : StoreCon
         var updated = chat.Value with { LastSeq = message.Seq, LastMessage = message };
         Assert.Equal(AppendOutcome.Appended, (await chats.TryAppendAsync(updated, chat.ETag, message, Ct)).Outcome);
         return message;
+    }
+
+    /// <summary>Runs <paramref name="act"/> once, just before the first transactional batch goes out.</summary>
+    private sealed class BeforeFirstBatch(Func<Task> act) : RequestHandler
+    {
+        public bool Ran { get; private set; }
+
+        public override async Task<ResponseMessage> SendAsync(RequestMessage request, CancellationToken cancellationToken)
+        {
+            if (!Ran && request.Headers["x-ms-cosmos-is-batch-request"] is not null)
+            {
+                Ran = true;
+                await act();
+            }
+
+            return await base.SendAsync(request, cancellationToken);
+        }
     }
 }

@@ -44,6 +44,10 @@ public sealed class StoreDatabase(BackendFixture backend) : IAsyncLifetime
         }
     }
 
+    /// <summary>Another client of the suite's database, with <paramref name="handler"/> in its pipeline (the caller disposes it).</summary>
+    public CosmosDatabase Connect(RequestHandler handler) =>
+        new(Options.Create(new CosmosOptions { ConnectionString = backend.Cosmos.ConnectionString, DatabaseName = name }), new ChatMetrics(new TestMeterFactory()), handlers: [handler]);
+
     public async Task DisposeAsync()
     {
         using (Db)
@@ -59,4 +63,6 @@ public abstract class StoreContract(StoreDatabase database)
     protected static readonly CancellationToken Ct = CancellationToken.None;
 
     protected CosmosDatabase Db => database.Db;
+
+    protected StoreDatabase Database => database;
 }

@@ -85,6 +85,18 @@ public sealed class ReactionServiceTests
     }
 
     [Fact]
+    public async Task React_ToAMessageDeletedWhileTheRequestRan_Is404_AndTellsNobody()
+    {
+        var chat = WithMessage(ChatBuilder.Direct("alice", "bob").Build());
+        h.Reactions.Setup(r => r.PutAsync(It.IsAny<ReactionRecord>(), It.IsAny<CancellationToken>())).ReturnsAsync(false); // the store saw it deleted
+
+        var error = await Assert.ThrowsAsync<ChatException>(() => Service.ReactAsync("bob", chat.ChatId, 1, new ReactionRequest("👍"), None));
+
+        Assert.Equal(404, error.Status);
+        h.Realtime.Verify(r => r.SendToGroupAsync(It.IsAny<string>(), ClientMethods.Reaction, It.IsAny<object>(), It.IsAny<CancellationToken>()), Times.Never);
+    }
+
+    [Fact]
     public async Task History_ShowsEachMessagesReactions_AndNoneOnADeletedOne()
     {
         var chat = WithMessage(ChatBuilder.Direct("alice", "bob").Build());

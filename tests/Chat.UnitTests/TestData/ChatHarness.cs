@@ -71,8 +71,7 @@ public sealed class ChatHarness
         Messages.Setup(m => m.TryReplaceAsync(It.IsAny<MessageRecord>(), It.IsAny<string>(), It.IsAny<CancellationToken>()))
             .ReturnsAsync((MessageRecord message, string tag, CancellationToken _) => ReplaceMessage(message, tag));
         Reactions.Setup(r => r.PutAsync(It.IsAny<ReactionRecord>(), It.IsAny<CancellationToken>()))
-            .Callback((ReactionRecord r, CancellationToken _) => ReactionItems[(r.ChatId, r.Seq, r.UserId)] = r)
-            .Returns(Task.CompletedTask);
+            .ReturnsAsync((ReactionRecord r, CancellationToken _) => PutReaction(r));
         Reactions.Setup(r => r.ClearAsync(It.IsAny<string>(), It.IsAny<long>(), It.IsAny<CancellationToken>()))
             .Callback((string chatId, long seq, CancellationToken _) =>
             {
@@ -160,6 +159,18 @@ public sealed class ChatHarness
     private ConcurrentDictionary<(string ChatId, long Seq), Versioned<MessageRecord>> Replaced { get; } = new();
 
     /// <summary>The message as stored now (appended, then maybe replaced) with its reactions and version.</summary>
+    /// <summary>As the store does: kept only while the message is there and not deleted.</summary>
+    private bool PutReaction(ReactionRecord reaction)
+    {
+        if (CurrentMessage(reaction.ChatId, reaction.Seq)?.Value.Message is not { Deleted: false })
+        {
+            return false;
+        }
+
+        ReactionItems[(reaction.ChatId, reaction.Seq, reaction.UserId)] = reaction;
+        return true;
+    }
+
     public Versioned<StoredMessage>? CurrentMessage(string chatId, long seq)
     {
         var current = Replaced.TryGetValue((chatId, seq), out var replaced)
