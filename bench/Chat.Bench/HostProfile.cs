@@ -7,6 +7,9 @@ using System.Text.RegularExpressions;
 /// <summary>One component of the host's CPU profile: its share of the samples, and whether Azure runs it elsewhere.</summary>
 public sealed record ProfileShare(string Component, double Percent, bool StandIn);
 
+/// <summary>A method that named samples' component (their innermost component frame), its component, and its share.</summary>
+public sealed record ProfileMethod(string Method, string Component, double Percent);
+
 /// <summary>
 /// The host's CPU profile over the measured direct run (<c>--profile</c>): samples, their rate, and the
 /// components by share. <see cref="StandInPercent"/> is what runs in the host here but in a separate
@@ -15,7 +18,7 @@ public sealed record ProfileShare(string Component, double Percent, bool StandIn
 public sealed record ProfileResult(long Samples, double SamplesPerSecond, double StandInPercent, IReadOnlyList<ProfileShare> Components, string DataFile)
 {
     /// <summary>The methods that named the most samples' components (each sample's innermost component frame), by share.</summary>
-    public IReadOnlyList<ProfileShare> Methods { get; init; } = [];
+    public IReadOnlyList<ProfileMethod> Methods { get; init; } = [];
 }
 
 /// <summary>
@@ -192,7 +195,7 @@ public sealed class HostProfile(Process perf, Task<string> perfErrors, string da
                 .Select(e => new ProfileShare(e.Key, Math.Round(100.0 * e.Value / total, 1), StandInTypes.Any(t => t.Name == e.Key) || Modules.Any(m => m.StandIn && m.Name == e.Key)))
                 .ToArray();
             var methods = byMethod.OrderByDescending(e => e.Value).Take(MethodsListed)
-                .Select(e => new ProfileShare($"{e.Key.Method} ({e.Key.Component})", Math.Round(100.0 * e.Value / total, 1), shares.First(c => c.Component == e.Key.Component).StandIn))
+                .Select(e => new ProfileMethod(e.Key.Method, e.Key.Component, Math.Round(100.0 * e.Value / total, 1)))
                 .ToArray();
             return new ProfileResult(samples, Math.Round(samples / seconds, 1), Math.Round(100.0 * standIn / total, 1), shares, dataFile) { Methods = methods };
         }

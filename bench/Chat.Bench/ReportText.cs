@@ -147,7 +147,7 @@ public static class ReportText
             ("of all: under a stand-in's frames", Inv($"{p.StandInPercent}%  {Ms(p.StandInPercent)}")),
         ]);
         Rows(text, "Host CPU profile: the methods that named the most samples' components", [
-            .. p.Methods.Where(m => m.Percent >= 0.5).Select(m => (m.Component, Inv($"{m.Percent}%  {Ms(m.Percent)}"))),
+            .. p.Methods.Where(m => m.Percent >= 0.5).Select(m => ($"{m.Method} ({m.Component})", Inv($"{m.Percent}%  {Ms(m.Percent)}"))),
         ]);
     }
 

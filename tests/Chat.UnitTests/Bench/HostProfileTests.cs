@@ -70,6 +70,27 @@ public sealed class HostProfileTests
     }
 
     [Fact]
+    public void Classify_ListsTheMethodThatNamedEachSamplesComponent_MostSamplesFirst()
+    {
+        const string Handler = "\t7f07 instance void [Microsoft.Azure.Cosmos.Client] Microsoft.Azure.Cosmos.Handlers.TransportHandler+<SendAsync>d__2::MoveNext()[OptimizedTier1]" + Map;
+        string[] output =
+        [
+            "\t46e444 [unknown] (" + Dotnet + "libcoreclr.so)", Handler, string.Empty,
+            Handler, string.Empty,
+            "\tffffffff8100 tcp_ack ([kernel.kallsyms])", string.Empty,
+        ];
+
+        var profile = HostProfile.Classify(output, seconds: 1, dataFile: "host.perf");
+
+        Assert.Equal(
+            [
+                ("instance void [Microsoft.Azure.Cosmos.Client] Microsoft.Azure.Cosmos.Handlers.TransportHandler+<SendAsync>d__2::MoveNext()[OptimizedTier1]", "Cosmos SDK", Math.Round(200.0 / 3, 1)),
+                ("tcp_ack", "kernel (loopback TCP, scheduler), libc", Math.Round(100.0 / 3, 1)),
+            ],
+            profile.Methods.Select(m => (m.Method, m.Component, m.Percent)));
+    }
+
+    [Fact]
     public void Classify_NoSamples_IsAnEmptyProfile()
     {
         var profile = HostProfile.Classify([], seconds: 10, dataFile: "host.perf");
