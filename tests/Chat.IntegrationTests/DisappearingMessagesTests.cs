@@ -95,6 +95,29 @@ public sealed class DisappearingMessagesTests(BackendFixture backend)
     }
 
     [Fact]
+    public async Task AnOlderUnreadMessageThatExpired_IsNotUnread_WhileTheNewestIsLive_SeenFromASecondInstance()
+    {
+        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        await using var here = await backend.StartHostAsync(new Dictionary<string, string?>(), clock);
+        var (alice, carol) = (await here.NewUserAsync(), await here.NewUserAsync());
+        var chat = await alice.OpenDirectAsync(carol.UserId);
+        await alice.SetTimerAsync(chat.ChatId, Day);
+        await alice.SendTextAsync(chat.ChatId, "gone by then");
+        clock.Advance(TimeSpan.FromHours(23));
+        await alice.RefreshAsync();
+        var live = await alice.SendTextAsync(chat.ChatId, "still there");
+
+        clock.Advance(TimeSpan.FromHours(2));
+        await carol.RefreshAsync();
+        await using var elsewhere = await backend.StartHostOnDatabaseAsync(here.DatabaseName, time: clock); // reads the chat's head from the store
+        var listed = (await elsewhere.NewClient().WithTokens(carol.Tokens).ListChatsAsync()).Chats.Single(c => c.ChatId == chat.ChatId);
+
+        Assert.Equal((live.Seq, 1L), (listed.LastSeq, listed.UnreadCount!.Value));
+        Assert.Equal(live.Seq, listed.LastMessage!.Seq);
+        Assert.Equal(1L, (await carol.GetChatAsync(chat.ChatId)).UnreadCount);
+    }
+
+    [Fact]
     public async Task TheMediaOfAnExpiredMessage_Is404ForEveryone_AndTheSweepDeletesItsBlob()
     {
         var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);

@@ -72,8 +72,12 @@ public sealed record ChatRecord
     public int MessageTimer { get; init; }
 
     /// <summary>The first seq from which on messages expire in seq order (<see cref="MessageTimers.FromSeqAfterChange"/>;
-    /// 0 for a chat whose timer was never set): once the newest has expired, so have all of them.</summary>
+    /// 0 for a chat whose timer was never set): once one of them has expired, so have all before it.</summary>
     public long TimerFromSeq { get; init; }
+
+    /// <summary>Head data: when each of the chat's last messages expires, newest first (unix milliseconds, 0: never), so
+    /// unread counts leave out the expired (<see cref="UnreadCounts"/>); empty for a chat whose messages never disappeared.</summary>
+    public IReadOnlyList<long> RecentExpiries { get; init; } = [];
 
     public ChatMember? Member(string userId) => Members.FirstOrDefault(m => m.UserId == userId);
 

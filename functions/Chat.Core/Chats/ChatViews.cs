@@ -18,7 +18,7 @@ public static class ChatViews
             var state = states.GetValueOrDefault(member.UserId);
             readSeq = state?.ReadSeq ?? 0;
             var seen = Math.Max(state?.SeenSeq() ?? 0, member.JoinedAfterSeq);
-            unread = Math.Max(0, UnexpiredThrough(chat, now) - seen);
+            unread = UnreadCounts.Of(chat, seen, now);
         }
 
         // An event goes to every member at once, a late joiner included: it carries only what all of them see; never an expired message.
@@ -39,10 +39,4 @@ public static class ChatViews
             member is null ? null : new ChatSettingsView(member.MutedUntil, placement?.Pinned ?? false, placement?.Archived ?? false),
             chat.MessageTimer);
     }
-
-    /// <summary>The last seq that may still be live: the chat's last, unless its newest message has expired; then every
-    /// message sent under the same timer has too (they expire in seq order), and only those sent before it may be live.
-    /// Messages of that earlier part count until the newest expires, whether or not they have already (the head knows no more).</summary>
-    private static long UnexpiredThrough(ChatRecord chat, DateTimeOffset now) =>
-        chat.LastMessage is { } newest && newest.Seq == chat.LastSeq && newest.IsExpiredAt(now) ? Math.Min(chat.LastSeq, chat.TimerFromSeq - 1) : chat.LastSeq;
 }

@@ -131,5 +131,6 @@ public sealed partial class MessageAppender(
         LastSeq = message.Seq,
         LastMessage = message,
         LastActivityAt = message.SentAt > chat.LastActivityAt ? message.SentAt : chat.LastActivityAt,
+        RecentExpiries = UnreadCounts.After(chat.RecentExpiries, message.ExpiresAt),
     };
 }

@@ -220,15 +220,15 @@ public sealed class CosmosChatStore(CosmosDatabase db, ChatMetaCache metas) : IC
         meta.Members.Select(m => m.UserId).Concat(meta.PastMembers.Select(p => p.UserId)).Distinct(StringComparer.Ordinal).Select(CosmosModel.ReceiptStateId);
 
     private static Versioned<ChatRecord> Compose(ChatMetaCache.Entry meta, ChatHead head, string headETag) => new(
-        meta.Meta with { LastSeq = head.LastSeq, LastMessage = head.LastMessage, LastActivityAt = head.LastActivityAt },
+        meta.Meta with { LastSeq = head.LastSeq, LastMessage = head.LastMessage, LastActivityAt = head.LastActivityAt, RecentExpiries = head.RecentExpiries ?? [] },
         new CompositeTag(meta.Version, meta.ETag, headETag).ToString());
 
-    private static ChatRecord Meta(ChatRecord chat) => chat with { LastSeq = 0, LastMessage = null };
+    private static ChatRecord Meta(ChatRecord chat) => chat with { LastSeq = 0, LastMessage = null, RecentExpiries = [] };
 
     private static ChatMetaItem MetaItem(ChatRecord chat, long version) => new(CosmosModel.ChatDocId, chat.ChatId, Kinds.Chat, Meta(chat), version);
 
     private static ChatItem<ChatHead> HeadItem(ChatRecord chat, long metaVersion) =>
-        new(CosmosModel.HeadId, chat.ChatId, Kinds.Head, new ChatHead(chat.LastSeq, chat.LastMessage, chat.LastActivityAt, metaVersion));
+        new(CosmosModel.HeadId, chat.ChatId, Kinds.Head, new ChatHead(chat.LastSeq, chat.LastMessage, chat.LastActivityAt, metaVersion, chat.RecentExpiries.Count > 0 ? chat.RecentExpiries : null));
 
     /// <summary>The version of a chat as the domain sees it: the metadata's version and ETag and the head's ETag.</summary>
     private sealed record CompositeTag(long Version, string MetaETag, string HeadETag)

@@ -123,7 +123,7 @@ public sealed record ChatRef(string ChatId);
 public sealed record ChatMetaItem(string Id, string ChatId, string Kind, Chat.Core.Chats.ChatRecord Data, long Version);
 
 /// <summary>The part of a chat every send rewrites.</summary>
-public sealed record ChatHead(long LastSeq, Chat.Core.Messages.MessageRecord? LastMessage, DateTimeOffset LastActivityAt, long MetaVersion);
+public sealed record ChatHead(long LastSeq, Chat.Core.Messages.MessageRecord? LastMessage, DateTimeOffset LastActivityAt, long MetaVersion, IReadOnlyList<long>? RecentExpiries = null);
 
 /// <summary>A send key: the seq its (sender, clientMessageId) was stored under.</summary>
 public sealed record SendKeyData(string SenderId, string ClientMessageId, long Seq);
