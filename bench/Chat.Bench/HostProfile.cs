@@ -212,9 +212,11 @@ public sealed class HostProfile(Process perf, Task<string> perfErrors, string da
             standIn += parsed.Any(f => IsStandIn(f.Frame, f.Module)) ? 1 : 0;
             var named = parsed.Select(f => (f.Frame, Component: Component(f.Frame, f.Module))).FirstOrDefault(c => c.Component is not null);
             var component = named.Component
-                ?? (parsed.Any(f => RuntimeModules.Any(m => f.Module.StartsWith(m, StringComparison.Ordinal))) ? Runtime : Other);
+                ?? (parsed.Any(f => IsRuntime(f.Module)) ? Runtime : Other);
             byComponent[component] = byComponent.GetValueOrDefault(component) + 1;
-            var method = (MethodOf(named.Frame ?? parsed[0].Frame), component);
+            // No component's frame: the innermost runtime frame names a runtime sample, the leaf any other.
+            var fallback = component == Runtime ? parsed.First(f => IsRuntime(f.Module)) : parsed[0];
+            var method = (named.Frame is { } frame ? MethodOf(frame, string.Empty) : MethodOf(fallback.Frame, fallback.Module), component);
             byMethod[method] = byMethod.GetValueOrDefault(method) + 1;
             frames.Clear();
         }
@@ -234,13 +236,17 @@ public sealed class HostProfile(Process perf, Task<string> perfErrors, string da
             StandInTypes.Any(t => frame.Contains(t.Type, StringComparison.Ordinal))
             || Modules.Any(m => m.StandIn && module.StartsWith(m.Module, StringComparison.Ordinal));
 
-        /// <summary>A frame without its address and module: "[Asm] Type::Method(args)[Tier]" or a native symbol.</summary>
-        private static string MethodOf(string frame)
+        private static bool IsRuntime(string module) => RuntimeModules.Any(m => module.StartsWith(m, StringComparison.Ordinal));
+
+        /// <summary>A frame without its address and module: "[Asm] Type::Method(args)[Tier]" or a native symbol; an
+        /// unnamed native frame keeps its <paramref name="module"/>, so those of different libraries stay apart.</summary>
+        private static string MethodOf(string frame, string module)
         {
             var text = frame.Trim();
             var start = text.IndexOf(' ', StringComparison.Ordinal);
             var end = text.LastIndexOf(" (", StringComparison.Ordinal);
-            return start < 0 || end <= start ? text : text[(start + 1)..end];
+            var method = start < 0 || end <= start ? text : text[(start + 1)..end];
+            return method == "[unknown]" && module.Length > 0 ? $"[unknown] in {module}" : method;
         }
 
         /// <summary>The assembly of a managed frame, else the file name of the frame's module ("(/path/libcoreclr.so)").</summary>

@@ -1,5 +1,6 @@
 namespace Chat.IntegrationTests;
 
+using System.Text.Json.Nodes;
 using Chat.Client;
 using Chat.Core.Media;
 using Chat.IntegrationTests.Infrastructure;
@@ -106,6 +107,7 @@ public sealed class DisappearingMessagesTests(BackendFixture backend)
         clock.Advance(TimeSpan.FromHours(23));
         await alice.RefreshAsync();
         var live = await alice.SendTextAsync(chat.ChatId, "still there");
+        await alice.UpdateChatSettingsAsync(chat.ChatId, new JsonObject { ["mutedUntil"] = clock.GetUtcNow().AddDays(30).ToString("O") }); // the head is rewritten with its window
 
         clock.Advance(TimeSpan.FromHours(2));
         await carol.RefreshAsync();

@@ -1,5 +1,6 @@
 namespace Chat.Core.Chats;
 
+using System.Text.Json.Serialization;
 using Chat.Core.Messages;
 
 public static class ChatTypes
@@ -76,7 +77,9 @@ public sealed record ChatRecord
     public long TimerFromSeq { get; init; }
 
     /// <summary>Head data: when each of the chat's last messages expires, newest first (unix milliseconds, 0: never), so
-    /// unread counts leave out the expired (<see cref="UnreadCounts"/>); empty for a chat whose messages never disappeared.</summary>
+    /// unread counts leave out the expired (<see cref="UnreadCounts"/>); empty while none of them disappears. Stored in
+    /// the head only (never in the chat's metadata item).</summary>
+    [JsonIgnore]
     public IReadOnlyList<long> RecentExpiries { get; init; } = [];
 
     public ChatMember? Member(string userId) => Members.FirstOrDefault(m => m.UserId == userId);

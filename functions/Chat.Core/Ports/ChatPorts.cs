@@ -105,8 +105,9 @@ public sealed record SentMessage(MessageRecord Message, IReadOnlyList<ReceiptSta
 /// <summary>Reactions, one item per member and message in the chat's partition (read with the messages, see <see cref="IMessageStore"/>).</summary>
 public interface IReactionStore
 {
-    /// <summary>Sets the member's reaction, replacing the one they had (1 request); false, and nothing kept, when the
-    /// message is gone or was deleted meanwhile (after the caller read it live), so a deleted message keeps no reaction.</summary>
+    /// <summary>Sets the member's reaction, replacing the one they had (1 request); false when the message is gone or
+    /// was deleted meanwhile (after the caller read it live), and then the reaction is not kept (1 more request), so a
+    /// deleted message keeps no reaction.</summary>
     Task<bool> PutAsync(ReactionRecord reaction, CancellationToken ct);
 
     /// <summary>Removes the member's reaction (1 delete); false when they had none.</summary>

@@ -1,5 +1,6 @@
 namespace Chat.Functions.Cosmos;
 
+using System.Net;
 using System.Text.Json.Nodes;
 using Chat.Core.Messages;
 using Chat.Core.Common;
@@ -173,7 +174,8 @@ public sealed class CosmosReactionStore(CosmosDatabase db) : IReactionStore
 {
     /// <summary>1 transactional batch: the upsert, and a read of the message in the same atomic step. A delete replaces the
     /// message before it queries the reactions to clear, so a reaction written before that replace is found by the query,
-    /// and one written after it sees the message deleted here and is deleted again (1 more request, only then).</summary>
+    /// and one written after it sees the message deleted here and is deleted again (1 more request, only then; should
+    /// that delete fail, the reaction stays stored, hidden with its message, and the call throws).</summary>
     public async Task<bool> PutAsync(ReactionRecord reaction, CancellationToken ct)
     {
         var id = CosmosModel.ReactionId(reaction.Seq, reaction.UserId);
@@ -181,9 +183,14 @@ public sealed class CosmosReactionStore(CosmosDatabase db) : IReactionStore
             .UpsertItem(new ChatItem<ReactionRecord>(id, reaction.ChatId, Kinds.Reaction, reaction, CosmosTtl.Until(reaction.ExpiresAt)), new TransactionalBatchItemRequestOptions { EnableContentResponseOnWrite = false })
             .ReadItem(CosmosModel.MessageId(reaction.Seq));
         var (outcome, message) = await db.ExecuteAsync<ChatItem<MessageRecord>>(batch, readIndex: 1, ct);
+        if (outcome.Failed(1, HttpStatusCode.NotFound))
+        {
+            return false; // the message is gone: nothing was written
+        }
+
         if (!outcome.Succeeded)
         {
-            return false; // the message is gone (404): nothing was written
+            throw new CosmosException("The reaction's batch failed.", outcome.FailedStatus, 0, string.Empty, 0);
         }
 
         if (message?.Data.Deleted == true)

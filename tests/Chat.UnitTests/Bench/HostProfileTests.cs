@@ -78,14 +78,16 @@ public sealed class HostProfileTests
             "\t46e444 [unknown] (" + Dotnet + "libcoreclr.so)", Handler, string.Empty,
             Handler, string.Empty,
             "\tffffffff8100 tcp_ack ([kernel.kallsyms])", string.Empty,
+            "\tffffffff8200 finish_task_switch ([kernel.kallsyms])", "\t46e445 [unknown] (" + Dotnet + "libcoreclr.so)", string.Empty,
         ];
 
         var profile = HostProfile.Classify(output, seconds: 1, dataFile: "host.perf");
 
         Assert.Equal(
             [
-                ("instance void [Microsoft.Azure.Cosmos.Client] Microsoft.Azure.Cosmos.Handlers.TransportHandler+<SendAsync>d__2::MoveNext()[OptimizedTier1]", "Cosmos SDK", Math.Round(200.0 / 3, 1)),
-                ("tcp_ack", "kernel (loopback TCP, scheduler), libc", Math.Round(100.0 / 3, 1)),
+                ("instance void [Microsoft.Azure.Cosmos.Client] Microsoft.Azure.Cosmos.Handlers.TransportHandler+<SendAsync>d__2::MoveNext()[OptimizedTier1]", "Cosmos SDK", 50.0),
+                ("tcp_ack", "kernel (loopback TCP, scheduler), libc", 25.0),
+                ("[unknown] in libcoreclr.so", "runtime (GC, JIT, thread pool, async)", 25.0), // the runtime's frame, not the kernel's under it
             ],
             profile.Methods.Select(m => (m.Method, m.Component, m.Percent)));
     }

@@ -22,6 +22,7 @@ public sealed class UnreadCountsTests
         recent = UnreadCounts.After(recent, null); // the timer was turned off: the window goes on
 
         Assert.Equal([0, T0.ToUnixTimeMilliseconds()], recent);
+        Assert.Empty(Enumerable.Range(0, UnreadCounts.Window - 1).Aggregate(recent, (r, _) => UnreadCounts.After(r, null))); // none of the last expires
         for (var i = 0; i < UnreadCounts.Window + 5; i++)
         {
             recent = UnreadCounts.After(recent, T0.AddSeconds(i));
@@ -60,8 +61,29 @@ public sealed class UnreadCountsTests
         var oldestInWindow = chat.LastSeq - UnreadCounts.Window + 1; // seq 14, expiring at minute 10
 
         Assert.Equal(33, UnreadCounts.Of(chat, 0, T0));
-        Assert.Equal(UnreadCounts.Window + oldestInWindow - 1, UnreadCounts.Of(chat, 0, (T0 + Day).AddMinutes(9))); // its oldest is live: older ones count, 4-9 expired among them
+        Assert.Equal(UnreadCounts.Window + oldestInWindow - 1, UnreadCounts.Of(chat, 0, (T0 + Day).AddMinutes(9))); // its oldest is live: older ones count, 4-13 expired among them
         Assert.Equal(3 + 30 - 11, UnreadCounts.Of(chat, 0, (T0 + Day).AddMinutes(10).AddSeconds(30))); // seqs 4-14 expired, 1-3 never do
+    }
+
+    [Fact]
+    public void Of_ATimerShortenedInsideTheWindow_CountsEachMessageByItsOwnExpiry()
+    {
+        // 7-day timer for seqs 1-3 (sent at T0), then shortened to 24 h: seqs 4-5 form a new run (sent at T0 too).
+        var week = T0 + TimeSpan.FromDays(7);
+        var chat = Sent(timerFromSeq: 4, week, week, week, T0 + Day, T0 + Day);
+
+        Assert.Equal(3, UnreadCounts.Of(chat, 0, T0 + Day + Day));
+        Assert.Equal(0, UnreadCounts.Of(chat, 0, week));
+    }
+
+    [Fact]
+    public void Of_AHeadWithoutAWindow_GoesByItsNewestMessage()
+    {
+        var newest = MessageBuilder.Text("d_chat", 5, "alice") with { ExpiresAt = T0 + Day };
+        var chat = ChatBuilder.Direct("alice", "bob").WithLastMessage(newest).Build() with { TimerFromSeq = 3, MessageTimer = 86400 };
+
+        Assert.Equal(5, UnreadCounts.Of(chat, 0, T0));
+        Assert.Equal(2, UnreadCounts.Of(chat, 0, T0 + Day)); // 3-5 ran under the timer; 1-2 came before it
     }
 
     [Fact]

@@ -158,7 +158,6 @@ public sealed class ChatHarness
     /// <summary>Messages as replaced since they were appended, with their versions.</summary>
     private ConcurrentDictionary<(string ChatId, long Seq), Versioned<MessageRecord>> Replaced { get; } = new();
 
-    /// <summary>The message as stored now (appended, then maybe replaced) with its reactions and version.</summary>
     /// <summary>As the store does: kept only while the message is there and not deleted.</summary>
     private bool PutReaction(ReactionRecord reaction)
     {
@@ -171,6 +170,7 @@ public sealed class ChatHarness
         return true;
     }
 
+    /// <summary>The message as stored now (appended, then maybe replaced) with its reactions and version.</summary>
     public Versioned<StoredMessage>? CurrentMessage(string chatId, long seq)
     {
         var current = Replaced.TryGetValue((chatId, seq), out var replaced)
