@@ -88,8 +88,7 @@ public sealed class DisappearingMessagesTests(BackendFixture backend)
 
         clock.Advance(TimeSpan.FromDays(7) + TimeSpan.FromSeconds(1));
         await carol.RefreshAsync();
-        await using var elsewhere = await backend.StartHostOnDatabaseAsync(here.DatabaseName, time: clock); // reads the chat from the store
-        var listed = (await elsewhere.NewClient().WithTokens(carol.Tokens).ListChatsAsync()).Chats.Single(c => c.ChatId == chat.ChatId);
+        var listed = await ListedOnASecondInstanceAsync(here, clock, carol, chat.ChatId);
 
         Assert.Equal((last.Seq, 1L), (listed.LastSeq, listed.UnreadCount!.Value));
         Assert.Null(listed.LastMessage);
@@ -111,8 +110,7 @@ public sealed class DisappearingMessagesTests(BackendFixture backend)
 
         clock.Advance(TimeSpan.FromHours(2));
         await carol.RefreshAsync();
-        await using var elsewhere = await backend.StartHostOnDatabaseAsync(here.DatabaseName, time: clock); // reads the chat's head from the store
-        var listed = (await elsewhere.NewClient().WithTokens(carol.Tokens).ListChatsAsync()).Chats.Single(c => c.ChatId == chat.ChatId);
+        var listed = await ListedOnASecondInstanceAsync(here, clock, carol, chat.ChatId);
 
         Assert.Equal((live.Seq, 1L), (listed.LastSeq, listed.UnreadCount!.Value));
         Assert.Equal(live.Seq, listed.LastMessage!.Seq);
@@ -151,4 +149,11 @@ public sealed class DisappearingMessagesTests(BackendFixture backend)
 
     private async Task<bool> BlobExistsAsync(TestHost host, string mediaId) =>
         (await new Azure.Storage.Blobs.BlobContainerClient(backend.Storage.ConnectionString, host.MediaContainer).GetBlobClient(mediaId).ExistsAsync()).Value;
+
+    /// <summary>The chat in <paramref name="member"/>'s list as a second instance on the same stores reads it (from the store, not a cache).</summary>
+    private async Task<ChatInfo> ListedOnASecondInstanceAsync(TestHost here, TimeProvider clock, ChatClient member, string chatId)
+    {
+        await using var elsewhere = await backend.StartHostOnDatabaseAsync(here.DatabaseName, time: clock);
+        return (await elsewhere.NewClient().WithTokens(member.Tokens).ListChatsAsync()).Chats.Single(c => c.ChatId == chatId);
+    }
 }
