@@ -17,6 +17,7 @@ public sealed class BlockingTests(BackendFixture backend)
         var direct = await alice.OpenDirectAsync(bob.UserId);
         var fromBob = await bob.SendTextAsync(direct.ChatId, "hi alice");
         var bobsGroup = await bob.CreateGroupAsync("Bob's", [carol.UserId]);
+        var bobsFirst = await bob.SendTextAsync(bobsGroup.ChatId, "for forwarding");
         await alice.CreateGroupAsync("Alice's", [carol.UserId]);
         await alice.GetMeAsync(); // alice is active: online for whoever may see it
 
@@ -28,6 +29,7 @@ public sealed class BlockingTests(BackendFixture backend)
         await Expect.Problem(403, () => alice.SendTextAsync(direct.ChatId, "bye"));
         await Expect.Problem(403, () => alice.ReactAsync(direct.ChatId, fromBob.Seq, "👎"));
         await Expect.Problem(403, () => bob.EditMessageAsync(direct.ChatId, fromBob.Seq, "hi alice!"));
+        await Expect.Problem(403, () => bob.ForwardAsync(bobsGroup.ChatId, bobsFirst.Seq, [direct.ChatId]));
         await Expect.Problem(403, () => bob.AddMembersAsync(bobsGroup.ChatId, [alice.UserId]));
         await Expect.Problem(403, () => bob.CreateGroupAsync("Trap", [carol.UserId, alice.UserId]));
         Assert.Equal(new Presence(alice.UserId, false, null), Assert.Single(await bob.GetPresenceAsync([alice.UserId])));

@@ -80,6 +80,22 @@ public sealed class ChatSettingsTests(BackendFixture backend)
         Assert.True((await Expect.Problem(400, response)).Problem!.Errors!.ContainsKey("archived"));
     }
 
+    [Fact]
+    public async Task AMutedMember_StillGetsTheChatsRealTimeEvents()
+    {
+        var alice = await Host.NewUserAsync();
+        var bob = await Host.NewUserAsync();
+        var chat = await alice.OpenDirectAsync(bob.UserId);
+        await bob.UpdateChatSettingsAsync(chat.ChatId, new JsonObject { ["mutedUntil"] = DateTimeOffset.UtcNow.AddHours(8).ToString("O") });
+        var (connection, log) = await EventLog.ConnectAsync(bob);
+        await using (connection)
+        {
+            var sent = await alice.SendTextAsync(chat.ChatId, "still here");
+
+            await Expect.Eventually(() => Task.FromResult(log.Messages.Any(m => m.ChatId == chat.ChatId && m.Seq == sent.Seq)));
+        }
+    }
+
     /// <summary>A user with a direct chat with each of <paramref name="count"/> others, each with a message, oldest first.</summary>
     private async Task<(Chat.Client.ChatClient Me, IReadOnlyList<Chat.Client.ChatClient> Others, List<string> Chats)> DirectChatsAsync(int count)
     {

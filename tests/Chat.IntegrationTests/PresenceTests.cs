@@ -76,6 +76,31 @@ public sealed class PresenceTests(BackendFixture backend) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ABlockedPartner_HearsNoPresenceEvent_WhileTheOtherPartnerDoes_AndHearsItAgainOnceUnblocked()
+    {
+        var alice = await host.NewUserAsync();
+        var (bob, carol) = (await host.NewUserAsync(), await host.NewUserAsync());
+        await alice.OpenDirectAsync(bob.UserId);
+        await alice.OpenDirectAsync(carol.UserId);
+        await alice.BlockAsync(bob.UserId);
+        var (bobConnection, bobLog) = await EventLog.ConnectAsync(bob);
+        var (carolConnection, carolLog) = await EventLog.ConnectAsync(carol);
+        await using (bobConnection)
+        await using (carolConnection)
+        {
+            clock.Advance(TimeSpan.FromSeconds(61));
+            await alice.HeartbeatAsync();
+            await Expect.Eventually(() => Task.FromResult(carolLog.Presence.Any(p => p.UserId == alice.UserId)));
+            Assert.DoesNotContain(bobLog.Presence, p => p.UserId == alice.UserId); // the same one send reached carol
+
+            await alice.UnblockAsync(bob.UserId);
+            clock.Advance(TimeSpan.FromSeconds(61));
+            await alice.HeartbeatAsync();
+            await Expect.Eventually(() => Task.FromResult(bobLog.Presence.Any(p => p.UserId == alice.UserId && p.Online)));
+        }
+    }
+
+    [Fact]
     public async Task Heartbeat_MakesNoCosmosRequest_AndIsReadBackFromRedis()
     {
         var cosmosRequests = new CountingHandler();

@@ -9,15 +9,15 @@ using Chat.Core.Presence;
 
 /// <summary>
 /// The caller's block list (API v1.1). A block is kept where each path that obeys it already reads: the blocker's
-/// profile (group adds and creations read the profiles of the users they add; presence announcements read the
-/// announcer's), a marker in the blocked user's partition (their contacts query, which every presence read makes,
-/// leaves the blocker out), and the direct chat's metadata (every send reads it). So a block adds no request to a
-/// send or a presence read. Both changes are idempotent and write in an order that a retry completes.
+/// profile (group adds and creations read the profiles of the users they add), a marker in the blocked user's partition
+/// (their contacts query, which every presence read makes, leaves the blocker out), and the direct chat's metadata (every
+/// send reads it; it also decides who is in the blocker's presence group, which announcements go to). So a block adds no
+/// request to a send, a presence read or an announcement. Both changes are idempotent and write in an order that a retry completes.
 /// </summary>
 public sealed class BlockService(IUserStore users, ChatService chats, PresenceService presence, TimeProvider time)
 {
     /// <summary>Cost by design (not in the benchmark): 1 point read of the user, 1 read and 1 replace of the caller's profile,
-    /// 1 upsert of the marker, 1 point read of the direct chat's head and, when it exists and changes, 1 batch replace.</summary>
+    /// 1 upsert of the marker, 1 point read of the direct chat's head and, when it exists and changes, 1 batch replace and 1 REST call.</summary>
     public async Task BlockAsync(string callerId, string userId, CancellationToken ct)
     {
         EnsureOther(callerId, userId);

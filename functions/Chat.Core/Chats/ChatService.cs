@@ -378,14 +378,16 @@ public sealed class ChatService(
         return await ViewAsync(chat, callerId, ct);
     }
 
-    /// <summary>Puts the caller's block of <paramref name="userId"/> on their direct chat, or takes it off, when the chat exists.
-    /// Cost: 1 point read of its head, and 1 read and 1 batch replace when it changes.</summary>
+    /// <summary>Puts the caller's block of <paramref name="userId"/> on their direct chat, or takes it off, when the chat exists,
+    /// and takes the user out of the caller's presence group or puts them back. Cost: 1 point read of its head, and 1 read,
+    /// 1 batch replace and 1 REST call when it changes.</summary>
     public async Task SetBlockAsync(string callerId, string userId, bool blocked, CancellationToken ct)
     {
         var chatId = Ids.DirectChatId(callerId, userId);
         if (await chats.GetAsync(chatId, ct) is { } chat && !ReferenceEquals(BlockRules.WithBlock(chat.Value, callerId, blocked), chat.Value))
         {
-            await MutateAsync(chatId, c => BlockRules.WithBlock(c, callerId, blocked), ct);
+            var changed = await MutateAsync(chatId, c => BlockRules.WithBlock(c, callerId, blocked), ct);
+            await realtime.ApplyAsync(PresenceGroups.Implied(changed).Where(c => c.UserId == userId).ToArray(), ct);
         }
     }
 
@@ -533,13 +535,14 @@ public sealed class ChatService(
         return missing.Length > 0 ? throw ChatErrors.NotFound("user " + missing[0]) : found;
     }
 
-    /// <summary>Keeps the chat's real-time group in step and tells the members (and those removed)
-    /// what the chat now is. Cost: 1 REST call per change (queued when it fails), 1 group send,
+    /// <summary>Keeps the chat's real-time group in step (and, for a new direct chat, its members' presence groups) and tells
+    /// the members (and those removed) what the chat now is. Cost: 1 REST call per change (queued when it fails), 1 group send,
     /// 1 user send per removed member.</summary>
     private async Task MembershipChangedAsync(ChatRecord chat, IReadOnlyCollection<string> added, IReadOnlyCollection<string> removed, CancellationToken ct)
     {
         var changes = added.Select(id => new GroupChange(chat.ChatId, id, Add: true))
             .Concat(removed.Select(id => new GroupChange(chat.ChatId, id, Add: false)))
+            .Concat(added.Count > 0 ? PresenceGroups.Implied(chat) : [])
             .ToArray();
         if (changes.Length > 0)
         {

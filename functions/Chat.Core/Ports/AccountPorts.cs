@@ -28,10 +28,9 @@ public interface IUserStore
     /// left), is left as it is.</summary>
     Task TouchChatAsync(string userId, string chatId, DateTimeOffset activityAt, IReadOnlyCollection<string> memberIds, CancellationToken ct);
 
-    /// <summary>Everyone who shares a chat (a direct chat, when <paramref name="directOnly"/>) with the user, less (for all chats)
-    /// whoever has blocked the user, from
-    /// the members on the user's list entries: 1 single-partition query.</summary>
-    Task<IReadOnlySet<string>> ListContactsAsync(string userId, bool directOnly, CancellationToken ct);
+    /// <summary>Everyone who shares a chat with the user, less whoever has blocked the user, from the members on the user's
+    /// list entries: 1 single-partition query.</summary>
+    Task<IReadOnlySet<string>> ListContactsAsync(string userId, CancellationToken ct);
 
     /// <summary>Marks (or unmarks) in <paramref name="userId"/>'s partition that <paramref name="blockerId"/> has blocked them,
     /// so their contacts leave the blocker out (API v1.1 blocking); idempotent.</summary>

@@ -4,17 +4,19 @@ using Chat.Core.Accounts;
 using Chat.Core.Realtime;
 
 /// <summary>
-/// The real-time service (Azure SignalR Service, or the local one). One group per chat, whose
-/// members are user ids, so every connection of a member is in it without a call per connection.
+/// The real-time service (Azure SignalR Service, or the local one). One group per chat, and one per user that hears their
+/// presence (<see cref="PresenceGroups"/>), whose members are user ids, so every connection of a member is in it without a
+/// call per connection.
 /// Delivery is best effort: implementations log failures and never throw.
 /// </summary>
 public interface IRealtime
 {
-    Task SendToGroupAsync(string chatId, string method, object argument, CancellationToken ct);
+    /// <summary>One send to a group: a chat's (its id) or another one (<see cref="PresenceGroups"/>).</summary>
+    Task SendToGroupAsync(string group, string method, object argument, CancellationToken ct);
 
     /// <summary>One send to the chat's group that skips the given connections (at most
     /// <see cref="UserConnectionLimits.MaxExcluded"/> of them; the service takes them as query parameters).</summary>
-    Task SendToGroupExceptAsync(string chatId, IReadOnlyCollection<string> excludedConnections, string method, object argument, CancellationToken ct);
+    Task SendToGroupExceptAsync(string group, IReadOnlyCollection<string> excludedConnections, string method, object argument, CancellationToken ct);
 
     Task SendToUsersAsync(IReadOnlyCollection<string> userIds, string method, object argument, CancellationToken ct);
 

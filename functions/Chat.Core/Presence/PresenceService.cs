@@ -68,7 +68,7 @@ public sealed partial class PresenceService(IPresenceStore store, IUserStore use
             .When(userIds.Any(id => !Ids.IsWellFormed(id)), "userIds", "must be user ids.")
             .ThrowIfInvalid();
         var ids = userIds.Distinct(StringComparer.Ordinal).ToArray();
-        var contacts = await users.ListContactsAsync(callerId, directOnly: false, ct);
+        var contacts = await users.ListContactsAsync(callerId, ct);
         var asked = ids.Where(contacts.Contains).ToArray();
         var read = await ReadPresenceAsync(asked, ct);
         var hidden = await HiddenAsync(asked.Where(read.LastActive.ContainsKey).ToArray(), read.Hidden, ct);
@@ -170,10 +170,10 @@ public sealed partial class PresenceService(IPresenceStore store, IUserStore use
     /// <summary>Every user who shares a chat with <paramref name="userId"/> and has not blocked them: 1 query of their chat list,
     /// whose entries carry each chat's members (a membership change reaches them with the chat-list job, ~1-2 s), and of
     /// their block markers (written by the block itself, so a block hides presence at once).</summary>
-    public Task<IReadOnlySet<string>> ContactsAsync(string userId, CancellationToken ct) => users.ListContactsAsync(userId, directOnly: false, ct);
+    public Task<IReadOnlySet<string>> ContactsAsync(string userId, CancellationToken ct) => users.ListContactsAsync(userId, ct);
 
-    /// <summary>Tells the user's direct-chat partners that they are online (not when they hide it, nor those they have blocked).
-    /// Cost: 1 point read (profile), 1 query (the direct chats on their list), 1 REST call per partner.</summary>
+    /// <summary>Tells the user's direct-chat partners that they are online (not when they hide it, nor those they have blocked:
+    /// <see cref="PresenceGroups"/>). Cost by design (not in the benchmark): 1 point read (profile), 1 REST call (a group send, whatever the number of partners).</summary>
     private async Task AnnounceAsync(string userId, DateTimeOffset now, CancellationToken ct)
     {
         var profile = await users.GetAsync(userId, ct);
@@ -189,11 +189,7 @@ public sealed partial class PresenceService(IPresenceStore store, IUserStore use
             return;
         }
 
-        var partners = (await users.ListContactsAsync(userId, directOnly: true, ct)).Where(id => !profile.Value.HasBlocked(id)).ToArray();
-        if (partners.Length > 0)
-        {
-            await realtime.SendToUsersAsync(partners, ClientMethods.Presence, new PresenceEvent(userId, true, now), ct);
-        }
+        await realtime.SendToGroupAsync(PresenceGroups.Of(userId), ClientMethods.Presence, new PresenceEvent(userId, true, now), ct);
     }
 
     /// <summary>The cached choice lives as long as the activity, so each comeback (after 60 s idle) writes the profile's

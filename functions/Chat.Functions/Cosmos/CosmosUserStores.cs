@@ -70,17 +70,14 @@ public sealed class CosmosUserStore(CosmosDatabase db) : IUserStore
             $"FROM c WHERE c.data.pinned = true AND (NOT IS_DEFINED(c.data.membersKey) OR c.data.membersKey != '{entry.MembersKey}')",
             ct);
 
-    /// <summary>1 single-partition query of the members on the user's list entries and, for presence reads (not
-    /// <paramref name="directOnly"/>, which announcements use, filtered by the announcer's own block list), of the user's
-    /// block markers: whoever has blocked the user is left out, whatever chats they share.</summary>
-    public async Task<IReadOnlySet<string>> ListContactsAsync(string userId, bool directOnly, CancellationToken ct)
+    /// <summary>1 single-partition query of the members on the user's list entries and of the user's block markers: whoever
+    /// has blocked the user is left out, whatever chats they share.</summary>
+    public async Task<IReadOnlySet<string>> ListContactsAsync(string userId, CancellationToken ct)
     {
-        var sql = "SELECT c.data.members, c.data.userId AS blockerId FROM c WHERE c.userId = @userId AND "
-            + (directOnly
-                ? "c.kind = @kind AND IS_DEFINED(c.data.members) AND STARTSWITH(c.data.chatId, @direct)"
-                : "((c.kind = @kind AND IS_DEFINED(c.data.members)) OR c.kind = @blockedBy)");
+        const string sql = "SELECT c.data.members, c.data.userId AS blockerId FROM c WHERE c.userId = @userId AND "
+            + "((c.kind = @kind AND IS_DEFINED(c.data.members)) OR c.kind = @blockedBy)";
         var query = new QueryDefinition(sql).WithParameter("@userId", userId).WithParameter("@kind", Kinds.ChatIndex)
-            .WithParameter("@direct", Ids.DirectPrefix).WithParameter("@blockedBy", Kinds.BlockedBy);
+            .WithParameter("@blockedBy", Kinds.BlockedBy);
         var rows = await db.QueryAsync<ContactRow>(db.Users, query, userId, ct);
         var contacts = rows.SelectMany(r => r.Members ?? []).ToHashSet(StringComparer.Ordinal);
         contacts.ExceptWith(rows.Select(r => r.BlockerId).OfType<string>());

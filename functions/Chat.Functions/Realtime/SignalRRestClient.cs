@@ -31,19 +31,19 @@ public sealed partial class SignalRRestClient(
 
     private SignalROptions Settings => options.Value;
 
-    public Task SendToGroupAsync(string chatId, string method, object argument, CancellationToken ct) =>
-        SendToGroupExceptAsync(chatId, [], method, argument, ct);
+    public Task SendToGroupAsync(string group, string method, object argument, CancellationToken ct) =>
+        SendToGroupExceptAsync(group, [], method, argument, ct);
 
-    public async Task SendToGroupExceptAsync(string chatId, IReadOnlyCollection<string> excludedConnections, string method, object argument, CancellationToken ct)
+    public async Task SendToGroupExceptAsync(string group, IReadOnlyCollection<string> excludedConnections, string method, object argument, CancellationToken ct)
     {
         var excluded = string.Concat(excludedConnections.Select((id, i) => (i == 0 ? "?" : "&") + "excluded=" + Esc(id)));
         try
         {
-            await CallAsync(HttpMethod.Post, $"groups/{Esc(chatId)}/:send{excluded}", Payload(method, argument), ct);
+            await CallAsync(HttpMethod.Post, $"groups/{Esc(group)}/:send{excluded}", Payload(method, argument), ct);
         }
         catch (Exception e) when (e is HttpRequestException or TaskCanceledException or RealtimeException)
         {
-            LogSendFailed(logger, e, method, chatId);
+            LogSendFailed(logger, e, method, group);
         }
     }
 
@@ -84,16 +84,16 @@ public sealed partial class SignalRRestClient(
     {
         if (Settings.GroupRetry.Exhausted(change.Attempt))
         {
-            LogGroupChangePoisoned(logger, error, change.ChatId, change.UserId, change.Attempt);
+            LogGroupChangePoisoned(logger, error, change.Target, change.UserId, change.Attempt);
         }
         else
         {
-            LogGroupChangeQueued(logger, error, change.ChatId, change.UserId, change.Add, change.Attempt);
+            LogGroupChangeQueued(logger, error, change.Target, change.UserId, change.Add, change.Attempt);
         }
 
         if (!await RequeueAsync(QueueNames.RealtimeGroups, change, change.Attempt, ct))
         {
-            LogGroupChangeLost(logger, error, change.ChatId, change.UserId, change.Add);
+            LogGroupChangeLost(logger, error, change.Target, change.UserId, change.Add);
         }
     }
 
@@ -116,7 +116,7 @@ public sealed partial class SignalRRestClient(
     }
 
     public Task ApplyNowAsync(GroupChange change, CancellationToken ct) =>
-        CallAsync(change.Add ? HttpMethod.Put : HttpMethod.Delete, $"users/{Esc(change.UserId)}/groups/{Esc(change.ChatId)}", null, ct);
+        CallAsync(change.Add ? HttpMethod.Put : HttpMethod.Delete, $"users/{Esc(change.UserId)}/groups/{Esc(change.Target)}", null, ct);
 
     /// <summary>1 call closing the session's group (a connection without a session is closed when it connects); one that
     /// fails is queued again with back-off (<see cref="SignalROptions.GroupRetry"/>) until the service takes it, so a
@@ -252,20 +252,20 @@ public sealed partial class SignalRRestClient(
 
     private static DateTimeOffset Min(DateTimeOffset a, DateTimeOffset b) => a < b ? a : b;
 
-    [LoggerMessage(EventId = 10, Level = LogLevel.Warning, Message = "Real-time {Method} to chat {ChatId} failed; clients catch up from history")]
-    private static partial void LogSendFailed(ILogger logger, Exception exception, string method, string chatId);
+    [LoggerMessage(EventId = 10, Level = LogLevel.Warning, Message = "Real-time {Method} to group {Group} failed; clients catch up from history")]
+    private static partial void LogSendFailed(ILogger logger, Exception exception, string method, string group);
 
     [LoggerMessage(EventId = 11, Level = LogLevel.Warning, Message = "Real-time {Method} to user {UserId} failed")]
     private static partial void LogUserSendFailed(ILogger logger, Exception exception, string method, string userId);
 
-    [LoggerMessage(EventId = 12, Level = LogLevel.Warning, Message = "Group change of chat {ChatId} for user {UserId} (add: {Add}) failed; retry {Attempt} queued")]
-    private static partial void LogGroupChangeQueued(ILogger logger, Exception exception, string chatId, string userId, bool add, int attempt);
+    [LoggerMessage(EventId = 12, Level = LogLevel.Warning, Message = "Change of group {Group} for user {UserId} (add: {Add}) failed; retry {Attempt} queued")]
+    private static partial void LogGroupChangeQueued(ILogger logger, Exception exception, string group, string userId, bool add, int attempt);
 
-    [LoggerMessage(EventId = 15, Level = LogLevel.Error, Message = "Group change of chat {ChatId} for user {UserId} failed {Attempt} times; moved to the poison queue")]
-    private static partial void LogGroupChangePoisoned(ILogger logger, Exception exception, string chatId, string userId, int attempt);
+    [LoggerMessage(EventId = 15, Level = LogLevel.Error, Message = "Change of group {Group} for user {UserId} failed {Attempt} times; moved to the poison queue")]
+    private static partial void LogGroupChangePoisoned(ILogger logger, Exception exception, string group, string userId, int attempt);
 
-    [LoggerMessage(EventId = 13, Level = LogLevel.Error, Message = "Group change of chat {ChatId} for user {UserId} (add: {Add}) could not be queued")]
-    private static partial void LogGroupChangeLost(ILogger logger, Exception exception, string chatId, string userId, bool add);
+    [LoggerMessage(EventId = 13, Level = LogLevel.Error, Message = "Change of group {Group} for user {UserId} (add: {Add}) could not be queued")]
+    private static partial void LogGroupChangeLost(ILogger logger, Exception exception, string group, string userId, bool add);
 
     [LoggerMessage(EventId = 14, Level = LogLevel.Warning, Message = "Closing the connections of session {SessionId} failed; retry {Attempt} queued (to the poison queue: {Exhausted})")]
     private static partial void LogCloseQueued(ILogger logger, Exception exception, string sessionId, int attempt, bool exhausted);

@@ -219,7 +219,7 @@ public sealed class UserStoreContractTests(StoreDatabase database) : StoreContra
         Assert.Equal(new ChatListEntry(old, StoreData.T0, Pinned: true), listed[old]); // the activity it was pinned with
         Assert.Equal(new ChatListEntry(recent, StoreData.T0.AddMinutes(1)), listed[recent]);
         Assert.Equal(new ChatListEntry(shelved, StoreData.T0.AddMinutes(6), Archived: true), listed[shelved]); // still archived, moved on
-        Assert.Equal([newcomer], await Store.ListContactsAsync(me, directOnly: false, Ct));
+        Assert.Equal([newcomer], await Store.ListContactsAsync(me, Ct));
         Assert.Equal(1, await Store.CountPinnedAsync(me, Ct));
     }
 
@@ -234,16 +234,15 @@ public sealed class UserStoreContractTests(StoreDatabase database) : StoreContra
         await Store.SetBlockedByAsync(me, blocker, blocked: true, Ct);
         await Store.SetBlockedByAsync(me, blocker, blocked: true, Ct);
 
-        Assert.Equal([friend], await Store.ListContactsAsync(me, directOnly: false, Ct));
-        Assert.Equal([blocker], await Store.ListContactsAsync(me, directOnly: true, Ct)); // announcements: the announcer's own list filters
+        Assert.Equal([friend], await Store.ListContactsAsync(me, Ct));
         Assert.Equal(2, (await Store.ListAllChatsAsync(me, Ct)).Count); // a marker is no chat
         await Store.SetBlockedByAsync(me, blocker, blocked: false, Ct);
         await Store.SetBlockedByAsync(me, blocker, blocked: false, Ct);
-        Assert.Equal(new[] { blocker, friend }.Order(), (await Store.ListContactsAsync(me, directOnly: false, Ct)).Order());
+        Assert.Equal(new[] { blocker, friend }.Order(), (await Store.ListContactsAsync(me, Ct)).Order());
     }
 
     [Fact]
-    public async Task ListContacts_AreTheMembersOnTheUsersEntries_DirectOnesWhenAsked_AndFollowTouches()
+    public async Task ListContacts_AreTheMembersOnTheUsersEntries_AndFollowTouches()
     {
         var me = StoreData.NewId("u_");
         string partner = StoreData.NewId("u_"), mate = StoreData.NewId("u_"), newcomer = StoreData.NewId("u_");
@@ -252,20 +251,19 @@ public sealed class UserStoreContractTests(StoreDatabase database) : StoreContra
         await Store.AddChatAsync(me, group, StoreData.T0, [me, mate], Ct);
         await Store.AddChatAsync(StoreData.NewId("u_"), StoreData.NewId("g_"), StoreData.T0, [StoreData.NewId("u_")], Ct);
 
-        Assert.Equal(new[] { mate, partner }.Order(), (await Store.ListContactsAsync(me, directOnly: false, Ct)).Order());
-        Assert.Equal([partner], await Store.ListContactsAsync(me, directOnly: true, Ct));
+        Assert.Equal(new[] { mate, partner }.Order(), (await Store.ListContactsAsync(me, Ct)).Order());
 
         // Same activity, other members: the entry takes them (a membership change's refresh).
         await Store.TouchChatAsync(me, group, StoreData.T0, [me, newcomer], Ct);
 
-        Assert.Equal(new[] { newcomer, partner }.Order(), (await Store.ListContactsAsync(me, directOnly: false, Ct)).Order());
+        Assert.Equal(new[] { newcomer, partner }.Order(), (await Store.ListContactsAsync(me, Ct)).Order());
         Assert.Equal(StoreData.T0, (await Store.ListAllChatsAsync(me, Ct)).Single(e => e.ChatId == group).ActivityAt);
 
         // A later change (newer activity) wins; an older snapshot of the members, arriving last, does not.
         await Store.TouchChatAsync(me, group, StoreData.T0.AddSeconds(5), [me], Ct);
         await Store.TouchChatAsync(me, group, StoreData.T0.AddSeconds(1), [me, mate, newcomer], Ct);
 
-        Assert.Equal([partner], (await Store.ListContactsAsync(me, directOnly: false, Ct)).Order());
+        Assert.Equal([partner], (await Store.ListContactsAsync(me, Ct)).Order());
     }
 
     [Fact]

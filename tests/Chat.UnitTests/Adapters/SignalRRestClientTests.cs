@@ -64,6 +64,18 @@ public sealed class SignalRRestClientTests
     }
 
     [Fact]
+    public async Task Apply_APresenceChange_ChangesTheNamedGroup_NotTheChats()
+    {
+        var h = SignalRHarness.WithAccessKey();
+
+        await h.Client.ApplyAsync([new GroupChange("d_chat1", "bob", Add: false, Group: PresenceGroups.Of("alice"))], None);
+
+        Assert.Equal(
+            [(HttpMethod.Delete, $"{SignalRHarness.Hub}/users/bob/groups/presence-alice?{SignalRHarness.ApiVersion}")],
+            h.Handler.Requests.Select(r => (r.Request.Method, r.Request.RequestUri!.AbsoluteUri)));
+    }
+
+    [Fact]
     public async Task Apply_AddIsPut_RemoveIsDelete_OfTheUserInTheChatsGroup()
     {
         var h = SignalRHarness.WithAccessKey();

@@ -5,6 +5,7 @@ using Chat.Core.Blocking;
 using Chat.Core.Chats;
 using Chat.Core.Errors;
 using Chat.Core.Messages;
+using Chat.Core.Ports;
 using Chat.Core.Realtime;
 using Chat.Core.Reactions;
 using Chat.UnitTests.TestData;
@@ -29,6 +30,30 @@ public sealed class BlockingTests
         Assert.Equal([("bob", "alice")], h.BlockMarkers);
         Assert.Equal(["alice"], h.Stored(chat.ChatId).BlockedBy);
         Assert.Equal(["bob"], (await h.BlockService.ListAsync("alice", None)).Select(u => u.UserId));
+    }
+
+    [Fact]
+    public async Task Block_TakesTheBlockedUserOutOfTheBlockersPresenceGroup_Unblock_PutsThemBack_Once()
+    {
+        var chat = h.Store(ChatBuilder.Direct("alice", "bob").Build());
+
+        await h.BlockService.BlockAsync("alice", "bob", None);
+        await h.BlockService.BlockAsync("alice", "bob", None);
+        await h.BlockService.UnblockAsync("alice", "bob", None);
+
+        var presenceChanges = h.Realtime.Invocations.Where(i => i.Method.Name == nameof(IRealtime.ApplyAsync))
+            .SelectMany(i => (IReadOnlyCollection<GroupChange>)i.Arguments[0]!).ToArray();
+        Assert.Equal(
+            [new GroupChange(chat.ChatId, "bob", false, Group: PresenceGroups.Of("alice")), new GroupChange(chat.ChatId, "bob", true, Group: PresenceGroups.Of("alice"))],
+            presenceChanges);
+    }
+
+    [Fact]
+    public async Task Block_WithoutADirectChat_ChangesNoGroup()
+    {
+        await h.BlockService.BlockAsync("alice", "bob", None);
+
+        h.Realtime.Verify(r => r.ApplyAsync(It.IsAny<IReadOnlyCollection<GroupChange>>(), It.IsAny<CancellationToken>()), Times.Never);
     }
 
     [Fact]

@@ -115,35 +115,30 @@ public sealed class PresenceServiceTests
     }
 
     [Fact]
-    public async Task RecordActivity_BackAfter60s_TellsDirectChatPartnersOnce()
+    public async Task RecordActivity_BackAfter60s_AnnouncesOnce_InOneSendToTheirPresenceGroup_WithoutAQuery()
     {
         h.AddChat(ChatBuilder.Direct("alice", "bob").Build());
         h.AddChat(ChatBuilder.Direct("alice", "carol").Build());
-        h.AddChat(ChatBuilder.Group().WithAdmin("alice").WithMember("dave").Build());
-        h.AddChat(ChatBuilder.Direct("erin", "frank").Build());
         h.LastActive["alice"] = TestClock.Start.AddSeconds(-60);
 
         await h.RecordAsync("alice");
 
         h.Realtime.Verify(
-            r => r.SendToUsersAsync(
-                It.Is<IReadOnlyCollection<string>>(ids => ids.Order(StringComparer.Ordinal).SequenceEqual(new[] { "bob", "carol" })),
-                ClientMethods.Presence,
-                new PresenceEvent("alice", true, TestClock.Start),
-                It.IsAny<CancellationToken>()),
+            r => r.SendToGroupAsync(PresenceGroups.Of("alice"), ClientMethods.Presence, new PresenceEvent("alice", true, TestClock.Start), It.IsAny<CancellationToken>()),
             Times.Once);
         h.Realtime.VerifyNoOtherCalls();
+        h.Users.Verify(u => u.ListContactsAsync(It.IsAny<string>(), It.IsAny<CancellationToken>()), Times.Never);
     }
 
     [Fact]
-    public async Task RecordActivity_FirstEver_TellsDirectChatPartners()
+    public async Task RecordActivity_FirstEver_Announces()
     {
         h.AddChat(ChatBuilder.Direct("alice", "bob").Build());
 
         await h.RecordAsync("alice");
 
         h.Realtime.Verify(
-            r => r.SendToUsersAsync(It.Is<IReadOnlyCollection<string>>(ids => ids.SequenceEqual(new[] { "bob" })), ClientMethods.Presence, It.IsAny<object>(), It.IsAny<CancellationToken>()),
+            r => r.SendToGroupAsync(PresenceGroups.Of("alice"), ClientMethods.Presence, It.IsAny<object>(), It.IsAny<CancellationToken>()),
             Times.Once);
     }
 
@@ -171,8 +166,9 @@ public sealed class PresenceServiceTests
         }
 
         h.Realtime.Verify(
-            r => r.SendToUsersAsync(It.IsAny<IReadOnlyCollection<string>>(), ClientMethods.Presence, It.IsAny<object>(), It.IsAny<CancellationToken>()),
+            r => r.SendToGroupAsync(PresenceGroups.Of("alice"), ClientMethods.Presence, It.IsAny<object>(), It.IsAny<CancellationToken>()),
             Times.Once);
+        h.Realtime.VerifyNoOtherCalls();
     }
 
     [Fact]
@@ -215,30 +211,6 @@ public sealed class PresenceServiceTests
 
         Assert.Equal(TestClock.Start, h.LastActive["alice"]);
         h.Realtime.VerifyNoOtherCalls();
-    }
-
-    [Fact]
-    public async Task RecordActivity_OnlyGroupChats_SendsNothing_AndAsksForDirectPartnersOnly()
-    {
-        h.AddChat(ChatBuilder.Group().WithAdmin("alice").WithMember("bob").Build());
-
-        await h.RecordAsync("alice");
-
-        h.Realtime.VerifyNoOtherCalls();
-        h.Users.Verify(u => u.ListContactsAsync("alice", true, It.IsAny<CancellationToken>()), Times.Once);
-    }
-
-    [Fact]
-    public async Task RecordActivity_StaleDirectIndexEntry_IsIgnored()
-    {
-        h.AddChat(ChatBuilder.Direct("alice", "bob").Build());
-        h.AddIndexEntry("alice", "d_0000000000000000000000000000dead");
-
-        await h.RecordAsync("alice");
-
-        h.Realtime.Verify(
-            r => r.SendToUsersAsync(It.Is<IReadOnlyCollection<string>>(ids => ids.SequenceEqual(new[] { "bob" })), ClientMethods.Presence, It.IsAny<object>(), It.IsAny<CancellationToken>()),
-            Times.Once);
     }
 
     [Fact]
@@ -440,8 +412,9 @@ public sealed class PresenceServiceTests
         Assert.Equal([new PresenceView("mallory", false, null)], shown);
         h.Users.Verify(u => u.GetManyAsync(It.IsAny<IReadOnlyCollection<string>>(), It.IsAny<CancellationToken>()), Times.Never);
     }
+
     [Fact]
-    public async Task ABlockedUser_SeesTheBlockerOffline_WithNoLastSeen_AndHearsNoPresenceFromThem()
+    public async Task ABlockedUser_SeesTheBlockerOffline_WithNoLastSeen()
     {
         h.AddChat(ChatBuilder.Direct("alice", "bob").Build());
         h.AddChat(ChatBuilder.Group().WithAdmin("alice").WithMember("bob").WithMember("carol").Build());
@@ -455,8 +428,5 @@ public sealed class PresenceServiceTests
 
         Assert.Equal(new PresenceView("alice", false, null), seenByBob);
         Assert.True(seenByCarol.Online);
-        h.Realtime.Verify(
-            r => r.SendToUsersAsync(It.Is<IReadOnlyCollection<string>>(ids => ids.SequenceEqual(new[] { "carol" })), ClientMethods.Presence, It.IsAny<object>(), It.IsAny<CancellationToken>()),
-            Times.Once);
     }
 }

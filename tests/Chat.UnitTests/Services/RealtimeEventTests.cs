@@ -15,6 +15,8 @@ public sealed class RealtimeEventTests
 {
     private static readonly CancellationToken None = CancellationToken.None;
 
+    private static readonly Comparer<GroupChange> ChangeOrder = Comparer<GroupChange>.Create((a, b) => string.CompareOrdinal(a.Target + "/" + a.UserId, b.Target + "/" + b.UserId));
+
     private readonly ChatHarness h = new();
 
     [Fact]
@@ -382,16 +384,21 @@ public sealed class RealtimeEventTests
     }
 
     [Fact]
-    public async Task OpenDirect_New_AddsBothToTheGroup_Existing_ChangesNothing()
+    public async Task OpenDirect_New_AddsBothToTheGroup_AndEachToTheOthersPresenceGroup_Existing_ChangesNothing()
     {
         await h.ChatService.OpenDirectAsync("alice", new OpenDirectRequest("bob"), None);
         await h.ChatService.OpenDirectAsync("bob", new OpenDirectRequest("alice"), None);
 
         var chatId = Ids.DirectChatId("alice", "bob");
+        GroupChange[] expected =
+        [
+            new(chatId, "alice", true),
+            new(chatId, "bob", true),
+            new(chatId, "alice", true, Group: PresenceGroups.Of("bob")),
+            new(chatId, "bob", true, Group: PresenceGroups.Of("alice")),
+        ];
         h.Realtime.Verify(
-            r => r.ApplyAsync(
-                It.Is<IReadOnlyCollection<GroupChange>>(c => c.OrderBy(x => x.UserId, StringComparer.Ordinal).SequenceEqual(new[] { new GroupChange(chatId, "alice", true), new GroupChange(chatId, "bob", true) })),
-                It.IsAny<CancellationToken>()),
+            r => r.ApplyAsync(It.Is<IReadOnlyCollection<GroupChange>>(c => c.Order(ChangeOrder).SequenceEqual(expected.Order(ChangeOrder))), It.IsAny<CancellationToken>()),
             Times.Once);
         h.Realtime.Verify(r => r.SendToGroupAsync(chatId, ClientMethods.Chat, It.IsAny<object>(), It.IsAny<CancellationToken>()), Times.Once);
         h.Realtime.VerifyNoOtherCalls();

@@ -41,6 +41,28 @@ public sealed class RealtimeGroupSyncTests
         h.Realtime.Verify(r => r.ApplyAsync(It.Is<IReadOnlyCollection<GroupChange>>(c => c.Single().Add == false), None), Times.Once);
     }
 
+    [Fact]
+    public async Task Reconcile_QueuedPresenceAdd_AfterTheAnnouncerBlockedTheListener_RemovesInstead()
+    {
+        var chat = h.Store(ChatBuilder.Direct("alice", "bob").Build() with { BlockedBy = ["alice"] });
+
+        await Sync.ReconcileAsync(new GroupChange(chat.ChatId, "bob", Add: true, Attempt: 2, Group: PresenceGroups.Of("alice")), None);
+
+        h.Realtime.Verify(r => r.ApplyAsync(It.Is<IReadOnlyCollection<GroupChange>>(c => c.SequenceEqual(new[] { new GroupChange(chat.ChatId, "bob", false, 2, PresenceGroups.Of("alice")) })), None), Times.Once);
+    }
+
+    [Fact]
+    public async Task Reconcile_QueuedPresenceRemove_AfterAnUnblock_AddsInstead_AndTheOtherWayStays()
+    {
+        var chat = h.Store(ChatBuilder.Direct("alice", "bob").Build() with { BlockedBy = ["bob"] });
+
+        await Sync.ReconcileAsync(new GroupChange(chat.ChatId, "bob", Add: false, Group: PresenceGroups.Of("alice")), None);
+        await Sync.ReconcileAsync(new GroupChange(chat.ChatId, "alice", Add: true, Group: PresenceGroups.Of("bob")), None);
+
+        h.Realtime.Verify(r => r.ApplyAsync(It.Is<IReadOnlyCollection<GroupChange>>(c => c.Single().UserId == "bob" && c.Single().Add), None), Times.Once);
+        h.Realtime.Verify(r => r.ApplyAsync(It.Is<IReadOnlyCollection<GroupChange>>(c => c.Single().UserId == "alice" && !c.Single().Add), None), Times.Once);
+    }
+
     [Theory]
     [InlineData(1, 5)]
     [InlineData(2, 10)]

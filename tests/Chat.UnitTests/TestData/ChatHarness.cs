@@ -90,7 +90,7 @@ public sealed class ChatHarness
             .ReturnsAsync((IReadOnlyCollection<string> ids, CancellationToken _) => ids.Where(id => !MissingUsers.Contains(id)).Select(Profile).ToArray());
         Users.Setup(u => u.TryReplaceAsync(It.IsAny<UserAccount>(), It.IsAny<string>(), It.IsAny<CancellationToken>()))
             .ReturnsAsync((UserAccount user, string _, CancellationToken _) => (Profiles[user.UserId] = user) is not null);
-        Users.Setup(u => u.ListContactsAsync(It.IsAny<string>(), It.IsAny<bool>(), It.IsAny<CancellationToken>()))
+        Users.Setup(u => u.ListContactsAsync(It.IsAny<string>(), It.IsAny<CancellationToken>()))
             .ReturnsAsync(new HashSet<string>(StringComparer.Ordinal));
         Users.Setup(u => u.SetBlockedByAsync(It.IsAny<string>(), It.IsAny<string>(), It.IsAny<bool>(), It.IsAny<CancellationToken>()))
             .Callback((string userId, string blockerId, bool blocked, CancellationToken _) =>

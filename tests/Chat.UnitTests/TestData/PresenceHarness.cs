@@ -41,8 +41,8 @@ public sealed class PresenceHarness
             .ReturnsAsync((string id, CancellationToken _) => new Versioned<UserAccount>(Profile(id), "u"));
         Users.Setup(u => u.GetManyAsync(It.IsAny<IReadOnlyCollection<string>>(), It.IsAny<CancellationToken>()))
             .ReturnsAsync((IReadOnlyCollection<string> ids, CancellationToken _) => ids.Select(Profile).ToArray());
-        Users.Setup(u => u.ListContactsAsync(It.IsAny<string>(), It.IsAny<bool>(), It.IsAny<CancellationToken>()))
-            .ReturnsAsync((string id, bool directOnly, CancellationToken _) => Contacts(id, directOnly));
+        Users.Setup(u => u.ListContactsAsync(It.IsAny<string>(), It.IsAny<CancellationToken>()))
+            .ReturnsAsync((string id, CancellationToken _) => Contacts(id));
         Store.Setup(s => s.ReadAsync(It.IsAny<IReadOnlyCollection<string>>(), It.IsAny<CancellationToken>()))
             .ReturnsAsync((IReadOnlyCollection<string> ids, CancellationToken _) => new PresenceRead(
                 ids.Where(LastActive.ContainsKey).ToDictionary(id => id, id => LastActive[id], StringComparer.Ordinal),
@@ -127,10 +127,10 @@ public sealed class PresenceHarness
 
     /// <summary>What the user's chat list entries say: the members of the listed chats that exist (a stale
     /// entry, see <see cref="AddIndexEntry"/>, carries no members).</summary>
-    private IReadOnlySet<string> Contacts(string userId, bool directOnly) =>
+    private IReadOnlySet<string> Contacts(string userId) =>
         (chatIndex.TryGetValue(userId, out var list) ? list : [])
             .Select(chats.GetValueOrDefault)
-            .Where(c => c is not null && (!directOnly || c.Value.Type == ChatTypes.Direct))
+            .Where(c => c is not null)
             .SelectMany(c => c!.Value.Members.Select(m => m.UserId))
             .Where(id => id != userId && !(blockers.TryGetValue(userId, out var by) && by.Contains(id)))
             .ToHashSet(StringComparer.Ordinal);
