@@ -146,6 +146,22 @@ public sealed class PushDispatchTests
     }
 
     [Fact]
+    public async Task Dispatch_ARecipientWhoMutedTheChatSinceItWasQueued_IsNotPushed_OneWhoseMuteEnded_Is()
+    {
+        var (chat, _) = Group(4); // u001..u003
+        Store(chat with { Members = [.. chat.Members.Select(m => m.UserId switch
+        {
+            "u001" => m with { MutedUntil = Now.AddHours(8) },
+            "u002" => m with { MutedUntil = Now }, // ended just now
+            _ => m,
+        })] });
+
+        await Service.DispatchAsync(Job(chat, Others(chat)), None);
+
+        Assert.Equal(["u002", "u003"], Assert.Single(sent).UserIds);
+    }
+
+    [Fact]
     public async Task Dispatch_OnlineRecipients_AreSkipped()
     {
         var (chat, _) = Group(5); // u001..u004

@@ -57,6 +57,22 @@ public sealed class PushPlanTests
     }
 
     [Fact]
+    public async Task Plan_APartnerWhoMutedTheChat_GetsNoJob_AndNoPresenceIsRead_UntilTheMuteEnds()
+    {
+        var (chat, message) = Direct();
+        ChatRecord MutedUntil(DateTimeOffset until) => chat with { Members = [.. chat.Members.Select(m => m.UserId == "bob" ? m with { MutedUntil = until } : m)] };
+
+        await Service.PlanAsync(MutedUntil(Now.AddMinutes(1)), message, None);
+
+        Assert.Empty(queued);
+        h.Presence.Verify(p => p.GetLastActiveAsync(It.IsAny<IReadOnlyCollection<string>>(), It.IsAny<CancellationToken>()), Times.Never);
+
+        await Service.PlanAsync(MutedUntil(Now), message, None);
+
+        Assert.Equal(["bob"], Assert.Single(queued).Job.RecipientIds);
+    }
+
+    [Fact]
     public async Task Plan_PartnerNeverSeen_IsOffline()
     {
         var (chat, message) = Direct();
