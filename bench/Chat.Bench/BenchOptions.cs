@@ -143,11 +143,12 @@ public sealed class BenchOptions
           --push-wait S              after the last send, wait this long at most for its notifications (30)
           --push-collapse-window S   with --start-host: Push__CollapseWindow of the host (default: the server's 2 s)
         Costs (Cosmos requests per operation, from the local host's /_local/metrics, and RU estimates; 101 users)
-          --cost-calls N             calls of each operation, one at a time (50; a full listing of all chats: N/5)
+          --cost-calls N             calls of each operation, one at a time (50; a full listing of all chats: N/5;
+                                     the reaction rows: 100, one per member, the storm all at once)
           --list-chats N             chats of the user who lists them, each with a message (300); pages of 20 are
                                      read to the end and checked: each chat once, in non-increasing last activity
-          --search-messages N        messages of the chat searched, one in 100 with the word (1000; filled first;
-                                     10000 runs past the 4 s Cosmos budget on the emulator, see README)
+          --search-messages N        messages of the chat searched, one in 100 with the word (1000; filled after the
+                                     other rows: the emulator's queries read the whole container, see README)
         Other
           --phase NAME               run only the named phases (repeatable): direct, group, push, costs,
                                      concurrent (10 members send 20 messages each at once into one group;

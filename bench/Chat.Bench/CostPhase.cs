@@ -4,7 +4,7 @@ using System.Globalization;
 using Chat.Client;
 
 /// <summary>
-/// The cost phase: each hot operation N times, one call at a time, with the Cosmos requests and Redis
+/// The cost phase: each hot operation N times, one call at a time (a storm: all at once), with the Cosmos requests and Redis
 /// round trips it made read from the host's <c>/_local/metrics</c> before and after (exact whatever the
 /// machine's load), and RU estimated from them (<see cref="RuEstimate"/>).
 /// </summary>
@@ -18,10 +18,13 @@ public sealed partial class BenchRun
     private const string SearchWord = "zebra";
 
     /// <param name="Pages">Pages of GET /api/chats one call reads (0: not a listing).</param>
-    private sealed record CostOperation(string Name, int Calls, BenchUser[] Online, Func<int, CancellationToken, Task> Call, int Pages = 0);
+    /// <param name="AtOnce">All calls started together (a storm), not one after another.</param>
+    /// <param name="Prepare">Run before the operation is measured (and outside its counts).</param>
+    private sealed record CostOperation(
+        string Name, int Calls, BenchUser[] Online, Func<int, CancellationToken, Task> Call, int Pages = 0, bool AtOnce = false, Func<CancellationToken, Task>? Prepare = null);
 
     /// <summary>The chats the operations run in, and the listings' last answer (checked after the phase).</summary>
-    private sealed class CostWorld(string direct, string group20, string group100, string searched)
+    private sealed class CostWorld(string direct, string group20, string group100)
     {
         public string Direct { get; } = direct;
 
@@ -30,10 +33,14 @@ public sealed partial class BenchRun
         /// <summary>The group of 100 whose members all react to one message.</summary>
         public string Group100 { get; } = group100;
 
-        /// <summary>The direct chat of --search-messages messages.</summary>
-        public string Searched { get; } = searched;
+        /// <summary>The direct chat of --search-messages messages, filled just before the searches (the emulator
+        /// scans the whole container on every query, so a big chat filled first would slow every row's queries).</summary>
+        public string Searched { get; set; } = "";
 
         public long StormSeq { get; set; }
+
+        /// <summary>The message of the group of 100 that all its members react to at once.</summary>
+        public long ConcurrentStormSeq { get; set; }
 
         public List<long> DirectSeqs { get; } = [];
 
@@ -62,6 +69,7 @@ public sealed partial class BenchRun
             say(string.Create(CultureInfo.InvariantCulture, $"  {rows[^1].Name}: {rows[^1].PerCall:0.##} Cosmos requests, {rows[^1].RedisPerCall:0.##} Redis round trips per call"));
         }
 
+        await CheckStormAsync(world, ct);
         var listing = ListingCheck.Of(world.LastListing, world.LastListingPages, options.ListChats);
         if (listing.Failure is { } failure)
         {
@@ -105,12 +113,14 @@ public sealed partial class BenchRun
             (_, t) => U(0).Client.GetPresenceAsync(users.Skip(1).Take(100).Select(u => u.UserId), t));
         yield return new("reaction, group of 100 (each member once, one message)", 100, [],
             async (i, t) => await U(i).Client.ReactAsync(w.Group100, w.StormSeq, i % 2 == 0 ? "👍" : "🎉", t));
-        yield return new($"search, chat of {options.SearchMessages} messages, 1 in 100 matches, first page of 20", n, [U(2)],
-            (_, t) => U(2).Client.SearchMessagesAsync(w.Searched, SearchWord, 20, ct: t));
-        yield return new($"search, chat of {options.SearchMessages} messages, no match (the scan budget)", n, [U(2)],
-            (_, t) => U(2).Client.SearchMessagesAsync(w.Searched, "no such word anywhere", 20, ct: t));
+        yield return new("reaction storm, group of 100 (all members at once, one message)", 100, [],
+            async (i, t) => await U(i).Client.ReactAsync(w.Group100, w.ConcurrentStormSeq, i % 2 == 0 ? "👍" : "🎉", t), AtOnce: true);
         yield return new("login", n, [], (i, t) => U(30 + (i % 50)).Client.LoginAsync(U(30 + (i % 50)).PhoneNumber, U(30 + (i % 50)).Password, t));
         yield return new("refresh", n, [], (i, t) => U(30 + (i % 50)).Client.RefreshAsync(ct: t));
+        yield return new($"search, chat of {options.SearchMessages} messages, 1 in 100 matches, first page of 20", n, [U(2)],
+            (_, t) => U(2).Client.SearchMessagesAsync(w.Searched, SearchWord, 20, ct: t), Prepare: async t => w.Searched = await FillSearchedChatAsync(t));
+        yield return new($"search, chat of {options.SearchMessages} messages, no match (the scan budget)", n, [U(2)],
+            (_, t) => U(2).Client.SearchMessagesAsync(w.Searched, "no such word anywhere", 20, ct: t));
     }
 
     /// <summary>Every page of the user's chats, following nextCursor to the end (at most 1,000 pages); the chats and the pages read.</summary>
@@ -129,17 +139,22 @@ public sealed partial class BenchRun
         return (chats, pages);
     }
 
-    /// <summary>Runs one operation between two quiet readings of the metrics; the users in <c>Online</c> heartbeat first.</summary>
+    /// <summary>Runs one operation between two quiet readings of the metrics, after its preparation; the users in <c>Online</c> heartbeat first.</summary>
     private async Task<CostRow> MeasureAsync(CostOperation op, HostMetrics metrics, CancellationToken ct)
     {
+        if (op.Prepare is { } prepare)
+        {
+            await prepare(ct);
+        }
+
         foreach (var user in op.Online)
         {
             await user.Client.HeartbeatAsync(ct);
         }
 
         var before = await metrics.QuietAsync(ct);
-        var errors = new Dictionary<string, long>(StringComparer.Ordinal);
-        for (var i = 0; i < op.Calls; i++)
+        var errors = new System.Collections.Concurrent.ConcurrentDictionary<string, long>(StringComparer.Ordinal);
+        async Task CallAsync(int i)
         {
             try
             {
@@ -147,13 +162,35 @@ public sealed partial class BenchRun
             }
             catch (ChatApiException e)
             {
-                var key = e.Status.ToString(CultureInfo.InvariantCulture);
-                errors[key] = errors.GetValueOrDefault(key) + 1;
+                errors.AddOrUpdate(e.Status.ToString(CultureInfo.InvariantCulture), 1, (_, n) => n + 1);
+            }
+        }
+
+        if (op.AtOnce)
+        {
+            await Task.WhenAll(Enumerable.Range(0, op.Calls).Select(CallAsync));
+        }
+        else
+        {
+            for (var i = 0; i < op.Calls; i++)
+            {
+                await CallAsync(i);
             }
         }
 
         var after = await metrics.QuietAsync(ct);
-        return CostRow.Of(op.Name, op.Calls, op.Pages, errors, after.Minus(before));
+        return CostRow.Of(op.Name, op.Calls, op.Pages, new(errors, StringComparer.Ordinal), after.Minus(before));
+    }
+
+    /// <summary>Notes unless each of the 100 members' reactions of the storm is on its message, once.</summary>
+    private async Task CheckStormAsync(CostWorld w, CancellationToken ct)
+    {
+        var page = await users[0].Client.GetMessagesAsync(w.Group100, afterSeq: w.ConcurrentStormSeq - 1, limit: 1, ct: ct);
+        var reactors = page.Messages.SingleOrDefault(m => m.Seq == w.ConcurrentStormSeq)?.Reactions?.Select(r => r.UserId).Distinct(StringComparer.Ordinal).Count() ?? 0;
+        if (reactors != 100)
+        {
+            Note($"reaction storm on the group of 100: {reactors} of 100 members' reactions are on the message");
+        }
     }
 
     /// <summary>A direct chat 0-1, groups 0..19 and 0..99, and the lister (user 100) in --list-chats groups of two, each with a message.</summary>
@@ -165,14 +202,14 @@ public sealed partial class BenchRun
         var group20 = await Retry503Async(t => u[0].Client.CreateGroupAsync("cost 20", u.Skip(1).Take(19).Select(m => m.UserId), t), ct);
         var group100 = await Retry503Async(t => u[0].Client.CreateGroupAsync("cost 100", u.Skip(1).Take(99).Select(m => m.UserId), t), ct);
         var storm = await Retry503Async(t => u[0].Client.SendTextAsync(group100.ChatId, "react to this", ct: t), ct);
-        var searched = await FillSearchedChatAsync(ct);
+        var concurrentStorm = await Retry503Async(t => u[0].Client.SendTextAsync(group100.ChatId, "react to this, all at once", ct: t), ct);
         var partner = u[CostUsers - 2];
         await Parallel.ForEachAsync(Enumerable.Range(0, options.ListChats), Bounded(ct), async (i, t) =>
         {
             var chat = await Retry503Async(c => Lister.Client.CreateGroupAsync($"cost {i}", [partner.UserId], c), t);
             await Retry503Async(c => partner.Client.SendTextAsync(chat.ChatId, "hello", ct: c), t);
         });
-        return new CostWorld(direct.ChatId, group20.ChatId, group100.ChatId, searched) { StormSeq = storm.Seq };
+        return new CostWorld(direct.ChatId, group20.ChatId, group100.ChatId) { StormSeq = storm.Seq, ConcurrentStormSeq = concurrentStorm.Seq };
     }
 
     /// <summary>A direct chat of users 2 and 3 with --search-messages messages, one in 100 holding the word searched for.</summary>

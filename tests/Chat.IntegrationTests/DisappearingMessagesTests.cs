@@ -145,6 +145,63 @@ public sealed class DisappearingMessagesTests(BackendFixture backend)
         Assert.False(await BlobExistsAsync(host, ticket.MediaId));
     }
 
+    [Fact]
+    public async Task AReplyWhoseQuotedMessageExpired_LivesOn_WithAPreviewOfNoText()
+    {
+        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        await using var host = await backend.StartHostAsync(new Dictionary<string, string?>(), clock);
+        var (alice, bob) = (await host.NewUserAsync(), await host.NewUserAsync());
+        var chat = await alice.OpenDirectAsync(bob.UserId);
+        await alice.SetTimerAsync(chat.ChatId, Day);
+        var quoted = await alice.SendTextAsync(chat.ChatId, "the door code is 4711");
+        clock.Advance(TimeSpan.FromHours(1));
+        await bob.RefreshAsync();
+        var reply = await bob.SendAsync(chat.ChatId, new SendMessage("reply-exp-1", "text", "got it", ReplyToSeq: quoted.Seq));
+        Assert.Equal("the door code is 4711", reply.ReplyTo!.Text);
+
+        clock.Advance(TimeSpan.FromHours(23));
+        await alice.RefreshAsync();
+        await bob.RefreshAsync();
+
+        var seen = Assert.Single((await bob.GetMessagesAsync(chat.ChatId)).Messages);
+        Assert.Equal((reply.Seq, quoted.Seq, (string?)null), (seen.Seq, seen.ReplyTo!.Seq, seen.ReplyTo.Text));
+        Assert.Null((await alice.GetChatAsync(chat.ChatId)).LastMessage!.ReplyTo!.Text); // the chat's copy too
+    }
+
+    [Fact]
+    public async Task AForwardedFileWhoseCarrierExpired_IsGoneFromThatChatOnly_AndTheSweepKeepsItsBlob()
+    {
+        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        await using var host = await backend.StartHostAsync(new Dictionary<string, string?> { ["LocalHost:RunTimers"] = "false" }, clock); // the test sweeps
+        var (alice, bob, carol, dave) = (await host.NewUserAsync(), await host.NewUserAsync(), await host.NewUserAsync(), await host.NewUserAsync());
+        var source = await alice.OpenDirectAsync(bob.UserId);
+        var ticket = await alice.CreateMediaAsync("note.txt", "text/plain", Bytes.Length);
+        using (await alice.UploadAsync(ticket, Bytes))
+        {
+        }
+
+        var sent = await alice.SendAsync(source.ChatId, new SendMessage("file-fw-1", "file", MediaId: ticket.MediaId));
+        var timed = await bob.CreateGroupAsync("Timed", [carol.UserId]);
+        await bob.SetTimerAsync(timed.ChatId, Day);
+        Assert.NotNull(Assert.Single((await bob.ForwardAsync(source.ChatId, sent.Seq, [timed.ChatId], "fw-exp-1")).Messages).ExpiresAt);
+        await bob.AddMembersAsync(timed.ChatId, [dave.UserId]);
+
+        Assert.NotNull(await carol.GetMediaUrlAsync(ticket.MediaId));
+        await Expect.Problem(404, () => dave.GetMediaUrlAsync(ticket.MediaId)); // joined after the only carrier he could see
+
+        clock.Advance(TimeSpan.FromDays(1));
+        foreach (var member in new[] { alice, bob, carol })
+        {
+            await member.RefreshAsync();
+        }
+
+        await Expect.Problem(404, () => carol.GetMediaUrlAsync(ticket.MediaId));
+        Assert.NotNull(await bob.GetMediaUrlAsync(ticket.MediaId));
+        Assert.NotNull(await alice.GetMediaUrlAsync(ticket.MediaId));
+        await host.Services.GetRequiredService<MediaService>().SweepAsync(CancellationToken.None);
+        Assert.True(await BlobExistsAsync(host, ticket.MediaId));
+    }
+
     private static readonly byte[] Bytes = "gone tomorrow"u8.ToArray();
 
     private async Task<bool> BlobExistsAsync(TestHost host, string mediaId) =>

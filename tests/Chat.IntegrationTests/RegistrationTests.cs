@@ -139,6 +139,33 @@ public sealed class RegistrationTests(BackendFixture backend) : IAsyncLifetime
         Assert.Equal(6, (await client.LocalSmsAsync(phone)).Count);
     }
 
+    [Fact]
+    public async Task Register_EleventhSmsInADay_Returns429WithRetryAfter_UntilTheDayOfTheFirstHasPassed()
+    {
+        var client = host.NewClient();
+        var phone = TestHost.NewPhoneNumber();
+        for (var hour = 0; hour < 2; hour++)
+        {
+            for (var i = 0; i < 5; i++)
+            {
+                await client.RegisterAsync(phone, "Gina", OwnerPassword);
+            }
+
+            clock.Advance(TimeSpan.FromHours(1));
+        }
+
+        // Under the hourly cap again, but ten SMS went to the number within the day.
+        var limited = await Expect.Problem(429, () => client.RegisterAsync(phone, "Gina", OwnerPassword));
+
+        Assert.NotNull(limited.RetryAfter);
+        Assert.InRange(limited.RetryAfter!.Value, TimeSpan.FromHours(22) - TimeSpan.FromMinutes(1), TimeSpan.FromHours(22));
+        Assert.Equal(10, (await client.LocalSmsAsync(phone)).Count);
+
+        clock.Advance(TimeSpan.FromHours(22));
+        await client.RegisterAsync(phone, "Gina", OwnerPassword);
+        Assert.Equal(11, (await client.LocalSmsAsync(phone)).Count);
+    }
+
     [Theory]
     [MemberData(nameof(NotE164))]
     public async Task NumberNotE164_Returns400Problem_OnRegisterVerifyAndLogin(string phone)

@@ -1,5 +1,6 @@
 namespace Chat.IntegrationTests;
 
+using Chat.Core.Messages;
 using Chat.IntegrationTests.Infrastructure;
 using Xunit;
 
@@ -55,5 +56,29 @@ public sealed class SearchTests(BackendFixture backend)
         var bad = await Expect.Problem(400, () => bob.SearchMessagesAsync(group.ChatId, "p"));
         Assert.True(bad.Problem!.Errors!.ContainsKey("q"));
         await Expect.Problem(400, () => bob.SearchMessagesAsync(group.ChatId, "plan", limit: 51));
+    }
+
+    [Fact]
+    public async Task Search_AWindowOfTheScanBudgetWithFewMatches_SaysHasMore_AndTheNextPageGoesOnBelowIt()
+    {
+        await using var host = await backend.StartHostAsync(new Dictionary<string, string?> { ["Limits:MessagesPerWindow"] = "100000" }); // a long chat, quickly
+        var alice = await host.NewUserAsync();
+        var bob = await host.NewUserAsync();
+        var chat = await alice.OpenDirectAsync(bob.UserId);
+        var oldest = await alice.SendTextAsync(chat.ChatId, "the first needle");
+        await Parallel.ForEachAsync(Enumerable.Range(0, MessageSearch.ScanBudget), new ParallelOptions { MaxDegreeOfParallelism = 4 }, async (i, ct) =>
+            await alice.SendTextAsync(chat.ChatId, $"hay {i}", ct: ct));
+        var newest = await bob.SendTextAsync(chat.ChatId, "the last NEEDLE");
+
+        var first = await bob.SearchMessagesAsync(chat.ChatId, "needle", limit: 20);
+
+        // One match in the newest ScanBudget seqs, fewer than the limit, yet older seqs are left unscanned.
+        Assert.Equal([newest.Seq], first.Messages.Select(m => m.Seq));
+        Assert.True(first.HasMore);
+        Assert.NotNull(first.NextBeforeSeq);
+        Assert.Equal(newest.Seq - MessageSearch.ScanBudget + 1, first.NextBeforeSeq);
+        var second = await bob.SearchMessagesAsync(chat.ChatId, "needle", limit: 20, beforeSeq: first.NextBeforeSeq);
+        Assert.Equal([oldest.Seq], second.Messages.Select(m => m.Seq));
+        Assert.False(second.HasMore);
     }
 }
