@@ -112,15 +112,15 @@ public sealed partial class BenchRun
         yield return new("GET /api/presence, 100 users (99 contacts)", n, [U(0)],
             (_, t) => U(0).Client.GetPresenceAsync(users.Skip(1).Take(100).Select(u => u.UserId), t));
         yield return new("reaction, group of 100 (each member once, one message)", 100, [],
-            async (i, t) => await U(i).Client.ReactAsync(w.Group100, w.StormSeq, i % 2 == 0 ? "👍" : "🎉", t));
+            async (i, t) => await U(i).Client.ReactAsync(w.Group100, w.StormSeq, StormEmoji(i), t));
         yield return new("reaction storm, group of 100 (all members at once, one message)", 100, [],
-            async (i, t) => await U(i).Client.ReactAsync(w.Group100, w.ConcurrentStormSeq, i % 2 == 0 ? "👍" : "🎉", t), AtOnce: true);
+            async (i, t) => await U(i).Client.ReactAsync(w.Group100, w.ConcurrentStormSeq, StormEmoji(i), t), AtOnce: true);
         yield return new("login", n, [], (i, t) => U(30 + (i % 50)).Client.LoginAsync(U(30 + (i % 50)).PhoneNumber, U(30 + (i % 50)).Password, t));
         yield return new("refresh", n, [], (i, t) => U(30 + (i % 50)).Client.RefreshAsync(ct: t));
         yield return new($"search, chat of {options.SearchMessages} messages, 1 in 100 matches, first page of 20", n, [U(2)],
-            (_, t) => U(2).Client.SearchMessagesAsync(w.Searched, SearchWord, 20, ct: t), Prepare: async t => w.Searched = await FillSearchedChatAsync(t));
+            (_, t) => U(2).Client.SearchMessagesAsync(w.Searched, SearchWord, 20, ct: t), Prepare: t => FillSearchedChatOnceAsync(w, t));
         yield return new($"search, chat of {options.SearchMessages} messages, no match (the scan budget)", n, [U(2)],
-            (_, t) => U(2).Client.SearchMessagesAsync(w.Searched, "no such word anywhere", 20, ct: t));
+            (_, t) => U(2).Client.SearchMessagesAsync(w.Searched, "no such word anywhere", 20, ct: t), Prepare: t => FillSearchedChatOnceAsync(w, t));
     }
 
     /// <summary>Every page of the user's chats, following nextCursor to the end (at most 1,000 pages); the chats and the pages read.</summary>
@@ -152,7 +152,7 @@ public sealed partial class BenchRun
             await user.Client.HeartbeatAsync(ct);
         }
 
-        var before = await metrics.QuietAsync(ct);
+        var before = await metrics.QuietAsync(ct, () => Note($"{op.Name}: the host still made requests 30 s after the last operation (or its preparation): its counts may hold some of that work"));
         var errors = new System.Collections.Concurrent.ConcurrentDictionary<string, long>(StringComparer.Ordinal);
         async Task CallAsync(int i)
         {
@@ -163,6 +163,10 @@ public sealed partial class BenchRun
             catch (ChatApiException e)
             {
                 errors.AddOrUpdate(e.Status.ToString(CultureInfo.InvariantCulture), 1, (_, n) => n + 1);
+            }
+            catch (HttpRequestException e)
+            {
+                errors.AddOrUpdate("network: " + e.HttpRequestError, 1, (_, n) => n + 1);
             }
         }
 
@@ -182,14 +186,17 @@ public sealed partial class BenchRun
         return CostRow.Of(op.Name, op.Calls, op.Pages, new(errors, StringComparer.Ordinal), after.Minus(before));
     }
 
+    private static string StormEmoji(int member) => member % 2 == 0 ? "👍" : "🎉";
+
     /// <summary>Notes unless each of the 100 members' reactions of the storm is on its message, once.</summary>
     private async Task CheckStormAsync(CostWorld w, CancellationToken ct)
     {
         var page = await users[0].Client.GetMessagesAsync(w.Group100, afterSeq: w.ConcurrentStormSeq - 1, limit: 1, ct: ct);
-        var reactors = page.Messages.SingleOrDefault(m => m.Seq == w.ConcurrentStormSeq)?.Reactions?.Select(r => r.UserId).Distinct(StringComparer.Ordinal).Count() ?? 0;
-        if (reactors != 100)
+        var reactions = page.Messages.SingleOrDefault(m => m.Seq == w.ConcurrentStormSeq)?.Reactions ?? [];
+        var right = Enumerable.Range(0, 100).Count(i => reactions.Count(r => r.UserId == users[i].UserId && r.Emoji == StormEmoji(i)) == 1);
+        if (right != 100 || reactions.Count != 100)
         {
-            Note($"reaction storm on the group of 100: {reactors} of 100 members' reactions are on the message");
+            Note($"reaction storm on the group of 100: {right} of 100 members' reactions are on the message as sent, once ({reactions.Count} reactions in all)");
         }
     }
 
@@ -212,9 +219,15 @@ public sealed partial class BenchRun
         return new CostWorld(direct.ChatId, group20.ChatId, group100.ChatId) { StormSeq = storm.Seq, ConcurrentStormSeq = concurrentStorm.Seq };
     }
 
-    /// <summary>A direct chat of users 2 and 3 with --search-messages messages, one in 100 holding the word searched for.</summary>
-    private async Task<string> FillSearchedChatAsync(CancellationToken ct)
+    /// <summary>A direct chat of users 2 and 3 with --search-messages messages, one in 100 holding the word searched for,
+    /// made by the first operation that needs it.</summary>
+    private async Task FillSearchedChatOnceAsync(CostWorld w, CancellationToken ct)
     {
+        if (w.Searched.Length > 0)
+        {
+            return;
+        }
+
         var (a, b) = (users[2], users[3]);
         var chat = await Retry503Async(t => a.Client.OpenDirectAsync(b.UserId, t), ct);
         say($"cost phase: filling a chat with {options.SearchMessages} messages to search...");
@@ -223,7 +236,7 @@ public sealed partial class BenchRun
             var text = i % 100 == 0 ? $"message {i}: a {SearchWord} crossed the road" : $"message {i}: nothing to see here";
             await Retry503Async(c => (i % 2 == 0 ? a : b).Client.SendAsync(chat.ChatId, new SendMessage(MessageId("s", i), "text", text), c), t);
         });
-        return chat.ChatId;
+        w.Searched = chat.ChatId;
     }
 }
 

@@ -61,9 +61,9 @@ public sealed class HostMetrics(HttpClient http)
 
     /// <summary>
     /// The totals once they have not moved for 3 s (at most 30 s): work a call left behind (a push job
-    /// queued with its 2 s delay, a background refresh) is counted with the call.
+    /// queued with its 2 s delay, a background refresh) is counted with the call; <paramref name="gaveUp"/> is called when they never settled.
     /// </summary>
-    public async Task<HostTotals> QuietAsync(CancellationToken ct)
+    public async Task<HostTotals> QuietAsync(CancellationToken ct, Action? gaveUp = null)
     {
         var last = await ReadAsync(ct) ?? throw new InvalidOperationException("/_local/metrics went away.");
         var still = 0;
@@ -73,6 +73,11 @@ public sealed class HostMetrics(HttpClient http)
             var now = await ReadAsync(ct) ?? last;
             still = now.Total == last.Total ? still + 1 : 0;
             last = now;
+        }
+
+        if (still < 6)
+        {
+            gaveUp?.Invoke();
         }
 
         return last;

@@ -86,7 +86,8 @@ public sealed class ChatSettingsTests(BackendFixture backend)
         var alice = await Host.NewUserAsync();
         var bob = await Host.NewUserAsync();
         var chat = await alice.OpenDirectAsync(bob.UserId);
-        await bob.UpdateChatSettingsAsync(chat.ChatId, new JsonObject { ["mutedUntil"] = DateTimeOffset.UtcNow.AddHours(8).ToString("O") });
+        var muted = await bob.UpdateChatSettingsAsync(chat.ChatId, new JsonObject { ["mutedUntil"] = DateTimeOffset.UtcNow.AddHours(8).ToString("O") });
+        Assert.True(muted.Settings!.MutedUntil > DateTimeOffset.UtcNow);
         var (connection, log) = await EventLog.ConnectAsync(bob);
         await using (connection)
         {

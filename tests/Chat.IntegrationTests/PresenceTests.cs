@@ -82,6 +82,7 @@ public sealed class PresenceTests(BackendFixture backend) : IAsyncLifetime
         var (bob, carol) = (await host.NewUserAsync(), await host.NewUserAsync());
         await alice.OpenDirectAsync(bob.UserId);
         await alice.OpenDirectAsync(carol.UserId);
+        var shared = await alice.CreateGroupAsync("After the announcement", [bob.UserId]); // a group is not affected by the block
         await alice.BlockAsync(bob.UserId);
         var (bobConnection, bobLog) = await EventLog.ConnectAsync(bob);
         var (carolConnection, carolLog) = await EventLog.ConnectAsync(carol);
@@ -91,7 +92,9 @@ public sealed class PresenceTests(BackendFixture backend) : IAsyncLifetime
             clock.Advance(TimeSpan.FromSeconds(61));
             await alice.HeartbeatAsync();
             await Expect.Eventually(() => Task.FromResult(carolLog.Presence.Any(p => p.UserId == alice.UserId)));
-            Assert.DoesNotContain(bobLog.Presence, p => p.UserId == alice.UserId); // the same one send reached carol
+            var marker = await alice.SendTextAsync(shared.ChatId, "sent after the announcement");
+            await Expect.Eventually(() => Task.FromResult(bobLog.Messages.Any(m => m.ChatId == shared.ChatId && m.Seq == marker.Seq)));
+            Assert.DoesNotContain(bobLog.Presence, p => p.UserId == alice.UserId); // the same one send reached carol; bob has heard what came after it
 
             await alice.UnblockAsync(bob.UserId);
             clock.Advance(TimeSpan.FromSeconds(61));

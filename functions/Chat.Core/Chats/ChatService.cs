@@ -66,6 +66,7 @@ public sealed class ChatService(
         }
 
         var existing = await chats.ReadAsync(chatId, StatesToRead.Everyone, ct) ?? throw ChatErrors.Unavailable("chat store", TimeSpan.FromSeconds(1));
+        await realtime.ApplyAsync(PresenceGroups.Implied(existing.Value), ct); // heals a create whose group changes were lost, and chats older than presence groups
         return (ChatViews.ToView(existing.Value, callerId, existing.StatesByUser, time.GetUtcNow(), await users.GetChatEntryAsync(callerId, chatId, ct)), false);
     }
 
@@ -379,16 +380,21 @@ public sealed class ChatService(
     }
 
     /// <summary>Puts the caller's block of <paramref name="userId"/> on their direct chat, or takes it off, when the chat exists,
-    /// and takes the user out of the caller's presence group or puts them back. Cost: 1 point read of its head, and 1 read,
-    /// 1 batch replace and 1 REST call when it changes.</summary>
+    /// and takes the user out of the caller's presence group or puts them back, also when the chat already said so (so a retry
+    /// completes a group change that was lost). Cost: 1 point read of its head and 1 REST call; 1 read and 1 batch replace more when it changes.</summary>
     public async Task SetBlockAsync(string callerId, string userId, bool blocked, CancellationToken ct)
     {
         var chatId = Ids.DirectChatId(callerId, userId);
-        if (await chats.GetAsync(chatId, ct) is { } chat && !ReferenceEquals(BlockRules.WithBlock(chat.Value, callerId, blocked), chat.Value))
+        if (await chats.GetAsync(chatId, ct) is not { } chat)
         {
-            var changed = await MutateAsync(chatId, c => BlockRules.WithBlock(c, callerId, blocked), ct);
-            await realtime.ApplyAsync(PresenceGroups.Implied(changed).Where(c => c.UserId == userId).ToArray(), ct);
+            return;
         }
+
+        var now = ReferenceEquals(BlockRules.WithBlock(chat.Value, callerId, blocked), chat.Value)
+            ? chat.Value
+            : await MutateAsync(chatId, c => BlockRules.WithBlock(c, callerId, blocked), ct);
+        var place = PresenceGroups.Implied(now).Where(c => c.UserId == userId && c.Group == PresenceGroups.Of(callerId)).ToArray();
+        await realtime.ApplyAsync(place, CancellationToken.None); // committed: a caller who goes away must not cancel it
     }
 
     /// <summary>

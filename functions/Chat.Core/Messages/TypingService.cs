@@ -42,24 +42,9 @@ public sealed class TypingService(
 
         var me = (await users.GetAsync(callerId, ct))?.Value;
         var blocked = others.Where(id => me?.HasBlocked(id) == true).ToArray();
-        var skipped = await SkippedConnectionsAsync([callerId, .. blocked], ct);
+        var skipped = await connections.SkippableAsync([callerId, .. blocked], ct); // null: each recipient is sent to (1 REST call per member)
         await (skipped is null
             ? realtime.SendToUsersAsync(others.Except(blocked, StringComparer.Ordinal).ToArray(), ClientMethods.Typing, signal, ct)
             : realtime.SendToGroupExceptAsync(chatId, skipped, ClientMethods.Typing, signal, ct));
-    }
-
-    /// <summary>The connections of the caller and of those they blocked; null when they cannot be known (the cache is
-    /// down) or are too many to skip in one send: then each recipient is sent to (1 REST call per member).</summary>
-    private async Task<IReadOnlyList<string>?> SkippedConnectionsAsync(IReadOnlyCollection<string> userIds, CancellationToken ct)
-    {
-        try
-        {
-            var skipped = await connections.OfAsync(userIds, ct);
-            return skipped.Count <= UserConnectionLimits.MaxExcluded ? skipped : null;
-        }
-        catch (ChatException e) when (e.Kind == ErrorKind.Unavailable)
-        {
-            return null;
-        }
     }
 }

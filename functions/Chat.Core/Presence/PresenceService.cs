@@ -17,7 +17,8 @@ public sealed record PresenceView(string UserId, bool Online, DateTimeOffset? La
 /// Cosmos request), and chat partners hear a <c>presence</c> event when a user comes back after 60 s
 /// or more. When the presence store is unavailable, users read as offline with last seen unknown.
 /// </summary>
-public sealed partial class PresenceService(IPresenceStore store, IUserStore users, IRealtime realtime, TimeProvider time, ILogger<PresenceService> logger)
+public sealed partial class PresenceService(
+    IPresenceStore store, IUserStore users, IRealtime realtime, IUserConnections connections, TimeProvider time, ILogger<PresenceService> logger)
 {
     public static readonly TimeSpan OnlineWindow = TimeSpan.FromSeconds(60);
 
@@ -173,7 +174,9 @@ public sealed partial class PresenceService(IPresenceStore store, IUserStore use
     public Task<IReadOnlySet<string>> ContactsAsync(string userId, CancellationToken ct) => users.ListContactsAsync(userId, ct);
 
     /// <summary>Tells the user's direct-chat partners that they are online (not when they hide it, nor those they have blocked:
-    /// <see cref="PresenceGroups"/>). Cost by design (not in the benchmark): 1 point read (profile), 1 REST call (a group send, whatever the number of partners).</summary>
+    /// <see cref="PresenceGroups"/>, whose connections are skipped too, so a group that a race left stale leaks nothing).
+    /// Cost by design (not in the benchmark): 1 point read (profile), 1 REST call (a group send, whatever the number of partners);
+    /// for a user who has blocked someone, 1 Redis round trip more (their connections).</summary>
     private async Task AnnounceAsync(string userId, DateTimeOffset now, CancellationToken ct)
     {
         var profile = await users.GetAsync(userId, ct);
@@ -189,7 +192,12 @@ public sealed partial class PresenceService(IPresenceStore store, IUserStore use
             return;
         }
 
-        await realtime.SendToGroupAsync(PresenceGroups.Of(userId), ClientMethods.Presence, new PresenceEvent(userId, true, now), ct);
+        var announcement = new PresenceEvent(userId, true, now);
+        var blocked = profile.Value.BlockList.Select(b => b.UserId).ToArray();
+        IReadOnlyList<string>? skipped = blocked.Length == 0 ? [] : await connections.SkippableAsync(blocked, ct); // null: unknown, the group alone decides
+        await (skipped is { Count: > 0 }
+            ? realtime.SendToGroupExceptAsync(PresenceGroups.Of(userId), skipped, ClientMethods.Presence, announcement, ct)
+            : realtime.SendToGroupAsync(PresenceGroups.Of(userId), ClientMethods.Presence, announcement, ct));
     }
 
     /// <summary>The cached choice lives as long as the activity, so each comeback (after 60 s idle) writes the profile's

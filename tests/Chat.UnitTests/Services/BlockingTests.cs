@@ -33,19 +33,30 @@ public sealed class BlockingTests
     }
 
     [Fact]
-    public async Task Block_TakesTheBlockedUserOutOfTheBlockersPresenceGroup_Unblock_PutsThemBack_Once()
+    public async Task Block_TakesTheBlockedUserOutOfTheBlockersPresenceGroup_AgainToo_Unblock_PutsThemBack()
     {
         var chat = h.Store(ChatBuilder.Direct("alice", "bob").Build());
 
         await h.BlockService.BlockAsync("alice", "bob", None);
-        await h.BlockService.BlockAsync("alice", "bob", None);
+        await h.BlockService.BlockAsync("alice", "bob", None); // a retry: the chat says so already, the group change is made again
         await h.BlockService.UnblockAsync("alice", "bob", None);
 
         var presenceChanges = h.Realtime.Invocations.Where(i => i.Method.Name == nameof(IRealtime.ApplyAsync))
             .SelectMany(i => (IReadOnlyCollection<GroupChange>)i.Arguments[0]!).ToArray();
-        Assert.Equal(
-            [new GroupChange(chat.ChatId, "bob", false, Group: PresenceGroups.Of("alice")), new GroupChange(chat.ChatId, "bob", true, Group: PresenceGroups.Of("alice"))],
-            presenceChanges);
+        var (outOfIt, backIn) = (new GroupChange(chat.ChatId, "bob", false, Group: PresenceGroups.Of("alice")), new GroupChange(chat.ChatId, "bob", true, Group: PresenceGroups.Of("alice")));
+        Assert.Equal([outOfIt, outOfIt, backIn], presenceChanges);
+    }
+
+    [Fact]
+    public async Task Block_ItsGroupChange_IsNotCancelledByTheCallerGoingAway()
+    {
+        h.Store(ChatBuilder.Direct("alice", "bob").Build());
+        using var gone = new CancellationTokenSource();
+        await gone.CancelAsync(); // the request was aborted (the stores of the harness do not look at the token)
+
+        await h.ChatService.SetBlockAsync("alice", "bob", blocked: true, gone.Token);
+
+        h.Realtime.Verify(r => r.ApplyAsync(It.Is<IReadOnlyCollection<GroupChange>>(c => !c.Single().Add), CancellationToken.None), Times.Once);
     }
 
     [Fact]

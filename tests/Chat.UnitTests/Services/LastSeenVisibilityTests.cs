@@ -29,7 +29,7 @@ public sealed class LastSeenVisibilityTests
     private UserService Service => new(
         h.Users.Object,
         h.Directory.Object,
-        new PresenceService(h.Presence.Object, h.Users.Object, h.Realtime.Object, h.Time, NullLogger<PresenceService>.Instance),
+        new PresenceService(h.Presence.Object, h.Users.Object, h.Realtime.Object, h.Connections.Object, h.Time, NullLogger<PresenceService>.Instance),
         h.MediaService,
         h.Limiter,
         Options.Create(new LimitsOptions()));

@@ -131,6 +131,38 @@ public sealed class PresenceServiceTests
     }
 
     [Fact]
+    public async Task RecordActivity_OfAUserWhoBlockedSomeone_SkipsTheBlockedUsersConnections_WhateverTheGroupSays()
+    {
+        h.AddChat(ChatBuilder.Direct("alice", "bob").Build());
+        h.Block("alice", "bob");
+        h.ConnectionsOfUser["bob"] = ["bob-phone", "bob-laptop"];
+
+        await h.RecordAsync("alice");
+
+        h.Realtime.Verify(
+            r => r.SendToGroupExceptAsync(
+                PresenceGroups.Of("alice"), new[] { "bob-phone", "bob-laptop" }, ClientMethods.Presence, new PresenceEvent("alice", true, TestClock.Start), It.IsAny<CancellationToken>()),
+            Times.Once);
+        h.Realtime.VerifyNoOtherCalls();
+    }
+
+    [Fact]
+    public async Task RecordActivity_OfAUserWhoBlockedSomeone_WithTheConnectionsUnknown_SendsToTheGroup()
+    {
+        h.AddChat(ChatBuilder.Direct("alice", "bob").Build());
+        h.Block("alice", "bob");
+        h.Connections.Setup(c => c.OfAsync(It.IsAny<IReadOnlyCollection<string>>(), It.IsAny<CancellationToken>()))
+            .ThrowsAsync(ChatErrors.Unavailable("connections", TimeSpan.FromSeconds(1)));
+
+        await h.RecordAsync("alice");
+
+        h.Realtime.Verify(
+            r => r.SendToGroupAsync(PresenceGroups.Of("alice"), ClientMethods.Presence, It.IsAny<object>(), It.IsAny<CancellationToken>()),
+            Times.Once);
+        h.Realtime.VerifyNoOtherCalls();
+    }
+
+    [Fact]
     public async Task RecordActivity_FirstEver_Announces()
     {
         h.AddChat(ChatBuilder.Direct("alice", "bob").Build());

@@ -130,7 +130,7 @@ public sealed class ChatHarness
         ForwardService = new ForwardService(ChatService, Appender, MediaService, Messages.Object, Limiter, Options.Create(Limits), Time, Metrics);
         EditService = new MessageEditService(ChatService, Messages.Object, Realtime.Object, Options.Create(Limits), Time, NullLogger<MessageEditService>.Instance);
         ReactionService = new ReactionService(ChatService, Messages.Object, Reactions.Object, Realtime.Object, Time);
-        BlockService = new BlockService(Users.Object, ChatService, new PresenceService(Presence.Object, Users.Object, Realtime.Object, Time, NullLogger<PresenceService>.Instance), Time);
+        BlockService = new BlockService(Users.Object, ChatService, new PresenceService(Presence.Object, Users.Object, Realtime.Object, Connections.Object, Time, NullLogger<PresenceService>.Instance), Time);
     }
 
     public BlockService BlockService { get; }

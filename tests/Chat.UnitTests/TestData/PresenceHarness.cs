@@ -61,7 +61,9 @@ public sealed class PresenceHarness
             .Returns(Task.CompletedTask);
 
         Logger.Setup(l => l.IsEnabled(It.IsAny<LogLevel>())).Returns(true);
-        Service = new PresenceService(Store.Object, Users.Object, Realtime.Object, Time, Logger.Object);
+        Connections.Setup(c => c.OfAsync(It.IsAny<IReadOnlyCollection<string>>(), It.IsAny<CancellationToken>()))
+            .ReturnsAsync((IReadOnlyCollection<string> ids, CancellationToken _) => ids.SelectMany(id => ConnectionsOfUser.GetValueOrDefault(id, [])).ToArray());
+        Service = new PresenceService(Store.Object, Users.Object, Realtime.Object, Connections.Object, Time, Logger.Object);
     }
 
     public Mock<IPresenceStore> Store { get; } = new();
@@ -72,6 +74,11 @@ public sealed class PresenceHarness
     public ConcurrentDictionary<string, bool> HiddenCache { get; } = new(StringComparer.Ordinal);
 
     public Mock<IRealtime> Realtime { get; } = new();
+
+    public Mock<IUserConnections> Connections { get; } = new();
+
+    /// <summary>The listed real-time connections per user; none unless a test adds some.</summary>
+    public Dictionary<string, string[]> ConnectionsOfUser { get; } = new(StringComparer.Ordinal);
 
     public FakeTimeProvider Time { get; }
 
