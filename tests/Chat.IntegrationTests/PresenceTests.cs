@@ -1,6 +1,8 @@
 namespace Chat.IntegrationTests;
 
 using Chat.Client;
+using Chat.Core.Ports;
+using Chat.Core.Realtime;
 using Chat.IntegrationTests.Infrastructure;
 using Microsoft.Azure.Cosmos;
 using Microsoft.Extensions.DependencyInjection;
@@ -100,6 +102,38 @@ public sealed class PresenceTests(BackendFixture backend) : IAsyncLifetime
             clock.Advance(TimeSpan.FromSeconds(61));
             await alice.HeartbeatAsync();
             await Expect.Eventually(() => Task.FromResult(bobLog.Presence.Any(p => p.UserId == alice.UserId && p.Online)));
+        }
+    }
+
+    [Fact]
+    public async Task PresencePlacesLeftWrong_AReopenedChatPutsAMissingOneBack_AndAStaleOneOfABlockedUserLeaksNothing()
+    {
+        var alice = await host.NewUserAsync();
+        var (bob, carol) = (await host.NewUserAsync(), await host.NewUserAsync());
+        var withBob = await alice.OpenDirectAsync(bob.UserId);
+        var withCarol = await alice.OpenDirectAsync(carol.UserId);
+        var shared = await alice.CreateGroupAsync("After the announcement", [bob.UserId]);
+        await alice.BlockAsync(bob.UserId);
+        await host.Services.GetRequiredService<IRealtime>().ApplyAsync(
+        [
+            new GroupChange(withBob.ChatId, bob.UserId, Add: true, Group: PresenceGroups.Of(alice.UserId)), // as a racing open could leave it
+            new GroupChange(withCarol.ChatId, carol.UserId, Add: false, Group: PresenceGroups.Of(alice.UserId)), // as a lost change, or a chat older than presence groups
+        ],
+            CancellationToken.None);
+
+        await carol.OpenDirectAsync(alice.UserId);
+
+        var (bobConnection, bobLog) = await EventLog.ConnectAsync(bob);
+        var (carolConnection, carolLog) = await EventLog.ConnectAsync(carol);
+        await using (bobConnection)
+        await using (carolConnection)
+        {
+            clock.Advance(TimeSpan.FromSeconds(61));
+            await alice.HeartbeatAsync();
+            await Expect.Eventually(() => Task.FromResult(carolLog.Presence.Any(p => p.UserId == alice.UserId && p.Online)));
+            var marker = await alice.SendTextAsync(shared.ChatId, "sent after the announcement");
+            await Expect.Eventually(() => Task.FromResult(bobLog.Messages.Any(m => m.ChatId == shared.ChatId && m.Seq == marker.Seq)));
+            Assert.DoesNotContain(bobLog.Presence, p => p.UserId == alice.UserId);
         }
     }
 
