@@ -1,6 +1,8 @@
 namespace Chat.UnitTests.Domain;
 
+using System.Text.Json;
 using Chat.Core.Realtime;
+using Chat.Functions.Http;
 using Chat.UnitTests.TestData;
 
 public sealed class PresenceGroupsTests
@@ -45,6 +47,15 @@ public sealed class PresenceGroupsTests
         var change = new GroupChange("g_1", "bob", Add: true);
 
         Assert.Equal("g_1", change.Target);
-        Assert.DoesNotContain("target", System.Text.Json.JsonSerializer.Serialize(change), StringComparison.OrdinalIgnoreCase);
+        Assert.DoesNotContain("target", JsonSerializer.Serialize(change, ChatJson.Options), StringComparison.OrdinalIgnoreCase);
+    }
+
+    [Fact]
+    public void TheBackfillMessageOfInfraReadme_ReadsAsAPresenceChange()
+    {
+        var change = JsonSerializer.Deserialize<GroupChange>("""{"chatId":"d_1","userId":"bob","add":true,"group":"presence-alice"}""", ChatJson.Options);
+
+        Assert.Equal(new GroupChange("d_1", "bob", Add: true, Group: PresenceGroups.Of("alice")), change);
+        Assert.Equal("presence-alice", change!.Target);
     }
 }
