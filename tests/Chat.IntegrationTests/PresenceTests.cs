@@ -91,12 +91,7 @@ public sealed class PresenceTests(BackendFixture backend) : IAsyncLifetime
         await using (bobConnection)
         await using (carolConnection)
         {
-            clock.Advance(TimeSpan.FromSeconds(61));
-            await alice.HeartbeatAsync();
-            await Expect.Eventually(() => Task.FromResult(carolLog.Presence.Any(p => p.UserId == alice.UserId)));
-            var marker = await alice.SendTextAsync(shared.ChatId, "sent after the announcement");
-            await Expect.Eventually(() => Task.FromResult(bobLog.Messages.Any(m => m.ChatId == shared.ChatId && m.Seq == marker.Seq)));
-            Assert.DoesNotContain(bobLog.Presence, p => p.UserId == alice.UserId); // the same one send reached carol; bob has heard what came after it
+            await ComesBackOnline_HeardByOneOnly(alice, carolLog, bobLog, shared.ChatId);
 
             await alice.UnblockAsync(bob.UserId);
             clock.Advance(TimeSpan.FromSeconds(61));
@@ -128,13 +123,20 @@ public sealed class PresenceTests(BackendFixture backend) : IAsyncLifetime
         await using (bobConnection)
         await using (carolConnection)
         {
-            clock.Advance(TimeSpan.FromSeconds(61));
-            await alice.HeartbeatAsync();
-            await Expect.Eventually(() => Task.FromResult(carolLog.Presence.Any(p => p.UserId == alice.UserId && p.Online)));
-            var marker = await alice.SendTextAsync(shared.ChatId, "sent after the announcement");
-            await Expect.Eventually(() => Task.FromResult(bobLog.Messages.Any(m => m.ChatId == shared.ChatId && m.Seq == marker.Seq)));
-            Assert.DoesNotContain(bobLog.Presence, p => p.UserId == alice.UserId);
+            await ComesBackOnline_HeardByOneOnly(alice, carolLog, bobLog, shared.ChatId);
         }
+    }
+
+    /// <summary><paramref name="user"/> comes back online: <paramref name="hearer"/> hears it; <paramref name="notHearer"/> does not,
+    /// though they have heard what came after it (a message in <paramref name="sharedChatId"/>, a group the two share).</summary>
+    private async Task ComesBackOnline_HeardByOneOnly(ChatClient user, EventLog hearer, EventLog notHearer, string sharedChatId)
+    {
+        clock.Advance(TimeSpan.FromSeconds(61));
+        await user.HeartbeatAsync();
+        await Expect.Eventually(() => Task.FromResult(hearer.Presence.Any(p => p.UserId == user.UserId && p.Online)));
+        var marker = await user.SendTextAsync(sharedChatId, "sent after the announcement");
+        await Expect.Eventually(() => Task.FromResult(notHearer.Messages.Any(m => m.ChatId == sharedChatId && m.Seq == marker.Seq)));
+        Assert.DoesNotContain(notHearer.Presence, p => p.UserId == user.UserId);
     }
 
     [Fact]

@@ -156,10 +156,7 @@ public sealed class PresenceServiceTests
 
         await h.RecordAsync("alice");
 
-        h.Realtime.Verify(
-            r => r.SendToGroupAsync(PresenceGroups.Of("alice"), ClientMethods.Presence, It.IsAny<object>(), It.IsAny<CancellationToken>()),
-            Times.Once);
-        h.Realtime.VerifyNoOtherCalls();
+        VerifyAnnouncedToTheGroupOnly("alice");
     }
 
     [Fact]
@@ -197,10 +194,7 @@ public sealed class PresenceServiceTests
             h.Time.Advance(TimeSpan.FromSeconds(25));
         }
 
-        h.Realtime.Verify(
-            r => r.SendToGroupAsync(PresenceGroups.Of("alice"), ClientMethods.Presence, It.IsAny<object>(), It.IsAny<CancellationToken>()),
-            Times.Once);
-        h.Realtime.VerifyNoOtherCalls();
+        VerifyAnnouncedToTheGroupOnly("alice");
     }
 
     [Fact]
@@ -460,5 +454,14 @@ public sealed class PresenceServiceTests
 
         Assert.Equal(new PresenceView("alice", false, null), seenByBob);
         Assert.True(seenByCarol.Online);
+    }
+
+    /// <summary>The user's presence was announced once, to their presence group, and nothing else was sent.</summary>
+    private void VerifyAnnouncedToTheGroupOnly(string userId)
+    {
+        h.Realtime.Verify(
+            r => r.SendToGroupAsync(PresenceGroups.Of(userId), ClientMethods.Presence, It.IsAny<object>(), It.IsAny<CancellationToken>()),
+            Times.Once);
+        h.Realtime.VerifyNoOtherCalls();
     }
 }
