@@ -14,6 +14,7 @@ public sealed partial class BenchRun
     public const int CostUsers = 101;
 
     private const int PageSize = 20;
+    private const int GroupOf100 = 100;
     private const string CostText = "cost bench: the quick brown fox jumps over the lazy dog";
     private const string SearchWord = "zebra";
 
@@ -30,17 +31,18 @@ public sealed partial class BenchRun
 
         public string Group20 { get; } = group20;
 
-        /// <summary>The group of 100 whose members all react to one message.</summary>
+        /// <summary>The group of <see cref="GroupOf100"/> whose members all react to one message, then to another all at once.</summary>
         public string Group100 { get; } = group100;
 
         /// <summary>The direct chat of --search-messages messages, filled just before the searches (the emulator
         /// scans the whole container on every query, so a big chat filled first would slow every row's queries).</summary>
         public string Searched { get; set; } = "";
 
-        public long StormSeq { get; set; }
+        /// <summary>The message of the group of 100 that its members react to one after another.</summary>
+        public long OneByOneSeq { get; set; }
 
         /// <summary>The message of the group of 100 that all its members react to at once.</summary>
-        public long ConcurrentStormSeq { get; set; }
+        public long StormSeq { get; set; }
 
         public List<long> DirectSeqs { get; } = [];
 
@@ -111,10 +113,10 @@ public sealed partial class BenchRun
             (_, t) => U(0).Client.GetPresenceAsync(group.Skip(1).Select(u => u.UserId), t));
         yield return new("GET /api/presence, 100 users (99 contacts)", n, [U(0)],
             (_, t) => U(0).Client.GetPresenceAsync(users.Skip(1).Take(100).Select(u => u.UserId), t));
-        yield return new("reaction, group of 100 (each member once, one message)", 100, [],
-            async (i, t) => await U(i).Client.ReactAsync(w.Group100, w.StormSeq, StormEmoji(i), t));
-        yield return new("reaction storm, group of 100 (all members at once, one message)", 100, [],
-            async (i, t) => await U(i).Client.ReactAsync(w.Group100, w.ConcurrentStormSeq, StormEmoji(i), t), AtOnce: true);
+        yield return new($"reaction, group of {GroupOf100} (each member once, one message)", GroupOf100, [],
+            async (i, t) => await U(i).Client.ReactAsync(w.Group100, w.OneByOneSeq, StormEmoji(i), t));
+        yield return new($"reaction storm, group of {GroupOf100} (all members at once, one message)", GroupOf100, [],
+            async (i, t) => await U(i).Client.ReactAsync(w.Group100, w.StormSeq, StormEmoji(i), t), AtOnce: true);
         yield return new("login", n, [], (i, t) => U(30 + (i % 50)).Client.LoginAsync(U(30 + (i % 50)).PhoneNumber, U(30 + (i % 50)).Password, t));
         yield return new("refresh", n, [], (i, t) => U(30 + (i % 50)).Client.RefreshAsync(ct: t));
         yield return new($"search, chat of {options.SearchMessages} messages, 1 in 100 matches, first page of 20", n, [U(2)],
@@ -188,15 +190,15 @@ public sealed partial class BenchRun
 
     private static string StormEmoji(int member) => member % 2 == 0 ? "👍" : "🎉";
 
-    /// <summary>Notes unless each of the 100 members' reactions of the storm is on its message, once.</summary>
+    /// <summary>Notes unless each member's reaction of the storm is on its message, once, with the emoji sent.</summary>
     private async Task CheckStormAsync(CostWorld w, CancellationToken ct)
     {
-        var page = await users[0].Client.GetMessagesAsync(w.Group100, afterSeq: w.ConcurrentStormSeq - 1, limit: 1, ct: ct);
-        var reactions = page.Messages.SingleOrDefault(m => m.Seq == w.ConcurrentStormSeq)?.Reactions ?? [];
-        var right = Enumerable.Range(0, 100).Count(i => reactions.Count(r => r.UserId == users[i].UserId && r.Emoji == StormEmoji(i)) == 1);
-        if (right != 100 || reactions.Count != 100)
+        var page = await users[0].Client.GetMessagesAsync(w.Group100, afterSeq: w.StormSeq - 1, limit: 1, ct: ct);
+        var reactions = page.Messages.SingleOrDefault(m => m.Seq == w.StormSeq)?.Reactions ?? [];
+        var right = Enumerable.Range(0, GroupOf100).Count(i => reactions.Count(r => r.UserId == users[i].UserId && r.Emoji == StormEmoji(i)) == 1);
+        if (right != GroupOf100 || reactions.Count != GroupOf100)
         {
-            Note($"reaction storm on the group of 100: {right} of 100 members' reactions are on the message as sent, once ({reactions.Count} reactions in all)");
+            Note($"reaction storm on the group of {GroupOf100}: {right} members' reactions are on the message as sent, once ({reactions.Count} reactions in all)");
         }
     }
 
@@ -207,16 +209,16 @@ public sealed partial class BenchRun
         say($"cost phase: creating the chats (a direct chat, groups of 20 and 100, {options.ListChats} groups of two for user {Lister.Index})...");
         var direct = await Retry503Async(t => u[0].Client.OpenDirectAsync(u[1].UserId, t), ct);
         var group20 = await Retry503Async(t => u[0].Client.CreateGroupAsync("cost 20", u.Skip(1).Take(19).Select(m => m.UserId), t), ct);
-        var group100 = await Retry503Async(t => u[0].Client.CreateGroupAsync("cost 100", u.Skip(1).Take(99).Select(m => m.UserId), t), ct);
-        var storm = await Retry503Async(t => u[0].Client.SendTextAsync(group100.ChatId, "react to this", ct: t), ct);
-        var concurrentStorm = await Retry503Async(t => u[0].Client.SendTextAsync(group100.ChatId, "react to this, all at once", ct: t), ct);
+        var group100 = await Retry503Async(t => u[0].Client.CreateGroupAsync("cost 100", u.Skip(1).Take(GroupOf100 - 1).Select(m => m.UserId), t), ct);
+        var oneByOne = await Retry503Async(t => u[0].Client.SendTextAsync(group100.ChatId, "react to this", ct: t), ct);
+        var storm = await Retry503Async(t => u[0].Client.SendTextAsync(group100.ChatId, "react to this, all at once", ct: t), ct);
         var partner = u[CostUsers - 2];
         await Parallel.ForEachAsync(Enumerable.Range(0, options.ListChats), Bounded(ct), async (i, t) =>
         {
             var chat = await Retry503Async(c => Lister.Client.CreateGroupAsync($"cost {i}", [partner.UserId], c), t);
             await Retry503Async(c => partner.Client.SendTextAsync(chat.ChatId, "hello", ct: c), t);
         });
-        return new CostWorld(direct.ChatId, group20.ChatId, group100.ChatId) { StormSeq = storm.Seq, ConcurrentStormSeq = concurrentStorm.Seq };
+        return new CostWorld(direct.ChatId, group20.ChatId, group100.ChatId) { OneByOneSeq = oneByOne.Seq, StormSeq = storm.Seq };
     }
 
     /// <summary>A direct chat of users 2 and 3 with --search-messages messages, one in 100 holding the word searched for,

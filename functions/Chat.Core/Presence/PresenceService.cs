@@ -176,7 +176,8 @@ public sealed partial class PresenceService(
     /// <summary>Tells the user's direct-chat partners that they are online (not when they hide it, nor those they have blocked:
     /// <see cref="PresenceGroups"/>, whose connections are skipped too, so a group that a race left stale leaks nothing).
     /// Cost by design (not in the benchmark): 1 point read (profile), 1 REST call (a group send, whatever the number of partners);
-    /// for a user who has blocked someone, 1 Redis round trip more (their connections).</summary>
+    /// for a user who has blocked someone, 1 pipelined Redis round trip more (one ZRANGEBYSCORE per blocked user, at most
+    /// <see cref="UserConnectionLimits.MaxExcluded"/>: the newest blocks, around which a race can leave a place wrong).</summary>
     private async Task AnnounceAsync(string userId, DateTimeOffset now, CancellationToken ct)
     {
         var profile = await users.GetAsync(userId, ct);
@@ -193,7 +194,7 @@ public sealed partial class PresenceService(
         }
 
         var announcement = new PresenceEvent(userId, true, now);
-        var blocked = profile.Value.BlockList.Select(b => b.UserId).ToArray();
+        var blocked = profile.Value.BlockList.TakeLast(UserConnectionLimits.MaxExcluded).Select(b => b.UserId).ToArray();
         IReadOnlyList<string>? skipped = blocked.Length == 0 ? [] : await connections.SkippableAsync(blocked, ct); // null: unknown, the group alone decides
         await (skipped is { Count: > 0 }
             ? realtime.SendToGroupExceptAsync(PresenceGroups.Of(userId), skipped, ClientMethods.Presence, announcement, ct)

@@ -1,6 +1,7 @@
 namespace Chat.UnitTests.Services;
 
 using Chat.Core.Errors;
+using Chat.Core.Ports;
 using Chat.Core.Presence;
 using Chat.Core.Realtime;
 using Chat.UnitTests.TestData;
@@ -144,6 +145,21 @@ public sealed class PresenceServiceTests
                 PresenceGroups.Of("alice"), new[] { "bob-phone", "bob-laptop" }, ClientMethods.Presence, new PresenceEvent("alice", true, TestClock.Start), It.IsAny<CancellationToken>()),
             Times.Once);
         h.Realtime.VerifyNoOtherCalls();
+    }
+
+    [Fact]
+    public async Task RecordActivity_OfAUserWhoBlockedMoreThanOneSendCanSkip_LooksUpOnlyTheNewestBlocks()
+    {
+        h.AddChat(ChatBuilder.Direct("alice", "bob").Build());
+        var blocked = Enumerable.Range(0, UserConnectionLimits.MaxExcluded + 6).Select(i => $"user{i}").ToArray();
+        foreach (var userId in blocked)
+        {
+            h.Block("alice", userId);
+        }
+
+        await h.RecordAsync("alice");
+
+        h.Connections.Verify(c => c.OfAsync(It.Is<IReadOnlyCollection<string>>(ids => ids.SequenceEqual(blocked.Skip(6))), It.IsAny<CancellationToken>()), Times.Once);
     }
 
     [Fact]

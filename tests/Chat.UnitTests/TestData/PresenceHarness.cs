@@ -103,11 +103,11 @@ public sealed class PresenceHarness
     /// <summary>Lists a chat id in the user's index without storing the chat (a stale index entry).</summary>
     public void AddIndexEntry(string userId, string chatId) => chatIndex.GetOrAdd(userId, _ => []).Add(chatId);
 
-    /// <summary><paramref name="blockerId"/> blocks <paramref name="userId"/>: the blocker's profile lists them, and (the
+    /// <summary><paramref name="blockerId"/> blocks <paramref name="userId"/>: the blocker's profile lists them last, and (the
     /// store's block marker) the blocker leaves the blocked user's contacts.</summary>
     public void Block(string blockerId, string userId)
     {
-        profiles[blockerId] = Profile(blockerId) with { Blocked = [new BlockedUser(userId, TestClock.Start)] };
+        profiles[blockerId] = Profile(blockerId) with { Blocked = [.. Profile(blockerId).BlockList, new BlockedUser(userId, TestClock.Start)] };
         blockers.GetOrAdd(userId, _ => []).Add(blockerId);
     }
 
