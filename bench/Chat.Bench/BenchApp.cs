@@ -85,7 +85,8 @@ public static class BenchApp
         using var http = NewHttpClient(options);
         try
         {
-            host = options.StartHost ? await StartHostAsync(options, root, outPath, report, ct) : await CheckRunningHostAsync(options, http, report, ct);
+            host = !options.NeedsChatHost ? null
+                : options.StartHost ? await StartHostAsync(options, root, outPath, report, ct) : await CheckRunningHostAsync(options, http, report, ct);
             var meter = new CpuMeter(FindProcesses(options, host, report));
             run = new BenchRun(options, http, meter, report, Say);
             await run.ExecuteAsync(ct);
@@ -178,6 +179,16 @@ public static class BenchApp
     private static Dictionary<string, IReadOnlyList<int>> FindProcesses(BenchOptions options, LocalHostProcess? host, BenchReport report)
     {
         var groups = new Dictionary<string, IReadOnlyList<int>>(StringComparer.Ordinal);
+        if (options.Runs("xmpp"))
+        {
+            FindXmppServer(options, report, groups);
+        }
+
+        if (!options.NeedsChatHost)
+        {
+            return groups;
+        }
+
         (report.Server.ServerPid, report.Server.ServerPidSource) = FindServer(options, host);
         if (report.Server.ServerPid is { } pid)
         {
@@ -212,6 +223,21 @@ public static class BenchApp
             {
                 Note(report, $"No {kind} emulator process found (not a child of the server, nothing on port {port}): no {kind} CPU figures.");
             }
+        }
+    }
+
+    /// <summary>The XMPP baseline's server: whatever listens on its port (ejabberd's beam.smp).</summary>
+    private static void FindXmppServer(BenchOptions options, BenchReport report, Dictionary<string, IReadOnlyList<int>> groups)
+    {
+        if (ProcFs.ListenersOf(options.Xmpp.Port) is { Count: > 0 } pids)
+        {
+            groups[CpuMeter.Xmpp] = pids;
+            report.Server.EmulatorPids[CpuMeter.Xmpp] = [.. pids];
+            Say($"xmpp server pid {string.Join(',', pids)} ({ProcFs.CommandLine(pids[0])?.Split(' ')[0]}, listening on {options.Xmpp.Port})");
+        }
+        else
+        {
+            Note(report, $"Nothing listens on the XMPP port {options.Xmpp.Port}: no XMPP server CPU figures.");
         }
     }
 

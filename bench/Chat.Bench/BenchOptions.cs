@@ -79,7 +79,13 @@ public sealed class BenchOptions
     /// <summary>The phases to run: direct, group and push by default; <c>--phase costs</c> alone for the request counts.</summary>
     public HashSet<string> Phases { get; private set; } = new(DefaultPhases, StringComparer.Ordinal);
 
-    public static readonly string[] AllPhases = ["direct", "group", "push", "costs", "concurrent"];
+    public static readonly string[] AllPhases = ["direct", "group", "push", "costs", "concurrent", "xmpp"];
+
+    /// <summary>The XMPP server of the baseline phase (bench/ejabberd); its users sign in as the phase starts.</summary>
+    public XmppEndpoint Xmpp { get; private set; } = new("127.0.0.1", 5222, "localhost");
+
+    /// <summary>Every phase but the XMPP baseline talks to the chat backend.</summary>
+    public bool NeedsChatHost => Phases.Any(p => p != "xmpp");
 
     private static readonly string[] DefaultPhases = ["direct", "group", "push"];
 
@@ -152,7 +158,11 @@ public sealed class BenchOptions
         Other
           --phase NAME               run only the named phases (repeatable): direct, group, push, costs,
                                      concurrent (10 members send 20 messages each at once into one group;
-                                     counts only); default: direct, group and push
+                                     counts only), xmpp (below); default: direct, group and push
+        XMPP baseline (--phase xmpp: the direct load, same users, rate and duration, to an XMPP server such as
+        ejabberd with bench/ejabberd/ejabberd.yml; users registered in-band; needs no chat backend on its own)
+          --xmpp HOST:PORT           the server's client port (127.0.0.1:5222)
+          --xmpp-domain NAME         its XMPP domain (localhost)
           --setup-concurrency N      concurrent calls while registering and connecting users (8; at most 8)
           --skip-push                leave the push phase out (--phase direct --phase group)
           --profile                  a perf CPU profile of the host over the measured direct run, by component
@@ -204,6 +214,8 @@ public sealed class BenchOptions
         ["--group-rate"] = (o, v) => o.GroupRate = Num("--group-rate", v(), 0.1, 1000),
         ["--setup-concurrency"] = (o, v) => o.SetupConcurrency = Int("--setup-concurrency", v(), 1, 8),
         ["--out"] = (o, v) => o.Out = v(),
+        ["--xmpp"] = (o, v) => o.Xmpp = XmppEndpoint.Parse(v(), o.Xmpp.Domain),
+        ["--xmpp-domain"] = (o, v) => o.Xmpp = o.Xmpp with { Domain = v() },
     };
 
     public static BenchOptions Parse(string[] args)
@@ -272,4 +284,17 @@ public sealed class BenchOptions
         double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out var n) && n >= min && n <= max
             ? n
             : throw new ArgumentException($"{name}: a number in {min}..{max}, not '{value}'.");
+}
+
+/// <summary>Where the XMPP baseline connects, and the domain its users belong to.</summary>
+public sealed record XmppEndpoint(string Host, int Port, string Domain)
+{
+    /// <summary>"HOST:PORT" of a server of <paramref name="domain"/>.</summary>
+    public static XmppEndpoint Parse(string value, string domain)
+    {
+        var colon = value.LastIndexOf(':');
+        return colon > 0 && int.TryParse(value[(colon + 1)..], NumberStyles.Integer, CultureInfo.InvariantCulture, out var port) && port is >= 1 and <= 65535
+            ? new XmppEndpoint(value[..colon], port, domain)
+            : throw new ArgumentException($"--xmpp: HOST:PORT, not '{value}'.");
+    }
 }

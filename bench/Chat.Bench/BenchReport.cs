@@ -41,6 +41,9 @@ public sealed class BenchReport
 
     public ConcurrentResult? Concurrent { get; set; }
 
+    /// <summary>The XMPP baseline's measured run (the direct load over XMPP).</summary>
+    public DirectResult? Xmpp { get; set; }
+
     public string? LoadAverageAtStart { get; set; }
 
     public string? LoadAverageAtEnd { get; set; }
@@ -87,6 +90,8 @@ public sealed class SetupResult
     public int DirectChats { get; set; }
 
     public int DirectMembersReady { get; set; }
+
+    public int XmppUsersReady { get; set; }
 
     public double DirectChatsSeconds { get; set; }
 

@@ -20,23 +20,25 @@ public sealed partial class BenchRun(BenchOptions options, HttpClient http, CpuM
         var push = options.Runs("push") ? options.PushSize : 0;
         var costs = options.Runs("costs") ? CostUsers : options.Runs("concurrent") ? ConcurrentSenders : 0;
         var count = new[] { direct, group, push, costs }.Max();
-        if (count < 2)
+        if (count >= 2)
         {
-            report.Notes.Add("Nothing to do: every phase skipped.");
-            return;
+            PaceForDefaultLimits(direct);
+            await SetUpUsersAsync(count, ct);
+            report.Costs = options.Runs("costs") ? await RunCostsAsync(ct) : null;
+            report.Concurrent = options.Runs("concurrent") ? await RunConcurrentSendersAsync(ct) : null;
+            if (direct > 0)
+            {
+                await RunDirectPhaseAsync(direct, ct);
+            }
+
+            report.Group = group > 0 ? await RunGroupAsync(group, ct) : null;
+            report.Push = push > 0 ? await RunPushAsync(push, ct) : null;
         }
 
-        PaceForDefaultLimits(direct);
-        await SetUpUsersAsync(count, ct);
-        report.Costs = options.Runs("costs") ? await RunCostsAsync(ct) : null;
-        report.Concurrent = options.Runs("concurrent") ? await RunConcurrentSendersAsync(ct) : null;
-        if (direct > 0)
+        if (options.Runs("xmpp"))
         {
-            await RunDirectPhaseAsync(direct, ct);
+            await RunXmppPhaseAsync(options.Users - (options.Users % 2), ct);
         }
-
-        report.Group = group > 0 ? await RunGroupAsync(group, ct) : null;
-        report.Push = push > 0 ? await RunPushAsync(push, ct) : null;
     }
 
     /// <summary>The messages a series sent: every probe (null where a send was skipped), the pacing and the errors.</summary>
@@ -58,27 +60,29 @@ public sealed partial class BenchRun(BenchOptions options, HttpClient http, CpuM
         }
     }
 
+    /// <summary>One message's send under its id: the seq it got (0 where there is none), else the error class.</summary>
+    private delegate Task<(long Seq, string? Error)> SendCall(string id, CancellationToken ct);
+
     /// <summary>
     /// Sends <paramref name="count"/> messages open loop at <paramref name="rate"/> a second; <paramref name="next"/>
-    /// names the sender, the chat and the probe of message i, which the router follows by its clientMessageId.
+    /// gives the probe of message i, which the router follows by its id, and the call that sends it.
     /// </summary>
-    private async Task<Series<T>> SendSeriesAsync<T>(
-        string phase, long count, double rate, Func<long, (BenchUser Sender, string ChatId, T Probe, string Text)> next, CancellationToken ct)
+    private async Task<Series<T>> SendSeriesAsync<T>(string phase, long count, double rate, Func<long, (T Probe, SendCall Send)> next, CancellationToken ct)
         where T : SendProbe
     {
         var probes = new T[count];
         var errors = new ConcurrentDictionary<string, long>(StringComparer.Ordinal);
         var pacing = await OpenLoop.RunAsync(count, rate, options.MaxInFlight, async (i, start) =>
         {
-            var (sender, chatId, probe, text) = next(i);
+            var (probe, send) = next(i);
             var id = MessageId(phase, i);
 
             // The wall clock of the launch too (the push sink's `at` is the host's wall clock on the same machine).
             (probe.Start, probe.StartWall) = (start, DateTimeOffset.UtcNow - Stopwatch.GetElapsedTime(start));
             probes[i] = probe;
             router.Track(id, probe);
-            var (sent, error) = await SendAsync(sender, chatId, id, text, ct);
-            (probe.SendEnd, probe.Seq) = (Stopwatch.GetTimestamp(), sent?.Seq ?? 0);
+            var (seq, error) = await send(id, ct);
+            (probe.SendEnd, probe.Seq) = (Stopwatch.GetTimestamp(), seq);
             Volatile.Write(ref probe.Outcome, error is null ? SendProbe.Ok : SendProbe.Failed);
             if (error is not null)
             {
@@ -89,6 +93,13 @@ public sealed partial class BenchRun(BenchOptions options, HttpClient http, CpuM
     }
 
     private string MessageId(string phase, long i) => $"bench-{runTag}-{phase}-{i.ToString(CultureInfo.InvariantCulture)}";
+
+    /// <summary>The call that sends <paramref name="text"/> as <paramref name="sender"/> into the chat.</summary>
+    private static SendCall ChatSend(BenchUser sender, string chatId, string text) => async (id, ct) =>
+    {
+        var (sent, error) = await SendAsync(sender, chatId, id, text, ct);
+        return (sent?.Seq ?? 0, error);
+    };
 
     /// <summary>One send: the stored message, else the error class (HTTP status, timeout, network).</summary>
     private static async Task<(Message? Sent, string? Error)> SendAsync(BenchUser sender, string chatId, string clientMessageId, string text, CancellationToken ct)

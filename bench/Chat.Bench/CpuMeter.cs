@@ -25,6 +25,7 @@ public sealed class CpuMeter(IReadOnlyDictionary<string, IReadOnlyList<int>> gro
     public const string Server = "server";
     public const string Cosmos = "cosmos";
     public const string Azurite = "azurite";
+    public const string Xmpp = "xmpp";
 
     public IReadOnlyDictionary<string, IReadOnlyList<int>> Groups { get; } = groups;
 

@@ -93,9 +93,15 @@ public sealed partial class BenchRun
         var series = await SendSeriesAsync(phase, total, options.Rate, i =>
         {
             var sender = senders[i % senders.Length];
-            return (sender, sender.DirectChatId!, new DirectProbe(sender.Partner!.Index), $"bench {i}: {DirectText}");
+            return (new DirectProbe(sender.Partner!.Index), ChatSend(sender, sender.DirectChatId!, $"bench {i}: {DirectText}"));
         }, ct);
 
+        return await DirectOutcomeAsync(series, seconds, cpuBefore, duplicatesBefore, ct);
+    }
+
+    /// <summary>Once every sent message arrived (or the loss wait is over): what the series delivered, how fast, at what CPU.</summary>
+    private async Task<DirectResult> DirectOutcomeAsync(Series<DirectProbe> series, double seconds, CpuSnapshot cpuBefore, long duplicatesBefore, CancellationToken ct)
+    {
         var ok = series.Ok;
         await WaitAsync(() => ok.Count(p => p.Delivered), ok.Length, TimeSpan.FromSeconds(options.LossWaitSeconds), ct);
         var cpuAfter = meter.Take();
@@ -116,7 +122,7 @@ public sealed partial class BenchRun
         say($"group: {options.GroupMessages} messages at {options.GroupRate} msg/s to {recipients.Length} recipients");
         var cpuBefore = meter.Take();
         var series = await SendSeriesAsync("g", options.GroupMessages, options.GroupRate,
-            i => (sender, chatId, new GroupProbe(size), $"group bench {i}: hello everyone"), ct);
+            i => (new GroupProbe(size), ChatSend(sender, chatId, $"group bench {i}: hello everyone")), ct);
 
         var ok = series.Ok;
         var expected = (long)ok.Length * recipients.Length;

@@ -62,7 +62,7 @@ internal sealed class GroupProbe(int slots) : SendProbe
     public int Count;
 }
 
-/// <summary>Routes every user's <c>message</c> and <c>chat</c> events to the probes, by clientMessageId.</summary>
+/// <summary>Routes every user's <c>message</c> and <c>chat</c> events (and the XMPP baseline's messages) to the probes, by clientMessageId.</summary>
 public sealed class EventRouter
 {
     private readonly ConcurrentDictionary<string, SendProbe> probes = new(StringComparer.Ordinal);
@@ -87,10 +87,12 @@ public sealed class EventRouter
 
     public void Forget() => probes.Clear();
 
-    private void OnMessage(int receiver, Message message)
+    private void OnMessage(int receiver, Message message) => Arrived(receiver, message.ClientMessageId, Stopwatch.GetTimestamp());
+
+    /// <summary>The message sent under <paramref name="id"/> reached the user <paramref name="receiver"/> (by index) at <paramref name="now"/>.</summary>
+    public void Arrived(int receiver, string id, long now)
     {
-        var now = Stopwatch.GetTimestamp();
-        var first = probes.GetValueOrDefault(message.ClientMessageId) switch
+        var first = probes.GetValueOrDefault(id) switch
         {
             DirectProbe d when d.Recipient == receiver => Interlocked.CompareExchange(ref d.Received, now, 0) == 0,
             GroupProbe g when receiver > 0 && receiver < g.Received.Length => Interlocked.CompareExchange(ref g.Received[receiver], now, 0) == 0

@@ -146,7 +146,7 @@ public sealed partial class BenchRun
         {
             var probe = new SendProbe();
             probes[i] = probe;
-            return (push.Sender, push.ChatId, probe, $"push bench {i}: anyone there?");
+            return (probe, ChatSend(push.Sender, push.ChatId, $"push bench {i}: anyone there?"));
         }, ct);
         router.Forget();
         return series;

@@ -16,6 +16,7 @@ public static class ReportText
         Section(r.Push, u => PushRows(text, u));
         Section(r.Costs, c => CostRows(text, c));
         Section(r.Concurrent, c => ConcurrentRows(text, c));
+        Section(r.Xmpp, x => XmppRows(text, x, r.Direct));
         Section(r.Direct?.Cpu ?? r.Group?.Cpu ?? r.Push?.Cpu, _ => CpuRows(text, r));
         Section(r.Push, u => PushNetRows(text, u));
         Section(r.Profile, p => ProfileRows(text, p, r.Direct));
@@ -58,6 +59,7 @@ public static class ReportText
             ("register+verify+login", Inv($"{s.RegisterSeconds} s ({Rate(s.UsersWanted, s.RegisterSeconds)} users/s), {s.Retries} retries")),
             ("connect (SignalR)", Inv($"{s.ConnectSeconds} s")),
             ("direct chats (members ready)", Inv($"{s.DirectChats} ({s.DirectMembersReady}) in {s.DirectChatsSeconds} s")),
+            ("XMPP users signed in", Inv($"{s.XmppUsersReady}")),
             ("push group / devices registered", Inv($"{s.PushGroupCreateSeconds} s / {s.PushDevicesRegistered} in {s.PushDevicesSeconds} s")),
             ("waits for the server to settle", s.Settle.Count == 0 ? "-" : string.Join(", ", s.Settle.Select(e => Inv($"{e.Key} {e.Value} s")))),
             ("setup errors", s.Errors.Count == 0 ? "none" : string.Join(", ", s.Errors.Select(e => $"{e.Key} x{e.Value}"))),
@@ -105,6 +107,34 @@ public static class ReportText
         ]);
     }
 
+    /// <summary>The baseline run, and side by side with the direct run of the same report: ours over its, per figure.</summary>
+    private static void XmppRows(StringBuilder text, DirectResult x, DirectResult? direct)
+    {
+        var xmppCpu = x.Cpu.PerThousandMessages.GetValueOrDefault(CpuMeter.Xmpp);
+        Rows(text, "XMPP baseline (send start -> partner reads the stanza)", [
+            ("sent ok / scheduled", Inv($"{x.Sends.Sent} / {x.Sends.Scheduled} (skipped at in-flight bound: {x.Sends.SkippedAtInFlightBound})")),
+            ("offered / achieved rate", Inv($"{x.OfferedRate} / {x.Sends.AchievedRate} msg/s over {x.Sends.SendWindowSeconds} s")),
+            ("send errors", Errors(x.Sends.ErrorsByStatus)),
+            ("delivered / lost", Inv($"{x.Delivered} / {x.Lost} (lost = not read within the loss wait)")),
+            ("latency p50 / p95 / p99 / max", Dist(x.LatencyMs, p95: true)),
+            ("server CPU per 1,000 messages", N(xmppCpu) + " s"),
+        ]);
+        if (direct is null)
+        {
+            return;
+        }
+
+        var ourCpu = direct.Cpu.PerThousandMessages.GetValueOrDefault(CpuMeter.Server);
+        Rows(text, "Side by side: the direct run over the XMPP baseline (ratio)", [
+            ("latency p50", Ratio(direct.LatencyMs.P50, x.LatencyMs.P50)),
+            ("latency p99", Ratio(direct.LatencyMs.P99, x.LatencyMs.P99)),
+            ("server CPU per message (host / xmpp)", Ratio(ourCpu, xmppCpu)),
+        ]);
+    }
+
+    private static string Ratio(double? ours, double? theirs) =>
+        ours is { } a && theirs is { } b && b > 0 ? Inv($"{Math.Round(a / b, 1)}x ({N(a)} / {N(b)})") : "n/a";
+
     private static void ConcurrentRows(StringBuilder text, ConcurrentResult c)
     {
         Rows(text, Inv($"Concurrent senders: {c.Senders} members x {c.MessagesPerSender} messages at once into one group (counts)"), [
@@ -124,6 +154,7 @@ public static class ReportText
             ("host (Chat.LocalHost)", Row(phases, c => c.PerThousandMessages.GetValueOrDefault(CpuMeter.Server))),
             ("Cosmos emulator (node)", Row(phases, c => c.PerThousandMessages.GetValueOrDefault(CpuMeter.Cosmos))),
             ("Azurite (node)", Row(phases, c => c.PerThousandMessages.GetValueOrDefault(CpuMeter.Azurite))),
+            ("XMPP server (during our phases)", Row(phases, c => c.PerThousandMessages.GetValueOrDefault(CpuMeter.Xmpp))),
             ("host per 1,000 deliveries/notifs", Row(phases, c => c.ServerPerThousandDeliveries)),
             ("host CPU s / window s", Row(phases, c => c.Seconds.GetValueOrDefault(CpuMeter.Server) is { } v ? Math.Round(v, 2) : null, unit: "")
                 + Inv($"  (windows {r.Direct?.Cpu?.WindowSeconds} / {r.Group?.Cpu?.WindowSeconds} / {r.Push?.Cpu?.WindowSeconds} s)")),

@@ -1,0 +1,89 @@
+namespace Chat.Bench;
+
+using System.Globalization;
+using System.Net.Sockets;
+using System.Security.Cryptography;
+
+/// <summary>
+/// The side-by-side baseline: the direct phase's load (the same number of pairs, rate, duration, warm-up and text)
+/// over XMPP to a server such as ejabberd (bench/ejabberd), measured the same way: latency = send start → the
+/// partner reads the stanza, and the server's CPU per message from /proc.
+/// </summary>
+public sealed partial class BenchRun
+{
+    private async Task RunXmppPhaseAsync(int count, CancellationToken ct)
+    {
+        var clients = await SignInXmppAsync(count, ct);
+        try
+        {
+            if (options.WarmupSeconds > 0)
+            {
+                say($"xmpp warm-up: {options.WarmupSeconds:F0} s at {options.Rate} msg/s (not measured)");
+                await RunXmppAsync(clients, "xw", options.WarmupSeconds, ct);
+            }
+
+            say($"xmpp: {options.Seconds:F0} s at {options.Rate} msg/s over {count / 2} pairs");
+            report.Xmpp = await RunXmppAsync(clients, "x", options.Seconds, ct);
+        }
+        finally
+        {
+            await Task.WhenAll(clients.OfType<XmppClient>().Select(c => c.DisposeAsync().AsTask()));
+        }
+    }
+
+    /// <summary>Users 2k and 2k+1 are partners; a client that could not sign in is null (counted under the setup's errors).</summary>
+    private async Task<XmppClient?[]> SignInXmppAsync(int count, CancellationToken ct)
+    {
+        var endpoint = options.Xmpp;
+        say($"signing in {count} XMPP users at {endpoint.Host}:{endpoint.Port} ({endpoint.Domain})...");
+        var password = Convert.ToHexString(RandomNumberGenerator.GetBytes(12));
+        var clients = new XmppClient?[count];
+        await ForEachSetupAsync(Enumerable.Range(0, count), "xmpp-sign-in", async (i, token) =>
+        {
+            var user = $"bench{runTag}u{i.ToString(CultureInfo.InvariantCulture)}";
+            clients[i] = await XmppClient.SignInAsync(endpoint.Host, endpoint.Port, endpoint.Domain, user, password, (id, at) => router.Arrived(i, id, at), token);
+        }, ct);
+        report.Setup.XmppUsersReady = clients.Count(c => c is not null);
+        return clients;
+    }
+
+    private async Task<DirectResult> RunXmppAsync(XmppClient?[] clients, string phase, double seconds, CancellationToken ct)
+    {
+        var senders = Enumerable.Range(0, clients.Length).Where(i => clients[i] is not null && clients[i ^ 1] is not null).ToArray();
+        if (senders.Length == 0)
+        {
+            throw new InvalidOperationException("No XMPP pair is signed in.");
+        }
+
+        var total = Math.Max(1, (long)Math.Round(options.Rate * seconds));
+        var duplicatesBefore = router.Duplicates;
+        var cpuBefore = meter.Take();
+        var series = await SendSeriesAsync(phase, total, options.Rate, i =>
+        {
+            var sender = senders[i % senders.Length];
+            var partner = sender ^ 1;
+            return (new DirectProbe(partner), XmppSend(clients[sender]!, clients[partner]!.BareJid, $"bench {i}: {DirectText}"));
+        }, ct);
+        return await DirectOutcomeAsync(series, seconds, cpuBefore, duplicatesBefore, ct);
+    }
+
+    /// <summary>A send is done once the stanza is written: XMPP has no acknowledgement of a plain message.</summary>
+    private static SendCall XmppSend(XmppClient sender, string to, string text) => async (id, ct) =>
+    {
+        try
+        {
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            timeout.CancelAfter(SendTimeout);
+            await sender.SendChatAsync(to, id, text, timeout.Token);
+            return (0, null);
+        }
+        catch (OperationCanceledException)
+        {
+            return (0, ct.IsCancellationRequested ? "cancelled" : "timeout");
+        }
+        catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException)
+        {
+            return (0, "network");
+        }
+    };
+}
