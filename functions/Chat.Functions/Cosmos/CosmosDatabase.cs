@@ -29,7 +29,7 @@ public sealed class CosmosDatabase : IDisposable
             RequestTimeout = this.options.RequestTimeout,
             MaxRetryAttemptsOnRateLimitedRequests = this.options.MaxRetryAttemptsOnThrottling,
             MaxRetryWaitTimeOnRateLimitedRequests = this.options.MaxRetryWaitOnThrottling,
-            UseSystemTextJsonSerializerWithOptions = Json,
+            Serializer = new Utf8CosmosSerializer(Json),
             EnableContentResponseOnWrite = false,
             ApplicationName = "chat-functions",
 
