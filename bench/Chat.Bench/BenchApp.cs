@@ -1,6 +1,7 @@
 namespace Chat.Bench;
 
 using System.Globalization;
+using System.Net;
 using System.Runtime.InteropServices;
 using System.Text.Json;
 using Chat.Client;
@@ -226,19 +227,30 @@ public static class BenchApp
         }
     }
 
-    /// <summary>The XMPP baseline's server: whatever listens on its port (ejabberd's beam.smp).</summary>
+    /// <summary>The XMPP baseline's server, on this machine: whatever listens on its port, else (another user's
+    /// sockets cannot be read) ejabberd's Erlang VM by its command line.</summary>
     private static void FindXmppServer(BenchOptions options, BenchReport report, Dictionary<string, IReadOnlyList<int>> groups)
     {
-        if (ProcFs.ListenersOf(options.Xmpp.Port) is { Count: > 0 } pids)
+        var host = options.Xmpp.Host;
+        if (host != "localhost" && !(IPAddress.TryParse(host, out var address) && IPAddress.IsLoopback(address)))
         {
-            groups[CpuMeter.Xmpp] = pids;
-            report.Server.EmulatorPids[CpuMeter.Xmpp] = [.. pids];
-            Say($"xmpp server pid {string.Join(',', pids)} ({ProcFs.CommandLine(pids[0])?.Split(' ')[0]}, listening on {options.Xmpp.Port})");
+            Note(report, $"The XMPP server {host} is not on this machine: no XMPP server CPU figures.");
+            return;
         }
-        else
+
+        var (pids, how) = ProcFs.ListenersOf(options.Xmpp.Port) is { Count: > 0 } listeners
+            ? (listeners, $"listening on {options.Xmpp.Port}")
+            : (ProcFs.AllPids().Where(p => ProcFs.CommandLine(p) is { } c && c.Contains("beam.smp", StringComparison.Ordinal) && c.Contains("ejabberd", StringComparison.Ordinal)).ToArray(),
+                "ejabberd's beam.smp by its command line");
+        if (pids.Count == 0)
         {
-            Note(report, $"Nothing listens on the XMPP port {options.Xmpp.Port}: no XMPP server CPU figures.");
+            Note(report, $"No process found listening on the XMPP port {options.Xmpp.Port} (or not readable) and no ejabberd: no XMPP server CPU figures.");
+            return;
         }
+
+        groups[CpuMeter.Xmpp] = pids;
+        report.Server.XmppPids = [.. pids];
+        Say($"xmpp server pid {string.Join(',', pids)} ({how})");
     }
 
     /// <summary>The server's pid and where it came from: the host we started, --server-pid, or the one Chat.LocalHost on the port.</summary>

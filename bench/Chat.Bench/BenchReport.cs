@@ -70,6 +70,9 @@ public sealed class ServerInfo
 
     public Dictionary<string, List<int>> EmulatorPids { get; } = new(StringComparer.Ordinal);
 
+    /// <summary>The XMPP baseline's server processes, when found on this machine.</summary>
+    public List<int>? XmppPids { get; set; }
+
     public Dictionary<string, string>? HostEnvironment { get; set; }
 
     public string? HostLog { get; set; }

@@ -39,6 +39,10 @@ public sealed partial class BenchRun(BenchOptions options, HttpClient http, CpuM
         {
             await RunXmppPhaseAsync(options.Users - (options.Users % 2), ct);
         }
+        else if (count < 2)
+        {
+            report.Notes.Add("Nothing to do: every phase skipped.");
+        }
     }
 
     /// <summary>The messages a series sent: every probe (null where a send was skipped), the pacing and the errors.</summary>

@@ -22,17 +22,16 @@ public sealed class XmppClient : IAsyncDisposable
     };
 
     private readonly TcpClient tcp;
-    private readonly NetworkStream stream;
     private readonly SemaphoreSlim writes = new(1, 1);
     private readonly string domain;
     private XmlReader? reader;
     private Task? receiving;
     private long received;
+    private volatile bool disposed;
 
     private XmppClient(TcpClient tcp, string domain, string user)
     {
         this.tcp = tcp;
-        stream = tcp.GetStream();
         this.domain = domain;
         BareJid = $"{user}@{domain}";
     }
@@ -42,41 +41,55 @@ public sealed class XmppClient : IAsyncDisposable
     /// <summary>Chat messages received (with a body).</summary>
     public long Received => Interlocked.Read(ref received);
 
+    /// <summary>Why the stream ended before it was disposed (a stream error, the server closing it), or null.</summary>
+    public string? EndedBy { get; private set; }
+
     /// <summary>
-    /// Connects, registers <paramref name="user"/> (an existing account is fine), signs in and sends initial
-    /// presence; then <paramref name="onMessage"/> gets each chat message's id and the timestamp it was read at.
+    /// Connects, registers <paramref name="user"/> (an account of that name and password from an earlier run is
+    /// fine), signs in and sends initial presence, all within <paramref name="timeout"/>; then
+    /// <paramref name="onMessage"/> gets each chat message's id and the timestamp it was read at.
     /// </summary>
     public static async Task<XmppClient> SignInAsync(
-        string host, int port, string domain, string user, string password, Action<string, long> onMessage, CancellationToken ct)
+        string host, int port, string domain, string user, string password, Action<string, long> onMessage, TimeSpan timeout, CancellationToken ct)
     {
         var tcp = new TcpClient { NoDelay = true };
-        try
-        {
-            await tcp.ConnectAsync(host, port, ct);
-        }
-        catch
-        {
-            tcp.Dispose();
-            throw;
-        }
-
         var client = new XmppClient(tcp, domain, user);
+        using var limit = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        limit.CancelAfter(timeout);
+
+        // XmlReader takes no token: a server that never answers is cut off by closing the socket.
+        var cut = limit.Token.Register(tcp.Dispose);
         try
         {
-            await client.OpenStreamAsync(ct);
-            await client.RegisterAsync(user, password, ct);
-            await client.AuthenticateAsync(user, password, ct);
-            await client.OpenStreamAsync(ct);
-            await client.BindAsync(ct);
-            await client.WriteAsync("<presence/>", ct);
+            await tcp.ConnectAsync(host, port, limit.Token);
+            await client.SignInAsync(user, password, limit.Token);
+            cut.Dispose();
             client.receiving = Task.Run(() => client.ReceiveAsync(onMessage), CancellationToken.None);
             return client;
         }
+        catch (Exception e) when (limit.IsCancellationRequested && e is IOException or SocketException or ObjectDisposedException or XmlException)
+        {
+            await cut.DisposeAsync();
+            await client.DisposeAsync();
+            ct.ThrowIfCancellationRequested();
+            throw new TimeoutException($"XMPP: {user} was not signed in within {timeout.TotalSeconds:F0} s.", e);
+        }
         catch
         {
+            await cut.DisposeAsync();
             await client.DisposeAsync();
             throw;
         }
+    }
+
+    private async Task SignInAsync(string user, string password, CancellationToken ct)
+    {
+        await OpenStreamAsync(ct);
+        await RegisterAsync(user, password, ct);
+        await AuthenticateAsync(user, password, ct);
+        await OpenStreamAsync(ct);
+        await BindAsync(ct);
+        await WriteAsync("<presence/>", ct);
     }
 
     /// <summary>A chat message to a bare JID; <paramref name="id"/> comes back on the recipient's copy.</summary>
@@ -89,7 +102,8 @@ public sealed class XmppClient : IAsyncDisposable
             "xmlns:stream='http://etherx.jabber.org/streams' version='1.0'>", ct);
 
         // A stream restart (after SASL) starts a new document on the same socket: a new reader for it.
-        reader = XmlReader.Create(stream, ReaderSettings);
+        reader?.Dispose();
+        reader = XmlReader.Create(tcp.GetStream(), ReaderSettings);
         var features = await ReadStanzaAsync(ct);
         Expect(features.Name.LocalName == "features", "stream features", features);
     }
@@ -119,7 +133,8 @@ public sealed class XmppClient : IAsyncDisposable
         Expect(answer.Attribute("type")?.Value == "result", "the bind's result", answer);
     }
 
-    /// <summary>Reads stanzas until the stream ends; presence and anything else the server sends is skipped.</summary>
+    /// <summary>Reads stanzas until the stream ends; presence and anything else the server sends is skipped. Never
+    /// throws: why it ended is kept in <see cref="EndedBy"/> (unless by our own dispose).</summary>
     private async Task ReceiveAsync(Action<string, long> onMessage)
     {
         try
@@ -127,6 +142,12 @@ public sealed class XmppClient : IAsyncDisposable
             while (true)
             {
                 var stanza = await ReadStanzaAsync(CancellationToken.None);
+                if (stanza.Name.LocalName == "error")
+                {
+                    EndedBy = "stream error: " + (stanza.Elements().FirstOrDefault()?.Name.LocalName ?? "?");
+                    return;
+                }
+
                 if (stanza.Name.LocalName == "message" && stanza.Attribute("id")?.Value is { } id && stanza.Elements().Any(e => e.Name.LocalName == "body"))
                 {
                     Interlocked.Increment(ref received);
@@ -134,9 +155,10 @@ public sealed class XmppClient : IAsyncDisposable
                 }
             }
         }
-        catch (Exception e) when (e is IOException or XmlException or ObjectDisposedException or SocketException)
+        catch (Exception e)
         {
-            // the stream ended: on dispose, or the server closed it (its messages then count as lost)
+            // The stream ended: on dispose, or the server closed it (its messages then count as lost).
+            EndedBy = disposed ? null : e.Message;
         }
     }
 
@@ -170,7 +192,7 @@ public sealed class XmppClient : IAsyncDisposable
         await writes.WaitAsync(ct);
         try
         {
-            await stream.WriteAsync(bytes, ct);
+            await tcp.GetStream().WriteAsync(bytes, ct); // the same stream each time, once connected
         }
         finally
         {
@@ -190,6 +212,7 @@ public sealed class XmppClient : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        disposed = true;
         try
         {
             using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(2));
@@ -206,6 +229,7 @@ public sealed class XmppClient : IAsyncDisposable
             await receiving;
         }
 
+        reader?.Dispose();
         writes.Dispose();
     }
 }

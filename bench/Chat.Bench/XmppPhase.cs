@@ -11,11 +11,15 @@ using System.Security.Cryptography;
 /// </summary>
 public sealed partial class BenchRun
 {
+    private static readonly TimeSpan XmppSignInTimeout = TimeSpan.FromSeconds(10);
+
     private async Task RunXmppPhaseAsync(int count, CancellationToken ct)
     {
-        var clients = await SignInXmppAsync(count, ct);
+        var clients = new XmppClient?[count];
         try
         {
+            await SignInXmppAsync(clients, ct);
+            await SettleAsync("before xmpp", ct); // our host, when an earlier phase ran, must not load the box meanwhile
             if (options.WarmupSeconds > 0)
             {
                 say($"xmpp warm-up: {options.WarmupSeconds:F0} s at {options.Rate} msg/s (not measured)");
@@ -24,6 +28,10 @@ public sealed partial class BenchRun
 
             say($"xmpp: {options.Seconds:F0} s at {options.Rate} msg/s over {count / 2} pairs");
             report.Xmpp = await RunXmppAsync(clients, "x", options.Seconds, ct);
+            foreach (var reason in clients.Select(c => c?.EndedBy).OfType<string>().GroupBy(r => r, StringComparer.Ordinal))
+            {
+                Note($"{reason.Count()} XMPP streams ended during the phase ({reason.Key}); their messages count as lost.");
+            }
         }
         finally
         {
@@ -31,20 +39,20 @@ public sealed partial class BenchRun
         }
     }
 
-    /// <summary>Users 2k and 2k+1 are partners; a client that could not sign in is null (counted under the setup's errors).</summary>
-    private async Task<XmppClient?[]> SignInXmppAsync(int count, CancellationToken ct)
+    /// <summary>Users 2k and 2k+1 are partners; a client that could not sign in stays null (counted under the setup's errors).
+    /// Each run registers new accounts (the run's tag in their names): they stay in the server's spool.</summary>
+    private async Task SignInXmppAsync(XmppClient?[] clients, CancellationToken ct)
     {
         var endpoint = options.Xmpp;
-        say($"signing in {count} XMPP users at {endpoint.Host}:{endpoint.Port} ({endpoint.Domain})...");
+        say($"signing in {clients.Length} XMPP users at {endpoint.Host}:{endpoint.Port} ({endpoint.Domain})...");
         var password = Convert.ToHexString(RandomNumberGenerator.GetBytes(12));
-        var clients = new XmppClient?[count];
-        await ForEachSetupAsync(Enumerable.Range(0, count), "xmpp-sign-in", async (i, token) =>
+        await ForEachSetupAsync(Enumerable.Range(0, clients.Length), "xmpp-sign-in", async (i, token) =>
         {
             var user = $"bench{runTag}u{i.ToString(CultureInfo.InvariantCulture)}";
-            clients[i] = await XmppClient.SignInAsync(endpoint.Host, endpoint.Port, endpoint.Domain, user, password, (id, at) => router.Arrived(i, id, at), token);
+            clients[i] = await XmppClient.SignInAsync(
+                endpoint.Host, endpoint.Port, endpoint.Domain, user, password, (id, at) => router.Arrived(i, id, at), XmppSignInTimeout, token);
         }, ct);
         report.Setup.XmppUsersReady = clients.Count(c => c is not null);
-        return clients;
     }
 
     private async Task<DirectResult> RunXmppAsync(XmppClient?[] clients, string phase, double seconds, CancellationToken ct)

@@ -4,11 +4,12 @@ using System.Text.Json;
 using Microsoft.Azure.Cosmos;
 
 /// <summary>
-/// The Cosmos client's serializer: System.Text.Json straight on UTF-8. The SDK's own
-/// (<c>UseSystemTextJsonSerializerWithOptions</c>) reads every response into a string first and writes every item
-/// through a growing stream; measured (`dotnet-trace` allocation ticks, direct bench at 100 msg/s), that was ~25 KB
-/// of the ~167 KB a 1:1 send allocated in the host. Here a read parses the response's bytes where they lie and a
-/// write is one array of the item's exact size.
+/// The Cosmos client's serializer: System.Text.Json on UTF-8. The SDK's own (<c>UseSystemTextJsonSerializerWithOptions</c>)
+/// reads every response into a string first and writes every item through a growing stream. Here a response the
+/// SDK holds in a MemoryStream (gateway point reads, query pages, ReadMany) is parsed from its bytes in place, any
+/// other stream (batch results) is read through System.Text.Json's pooled buffers, and a write is one array of
+/// the item's exact size. Measured (`dotnet-trace` allocation ticks, direct bench at 100 msg/s): a 1:1 send
+/// allocates ~23 KB less in the host, 144 KB instead of 167 KB.
 /// </summary>
 public sealed class Utf8CosmosSerializer(JsonSerializerOptions options) : CosmosSerializer
 {
@@ -17,7 +18,7 @@ public sealed class Utf8CosmosSerializer(JsonSerializerOptions options) : Cosmos
         ArgumentNullException.ThrowIfNull(stream);
         if (typeof(Stream).IsAssignableFrom(typeof(T)))
         {
-            return (T)(object)stream;
+            return (T)(object)stream; // as the SDK's serializers do; the stores never ask for one
         }
 
         using (stream)
@@ -27,8 +28,9 @@ public sealed class Utf8CosmosSerializer(JsonSerializerOptions options) : Cosmos
                 return default!;
             }
 
-            return stream is MemoryStream memory && memory.TryGetBuffer(out var bytes)
-                ? JsonSerializer.Deserialize<T>(bytes.AsSpan((int)memory.Position), options)!
+            // The exact type only: a subclass may expose more of its buffer than its Length.
+            return stream.GetType() == typeof(MemoryStream) && ((MemoryStream)stream).TryGetBuffer(out var bytes)
+                ? JsonSerializer.Deserialize<T>(bytes.AsSpan((int)stream.Position, (int)(stream.Length - stream.Position)), options)!
                 : JsonSerializer.Deserialize<T>(stream, options)!;
         }
     }

@@ -21,30 +21,61 @@ public sealed class Utf8CosmosSerializerTests
     }
 
     [Fact]
-    public void FromStream_ReadsFromTheStreamsPosition_AndFromAStreamThatCannotSeek()
+    public void FromStream_ReadsAWindowOfALargerBuffer_AsTheSdkHandsOutQueryResults_AndDisposesIt()
     {
-        var bytes = Encoding.UTF8.GetBytes("""xx{"id":"a","seq":1}""");
-        var memory = new MemoryStream(bytes, 0, bytes.Length, writable: false, publiclyVisible: true) { Position = 2 };
-        Assert.Equal(new Item("a", null, 1), serializer.FromStream<Item>(memory));
+        // One item of a query page: a MemoryStream over part of the page's array, bytes on both sides.
+        var bytes = Encoding.UTF8.GetBytes("""[{"id":"a","seq":1},{"id":"b"}]""");
+        var item = new MemoryStream(bytes, 1, 18, writable: false, publiclyVisible: true);
 
-        var network = new BufferedStream(new MemoryStream(Encoding.UTF8.GetBytes("""{"id":"b","note":"é","seq":2}""")));
-        Assert.Equal(new Item("b", "é", 2), serializer.FromStream<Item>(new ForwardOnly(network)));
+        Assert.Equal(new Item("a", null, 1), serializer.FromStream<Item>(item));
+        Assert.False(item.CanRead); // disposed: the SDK's wrapper refuses a serializer that leaves it open
+    }
+
+    [Fact]
+    public void FromStream_ReadsAStreamThatCannotSeek_AsBatchResultsCome_AndDisposesIt()
+    {
+        var network = new ForwardOnly(new MemoryStream(Encoding.UTF8.GetBytes("""{"id":"b","note":"é","seq":2}""")));
+
+        Assert.Equal(new Item("b", "é", 2), serializer.FromStream<Item>(network));
+        Assert.True(network.Disposed);
+    }
+
+    [Fact]
+    public void FromStream_OfAMemoryStreamSubclass_ReadsOnlyItsLength()
+    {
+        var stream = new Shortened(Encoding.UTF8.GetBytes("""{"id":"c","seq":3}garbage"""), 18);
+
+        Assert.Equal(new Item("c", null, 3), serializer.FromStream<Item>(stream));
     }
 
     [Fact]
     public void FromStream_EmptyIsDefault_AndAStreamIsHandedOverUnread()
     {
-        Assert.Null(serializer.FromStream<JsonObject>(new MemoryStream()));
+        var empty = new MemoryStream();
+        Assert.Null(serializer.FromStream<JsonObject>(empty));
+        Assert.False(empty.CanRead);
 
         var stream = new MemoryStream(Encoding.UTF8.GetBytes("{}"));
         Assert.Same(stream, serializer.FromStream<Stream>(stream));
         Assert.True(stream.CanRead); // not disposed: the caller owns it
     }
 
+    /// <summary>A MemoryStream whose buffer holds more than its Length says.</summary>
+    private sealed class Shortened(byte[] bytes, int length) : MemoryStream(bytes, 0, bytes.Length, writable: false, publiclyVisible: true)
+    {
+        public override long Length => length;
+
+        public override int Read(byte[] buffer, int offset, int count) => base.Read(buffer, offset, (int)Math.Min(count, Math.Max(0, length - Position)));
+
+        public override int Read(Span<byte> buffer) => base.Read(buffer[..(int)Math.Min(buffer.Length, Math.Max(0, length - Position))]);
+    }
+
     /// <summary>A stream that can only be read forward, as a response body off the network.</summary>
     private sealed class ForwardOnly(Stream inner) : Stream
     {
-        public override bool CanRead => true;
+        public bool Disposed { get; private set; }
+
+        public override bool CanRead => !Disposed;
 
         public override bool CanSeek => false;
 
@@ -65,5 +96,12 @@ public sealed class Utf8CosmosSerializerTests
         public override void SetLength(long value) => throw new NotSupportedException();
 
         public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+        protected override void Dispose(bool disposing)
+        {
+            Disposed = true;
+            inner.Dispose();
+            base.Dispose(disposing);
+        }
     }
 }

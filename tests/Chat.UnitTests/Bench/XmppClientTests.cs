@@ -38,14 +38,25 @@ public sealed class XmppClientTests
             await peer.WriteAsync("<presence from='alice@localhost/bench'/><message from='bob@localhost/bench' type='chat' id='no-body'><active xmlns='http://jabber.org/protocol/chatstates'/></message>" +
                 "<message from='bob@localhost/bench' type='chat' id='m-1'><body>hi</body></message>", timeout.Token);
             var sent = await peer.ReadUntilAsync("</message>", timeout.Token);
+
+            // Another session took the resource over: the stream ends with an error.
+            await peer.WriteAsync("<stream:error><conflict xmlns='urn:ietf:params:xml:ns:xmpp-streams'/></stream:error>", timeout.Token);
+            await peer.ReadUntilAsync("</stream:stream>", timeout.Token);
             return (register, auth, sent);
         });
 
         await using var client = await XmppClient.SignInAsync("127.0.0.1", ((IPEndPoint)listener.LocalEndpoint).Port, "localhost", "alice", "pw",
-            (id, _) => arrived.TrySetResult(id), timeout.Token);
+            (id, _) => arrived.TrySetResult(id), Limit, timeout.Token);
         Assert.Equal("m-1", await arrived.Task.WaitAsync(timeout.Token));
         await client.SendChatAsync("bob@localhost", "m-2", "a < b & c", timeout.Token);
 
+        while (client.EndedBy is null)
+        {
+            await Task.Delay(10, timeout.Token);
+        }
+
+        Assert.Equal("stream error: conflict", client.EndedBy);
+        await client.DisposeAsync(); // the server waits for our closing tag
         var (register, auth, sent) = await server;
         Assert.Contains("<username>alice</username><password>pw</password>", register, StringComparison.Ordinal);
         Assert.Contains(Convert.ToBase64String(Encoding.UTF8.GetBytes("\0alice\0pw")), auth, StringComparison.Ordinal);
@@ -73,9 +84,23 @@ public sealed class XmppClientTests
         });
 
         var e = await Assert.ThrowsAsync<IOException>(() =>
-            XmppClient.SignInAsync("127.0.0.1", ((IPEndPoint)listener.LocalEndpoint).Port, "localhost", "alice", "wrong", (_, _) => { }, timeout.Token));
+            XmppClient.SignInAsync("127.0.0.1", ((IPEndPoint)listener.LocalEndpoint).Port, "localhost", "alice", "wrong", (_, _) => { }, Limit, timeout.Token));
         Assert.Contains("SASL success", e.Message, StringComparison.Ordinal);
         await server; // the client closed its stream on the way out
+    }
+
+    [Fact]
+    public async Task SignIn_ServerThatNeverAnswers_TimesOut()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        using var timeout = new CancellationTokenSource(Limit);
+        var accepted = listener.AcceptTcpClientAsync(timeout.Token).AsTask();
+
+        var e = await Assert.ThrowsAsync<TimeoutException>(() =>
+            XmppClient.SignInAsync("127.0.0.1", ((IPEndPoint)listener.LocalEndpoint).Port, "localhost", "alice", "pw", (_, _) => { }, TimeSpan.FromMilliseconds(300), timeout.Token));
+        Assert.Contains("not signed in within", e.Message, StringComparison.Ordinal);
+        using var socket = await accepted; // it did connect: the silence, not the connection, was cut off
     }
 
     /// <summary>The server side: reads what the client sent up to a marker, answers with canned XML.</summary>
