@@ -87,21 +87,21 @@ public sealed partial class BenchRun
             throw new InvalidOperationException("No direct chat is ready.");
         }
 
-        var total = Math.Max(1, (long)Math.Round(options.Rate * seconds));
-        var duplicatesBefore = router.Duplicates;
-        var cpuBefore = meter.Take();
-        var series = await SendSeriesAsync(phase, total, options.Rate, i =>
+        return await RunPairsAsync(phase, seconds, i =>
         {
             var sender = senders[i % senders.Length];
             return (new DirectProbe(sender.Partner!.Index), ChatSend(sender, sender.DirectChatId!, $"bench {i}: {DirectText}"));
         }, ct);
-
-        return await DirectOutcomeAsync(series, seconds, cpuBefore, duplicatesBefore, ct);
     }
 
-    /// <summary>Once every sent message arrived (or the loss wait is over): what the series delivered, how fast, at what CPU.</summary>
-    private async Task<DirectResult> DirectOutcomeAsync(Series<DirectProbe> series, double seconds, CpuSnapshot cpuBefore, long duplicatesBefore, CancellationToken ct)
+    /// <summary>Sends at the offered rate for <paramref name="seconds"/>, message i as <paramref name="next"/> says; once
+    /// every sent message arrived (or the loss wait is over): what the series delivered, how fast, at what CPU.</summary>
+    private async Task<DirectResult> RunPairsAsync(string phase, double seconds, Func<long, (DirectProbe Probe, SendCall Send)> next, CancellationToken ct)
     {
+        var total = Math.Max(1, (long)Math.Round(options.Rate * seconds));
+        var duplicatesBefore = router.Duplicates;
+        var cpuBefore = meter.Take();
+        var series = await SendSeriesAsync(phase, total, options.Rate, next, ct);
         var ok = series.Ok;
         await WaitAsync(() => ok.Count(p => p.Delivered), ok.Length, TimeSpan.FromSeconds(options.LossWaitSeconds), ct);
         var cpuAfter = meter.Take();

@@ -69,14 +69,20 @@ public static class ReportText
     private static void DirectRows(StringBuilder text, DirectResult d)
     {
         Rows(text, "Direct chats (send start -> recipient's `message` event)", [
-            ("sent ok / scheduled", Inv($"{d.Sends.Sent} / {d.Sends.Scheduled} (skipped at in-flight bound: {d.Sends.SkippedAtInFlightBound})")),
-            ("offered / achieved rate", Inv($"{d.OfferedRate} / {d.Sends.AchievedRate} msg/s over {d.Sends.SendWindowSeconds} s")),
-            ("send errors", Errors(d.Sends.ErrorsByStatus)),
-            ("delivered / lost", Inv($"{d.Delivered} / {d.Lost} (lost = no event within the loss wait)")),
-            ("latency p50 / p95 / p99 / max", Dist(d.LatencyMs, p95: true)),
+            .. DeliveryRows(d, "no event within the loss wait"),
             ("send call p50 / p95 / p99 / max", Dist(d.Sends.SendCallMs, p95: true)),
         ]);
     }
+
+    /// <summary>What a run of one-to-one messages delivered, and how fast (the direct phase and the XMPP baseline).</summary>
+    private static (string Name, string Value)[] DeliveryRows(DirectResult d, string lost) =>
+    [
+        ("sent ok / scheduled", Inv($"{d.Sends.Sent} / {d.Sends.Scheduled} (skipped at in-flight bound: {d.Sends.SkippedAtInFlightBound})")),
+        ("offered / achieved rate", Inv($"{d.OfferedRate} / {d.Sends.AchievedRate} msg/s over {d.Sends.SendWindowSeconds} s")),
+        ("send errors", Errors(d.Sends.ErrorsByStatus)),
+        ("delivered / lost", Inv($"{d.Delivered} / {d.Lost} (lost = {lost})")),
+        ("latency p50 / p95 / p99 / max", Dist(d.LatencyMs, p95: true)),
+    ];
 
     private static void GroupRows(StringBuilder text, GroupResult g)
     {
@@ -112,11 +118,7 @@ public static class ReportText
     {
         var xmppCpu = x.Cpu.PerThousandMessages.GetValueOrDefault(CpuMeter.Xmpp);
         Rows(text, "XMPP baseline (send start -> partner reads the stanza; the server routes, it stores nothing)", [
-            ("sent ok / scheduled", Inv($"{x.Sends.Sent} / {x.Sends.Scheduled} (skipped at in-flight bound: {x.Sends.SkippedAtInFlightBound})")),
-            ("offered / achieved rate", Inv($"{x.OfferedRate} / {x.Sends.AchievedRate} msg/s over {x.Sends.SendWindowSeconds} s")),
-            ("send errors", Errors(x.Sends.ErrorsByStatus)),
-            ("delivered / lost", Inv($"{x.Delivered} / {x.Lost} (lost = not read within the loss wait)")),
-            ("latency p50 / p95 / p99 / max", Dist(x.LatencyMs, p95: true)),
+            .. DeliveryRows(x, "not read within the loss wait"),
             ("server CPU per 1,000 messages", N(xmppCpu) + " s"),
         ]);
         if (direct is null)

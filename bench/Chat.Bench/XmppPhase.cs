@@ -63,16 +63,12 @@ public sealed partial class BenchRun
             throw new InvalidOperationException("No XMPP pair is signed in.");
         }
 
-        var total = Math.Max(1, (long)Math.Round(options.Rate * seconds));
-        var duplicatesBefore = router.Duplicates;
-        var cpuBefore = meter.Take();
-        var series = await SendSeriesAsync(phase, total, options.Rate, i =>
+        return await RunPairsAsync(phase, seconds, i =>
         {
             var sender = senders[i % senders.Length];
             var partner = sender ^ 1;
             return (new DirectProbe(partner), XmppSend(clients[sender]!, clients[partner]!.BareJid, $"bench {i}: {DirectText}"));
         }, ct);
-        return await DirectOutcomeAsync(series, seconds, cpuBefore, duplicatesBefore, ct);
     }
 
     /// <summary>A send is done once the stanza is written: XMPP has no acknowledgement of a plain message.</summary>
