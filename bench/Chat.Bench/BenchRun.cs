@@ -106,25 +106,34 @@ public sealed partial class BenchRun(BenchOptions options, HttpClient http, CpuM
     };
 
     /// <summary>One send: the stored message, else the error class (HTTP status, timeout, network).</summary>
-    private static async Task<(Message? Sent, string? Error)> SendAsync(BenchUser sender, string chatId, string clientMessageId, string text, CancellationToken ct)
+    private static Task<(Message? Sent, string? Error)> SendAsync(BenchUser sender, string chatId, string clientMessageId, string text, CancellationToken ct) =>
+        WithinSendTimeoutAsync(
+            t => sender.Client.SendAsync(chatId, new SendMessage(clientMessageId, "text", text), t),
+            e => e switch
+            {
+                ChatApiException api => api.Status.ToString(CultureInfo.InvariantCulture),
+                HttpRequestException => "network",
+                _ => null,
+            },
+            ct);
+
+    /// <summary>One send under <see cref="SendTimeout"/>: its answer, else its error class: what <paramref name="classify"/>
+    /// names (an exception it does not name is thrown), else "timeout" or, when the run is stopping, "cancelled".</summary>
+    private static async Task<(T? Sent, string? Error)> WithinSendTimeoutAsync<T>(Func<CancellationToken, Task<T>> send, Func<Exception, string?> classify, CancellationToken ct)
     {
         try
         {
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
             timeout.CancelAfter(SendTimeout);
-            return (await sender.Client.SendAsync(chatId, new SendMessage(clientMessageId, "text", text), timeout.Token), null);
-        }
-        catch (ChatApiException e)
-        {
-            return (null, e.Status.ToString(CultureInfo.InvariantCulture));
+            return (await send(timeout.Token), null);
         }
         catch (OperationCanceledException)
         {
-            return (null, ct.IsCancellationRequested ? "cancelled" : "timeout");
+            return (default, ct.IsCancellationRequested ? "cancelled" : "timeout");
         }
-        catch (HttpRequestException)
+        catch (Exception e) when (classify(e) is { } error)
         {
-            return (null, "network");
+            return (default, error);
         }
     }
 

@@ -26,7 +26,6 @@ public sealed class XmppClient : IAsyncDisposable
     private readonly string domain;
     private XmlReader? reader;
     private Task? receiving;
-    private long received;
     private volatile bool disposed;
 
     private XmppClient(TcpClient tcp, string domain, string user)
@@ -37,9 +36,6 @@ public sealed class XmppClient : IAsyncDisposable
     }
 
     public string BareJid { get; }
-
-    /// <summary>Chat messages received (with a body).</summary>
-    public long Received => Interlocked.Read(ref received);
 
     /// <summary>Why the stream ended before it was disposed (a stream error, the server closing it), or null.</summary>
     public string? EndedBy { get; private set; }
@@ -150,7 +146,6 @@ public sealed class XmppClient : IAsyncDisposable
 
                 if (stanza.Name.LocalName == "message" && stanza.Attribute("id")?.Value is { } id && stanza.Elements().Any(e => e.Name.LocalName == "body"))
                 {
-                    Interlocked.Increment(ref received);
                     onMessage(id, Stopwatch.GetTimestamp());
                 }
             }

@@ -74,20 +74,14 @@ public sealed partial class BenchRun
     /// <summary>A send is done once the stanza is written: XMPP has no acknowledgement of a plain message.</summary>
     private static SendCall XmppSend(XmppClient sender, string to, string text) => async (id, ct) =>
     {
-        try
-        {
-            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
-            timeout.CancelAfter(SendTimeout);
-            await sender.SendChatAsync(to, id, text, timeout.Token);
-            return (0, null);
-        }
-        catch (OperationCanceledException)
-        {
-            return (0, ct.IsCancellationRequested ? "cancelled" : "timeout");
-        }
-        catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException)
-        {
-            return (0, "network");
-        }
+        var (_, error) = await WithinSendTimeoutAsync(
+            async t =>
+            {
+                await sender.SendChatAsync(to, id, text, t);
+                return true;
+            },
+            e => e is IOException or SocketException or ObjectDisposedException ? "network" : null,
+            ct);
+        return (0, error);
     };
 }
