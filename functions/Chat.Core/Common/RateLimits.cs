@@ -25,6 +25,11 @@ public interface IRateLimiter
 
     /// <summary>Counts one use without checking (e.g. a failed login).</summary>
     ValueTask RecordAsync(RateLimit limit, string key, CancellationToken ct);
+
+    /// <summary>Gives back one use taken for a call that was then refused for another reason. Never below zero, and
+    /// never throws: a use the store cannot take back stays spent. A use given back just after its window ended
+    /// lands in the next window (one use more there).</summary>
+    ValueTask ReleaseAsync(RateLimit limit, string key, CancellationToken ct);
 }
 
 /// <summary>
@@ -89,6 +94,17 @@ public sealed class InMemoryRateLimiter(TimeProvider time) : IRateLimiter
         lock (window)
         {
             window.Count++;
+        }
+
+        return ValueTask.CompletedTask;
+    }
+
+    public ValueTask ReleaseAsync(RateLimit limit, string key, CancellationToken ct)
+    {
+        var (window, _) = Current(limit, key);
+        lock (window)
+        {
+            window.Count = Math.Max(0, window.Count - 1);
         }
 
         return ValueTask.CompletedTask;

@@ -26,7 +26,7 @@ public sealed class MessageService(
 {
     /// <summary>
     /// Sends a message. Cost, O(1) in group size: 1 point read of the chat's head (members come from the
-    /// instance's cache, which the head validates) and 1 transactional batch writing the send key, the
+    /// instance's cache, which the head validates), the message limit's Redis round trip beside it (a text's), and 1 transactional batch writing the send key, the
     /// message, the head and the sender's receipt state: 2 Cosmos requests (measured, bench/README.md);
     /// a concurrent sender that got the seq first costs one more round of both. Then, in parallel, 1
     /// SignalR REST call, the push plan (see <see cref="PushService.PlanAsync"/>) and at most one chat-list
@@ -40,21 +40,12 @@ public sealed class MessageService(
         var started = time.GetTimestamp();
         request = request with { Text = UntrustedText.Clean(request.Text) };
         Validate(request);
-        var loaded = await chatService.LoadVersionedAsync(callerId, chatId, ct);
-        await appender.EnsureMaySendAsync(loaded.Value, callerId, ct);
-        if (request.MediaId is not null)
+        var (loaded, resent) = request.MediaId is null ? (await LoadTakingPermitAsync(callerId, chatId, ct), null) : await LoadForMediaAsync(callerId, chatId, request, ct);
+        if (resent is not null)
         {
-            // A resend of a media message finds it stored (its upload is no longer pending): before the message limit,
-            // so the retry of a send that answered 503 completes it whatever the caller sent since.
-            var sent = await messages.FindSentAsync(chatId, callerId, request.ClientMessageId!, withStates: false, ct);
-            if (sent is not null)
-            {
-                await CompleteAttachAsync(sent.Message, request, ct);
-                return await appender.ResentAsync(loaded.Value, sent with { States = await receipts.ListAsync(chatId, ct) }, ct);
-            }
+            return resent;
         }
 
-        await limiter.AcquireAsync(limits.Value.Messages, callerId, ct);
         var replyTo = await QuotedAsync(callerId, loaded.Value, request.ReplyToSeq, ct);
         MediaRecord? attachment = null;
         string? blobETag = null;
@@ -101,6 +92,68 @@ public sealed class MessageService(
         var view = await appender.AnnounceAsync(chat, message, ct);
         metrics.MessageSent(chat.Type, chat.Members.Count - 1, time.GetElapsedTime(started));
         return new SendResult(view with { ReplyTo = ReplyQuotes.View(message.ReplyTo, chat.Member(callerId)!.JoinedAfterSeq, time.GetUtcNow()) }, true);
+    }
+
+    /// <summary>The chat for a media message, and the message limit; or the answer to a resend of a media message, which
+    /// finds it stored (its upload is no longer pending): before the message limit, so the retry of a send that answered
+    /// 503 completes it whatever the caller sent since.</summary>
+    private async Task<(Versioned<ChatRecord> Loaded, SendResult? Resent)> LoadForMediaAsync(string callerId, string chatId, SendMessageRequest request, CancellationToken ct)
+    {
+        var loaded = await LoadMaySendAsync(callerId, chatId, ct);
+        if (await messages.FindSentAsync(chatId, callerId, request.ClientMessageId!, withStates: false, ct) is { } sent)
+        {
+            await CompleteAttachAsync(sent.Message, request, ct);
+            return (loaded, await appender.ResentAsync(loaded.Value, sent with { States = await receipts.ListAsync(chatId, ct) }, ct));
+        }
+
+        await limiter.AcquireAsync(limits.Value.Messages, callerId, ct);
+        return (loaded, null);
+    }
+
+    private async Task<Versioned<ChatRecord>> LoadMaySendAsync(string callerId, string chatId, CancellationToken ct)
+    {
+        var loaded = await chatService.LoadVersionedAsync(callerId, chatId, ct);
+        await appender.EnsureMaySendAsync(loaded.Value, callerId, ct);
+        return loaded;
+    }
+
+    /// <summary>The chat the caller may send a text into, with one use of the message limit taken: asked for while
+    /// the head is read, so the limit's Redis round trip is off the send's path, and given back when the chat refuses
+    /// the send (404, 403, 503), so a refused send spends none, as when the limit was asked after. The chat's
+    /// refusal comes first (a 404 is a 404 whatever the limit says); costs 1 Redis round trip more, refused sends only.</summary>
+    private async Task<Versioned<ChatRecord>> LoadTakingPermitAsync(string callerId, string chatId, CancellationToken ct)
+    {
+        var permit = TakeAsync(); // a limiter that refuses at once still answers after the chat
+        Versioned<ChatRecord> loaded;
+        try
+        {
+            loaded = await LoadMaySendAsync(callerId, chatId, ct);
+        }
+        catch (Exception)
+        {
+            await GiveBackAsync(permit, callerId);
+            throw;
+        }
+
+        await permit;
+        return loaded;
+
+        async Task TakeAsync() => await limiter.AcquireAsync(limits.Value.Messages, callerId, ct);
+    }
+
+    /// <summary>Gives back the use <paramref name="permit"/> took, once it is known to have taken one.</summary>
+    private async Task GiveBackAsync(Task permit, string callerId)
+    {
+        try
+        {
+            await permit;
+        }
+        catch (Exception e) when (e is ChatException or OperationCanceledException)
+        {
+            return; // refused (429), or the store could not answer: nothing was taken
+        }
+
+        await limiter.ReleaseAsync(limits.Value.Messages, callerId, CancellationToken.None);
     }
 
     /// <summary>The stored message's media attached to it, if its send's attach never landed (none for a text message).</summary>

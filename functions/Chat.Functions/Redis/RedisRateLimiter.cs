@@ -28,7 +28,8 @@ public sealed partial class RedisRateLimiter(RedisRoundTrips redis, ChatMetrics 
     /// <summary>One warning per this interval while Redis is down, not one per request.</summary>
     private static readonly TimeSpan WarningInterval = TimeSpan.FromSeconds(10);
 
-    // @mode "try" counts @uses when they fit under the limit, "record" always (one), "peek" never; the first count starts the window
+    // @mode "try" counts @uses when they fit under the limit, "record" always (one), "peek" never, "release" takes one
+    // back from a count above zero (DECRBY keeps the window's expiry; no counter, nothing to take back); the first count starts the window
     // (PTTL -1: a counter without expiry, given one by SET PX; -2: the window ended while the script ran, so nothing counts).
     // SET PX, not PEXPIRE: Garnet 2.2.8 answers a PEXPIRE that races the key's expiry with a malformed
     // reply (tools/README.md). Returns {counted 0|1, count, ms left in the window}.
@@ -38,6 +39,9 @@ public sealed partial class RedisRateLimiter(RedisRoundTrips redis, ChatMetrics 
         local counted = 0
         if @mode == 'record' or (@mode == 'try' and count + tonumber(@uses) <= tonumber(@permits)) then
           count = redis.call('INCRBY', @key, @uses)
+          counted = 1
+        elseif @mode == 'release' and count > 0 then
+          count = redis.call('DECRBY', @key, @uses)
           counted = 1
         end
         local left = redis.call('PTTL', @key)
@@ -75,6 +79,19 @@ public sealed partial class RedisRateLimiter(RedisRoundTrips redis, ChatMetrics 
     }
 
     public async ValueTask RecordAsync(RateLimit limit, string key, CancellationToken ct) => await RunAsync(limit, key, "record", ct);
+
+    /// <summary>Gives one use back; when Redis cannot answer, the use stays spent (logged like any store failure).</summary>
+    public async ValueTask ReleaseAsync(RateLimit limit, string key, CancellationToken ct)
+    {
+        try
+        {
+            await RunAsync(limit with { FailOpen = true }, key, "release", ct);
+        }
+        catch (OperationCanceledException)
+        {
+            // the caller went away; the use stays spent
+        }
+    }
 
     /// <summary>The Redis key of a limit's counter; a long key becomes its SHA-256 (hex).</summary>
     public static RedisKey Key(RateLimit limit, string key)

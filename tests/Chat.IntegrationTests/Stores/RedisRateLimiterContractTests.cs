@@ -69,6 +69,30 @@ public sealed class RedisRateLimiterContractTests : IDisposable
     }
 
     [Fact]
+    public async Task Release_GivesOneUseBack_KeepingTheWindow_NeverBelowZero_NorMakingACounter()
+    {
+        var limit = Limit(2, TimeSpan.FromMinutes(10));
+        var key = StoreData.NewId("k_");
+        var redisKey = RedisRateLimiter.Key(limit, key);
+        await limiter.ReleaseAsync(limit, key, Ct);
+        Assert.False(await redis.GetDatabase().KeyExistsAsync(redisKey));
+        await limiter.AcquireAsync(limit, key, Ct);
+        await limiter.AcquireAsync(limit, key, Ct);
+        await redis.GetDatabase().KeyExpireAsync(redisKey, TimeSpan.FromMinutes(3)); // stands for 7 minutes gone by
+
+        await limiter.ReleaseAsync(limit, key, Ct);
+
+        Assert.Equal(1, await CountAsync(limit, key));
+        Assert.InRange((await redis.GetDatabase().KeyTimeToLiveAsync(redisKey))!.Value, TimeSpan.FromMinutes(2), TimeSpan.FromMinutes(3));
+        await limiter.AcquireAsync(limit, key, Ct);
+        await Assert.ThrowsAsync<ChatException>(() => limiter.AcquireAsync(limit, key, Ct).AsTask());
+        await limiter.ReleaseAsync(limit, key, Ct);
+        await limiter.ReleaseAsync(limit, key, Ct);
+        await limiter.ReleaseAsync(limit, key, Ct);
+        Assert.Equal(0, await CountAsync(limit, key));
+    }
+
+    [Fact]
     public async Task EveryOperation_IsOneRoundTrip()
     {
         var limit = Limit(1, TimeSpan.FromMinutes(1));
@@ -77,6 +101,7 @@ public sealed class RedisRateLimiterContractTests : IDisposable
 
         Assert.Single(await ProfiledAsync(() => limiter.TryAcquireAsync(limit, key, Ct).AsTask()));
         Assert.Single(await ProfiledAsync(async () => { await limiter.RecordAsync(limit, key, Ct); return 0; }));
+        Assert.Single(await ProfiledAsync(async () => { await limiter.ReleaseAsync(limit, key, Ct); return 0; }));
         Assert.Single(await ProfiledAsync(async () => { await Assert.ThrowsAsync<ChatException>(() => limiter.ThrowIfExhaustedAsync(limit, key, Ct).AsTask()); return 0; }));
         Assert.Single(await ProfiledAsync(async () => { await Assert.ThrowsAsync<ChatException>(() => limiter.AcquireAsync(limit, key, Ct).AsTask()); return 0; }));
     }
@@ -249,6 +274,7 @@ public sealed class RedisRateLimiterContractTests : IDisposable
         Assert.True(await unreachable.TryAcquireAsync(open, "k", Ct));
         await unreachable.ThrowIfExhaustedAsync(open, "k", Ct);
         await unreachable.RecordAsync(open, "k", Ct);
+        await unreachable.ReleaseAsync(closed, "k", Ct); // never throws: the use stays spent
         var refused = new[]
         {
             await Assert.ThrowsAsync<ChatException>(() => unreachable.AcquireAsync(closed, "k", Ct).AsTask()),

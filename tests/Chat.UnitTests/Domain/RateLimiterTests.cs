@@ -37,6 +37,20 @@ public sealed class RateLimiterTests
     }
 
     [Fact]
+    public async Task Release_GivesOneUseBack_NeverBelowZero()
+    {
+        var limiter = new InMemoryRateLimiter(TestClock.New());
+        await limiter.ReleaseAsync(TwoPerMinute, "k", CancellationToken.None); // nothing taken: nothing to give back
+        await limiter.AcquireAsync(TwoPerMinute, "k", CancellationToken.None);
+        await limiter.AcquireAsync(TwoPerMinute, "k", CancellationToken.None);
+
+        await limiter.ReleaseAsync(TwoPerMinute, "k", CancellationToken.None);
+
+        await limiter.AcquireAsync(TwoPerMinute, "k", CancellationToken.None);
+        await Assert.ThrowsAsync<ChatException>(async () => await limiter.AcquireAsync(TwoPerMinute, "k", CancellationToken.None));
+    }
+
+    [Fact]
     public async Task Acquire_AfterTheWindowEnds_IsAllowedAgain()
     {
         var time = TestClock.New();

@@ -179,6 +179,27 @@ public sealed class MessageServiceTests
     }
 
     [Fact]
+    public async Task Send_RefusedByTheChat_SpendsNoneOfTheMessageLimit_AndItsRefusalComesFirst()
+    {
+        var chat = h.Store(ChatBuilder.Direct("alice", "bob").Build());
+        var hidden = h.Store(ChatBuilder.Direct("carol", "dave").Build());
+        h.Limits.MessagesPerWindow = 2;
+        await h.BlockService.BlockAsync("bob", "alice", None);
+
+        for (var i = 0; i < 3; i++)
+        {
+            Assert.Equal(404, (await Assert.ThrowsAsync<ChatException>(() => Service.SendAsync("alice", hidden.ChatId, MessageBuilder.TextRequest("x", $"h{i}"), None))).Status);
+            Assert.Equal(403, (await Assert.ThrowsAsync<ChatException>(() => Service.SendAsync("alice", chat.ChatId, MessageBuilder.TextRequest("x", $"b{i}"), None))).Status);
+        }
+
+        await h.BlockService.UnblockAsync("bob", "alice", None);
+        await Service.SendAsync("alice", chat.ChatId, MessageBuilder.TextRequest("1", "c1"), None);
+        await Service.SendAsync("alice", chat.ChatId, MessageBuilder.TextRequest("2", "c2"), None);
+        Assert.Equal(429, (await Assert.ThrowsAsync<ChatException>(() => Service.SendAsync("alice", chat.ChatId, MessageBuilder.TextRequest("3", "c3"), None))).Status);
+        Assert.Equal(404, (await Assert.ThrowsAsync<ChatException>(() => Service.SendAsync("alice", hidden.ChatId, MessageBuilder.TextRequest("x", "h9"), None))).Status);
+    }
+
+    [Fact]
     public async Task Receipt_LowerUpToSeqAfterAHigherOne_WritesNothing()
     {
         var chat = h.Store(ChatBuilder.Direct("alice", "bob").WithLastSeq(6).Build());
